@@ -1,0 +1,89 @@
+/**
+ * The bundle manifest: what `ranas export` writes and the device agent loads (see ../shared/DESIGN.md,
+ * "Bundle"). This file holds the on-disk types; the validator that parses `unknown` into them lives in
+ * `bundle-manifest-parse.ts` (owned by the device agent) and refuses unknown versions with a clear error.
+ */
+
+/** Manifest format identifier and the version this code reads and writes. */
+export const MANIFEST_FORMAT = 'ranas-bundle';
+export const MANIFEST_VERSION = 1;
+
+export type BundleRuntime = 'tflite' | 'onnx';
+export type BundlePrecision = 'fp32' | 'int8';
+export type TensorDType = 'float32' | 'int8' | 'uint8' | 'int32';
+
+/** A tensor at a segment boundary. Shapes include the batch dimension (always 1 on device). */
+export interface BundleTensor {
+  name: string;
+  shape: number[];
+  dtype: TensorDType;
+  /** Quantisation (int8 only): real = scale * (q - zeroPoint). */
+  scale?: number;
+  zeroPoint?: number;
+}
+
+/** The exit a segment ends in. */
+export interface BundleExit {
+  index: number;
+  /** Cumulative multiply-accumulates from the input to this exit (per image). */
+  cumulativeMacs: number;
+  /** Top-1 on the validation/test split at export time (0..1), when measured. */
+  accuracy?: number;
+  /** Softmax confidence at or above which the `confidence` policy stops here. */
+  confidenceThreshold: number;
+  /** Name of the logits tensor among the segment's outputs. */
+  logits: string;
+}
+
+/** Latency of one segment measured on a device. */
+export interface SegmentLatency {
+  p50Us: number;
+  p99Us: number;
+  runs: number;
+}
+
+export interface BundleSegment {
+  /** File name inside the bundle (no directories). */
+  file: string;
+  sha256: string;
+  sizeBytes: number;
+  inputs: BundleTensor[];
+  outputs: BundleTensor[];
+  exit: BundleExit;
+}
+
+/** Input pre-processing the device applies to raw HWC uint8 images before segment 0. */
+export interface BundleInput {
+  /** [1, H, W, C] (TFLite, NHWC) or [1, C, H, W] (ONNX, NCHW). */
+  shape: number[];
+  layout: 'NHWC' | 'NCHW';
+  dtype: TensorDType;
+  /** Per-channel mean and std on the 0..1 scale: x = (pixel / 255 - mean) / std. */
+  mean: number[];
+  std: number[];
+  /** Input quantisation (int8 models). */
+  scale?: number;
+  zeroPoint?: number;
+}
+
+export interface BundleManifest {
+  format: typeof MANIFEST_FORMAT;
+  version: number;
+  model: {
+    name: string;
+    genotypeHash: string;
+    dataset: string;
+    classNames: string[];
+  };
+  runtime: BundleRuntime;
+  precision: BundlePrecision;
+  input: BundleInput;
+  segments: BundleSegment[];
+  /** The monolithic multi-exit model, when exported. */
+  monolithic?: { file: string; sha256: string; sizeBytes: number; outputs: BundleTensor[] };
+  /** Filled in once profiled on a device. */
+  profile?: { device: string; measuredAt: string; segments: SegmentLatency[] };
+  createdAt: string;
+  /** Package version and git commit of the exporter. */
+  producer: { name: 'ranas'; version: string; gitCommit: string };
+}

@@ -1,0 +1,7 @@
+/** Every CLI command, one file each; a command registers itself on the program. */
+import type { Command } from 'commander';
+
+/** Adds one command (with its sub-commands and options) to the program. */
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];

@@ -1,0 +1,38 @@
+/**
+ * The `ranas` command line. Each command lives in its own file under `commands/` and registers itself on
+ * the program; options are parsed once into one typed object per command. Any error ends the process with
+ * a non-zero exit and a one-line message (the stack only with RANAS_DEBUG=1).
+ */
+import { Command, CommanderError } from 'commander';
+import { commands } from './commands/index.ts';
+import { errorMessage, isRanasError } from '../errors.ts';
+import { packageVersion } from '../run-folder.ts';
+
+/** Builds the program with every command registered (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('ranas')
+    .description('MS-RANAS: multi-scale resource-aware architecture search, anytime training, int8 export and budgeted inference on small devices')
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of commands) register(program);
+  return program;
+}
+
+/** Runs the CLI on `argv` (as `process.argv`). */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander already printed help, version or a usage error.
+      process.exitCode = e.exitCode;
+      return;
+    }
+    if (process.env.RANAS_DEBUG === '1' && e instanceof Error) console.error(e.stack);
+    const code = isRanasError(e) ? ` [${e.code}]` : '';
+    console.error(`ranas: error${code}: ${errorMessage(e)}`);
+    process.exitCode = 1;
+  }
+}

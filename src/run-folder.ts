@@ -1,0 +1,80 @@
+/**
+ * Run folders: every long command writes `runs/<name>/` with `config.json` (every option, seed, package
+ * version, git commit), `log.jsonl` (one JSON object a line) and its outputs, so any number in a report can
+ * be traced and re-run.
+ */
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+const packageRoot = resolve(new URL('..', import.meta.url).pathname);
+
+/** Version from package.json. */
+export function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8'));
+  if (typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string') return pkg.version;
+  return 'unknown';
+}
+
+/** Current git commit of the package checkout, or `unknown` outside a checkout. */
+export function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: packageRoot, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Writes `data` as JSON atomically: a temp file beside the target, then a rename. */
+export function writeJsonAtomic(path: string, data: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n');
+  renameSync(tmp, path);
+}
+
+/** Writes bytes atomically: a temp file beside the target, then a rename. */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+/** An open run folder. */
+export interface RunFolder {
+  /** Absolute path of `runs/<name>/`. */
+  readonly dir: string;
+  /** Appends one JSON line to `log.jsonl`, stamped with the wall-clock time. */
+  log(entry: Record<string, unknown>): void;
+  /** Absolute path of a file inside the run folder. */
+  path(file: string): string;
+}
+
+/**
+ * Opens (creating when needed) `<runsDir>/<name>/` and writes its `config.json`. The config keeps every
+ * option of the command plus the package version and git commit; `resume` keeps an existing config.
+ */
+export function openRunFolder(
+  runsDir: string,
+  name: string,
+  command: string,
+  options: Record<string, unknown>,
+): RunFolder {
+  const dir = resolve(runsDir, name);
+  mkdirSync(dir, { recursive: true });
+  writeJsonAtomic(join(dir, 'config.json'), {
+    command,
+    options,
+    packageVersion: packageVersion(),
+    gitCommit: gitCommit(),
+    node: process.version,
+    startedAt: new Date().toISOString(),
+  });
+  const logPath = join(dir, 'log.jsonl');
+  return {
+    dir,
+    log: (entry) => appendFileSync(logPath, JSON.stringify({ time: new Date().toISOString(), ...entry }) + '\n'),
+    path: (file) => join(dir, file),
+  };
+}
