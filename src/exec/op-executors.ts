@@ -1,0 +1,151 @@
+/**
+ * How the tfjs engine runs each IR op: one executor per `OpType` in a table, so an op added to the IR
+ * without an executor fails to compile. Every convolution goes through `src/engine/conv.ts` (dilated
+ * convolutions are differentiable there on every backend).
+ */
+import { tf } from '../engine/tf.ts';
+import { conv2d, depthwiseConv2d } from '../engine/conv.ts';
+import { RanasError } from '../errors.ts';
+import type { FusedActivation, IrNodeOf, OpType, OpWeights } from '../ir/types.ts';
+
+/** What an executor may ask of the running program. */
+export interface ExecContext {
+  /** Training mode: batch-norm uses batch statistics and updates its running averages. */
+  training: boolean;
+  /** The tensor behind a weight name (a trainable variable, a buffer, or a constant). */
+  weight(name: string): tf.Tensor;
+  /** Replaces a buffer's value (batch-norm running statistics); ignored for constants. */
+  assignBuffer(name: string, value: tf.Tensor): void;
+}
+
+/** Runs one node on its input tensors (in `node.inputs` order) and returns its single output. */
+export type OpExecutor<T extends OpType> = (node: IrNodeOf<T>, inputs: tf.Tensor[], ctx: ExecContext) => tf.Tensor;
+
+function requiredWeight<T extends OpType>(node: IrNodeOf<T>, role: OpWeights[T], ctx: ExecContext): tf.Tensor {
+  const roles: Partial<Record<OpWeights[T], string>> = node.weights;
+  const name = roles[role];
+  if (name === undefined) {
+    throw new RanasError('E_IR_WEIGHT_MISSING', `node ${node.name} (${node.op}) has no '${String(role)}' weight; expected weights.${String(role)} to name a graph weight`, { node: node.name });
+  }
+  return ctx.weight(name);
+}
+
+function optionalWeight<T extends OpType>(node: IrNodeOf<T>, role: OpWeights[T], ctx: ExecContext): tf.Tensor | undefined {
+  const roles: Partial<Record<OpWeights[T], string>> = node.weights;
+  const name = roles[role];
+  return name === undefined ? undefined : ctx.weight(name);
+}
+
+function activate(x: tf.Tensor, activation: FusedActivation): tf.Tensor {
+  return activation === 'relu' ? tf.relu(x) : x;
+}
+
+function as4d(node: { name: string; op: string }, t: tf.Tensor): tf.Tensor4D {
+  if (t.rank !== 4) {
+    throw new RanasError('E_IR_RANK', `node ${node.name} (${node.op}) expected a rank-4 NHWC input, found shape [${t.shape.join(', ')}]`, { node: node.name });
+  }
+  return t as tf.Tensor4D;
+}
+
+function one(node: { name: string; op: string }, inputs: tf.Tensor[]): tf.Tensor {
+  if (inputs.length !== 1) {
+    throw new RanasError('E_IR_ARITY', `node ${node.name} (${node.op}) expected 1 input, found ${inputs.length}`, { node: node.name });
+  }
+  return inputs[0];
+}
+
+/**
+ * Batch-norm: training normalises with the biased batch variance and updates the running variance with the
+ * unbiased one (PyTorch semantics): running = m * running + (1 - m) * batch, with m = `attrs.momentum`.
+ * Eval mode normalises with the running statistics.
+ */
+const batchNorm: OpExecutor<'batchNorm'> = (node, inputs, ctx) => {
+  const x = one(node, inputs);
+  const { epsilon, momentum, affine } = node.attrs;
+  const gamma = affine ? requiredWeight(node, 'gamma', ctx) : undefined;
+  const beta = affine ? requiredWeight(node, 'beta', ctx) : undefined;
+  const meanName = node.weights.movingMean;
+  const varName = node.weights.movingVariance;
+  if (meanName === undefined || varName === undefined) {
+    throw new RanasError('E_IR_WEIGHT_MISSING', `node ${node.name} (batchNorm) needs movingMean and movingVariance weights`, { node: node.name });
+  }
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  if (ctx.training) {
+    const { mean, variance } = tf.moments(x, axes);
+    const count = x.size / x.shape[x.rank - 1];
+    const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
+    // The running update is off the loss path, so no gradient flows through it.
+    const running = (name: string, batch: tf.Tensor) =>
+      tf.add(tf.mul(ctx.weight(name), momentum), tf.mul(batch, 1 - momentum));
+    ctx.assignBuffer(meanName, running(meanName, mean));
+    ctx.assignBuffer(varName, running(varName, unbiased));
+    return tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
+  }
+  return tf.batchNorm(x, ctx.weight(meanName), ctx.weight(varName), beta, gamma, epsilon);
+};
+
+/** sum_k softmax(alpha[row])_k * input_k over the non-`none` primitives (softmax is over all K). */
+const mixedOp: OpExecutor<'mixedOp'> = (node, inputs, ctx) => {
+  const { alpha, row, primitives } = node.attrs;
+  const present = primitives.map((p, k) => (p === 'none' ? -1 : k)).filter((k) => k >= 0);
+  if (present.length !== inputs.length) {
+    throw new RanasError('E_IR_ARITY', `node ${node.name} (mixedOp) has ${inputs.length} inputs but ${present.length} non-none primitives in [${primitives.join(', ')}]`, { node: node.name });
+  }
+  const a = ctx.weight(alpha);
+  if (a.rank !== 2 || a.shape[1] !== primitives.length || row < 0 || row >= a.shape[0]) {
+    throw new RanasError('E_IR_SHAPE', `node ${node.name} (mixedOp) needs alpha ${alpha} of shape [rows > ${row}, ${primitives.length}], found [${a.shape.join(', ')}]`, { node: node.name });
+  }
+  const w = tf.softmax(tf.squeeze(tf.slice(a, [row, 0], [1, primitives.length]), [0]));
+  const terms = present.map((k, i) => tf.mul(inputs[i], tf.slice(w, [k], [1])));
+  return terms.length === 1 ? terms[0] : tf.addN(terms);
+};
+
+/** The executor of every IR op. */
+export const opExecutors: { [T in OpType]: OpExecutor<T> } = {
+  conv2d: (node, inputs, ctx) => {
+    const a = node.attrs;
+    const filter = requiredWeight(node, 'filter', ctx) as tf.Tensor4D;
+    let y: tf.Tensor = conv2d(as4d(node, one(node, inputs)), filter, { strides: a.strides, padding: a.padding, dilation: a.dilation });
+    const bias = optionalWeight(node, 'bias', ctx);
+    if (bias) y = tf.add(y, bias);
+    return activate(y, a.activation);
+  },
+  depthwiseConv2d: (node, inputs, ctx) => {
+    const a = node.attrs;
+    const filter = requiredWeight(node, 'filter', ctx) as tf.Tensor4D;
+    let y: tf.Tensor = depthwiseConv2d(as4d(node, one(node, inputs)), filter, { strides: a.strides, padding: a.padding, dilation: a.dilation });
+    const bias = optionalWeight(node, 'bias', ctx);
+    if (bias) y = tf.add(y, bias);
+    return activate(y, a.activation);
+  },
+  batchNorm,
+  relu: (node, inputs) => tf.relu(one(node, inputs)),
+  add: (node, inputs) => {
+    if (inputs.length === 0) throw new RanasError('E_IR_ARITY', `node ${node.name} (add) has no inputs`, { node: node.name });
+    return activate(inputs.length === 1 ? inputs[0] : tf.addN(inputs), node.attrs.activation);
+  },
+  concat: (node, inputs) => {
+    if (inputs.length === 0) throw new RanasError('E_IR_ARITY', `node ${node.name} (concat) has no inputs`, { node: node.name });
+    return inputs.length === 1 ? inputs[0] : tf.concat(inputs, -1);
+  },
+  maxPool: (node, inputs) =>
+    tf.maxPool(as4d(node, one(node, inputs)), node.attrs.kernel, node.attrs.strides, node.attrs.padding),
+  avgPool: (node, inputs) =>
+    tf.avgPool(as4d(node, one(node, inputs)), node.attrs.kernel, node.attrs.strides, node.attrs.padding),
+  globalAvgPool: (node, inputs) => tf.mean(as4d(node, one(node, inputs)), [1, 2]),
+  dense: (node, inputs, ctx) => {
+    const x = one(node, inputs);
+    const kernel = requiredWeight(node, 'kernel', ctx) as tf.Tensor2D;
+    let y: tf.Tensor = tf.matMul(x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [x.shape[0], -1]), kernel);
+    const bias = optionalWeight(node, 'bias', ctx);
+    if (bias) y = tf.add(y, bias);
+    return activate(y, node.attrs.activation);
+  },
+  mixedOp,
+};
+
+/** Runs `node` through its table entry (the one place the union is narrowed). */
+export function executeNode<T extends OpType>(node: IrNodeOf<T>, inputs: tf.Tensor[], ctx: ExecContext): tf.Tensor {
+  const run: OpExecutor<T> = opExecutors[node.op];
+  return run(node, inputs, ctx);
+}
