@@ -1,9 +1,11 @@
 /**
  * Convolutions the whole project calls (IR executor, reference nets, search). Differentiable on every
- * backend, dilation included. Placeholder body (forward only for dilation > 1) until the engine lands;
- * the engine owner replaces the body, the exported signatures stay.
+ * backend, dilation included: tfjs refuses gradients of dilated convs, so a dilated conv runs as
+ * spaceToBatchND → undilated conv → batchToSpaceND (what TF's `with_space_to_batch` does), whose pieces
+ * all have gradients.
  */
 import { tf } from './tf.ts';
+import { RanasError } from '../errors.ts';
 
 /** Options shared by `conv2d` and `depthwiseConv2d` (TF semantics, NHWC). */
 export interface ConvOptions {
@@ -12,12 +14,47 @@ export interface ConvOptions {
   dilation: [number, number];
 }
 
+type Conv = (x: tf.Tensor4D, filter: tf.Tensor4D, strides: [number, number], pad: 'same' | 'valid') => tf.Tensor4D;
+
+const CONVS: Record<'conv2d' | 'depthwiseConv2d', Conv> = {
+  conv2d: (x, f, s, pad) => tf.conv2d(x, f, s, pad),
+  depthwiseConv2d: (x, f, s, pad) => tf.depthwiseConv2d(x, f, s, pad),
+};
+
+/**
+ * Paddings of one spatial axis for a dilated stride-1 conv: TF's [before, after] for the effective
+ * kernel, plus `extra` rows at the end so the padded size divides by the rate (cropped off afterwards).
+ */
+export function dilatedAxisPads(size: number, kernel: number, rate: number, padding: 'same' | 'valid'): { before: number; after: number; extra: number } {
+  const total = padding === 'same' ? (kernel - 1) * rate : 0;
+  const before = Math.floor(total / 2);
+  const after = total - before;
+  const extra = (rate - ((size + total) % rate)) % rate;
+  return { before, after, extra };
+}
+
+function run(kind: keyof typeof CONVS, x: tf.Tensor4D, filter: tf.Tensor4D, o: ConvOptions): tf.Tensor4D {
+  const [dh, dw] = o.dilation;
+  if (dh === 1 && dw === 1) return CONVS[kind](x, filter, o.strides, o.padding);
+  if (o.strides[0] !== 1 || o.strides[1] !== 1) {
+    throw new RanasError('E_CONV_DILATION_STRIDE', `${kind}: dilation ${dh}x${dw} with strides ${o.strides.join('x')}; TF allows dilation > 1 only with stride 1`, { dilation: o.dilation, strides: o.strides });
+  }
+  const [kh, kw] = filter.shape;
+  const h = dilatedAxisPads(x.shape[1], kh, dh, o.padding);
+  const w = dilatedAxisPads(x.shape[2], kw, dw, o.padding);
+  return tf.tidy(() => {
+    const packed = tf.spaceToBatchND(x, [dh, dw], [[h.before, h.after + h.extra], [w.before, w.after + w.extra]]);
+    const y = CONVS[kind](packed, filter, [1, 1], 'valid');
+    return tf.batchToSpaceND(y, [dh, dw], [[0, h.extra], [0, w.extra]]);
+  });
+}
+
 /** 2-D convolution: x [N,H,W,Cin], filter [kh,kw,Cin,Cout]. */
 export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, o: ConvOptions): tf.Tensor4D {
-  return tf.conv2d(x, filter, o.strides, o.padding, 'NHWC', o.dilation);
+  return run('conv2d', x, filter, o);
 }
 
 /** Depthwise convolution (multiplier 1): x [N,H,W,C], filter [kh,kw,C,1]. */
 export function depthwiseConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, o: ConvOptions): tf.Tensor4D {
-  return tf.depthwiseConv2d(x, filter, o.strides, o.padding, 'NHWC', o.dilation);
+  return run('depthwiseConv2d', x, filter, o);
 }
