@@ -1,0 +1,199 @@
+/**
+ * ONNX writer: a graph part (the whole graph or one exit segment) → ONNX bytes (IR version 8, opset 13).
+ *
+ * Layout: NCHW inside and at the boundary, batch 1 (see `layout.ts`): a [H, W, C] IR tensor is
+ * [1, C, H, W] in the file, a [C] vector is [1, C].
+ *
+ * Precision:
+ *  - fp32: float inputs, outputs and weights.
+ *  - QDQ int8 (`opts.quant`): every IR tensor is float-computed then passed through QuantizeLinear →
+ *    DequantizeLinear with its per-tensor scale/zero point; weights are int8 initializers with a per-axis
+ *    (axis 0 = output channel) DequantizeLinear, biases int32 with scale s_in·s_w. Inputs and outputs are
+ *    int8 (the quantised tensor itself, like a full-int8 TFLite model), so chained segments hand over
+ *    exactly the int8 values the monolithic model computes; `floatIo` makes them float instead.
+ */
+import { RanasError } from '../../src/errors.ts';
+import type { IrNode, ModelGraph } from '../../src/ir/types.ts';
+import type { QuantizedGraph, QuantizedWeight } from '../quant-types.ts';
+import { onnxDims, permute } from './layout.ts';
+import { lowerNode, WEIGHT_PERM, type LowerContext, type WeightLayout } from './onnx-lowerings.ts';
+import {
+  attrInt,
+  encodeModel,
+  initializer,
+  valueInfo,
+  type AttributeProto,
+  type NodeProto,
+  type TensorProto,
+} from './onnx-proto.ts';
+
+/** ONNX IR version and default-domain opset of every written model. */
+export const ONNX_IR_VERSION = 8;
+export const ONNX_OPSET = 13;
+
+/** What to write: nodes in topological order, the tensors they read from outside, the tensors to expose. */
+export interface GraphPart {
+  nodes: string[];
+  inputs: string[];
+  outputs: string[];
+}
+
+export interface OnnxWriteOptions {
+  /** Write QDQ int8 with these quantisation parameters (else fp32). */
+  quant?: QuantizedGraph;
+  /** QDQ only: float inputs/outputs instead of int8. Default false. */
+  floatIo?: boolean;
+  /** Graph name. Default the model name. */
+  name?: string;
+}
+
+/** Value names of one tensor in the written model. */
+interface TensorNames {
+  /** Where the lowering writes the float result. */
+  produced: string;
+  /** The int8 value (QDQ only). */
+  int8: string;
+  /** The float value consumers read. */
+  read: string;
+}
+
+/** Writes `part` of `graph` as an ONNX model. `shapes` maps every tensor to its IR shape (NHWC, no batch). */
+export function writeOnnx(
+  graph: ModelGraph,
+  part: GraphPart,
+  shapes: Map<string, number[]>,
+  opts: OnnxWriteOptions = {},
+): Uint8Array {
+  const quant = opts.quant;
+  const floatIo = opts.floatIo ?? false;
+  const byName = new Map(graph.nodes.map((n) => [n.name, n]));
+  const isInput = new Set(part.inputs);
+  const isOutput = new Set(part.outputs);
+
+  const names = (t: string): TensorNames => {
+    if (!quant) return { produced: t, int8: t, read: t };
+    const boundary = isInput.has(t) || isOutput.has(t);
+    return {
+      produced: `${t}__float`,
+      int8: floatIo && boundary ? `${t}__int8` : t,
+      read: floatIo && isOutput.has(t) ? t : `${t}__dq`,
+    };
+  };
+  const shapeOf = (t: string): number[] => {
+    const s = shapes.get(t);
+    if (!s) throw new RanasError('E_ONNX_SHAPE', `no shape for tensor ${t}`, { tensor: t });
+    return s;
+  };
+
+  const nodes: NodeProto[] = [];
+  const initializers: TensorProto[] = [];
+  const initialized = new Set<string>();
+  const emit = (opType: string, input: string[], output: string[], attribute: AttributeProto[] = [], name = output[0]) => {
+    nodes.push({ opType, input, output, attribute, name });
+  };
+  const addInit = (t: TensorProto) => {
+    if (!t.name || initialized.has(t.name)) return;
+    initialized.add(t.name);
+    initializers.push(t);
+  };
+
+  // Quantise + dequantise an activation through its per-tensor parameters.
+  const qdq = (tensor: string, from: string, int8: string, read: string, quantise: boolean) => {
+    if (!quant) return;
+    const p = quant.activations[tensor];
+    if (!p) throw new RanasError('E_ONNX_QUANT', `tensor ${tensor} has no activation quantisation`, { tensor });
+    addInit(initializer(`${tensor}__scale`, 'float32', [], Float32Array.of(p.scale)));
+    addInit(initializer(`${tensor}__zero_point`, 'int8', [], Int8Array.of(p.zeroPoint)));
+    const qp = [`${tensor}__scale`, `${tensor}__zero_point`];
+    if (quantise) emit('QuantizeLinear', [from, ...qp], [int8]);
+    emit('DequantizeLinear', [int8, ...qp], [read]);
+  };
+
+  const weight = (weightName: string, layout: WeightLayout): string => {
+    const w = graph.weights[weightName];
+    if (!w) throw new RanasError('E_ONNX_WEIGHT', `weight ${weightName} is missing from the graph`, { weight: weightName });
+    const perm = WEIGHT_PERM[layout];
+    if (perm.length !== w.shape.length) {
+      throw new RanasError('E_ONNX_WEIGHT', `weight ${weightName} has shape [${w.shape.join(', ')}], expected rank ${perm.length} for layout ${layout}`, { weight: weightName });
+    }
+    const dims = perm.map((p) => w.shape[p]);
+    if (!quant) {
+      addInit(initializer(weightName, 'float32', dims, permute(w.data, w.shape, perm)));
+      return weightName;
+    }
+    const qw = quant.weights[weightName];
+    if (!qw) throw new RanasError('E_ONNX_QUANT', `weight ${weightName} has no quantised values`, { weight: weightName });
+    return dequantisedWeight(weightName, qw, w.shape, perm, dims);
+  };
+
+  const dequantisedWeight = (weightName: string, qw: QuantizedWeight, irShape: number[], perm: number[], dims: number[]): string => {
+    const isBias = qw.values instanceof Int32Array;
+    const elem = isBias ? 'int32' : 'int8';
+    const values = permute(qw.values, irShape, perm);
+    const perAxis = qw.scales.length > 1;
+    if (perAxis && qw.scales.length !== dims[0]) {
+      throw new RanasError('E_ONNX_QUANT', `weight ${weightName} has ${qw.scales.length} scales, expected 1 or ${dims[0]} (output channels)`, { weight: weightName });
+    }
+    const n = qw.scales.length;
+    const qdims = perAxis ? [n] : [];
+    const [vName, sName, zName, out] = ['__quant', '__scale', '__zero_point', '__dq'].map((s) => `${weightName}${s}`);
+    addInit(initializer(vName, elem, dims, values));
+    addInit(initializer(sName, 'float32', qdims, Float32Array.from(qw.scales)));
+    addInit(initializer(zName, elem, qdims, isBias ? new Int32Array(n) : new Int8Array(n)));
+    emit('DequantizeLinear', [vName, sName, zName], [out], perAxis ? [attrInt('axis', 0)] : []);
+    return out;
+  };
+
+  // Graph inputs.
+  const boundaryElem = quant && !floatIo ? 'int8' : 'float32';
+  const inputs = part.inputs.map((t) => valueInfo(quant && floatIo ? t : names(t).int8, boundaryElem, onnxDims(shapeOf(t))));
+  for (const t of part.inputs) {
+    const n = names(t);
+    qdq(t, t, n.int8, n.read, floatIo);
+  }
+
+  // Nodes.
+  const available = new Set(part.inputs);
+  for (const nodeName of part.nodes) {
+    const node = byName.get(nodeName);
+    if (!node) throw new RanasError('E_ONNX_PART', `part names node ${nodeName}, which is not in graph ${graph.name}`, { node: nodeName });
+    for (const t of node.inputs) {
+      if (!available.has(t)) {
+        throw new RanasError('E_ONNX_PART', `node ${node.name} reads ${t}, which is neither a part input nor computed earlier in the part`, { node: node.name, tensor: t });
+      }
+    }
+    const ctx: LowerContext = {
+      input: (i) => names(node.inputs[i]).read,
+      output: names(node.name).produced,
+      shape: shapeOf,
+      temp: (suffix) => `${node.name}__${suffix}`,
+      emit: (opType, input, output, attrs = []) => emit(opType, input, output, attrs, `${node.name}__${opType}_${nodes.length}`),
+      weight,
+    };
+    lowerNode<IrNode['op']>(node, ctx);
+    const n = names(node.name);
+    qdq(node.name, n.produced, n.int8, n.read, true);
+    available.add(node.name);
+  }
+
+  // Graph outputs.
+  const outputs = part.outputs.map((t) => {
+    if (!available.has(t) || isInput.has(t)) {
+      throw new RanasError('E_ONNX_PART', `part output ${t} is not computed by the part's nodes`, { tensor: t });
+    }
+    const n = names(t);
+    return valueInfo(quant && !floatIo ? n.int8 : n.read, boundaryElem, onnxDims(shapeOf(t)));
+  });
+
+  return encodeModel({
+    irVersion: ONNX_IR_VERSION,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    producerName: 'ranas',
+    docString: `${graph.name}: NCHW, batch 1, ${quant ? (floatIo ? 'QDQ int8, float I/O' : 'QDQ int8, int8 I/O') : 'fp32'}`,
+    metadataProps: [
+      { key: 'layout', value: 'NCHW' },
+      { key: 'precision', value: quant ? 'int8' : 'fp32' },
+    ],
+    graph: { name: opts.name ?? graph.name, node: nodes, initializer: initializers, input: inputs, output: outputs },
+  });
+}
