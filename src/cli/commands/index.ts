@@ -1,7 +1,8 @@
 /** Every CLI command, one file each; a command registers itself on the program. */
 import type { Command } from 'commander';
+import { registerData } from './data.ts';
 
 /** Adds one command (with its sub-commands and options) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerData];
