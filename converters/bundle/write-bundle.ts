@@ -1,0 +1,103 @@
+/**
+ * Bundle writer: a folder with `manifest.json`, one model file per exit segment and optionally the
+ * monolithic multi-exit model (see ../shared/DESIGN.md "Bundle"). Files are named
+ * `segment-<k>.<ext>` and `model.<ext>` (ext = `tflite` | `onnx`); the manifest records each file's
+ * sha256 and size. Writing is atomic: everything goes to a temp folder beside the target, which then
+ * replaces the target in one rename (an existing bundle is moved aside first and removed after).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { RanasError } from '../../src/errors.ts';
+import {
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  type BundleExit,
+  type BundleManifest,
+  type BundleRuntime,
+  type BundleTensor,
+} from '../../device/bundle-manifest.ts';
+
+/** Model file extension of each runtime. */
+export const MODEL_EXTENSION: Record<BundleRuntime, string> = { tflite: 'tflite', onnx: 'onnx' };
+
+/** One segment to write: its model bytes and what the manifest says about it. */
+export interface SegmentFile {
+  bytes: Uint8Array;
+  inputs: BundleTensor[];
+  outputs: BundleTensor[];
+  exit: BundleExit;
+}
+
+/** Everything a bundle holds; the writer adds file names, sha256s, sizes and the format header. */
+export interface BundleContents {
+  model: BundleManifest['model'];
+  runtime: BundleManifest['runtime'];
+  precision: BundleManifest['precision'];
+  input: BundleManifest['input'];
+  producer: BundleManifest['producer'];
+  segments: SegmentFile[];
+  monolithic?: { bytes: Uint8Array; outputs: BundleTensor[] };
+  /** ISO time; default now. */
+  createdAt?: string;
+}
+
+/** Hex sha256 of bytes. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Builds the manifest and the file list of a bundle without touching the disk. */
+export function bundleFiles(contents: BundleContents): { manifest: BundleManifest; files: Map<string, Uint8Array> } {
+  if (contents.segments.length === 0) throw new RanasError('E_BUNDLE_EMPTY', 'a bundle needs at least one segment, found none');
+  const ext = MODEL_EXTENSION[contents.runtime];
+  const files = new Map<string, Uint8Array>();
+  const segments = contents.segments.map((s, k) => {
+    if (s.exit.index !== k) {
+      throw new RanasError('E_BUNDLE_EXIT', `segment ${k} ends in exit ${s.exit.index}; expected segment k to end in exit k`, { segment: k });
+    }
+    const file = `segment-${k}.${ext}`;
+    files.set(file, s.bytes);
+    return { file, sha256: sha256Hex(s.bytes), sizeBytes: s.bytes.length, inputs: s.inputs, outputs: s.outputs, exit: s.exit };
+  });
+  const manifest: BundleManifest = {
+    format: MANIFEST_FORMAT,
+    version: MANIFEST_VERSION,
+    model: contents.model,
+    runtime: contents.runtime,
+    precision: contents.precision,
+    input: contents.input,
+    segments,
+    createdAt: contents.createdAt ?? new Date().toISOString(),
+    producer: contents.producer,
+  };
+  if (contents.monolithic) {
+    const file = `model.${ext}`;
+    files.set(file, contents.monolithic.bytes);
+    manifest.monolithic = { file, sha256: sha256Hex(contents.monolithic.bytes), sizeBytes: contents.monolithic.bytes.length, outputs: contents.monolithic.outputs };
+  }
+  return { manifest, files };
+}
+
+/** Writes the bundle folder `dir` atomically and returns its manifest. */
+export function writeBundle(dir: string, contents: BundleContents): BundleManifest {
+  const target = resolve(dir);
+  const { manifest, files } = bundleFiles(contents);
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  try {
+    for (const [file, bytes] of files) writeFileSync(join(tmp, file), bytes);
+    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  const old = join(dirname(target), `.${basename(target)}.old-${process.pid}`);
+  const hadOld = existsSync(target);
+  if (hadOld) renameSync(target, old);
+  renameSync(tmp, target);
+  if (hadOld) rmSync(old, { recursive: true, force: true });
+  return manifest;
+}
