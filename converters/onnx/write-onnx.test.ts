@@ -198,3 +198,27 @@ test('an op with no lowering is refused naming the node and the op', () => {
 test('a part that reads a tensor it neither receives nor computes is refused', () => {
   assert.throws(() => writeOnnx(graph, { nodes: seg1.nodes, inputs: [], outputs: seg1.outputs }, shapes), (e) => isRanasError(e, 'E_ONNX_PART') && /stem/.test(e.message));
 });
+
+test('QDQ int8 ONNX (core quantiser): every exit within 1 LSB of the integer reference', async () => {
+  const { calibrate } = await import('../quantize/calibrate.ts');
+  const { quantizeGraph } = await import('../quantize/quantize.ts');
+  const { integerForward } = await import('../reference/integer-forward.ts');
+  const images = [31, 32, 33, 34, 35, 36, 37, 38].map((s) => randomImage(graph, s));
+  const q = quantizeGraph(graph, calibrate(graph, images, { method: 'minmax', minImages: 8 }));
+  const runner = await openOnnx(writeOnnx(graph, whole, shapes, { quant: q }), shapes);
+  let worst = 0;
+  for (const seed of [41, 42, 43, 44]) {
+    const inQ = q.activations.image;
+    const imageQ = Int8Array.from(randomImage(graph, seed), (v) => Math.max(-128, Math.min(127, Math.round(v / inQ.scale) + inQ.zeroPoint)));
+    const ref = integerForward(q, imageQ, exits);
+    const got = await runner.run(new Map([['image', imageQ]]));
+    for (const t of exits) {
+      const a = got.get(t) ?? new Int8Array();
+      const b = ref.get(t) ?? new Int8Array();
+      assert.equal(a.length, b.length);
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    }
+  }
+  assert.ok(worst <= 1, `largest difference ${worst} LSB`);
+  await runner.release();
+});
