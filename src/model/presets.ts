@@ -1,0 +1,120 @@
+/**
+ * Named model presets. Each builds a `ModelGraph` from a config (and, for cell networks, a genotype from
+ * `models/genotypes/`, replaceable by any genotype, e.g. a search result):
+ * - `paper-cifar`: the paper's comparison setting — MS-RANAS, 3 scales (32/16/8), 7 layers, 2-node cells, MSDNet
+ *   classifier heads, sized so its parameter count is within 10 % of `msdnet-cifar10` (a test asserts it).
+ * - `tiny`: a small MS-RANAS (2 scales, 4 layers) that trains an epoch of CIFAR-10 quickly on a CPU.
+ * - `msdnet-cifar10`: the MSDNet CIFAR-10 anytime recipe (`msdnet.ts`).
+ * - `darts-cifar`: single-scale, single-exit DARTS network (8 cells, C = 16) with DARTS_V2.
+ */
+import { fileURLToPath } from 'node:url';
+import { RanasError } from '../errors.ts';
+import type { ModelGraph } from '../ir/types.ts';
+import { buildDartsNet, type DartsNetConfig } from './darts-net.ts';
+import { loadGenotype, type Genotype } from './genotype.ts';
+import { buildMsRanas, type MsRanasConfig } from './ms-ranas.ts';
+import { buildMsdNet, MSDNET_CIFAR10, type MsdNetConfig } from './msdnet.ts';
+
+/** Folder of the shipped genotypes. */
+export const GENOTYPES_DIR = fileURLToPath(new URL('../../models/genotypes/', import.meta.url));
+
+/** Path of a shipped genotype by file stem (e.g. `darts-v2`). */
+export function genotypePath(stem: string): string {
+  return `${GENOTYPES_DIR}${stem}.json`;
+}
+
+/** A preset: what it builds and from which config. */
+export type Preset =
+  | { kind: 'ms-ranas'; genotype: string; config: MsRanasConfig; description: string }
+  | { kind: 'msdnet'; config: MsdNetConfig; description: string }
+  | { kind: 'darts'; genotype: string; config: DartsNetConfig; description: string };
+
+/** Preset names. */
+export type PresetName = 'paper-cifar' | 'tiny' | 'msdnet-cifar10' | 'darts-cifar';
+
+/** Every preset. */
+export const PRESETS: Record<PresetName, Preset> = {
+  'paper-cifar': {
+    kind: 'ms-ranas',
+    description: 'MS-RANAS paper setting: 3 scales, 7 layers, 2-node cells, MSDNet heads, params matched to msdnet-cifar10',
+    genotype: 'ms-ranas-default',
+    config: {
+      scales: 3,
+      layers: 7,
+      // C = 10 with 112-channel heads gives 2.99 M params, within 0.1 % of msdnet-cifar10 (2.99 M).
+      initChannels: 10,
+      nodes: 2,
+      reductionLayers: [4],
+      exitLayers: [2, 3, 4, 5, 6, 7],
+      growth: [1, 2, 4],
+      numClasses: 10,
+      inputShape: [32, 32, 3],
+      seed: 0,
+      head: { kind: 'msdnet', channels: 112 },
+      bottleneckWidth: [1, 2, 4],
+    },
+  },
+  tiny: {
+    kind: 'ms-ranas',
+    description: 'small MS-RANAS for quick CPU runs: 2 scales, 4 layers, 2-node cells, small heads',
+    genotype: 'ms-ranas-default',
+    config: {
+      scales: 2,
+      layers: 4,
+      initChannels: 10,
+      nodes: 2,
+      reductionLayers: [3],
+      exitLayers: [2, 3, 4],
+      growth: [1, 2],
+      numClasses: 10,
+      inputShape: [32, 32, 3],
+      seed: 0,
+      head: { kind: 'msdnet', channels: 32 },
+      bottleneckWidth: [1, 2],
+    },
+  },
+  'msdnet-cifar10': {
+    kind: 'msdnet',
+    description: 'MSDNet CIFAR-10 anytime recipe (nBlocks 7, base 4, step 2 even, nChannels 16, growthRate 6, grFactor/bnFactor 1-2-4, bottleneck, reduction 0.5)',
+    config: MSDNET_CIFAR10,
+  },
+  'darts-cifar': {
+    kind: 'darts',
+    description: 'single-scale single-exit DARTS network (8 cells, C=16) with DARTS_V2',
+    genotype: 'darts-v2',
+    config: { layers: 8, initChannels: 16, stemMultiplier: 3, numClasses: 10, inputShape: [32, 32, 3], seed: 0 },
+  },
+};
+
+/** Preset names in table order. */
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
+/** The preset called `name` (RanasError listing the names otherwise). */
+export function getPreset(name: string): Preset {
+  const found = PRESET_NAMES.find((p) => p === name);
+  if (found === undefined) throw new RanasError('E_PRESET', `unknown preset '${name}'; expected one of ${PRESET_NAMES.join(', ')}`);
+  return PRESETS[found];
+}
+
+/** Options when building a preset. */
+export interface BuildPresetOptions {
+  /** Genotype replacing the preset's own (cell presets only). */
+  genotype?: Genotype;
+  seed?: number;
+}
+
+/** Builds preset `name` as IR (meta records the preset name). */
+export function buildPreset(name: string, o: BuildPresetOptions = {}): ModelGraph {
+  const p = getPreset(name);
+  let graph: ModelGraph;
+  if (p.kind === 'msdnet') {
+    graph = buildMsdNet({ ...p.config, seed: o.seed ?? p.config.seed }, name);
+  } else {
+    const genotype = o.genotype ?? loadGenotype(genotypePath(p.genotype));
+    graph =
+      p.kind === 'ms-ranas'
+        ? buildMsRanas(genotype, { ...p.config, seed: o.seed ?? p.config.seed }, name)
+        : buildDartsNet(genotype, { ...p.config, seed: o.seed ?? p.config.seed }, name);
+  }
+  return { ...graph, meta: { ...graph.meta, preset: name } };
+}
