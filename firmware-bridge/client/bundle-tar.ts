@@ -1,0 +1,73 @@
+/**
+ * A bundle travels as one tar of the bundle folder. Packing is deterministic (sorted entries, no mtimes,
+ * portable headers), so flashing the same folder twice gives the same sha256 and an interrupted
+ * `ranas device flash` can resume.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tar from 'tar';
+import { RanasError } from '../../src/errors.ts';
+
+export interface BundleTar {
+  bytes: Buffer;
+  sha256: string;
+  /** manifest.json of the bundle ('' when the tar has none). */
+  manifestJson: string;
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  return fs.readdirSync(path.join(dir, prefix), { withFileTypes: true })
+    .flatMap((d) => {
+      const rel = prefix ? `${prefix}/${d.name}` : d.name;
+      return d.isDirectory() ? listFiles(dir, rel) : d.isFile() ? [rel] : [];
+    })
+    .sort();
+}
+
+/** Reads `manifest.json` out of tar bytes ('' if absent). */
+function manifestOfTar(bytes: Buffer): string {
+  let manifest = '';
+  const parser = new tar.Parser({
+    onReadEntry: (entry) => {
+      if (entry.path.replace(/^\.\//, '') !== 'manifest.json') { entry.resume(); return; }
+      const parts: Buffer[] = [];
+      entry.on('data', (b: Buffer) => parts.push(b));
+      entry.on('end', () => { manifest = Buffer.concat(parts).toString('utf8'); });
+    },
+  });
+  parser.end(bytes);
+  return manifest;
+}
+
+/** Packs a bundle folder, or reads a bundle tar file, into bytes + sha256. */
+export async function loadBundleTar(source: string): Promise<BundleTar> {
+  const stat = fs.statSync(source, { throwIfNoEntry: false });
+  if (!stat) throw new RanasError('E_NOT_FOUND', `bundle '${source}' does not exist; expected a bundle folder or a .tar of one`);
+  let bytes: Buffer;
+  if (stat.isDirectory()) {
+    const files = listFiles(source);
+    if (!files.includes('manifest.json')) throw new RanasError('E_BAD_BUNDLE', `bundle folder '${source}' has no manifest.json`);
+    const pack = tar.create({ cwd: source, portable: true, noMtime: true }, files);
+    const parts: Buffer[] = [];
+    for await (const part of pack) parts.push(Buffer.from(part));
+    bytes = Buffer.concat(parts);
+  } else {
+    bytes = fs.readFileSync(source);
+  }
+  return { bytes, sha256: createHash('sha256').update(bytes).digest('hex'), manifestJson: manifestOfTar(bytes) };
+}
+
+/** HMAC-SHA256 of the bundle bytes with the device key: the flash's `auth`. */
+export function bundleAuth(bytes: Buffer, keyBytes: Buffer): Buffer {
+  return createHmac('sha256', keyBytes).update(bytes).digest();
+}
+
+/** Reads a device key file: the raw bytes, with surrounding whitespace trimmed when it is text. */
+export function readKeyFile(file: string): Buffer {
+  const raw = fs.readFileSync(file);
+  const text = raw.toString('utf8').trim();
+  const key = /^[\x20-\x7e]+$/.test(text) ? Buffer.from(text, 'utf8') : raw;
+  if (key.length < 16) throw new RanasError('E_BAD_KEY', `key file '${file}' holds ${key.length} bytes; expected at least 16`);
+  return key;
+}

@@ -1,0 +1,50 @@
+/**
+ * A frame: [u8 format version (high nibble) | kind (low nibble), u32 sequence (big-endian), u8 message
+ * type id, payload, u32 CRC32 (big-endian, zlib polynomial) of everything before it], SLIP-wrapped.
+ * `encodeFrame` is pure; `parseFrameBody` checks an unescaped frame and says what is wrong with it.
+ */
+import { crc32 } from 'node:zlib';
+import { slipEncode } from './slip.ts';
+
+/** Frame format version in the header's high nibble. */
+export const FRAME_FORMAT_VERSION = 1;
+/** Header (1 + 4 + 1) plus CRC (4): the smallest valid frame body, in bytes. */
+export const FRAME_OVERHEAD_BYTES = 10;
+
+/** Requests are answered by a response with the same sequence number. */
+export type FrameKind = 'request' | 'response';
+const KIND_BITS: Record<FrameKind, number> = { request: 0, response: 1 };
+
+export interface Frame {
+  kind: FrameKind;
+  sequence: number;
+  typeId: number;
+  payload: Buffer;
+}
+
+/** Why a received frame was dropped; each reason is a counter in the decoder's stats. */
+export type FrameDropReason = 'runt' | 'badCrc' | 'badVersion' | 'badKind' | 'badEscape' | 'oversize';
+
+/** Builds the SLIP-wrapped wire bytes of one frame. */
+export function encodeFrame(frame: Frame): Buffer {
+  const body = Buffer.allocUnsafe(FRAME_OVERHEAD_BYTES + frame.payload.length);
+  body[0] = (FRAME_FORMAT_VERSION << 4) | KIND_BITS[frame.kind];
+  body.writeUInt32BE(frame.sequence >>> 0, 1);
+  body[5] = frame.typeId;
+  body.set(frame.payload, 6);
+  const crcAt = 6 + frame.payload.length;
+  body.writeUInt32BE(crc32(body.subarray(0, crcAt)), crcAt);
+  return slipEncode(body);
+}
+
+/** Parses an unescaped frame body, or returns the reason it is invalid. The payload is a view. */
+export function parseFrameBody(body: Buffer): Frame | FrameDropReason {
+  if (body.length < FRAME_OVERHEAD_BYTES) return 'runt';
+  const crcAt = body.length - 4;
+  if (crc32(body.subarray(0, crcAt)) !== body.readUInt32BE(crcAt)) return 'badCrc';
+  if (body[0] >> 4 !== FRAME_FORMAT_VERSION) return 'badVersion';
+  const kindBits = body[0] & 0x0f;
+  const kind = kindBits === 0 ? 'request' : kindBits === 1 ? 'response' : undefined;
+  if (!kind) return 'badKind';
+  return { kind, sequence: body.readUInt32BE(1), typeId: body[5], payload: body.subarray(6, crcAt) };
+}

@@ -1,0 +1,154 @@
+/**
+ * The protocol's messages as plain TypeScript types (camelCase, numbers, Buffers), one per message of
+ * `protocol.proto`. `protocol.ts` converts between these and wire bytes; everything above the codec uses
+ * only these types.
+ */
+
+export interface HelloMsg {
+  minProtocolVersion: number;
+  maxProtocolVersion: number;
+  hostName: string;
+}
+
+export interface ActiveBundleMsg {
+  name: string;
+  sha256: string;
+  version: string;
+}
+
+export interface SegmentProfileMsg {
+  p50Us: number;
+  p99Us: number;
+  runs: number;
+}
+
+export interface ProfileMsg {
+  device: string;
+  measuredAt: string;
+  segments: SegmentProfileMsg[];
+}
+
+export interface InfoMsg {
+  deviceName: string;
+  agentVersion: string;
+  protocolVersion: number;
+  minProtocolVersion: number;
+  maxProtocolVersion: number;
+  activeBundle?: ActiveBundleMsg;
+  runtimes: string[];
+  profile?: ProfileMsg;
+  maxFrameBytes: number;
+}
+
+export interface FlashBeginMsg {
+  manifestJson: string;
+  totalBytes: number;
+  sha256: string;
+  auth: Buffer;
+  resume: boolean;
+}
+
+export interface FlashChunkMsg {
+  offset: number;
+  data: Buffer;
+}
+
+export interface FlashAckMsg {
+  nextOffset: number;
+  totalBytes: number;
+}
+
+export interface FlashCommitMsg {
+  sha256: string;
+}
+
+export interface FlashAbortMsg {
+  sha256: string;
+}
+
+export interface FlashDoneMsg {
+  activeBundle?: ActiveBundleMsg;
+}
+
+/** Anytime policies (see DESIGN.md, "Device agent"). */
+export type InferPolicy = 'deadline' | 'confidence';
+
+export interface InferMsg {
+  input: Buffer;
+  shape: number[];
+  dtype: string;
+  budgetUs: number;
+  policy: InferPolicy;
+  /** Overrides the manifest's per-exit confidence thresholds when present. */
+  threshold?: number;
+  topK: number;
+}
+
+export interface TopKMsg {
+  classIndex: number;
+  label: string;
+  confidence: number;
+}
+
+export interface InferResultMsg {
+  exitIndex: number;
+  classIndex: number;
+  label: string;
+  confidence: number;
+  topK: TopKMsg[];
+  segmentLatencyUs: number[];
+  totalUs: number;
+  budgetUs: number;
+  /** Finished within `budgetUs`. */
+  met: boolean;
+  /** The budget was below exit 1's cost; exit 1 was returned anyway. */
+  overBudget: boolean;
+}
+
+export type StatsRequestMsg = Record<string, never>;
+
+export interface StatsMsg {
+  agent: Record<string, number>;
+  link: Record<string, number>;
+}
+
+export interface ErrorMsg {
+  code: string;
+  message: string;
+}
+
+/** Message name → its TypeScript type. The names are the .proto message names in camelCase. */
+export interface Messages {
+  hello: HelloMsg;
+  info: InfoMsg;
+  flashBegin: FlashBeginMsg;
+  flashChunk: FlashChunkMsg;
+  flashAck: FlashAckMsg;
+  flashCommit: FlashCommitMsg;
+  flashAbort: FlashAbortMsg;
+  flashDone: FlashDoneMsg;
+  infer: InferMsg;
+  inferResult: InferResultMsg;
+  statsRequest: StatsRequestMsg;
+  stats: StatsMsg;
+  error: ErrorMsg;
+}
+
+export type MessageName = keyof Messages;
+
+/** Requests and the response each one expects (an `error` may answer any request). */
+export const RESPONSE_OF = {
+  hello: 'info',
+  flashBegin: 'flashAck',
+  flashChunk: 'flashAck',
+  flashCommit: 'flashDone',
+  flashAbort: 'flashAck',
+  infer: 'inferResult',
+  statsRequest: 'stats',
+} as const satisfies Partial<Record<MessageName, MessageName>>;
+
+export type RequestName = keyof typeof RESPONSE_OF;
+export type ResponseName<R extends RequestName> = (typeof RESPONSE_OF)[R];
+
+/** A decoded message tagged with its name (a discriminated union over all messages). */
+export type AnyMessage = { [K in MessageName]: { name: K; body: Messages[K] } }[MessageName];

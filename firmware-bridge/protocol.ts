@@ -1,0 +1,96 @@
+/**
+ * The protobuf codec: loads `protocol.proto` at runtime (no codegen), and converts between the typed
+ * messages of `messages.ts` and payload bytes. The message type id that travels in the frame header is the
+ * table `MESSAGE_TYPE_IDS` (stable numbers; never reuse one).
+ */
+import protobuf from 'protobufjs';
+import { fileURLToPath } from 'node:url';
+import { RanasError } from '../src/errors.ts';
+import type { MessageName, Messages } from './messages.ts';
+
+/** Protocol versions this code speaks (both ends send their range in Hello; the highest common wins). */
+export const PROTOCOL_VERSION_MIN = 1;
+export const PROTOCOL_VERSION_MAX = 1;
+
+/** Frame header message type id of each message. */
+export const MESSAGE_TYPE_IDS: Record<MessageName, number> = {
+  hello: 1,
+  info: 2,
+  flashBegin: 3,
+  flashChunk: 4,
+  flashAck: 5,
+  flashCommit: 6,
+  flashAbort: 7,
+  flashDone: 8,
+  infer: 9,
+  inferResult: 10,
+  statsRequest: 11,
+  stats: 12,
+  error: 13,
+};
+
+const NAME_OF_ID = new Map<number, MessageName>(
+  (Object.entries(MESSAGE_TYPE_IDS) as [MessageName, number][]).map(([name, id]) => [id, name]),
+);
+
+/** Message name for a frame's type id, or undefined for an unknown id. */
+export function messageNameOf(typeId: number): MessageName | undefined {
+  return NAME_OF_ID.get(typeId);
+}
+
+const PROTO_PATH = fileURLToPath(new URL('./protocol.proto', import.meta.url));
+const root = protobuf.loadSync(PROTO_PATH);
+
+function protoType(name: MessageName): protobuf.Type {
+  return root.lookupType(`ranas.bridge.${name[0].toUpperCase()}${name.slice(1)}`);
+}
+
+const TYPES = new Map<MessageName, protobuf.Type>(
+  (Object.keys(MESSAGE_TYPE_IDS) as MessageName[]).map((n) => [n, protoType(n)]),
+);
+
+/** Policy enum names on the wire ↔ our names. */
+const POLICY_TO_WIRE = { deadline: 'POLICY_DEADLINE', confidence: 'POLICY_CONFIDENCE' } as const;
+const POLICY_FROM_WIRE: Record<string, 'deadline' | 'confidence'> = {
+  POLICY_DEADLINE: 'deadline',
+  POLICY_CONFIDENCE: 'confidence',
+};
+
+function typeOf(name: MessageName): protobuf.Type {
+  const t = TYPES.get(name);
+  if (!t) throw new RanasError('E_PROTOCOL', `no protobuf type for message '${name}'`);
+  return t;
+}
+
+/** Encodes one message body into protobuf payload bytes. */
+export function encodeMessage<K extends MessageName>(name: K, body: Messages[K]): Buffer {
+  const type = typeOf(name);
+  const plain: Record<string, unknown> = { ...body };
+  if (name === 'infer' && 'policy' in body) plain.policy = POLICY_TO_WIRE[body.policy];
+  const bytes = type.encode(type.fromObject(plain)).finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Decodes protobuf payload bytes of the named message. Throws RanasError E_BAD_MESSAGE when the bytes are
+ * not a valid encoding. protobufjs checks every field's wire type against the schema, and `defaults`
+ * fills absent scalars, so the object has exactly the shape of `Messages[K]`.
+ */
+export function decodeMessage<K extends MessageName>(name: K, payload: Uint8Array): Messages[K] {
+  const type = typeOf(name);
+  let obj: Record<string, unknown>;
+  try {
+    obj = type.toObject(type.decode(payload), { longs: Number, enums: String, bytes: Buffer, defaults: true, arrays: true, objects: true });
+  } catch (e) {
+    throw new RanasError('E_BAD_MESSAGE', `payload of ${payload.length} bytes is not a valid '${name}' message: ${e instanceof Error ? e.message : String(e)}`, { message: name });
+  }
+  if (name === 'infer') {
+    const wire = String(obj.policy);
+    const policy = POLICY_FROM_WIRE[wire];
+    if (!policy) throw new RanasError('E_BAD_MESSAGE', `infer: unknown policy '${wire}', expected one of ${Object.keys(POLICY_FROM_WIRE).join(', ')}`);
+    obj.policy = policy;
+  }
+  // protobufjs `defaults` fills absent sub-messages with null; our types use absent fields.
+  for (const [k, v] of Object.entries(obj)) if (v === null) delete obj[k];
+  return obj as Messages[K];
+}

@@ -1,0 +1,112 @@
+/**
+ * The host's request side: each request gets a sequence number, is sent, and is re-sent with the SAME
+ * sequence number when no answer came within its timeout (the device replays its answer to a repeat
+ * instead of executing it twice). An `error` message answers with a RanasError carrying the device's code.
+ * At most `maxPending` requests are in flight; more are refused with E_BUSY rather than queued unbounded.
+ */
+import { RanasError } from '../../src/errors.ts';
+import { encodeFrame, type Frame } from '../framing/frame.ts';
+import { decodeMessage, encodeMessage, MESSAGE_TYPE_IDS, messageNameOf } from '../protocol.ts';
+import { RESPONSE_OF, type Messages, type RequestName, type ResponseName } from '../messages.ts';
+import type { FrameLink } from './frame-link.ts';
+
+export interface RequestOptions {
+  /** Time to wait for an answer before re-sending, in ms. */
+  timeoutMs?: number;
+  /** Sends in total (first + retries) before failing with E_TIMEOUT. */
+  attempts?: number;
+}
+
+interface Pending {
+  expected: ResponseName<RequestName>;
+  resolve: (payload: Buffer) => void;
+  reject: (e: Error) => void;
+}
+
+export interface RpcClientOptions extends RequestOptions {
+  /** Most requests in flight at once. Default 64. */
+  maxPending?: number;
+  /** Source of sequence numbers (shared across reconnects so numbers are never reused). */
+  nextSequence: () => number;
+}
+
+export class RpcClient {
+  readonly stats = { requests: 0, retries: 0, timeouts: 0, strayResponses: 0 };
+  private readonly pending = new Map<number, Pending>();
+  private readonly timeoutMs: number;
+  private readonly attempts: number;
+  private readonly maxPending: number;
+  private closedError: Error | undefined;
+
+  constructor(readonly link: FrameLink, private readonly opts: RpcClientOptions) {
+    this.timeoutMs = opts.timeoutMs ?? 1000;
+    this.attempts = opts.attempts ?? 5;
+    this.maxPending = opts.maxPending ?? 64;
+    link.on('frame', (f) => this.onFrame(f));
+    link.once('close', (e) => {
+      this.closedError = new RanasError('E_LINK_CLOSED', `link ${link.transport.description} closed${e ? `: ${e.message}` : ''}`);
+      for (const p of this.pending.values()) p.reject(this.closedError);
+      this.pending.clear();
+    });
+  }
+
+  /** Sends one request and resolves with the decoded answer. */
+  async request<R extends RequestName>(name: R, body: Messages[R], options: RequestOptions = {}): Promise<Messages[ResponseName<R>]> {
+    if (this.closedError) throw this.closedError;
+    if (this.pending.size >= this.maxPending) {
+      throw new RanasError('E_BUSY', `${this.pending.size} requests already in flight (limit ${this.maxPending})`);
+    }
+    const expected: ResponseName<R> = RESPONSE_OF[name];
+    const sequence = this.opts.nextSequence() >>> 0;
+    const wire = encodeFrame({ kind: 'request', sequence, typeId: MESSAGE_TYPE_IDS[name], payload: encodeMessage(name, body) });
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const attempts = options.attempts ?? this.attempts;
+    this.stats.requests++;
+    const payload = await new Promise<Buffer>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let sent = 0;
+      const finish = () => { clearTimeout(timer); this.pending.delete(sequence); };
+      this.pending.set(sequence, {
+        expected,
+        resolve: (p) => { finish(); resolve(p); },
+        reject: (e) => { finish(); reject(e); },
+      });
+      const attempt = () => {
+        if (!this.pending.has(sequence)) return;
+        if (sent === attempts) {
+          this.stats.timeouts++;
+          finish();
+          reject(new RanasError('E_TIMEOUT', `no answer to '${name}' (sequence ${sequence}) after ${attempts} sends of ${timeoutMs} ms each`, { sequence }));
+          return;
+        }
+        if (sent > 0) this.stats.retries++;
+        sent++;
+        this.link.sendRaw(wire).catch(() => undefined); // a dead link is reported by 'close'
+        timer = setTimeout(attempt, timeoutMs);
+      };
+      attempt();
+    });
+    return decodeMessage(expected, payload);
+  }
+
+  private onFrame(frame: Frame): void {
+    if (frame.kind !== 'response') return;
+    const p = this.pending.get(frame.sequence);
+    if (!p) { this.stats.strayResponses++; return; } // a late answer to a request already answered
+    const name = messageNameOf(frame.typeId);
+    if (name === 'error') {
+      try {
+        const err = decodeMessage('error', frame.payload);
+        p.reject(new RanasError(err.code || 'E_DEVICE', `device: ${err.message}`, { sequence: frame.sequence }));
+      } catch (e) {
+        p.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+      return;
+    }
+    if (name !== p.expected) {
+      p.reject(new RanasError('E_PROTOCOL', `expected '${p.expected}' in answer to sequence ${frame.sequence}, got message type ${frame.typeId} (${name ?? 'unknown'})`));
+      return;
+    }
+    p.resolve(Buffer.from(frame.payload));
+  }
+}

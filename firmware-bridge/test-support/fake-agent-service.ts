@@ -1,0 +1,81 @@
+/**
+ * A fake AgentService for bridge tests: "installs" a bundle tar by checking its sha256 and copying it to
+ * `<dir>/active.tar` (write beside, then rename: atomic), and "infers" a fixed computation —
+ * class = (sum of input bytes) mod 10 — so the host can check answers without a model.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { RanasError } from '../../src/errors.ts';
+import type { AgentInfo, AgentService, AgentStats } from '../agent-service.ts';
+import type { ActiveBundleMsg, InferMsg, InferResultMsg } from '../messages.ts';
+
+/** The fake's answer for an input: sum of its bytes (as unsigned) mod 10. */
+export function fakeClassOf(input: Uint8Array): number {
+  let sum = 0;
+  for (const b of input) sum += b;
+  return sum % 10;
+}
+
+export class FakeAgentService implements AgentService {
+  private active: ActiveBundleMsg | undefined;
+  private counters = { requests: 0, installs: 0, installFailures: 0 };
+
+  constructor(private readonly dir: string, private readonly deviceName = 'fake-device', private readonly inferDelayUs = 0) {}
+
+  /** Loads the active bundle's identity from `<dir>/active.json`, when one was installed before. */
+  async load(): Promise<this> {
+    await fs.mkdir(this.dir, { recursive: true });
+    const text = await fs.readFile(path.join(this.dir, 'active.json'), 'utf8').catch(() => '');
+    if (text) {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === 'object' && 'sha256' in parsed && typeof parsed.sha256 === 'string') {
+        this.active = { name: `fake-${parsed.sha256.slice(0, 8)}`, sha256: parsed.sha256, version: '1' };
+      }
+    }
+    return this;
+  }
+
+  async info(): Promise<AgentInfo> {
+    return {
+      deviceName: this.deviceName,
+      agentVersion: 'fake-0',
+      activeBundle: this.active,
+      runtimes: ['fake'],
+      profile: { device: this.deviceName, measuredAt: '1970-01-01T00:00:00Z', segments: [{ p50Us: 10, p99Us: 20, runs: 5 }] },
+    };
+  }
+
+  async installBundle(stagedFile: string, expectedSha256: string): Promise<void> {
+    const bytes = await fs.readFile(stagedFile);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== expectedSha256) {
+      this.counters.installFailures++;
+      throw new RanasError('E_CHECKSUM', `staged bundle has sha256 ${sha256}, expected ${expectedSha256}`);
+    }
+    const tmp = path.join(this.dir, 'active.tar.new');
+    await fs.writeFile(tmp, bytes);
+    await fs.rename(tmp, path.join(this.dir, 'active.tar'));
+    await fs.writeFile(path.join(this.dir, 'active.json.new'), JSON.stringify({ sha256 }));
+    await fs.rename(path.join(this.dir, 'active.json.new'), path.join(this.dir, 'active.json'));
+    this.active = { name: `fake-${sha256.slice(0, 8)}`, sha256, version: '1' };
+    this.counters.installs++;
+  }
+
+  async infer(req: InferMsg): Promise<InferResultMsg> {
+    const t0 = performance.now();
+    this.counters.requests++;
+    const classIndex = fakeClassOf(req.input);
+    if (this.inferDelayUs > 0) while ((performance.now() - t0) * 1000 < this.inferDelayUs) { /* busy wait: a model's compute */ }
+    const totalUs = (performance.now() - t0) * 1000;
+    return {
+      exitIndex: 0, classIndex, label: `class-${classIndex}`, confidence: 1,
+      topK: [{ classIndex, label: `class-${classIndex}`, confidence: 1 }],
+      segmentLatencyUs: [totalUs], totalUs, budgetUs: req.budgetUs, met: totalUs <= req.budgetUs, overBudget: false,
+    };
+  }
+
+  async stats(): Promise<AgentStats> {
+    return { ...this.counters, rssBytes: process.memoryUsage().rss };
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Serial transport (serialport): a UART (/dev/ttyAMA0 on the Pi, /dev/ttyUSB0 on the host) or the USB CDC
+ * gadget (/dev/ttyGS0 on the Pi ↔ /dev/ttyACM0 on the host). Also used on pseudo-terminals in tests.
+ */
+import { SerialPort } from 'serialport';
+import { RanasError } from '../../src/errors.ts';
+import { TransportBase } from './transport.ts';
+
+/** Default line rate, in baud (8N1). */
+export const DEFAULT_BAUD = 921_600;
+
+export class SerialTransport extends TransportBase {
+  readonly description: string;
+
+  private constructor(private readonly port: SerialPort, path: string, baudRate: number) {
+    super();
+    this.description = `serial:${path}@${baudRate}`;
+    port.on('data', (b: Buffer) => this.receive(b));
+    port.on('error', (e: Error) => this.closed(e));
+    port.on('close', () => this.closed());
+  }
+
+  /** Opens `path` at `baudRate`; throws E_CONNECT naming the port when it cannot be opened. */
+  static open(path: string, baudRate = DEFAULT_BAUD): Promise<SerialTransport> {
+    return new Promise((resolve, reject) => {
+      const port = new SerialPort({ path, baudRate, autoOpen: false });
+      port.open((e) => {
+        if (e) reject(new RanasError('E_CONNECT', `cannot open serial port ${path} at ${baudRate} baud: ${e.message}`, { path }));
+        else resolve(new SerialTransport(port, path, baudRate));
+      });
+    });
+  }
+
+  write(bytes: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!this.isOpen) {
+        reject(new RanasError('E_LINK_CLOSED', `${this.description}: write of ${bytes.length} bytes on a closed port`));
+        return;
+      }
+      const ok = this.port.write(bytes, (e) => { if (e) reject(e); });
+      if (ok) resolve();
+      else this.port.once('drain', () => resolve());
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.port.isOpen) { this.closed(); return; }
+    await new Promise<void>((resolve) => this.port.close(() => resolve()));
+    this.closed();
+  }
+}
