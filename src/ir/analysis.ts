@@ -50,6 +50,8 @@ export interface ExitCost {
   anytimeMsdnetOps: number;
   /** Trainable parameters needed to compute this exit (ancestors only). */
   params: number;
+  /** Trainable parameters of exits 0..k together (MSDNet's per-classifier count). */
+  anytimeParams: number;
   /** Peak activation bytes (batch 1) running only this exit's ancestors. */
   peakActivationBytes: number;
 }
@@ -201,6 +203,7 @@ export function analyzeGraph(graph: ModelGraph): GraphCost {
       cumulativeMsdnetOps: sum(anc, (c) => c.msdnetOps),
       anytimeMsdnetOps: sum(union, (c) => c.msdnetOps),
       params: paramsOf(anc),
+      anytimeParams: paramsOf(union),
       peakActivationBytes: peakActivationBytes(graph, shapes, anc, [exit.tensor]),
     };
     previousAnytime = anytimeMacs;

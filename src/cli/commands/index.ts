@@ -1,8 +1,9 @@
 /** Every CLI command, one file each; a command registers itself on the program. */
 import type { Command } from 'commander';
 import { registerData } from './data.ts';
+import { registerModel } from './model.ts';
 
 /** Adds one command (with its sub-commands and options) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerData];
+export const commands: RegisterCommand[] = [registerData, registerModel];
