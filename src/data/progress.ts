@@ -12,7 +12,7 @@ export interface ByteProgress {
 }
 
 /** True when a progress bar should be drawn. */
-export function progressEnabled(env: NodeJS.ProcessEnv = process.env, stream: NodeJS.WriteStream = process.stderr): boolean {
+export function progressEnabled(env: NodeJS.ProcessEnv = process.env, stream: { readonly isTTY?: boolean } = process.stderr): boolean {
   return env.RANAS_QUIET !== '1' && stream.isTTY === true;
 }
 
