@@ -69,6 +69,7 @@ test('fetch from an archive source, falling back past failing sources; second ru
   const { url, server, hits } = await serve(archive);
   try {
     const cache = join(root, 'cache');
+    mkdirSync(join(cache, '.staging-cifar-10-batches-bin-999999999-abc'), { recursive: true }); // left by a killed run
     const lines: string[] = [];
     const sources = [archiveSource(`${url}/missing`), archiveSource('http://127.0.0.1:1/refused', 2000), archiveSource(`${url}/cifar.tar.gz`)];
     const r1 = await ensureCifar10({ dir: cache, release, sources, log: (l) => lines.push(l), progress: silentProgress });
@@ -79,7 +80,7 @@ test('fetch from an archive source, falling back past failing sources; second ru
     for (const f of FILES) assert.deepEqual(new Uint8Array(readFileSync(join(folder, f))), bytes[f]);
     assert.ok(!existsSync(join(folder, 'readme.html')), 'only expected files are extracted');
     assert.ok(existsSync(join(folder, '.ranas-verified.json')));
-    assert.equal(readdirSync(cache).filter((d) => d.startsWith('.staging')).length, 0, 'staging folders removed');
+    assert.equal(readdirSync(cache).filter((d) => d.startsWith('.staging')).length, 0, 'staging folders removed, stale ones too');
     assert.equal(loadCifar10(cache).train.count, 20);
 
     const before = hits();

