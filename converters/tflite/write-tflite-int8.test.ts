@@ -1,0 +1,225 @@
+/**
+ * int8 TFLite writer tests, run in the real TFLite 2.9 runtime against the project's integer reference
+ * (converters/reference integerForward, TFLite's int8 kernels): a conv chain bit-exact at every tensor,
+ * every other op within 1 LSB; int8 op versions and quantisation fields; float I/O through
+ * QUANTIZE/DEQUANTIZE; chained int8 segments equal to the monolithic model.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { isRanasError } from '../../src/errors.ts';
+import type { ModelGraph } from '../../src/ir/types.ts';
+import type { QuantizedGraph } from '../quant-types.ts';
+import { calibrate } from '../quantize/calibrate.ts';
+import { dequantizeTensor, quantizeTensor } from '../quantize/quant-params.ts';
+import { quantizeGraph } from '../quantize/quantize.ts';
+import { integerForwardFeeds } from '../reference/integer-forward.ts';
+import { inferShapes } from '../reference/shapes.ts';
+import { readTflite } from './read-tflite.ts';
+import { loadTflite } from './tflite-runner.ts';
+import { int8Conv } from './testing/int8-conv-kernel.ts';
+import { Sketch } from './testing/tiny-graphs.ts';
+import { INT8_SUFFIX, writeTflite } from './write-tflite.ts';
+
+const CALIBRATION_IMAGES = 8;
+
+/** Calibrates on a few random images and quantises. */
+function quantize(s: Sketch): { q: QuantizedGraph; shapes: Map<string, number[]> } {
+  const images = Array.from({ length: CALIBRATION_IMAGES }, () => s.data(s.graph.inputs[0].shape));
+  const ranges = calibrate(s.graph, images, { method: 'minmax', minImages: CALIBRATION_IMAGES });
+  return { q: quantizeGraph(s.graph, ranges), shapes: inferShapes(s.graph) };
+}
+
+function allNodes(graph: ModelGraph): string[] {
+  return graph.nodes.map((n) => n.name);
+}
+
+function maxAbsDiff(a: Int8Array, b: Int8Array): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function convChain(): Sketch {
+  const s = new Sketch([12, 12, 3], 11);
+  const a = s.conv('c1', 'input', 8, { activation: 'relu' });
+  const b = s.dw('dw_dil', a, { dilation: [2, 2], activation: 'relu' });
+  const c = s.conv('c2', b, 6, { strides: [2, 2] });
+  const d = s.dw('dw_s2', c, { strides: [2, 2], kernel: [5, 5] });
+  s.conv('c3', d, 4, { kernel: [1, 1], activation: 'relu', bias: false });
+  return s;
+}
+
+describe('writeTflite int8 in TFLite 2.9 vs the integer reference', () => {
+  it('a conv chain (conv, dilated depthwise, strided conv/depthwise, 1x1 without bias) is bit-exact at every tensor', () => {
+    // Expectation: TFLite's int8 kernels with the rounding TFLite 2.9 actually runs (ruy's ties-upward
+    // final shift for CONV_2D, the reference rounding for DEPTHWISE_CONV_2D), chained node by node.
+    const s = convChain();
+    const { q, shapes } = quantize(s);
+    const outputs = allNodes(s.graph);
+    const session = loadTflite(writeTflite(s.graph, { nodes: outputs, inputs: ['input'], outputs }, shapes, { quant: q }));
+    let compared = 0;
+    for (let trial = 0; trial < 4; trial++) {
+      const xq = quantizeTensor(s.data([12, 12, 3]), q.activations.input);
+      const got = session.run({ input: xq });
+      const env = new Map<string, Int8Array>([['input', xq]]);
+      for (const node of s.graph.nodes) {
+        assert.ok(node.op === 'conv2d' || node.op === 'depthwiseConv2d');
+        const x = env.get(node.inputs[0]);
+        assert.ok(x);
+        const want = int8Conv(q, node, x, shapes.get(node.inputs[0]) ?? []);
+        const g = got.get(node.name);
+        assert.ok(g instanceof Int8Array);
+        assert.equal(maxAbsDiff(g, want), 0, `${node.name} differs from the expected int8 kernel`);
+        compared += g.length;
+        env.set(node.name, want);
+      }
+    }
+    assert.ok(compared > 2000);
+  });
+
+  it('every op is within 1 LSB of integerForward given the same inputs; all but CONV_2D, FULLY_CONNECTED and MEAN exactly', () => {
+    const s = new Sketch([9, 9, 4], 5);
+    const stem = s.conv('stem', 'input', 6);
+    const dw = s.dw('dw', stem, { dilation: [2, 2] });
+    const r = s.relu('r', dw);
+    const mp = s.pool('mp', 'maxPool', r, [3, 3], [2, 2], 'same');
+    const ap = s.pool('ap', 'avgPool', r, [3, 3], [2, 2], 'same');
+    const dn = s.conv('down', r, 6, { strides: [2, 2], activation: 'relu' });
+    const sum = s.add('sum', [mp, ap, dn], 'relu');
+    const cat = s.concat('cat', [sum, dn]);
+    const g = s.gap('gap', cat);
+    s.dense('logits', g, 10, 12);
+    const { q, shapes } = quantize(s);
+    const nodes = allNodes(s.graph);
+    const session = loadTflite(writeTflite(s.graph, { nodes, inputs: ['input'], outputs: nodes }, shapes, { quant: q }));
+    // TFLite 2.9 runs CONV_2D / FULLY_CONNECTED through ruy (ties of the final shift go up, not away from
+    // zero) and MEAN through its optimized kernel; the other kernels round like the reference.
+    const mayDiffer = new Set(['conv2d', 'dense', 'globalAvgPool']);
+    for (let trial = 0; trial < 3; trial++) {
+      const xq = quantizeTensor(s.data([9, 9, 4]), q.activations.input);
+      const got = session.run({ input: xq });
+      for (const node of s.graph.nodes) {
+        const feeds = new Map(node.inputs.map((i) => [i, i === 'input' ? xq : got.get(i)]).filter((e): e is [string, Int8Array] => e[1] instanceof Int8Array));
+        const want = integerForwardFeeds(q, feeds, [node.name]).get(node.name);
+        const have = got.get(node.name);
+        assert.ok(want && have instanceof Int8Array, node.name);
+        const diff = maxAbsDiff(have, want);
+        assert.ok(diff <= (mayDiffer.has(node.op) ? 1 : 0), `${node.name} (${node.op}): max |tflite - integerForward| = ${diff} LSB`);
+      }
+    }
+  });
+
+  it('declares int8 op versions and writes quantisation on every tensor', () => {
+    const s = new Sketch([8, 8, 3], 2);
+    const a = s.conv('c', 'input', 4, { activation: 'relu' });
+    const b = s.dw('d', a, { dilation: [2, 2] });
+    const m = s.pool('m', 'maxPool', b, [2, 2], [2, 2], 'valid');
+    const g = s.gap('g', m);
+    s.dense('fc', g, 3, 4);
+    const { q, shapes } = quantize(s);
+    const model = readTflite(writeTflite(s.graph, { nodes: allNodes(s.graph), inputs: ['input'], outputs: ['fc'] }, shapes, { quant: q }));
+    assert.deepEqual(Object.fromEntries(model.operatorCodes.map((c) => [c.op, c.version])), {
+      CONV_2D: 3, DEPTHWISE_CONV_2D: 3, MAX_POOL_2D: 2, MEAN: 2, FULLY_CONNECTED: 4,
+    });
+    const t = (name: string) => {
+      const found = model.tensors.find((x) => x.name === name);
+      assert.ok(found, name);
+      return found;
+    };
+    for (const name of ['input', 'c', 'd', 'm', 'g', 'fc']) {
+      assert.equal(t(name).type, 'INT8', name);
+      assert.deepEqual(t(name).zeroPoint, [q.activations[name].zeroPoint + 0], name); // + 0: no -0
+      assert.equal(t(name).scale[0], Math.fround(q.activations[name].scale), name);
+    }
+    assert.equal(t('c/w').type, 'INT8');
+    assert.equal(t('c/w').quantizedDimension, 0);
+    assert.equal(t('c/w').scale.length, 4);
+    assert.equal(t('d/w').quantizedDimension, 3);
+    assert.deepEqual(t('d/w').shape, [1, 3, 3, 4]);
+    assert.equal(t('fc/w').scale.length, 1);
+    // int32 bias with scale s_in * s_w per channel.
+    const bias = t('c/b');
+    assert.equal(bias.type, 'INT32');
+    bias.scale.forEach((sb, c) => {
+      const expected = q.activations.input.scale * q.weights['c/w'].scales[c];
+      assert.ok(Math.abs(sb - expected) <= 1e-6 * expected, `bias scale ${c}: ${sb} vs ${expected}`);
+    });
+  });
+
+  it('floatIo adds QUANTIZE at inputs and DEQUANTIZE at outputs, keeping the int8 result', () => {
+    const s = convChain();
+    const { q, shapes } = quantize(s);
+    const part = { nodes: allNodes(s.graph), inputs: ['input'], outputs: ['c2', 'c3'] };
+    const floatBytes = writeTflite(s.graph, part, shapes, { quant: q, floatIo: true });
+    const intBytes = writeTflite(s.graph, part, shapes, { quant: q });
+    const model = readTflite(floatBytes);
+    assert.deepEqual(model.operatorCodes.filter((c) => c.op === 'QUANTIZE' || c.op === 'DEQUANTIZE'), [
+      { op: 'QUANTIZE', version: 1 },
+      { op: 'DEQUANTIZE', version: 2 },
+    ]);
+    assert.deepEqual(model.inputs.map((i) => [model.tensors[i].name, model.tensors[i].type]), [['input', 'FLOAT32']]);
+    assert.deepEqual(model.outputs.map((i) => [model.tensors[i].name, model.tensors[i].type]), [['c2', 'FLOAT32'], ['c3', 'FLOAT32']]);
+    assert.ok(model.tensors.some((t) => t.name === 'input' + INT8_SUFFIX && t.type === 'INT8'));
+
+    // Inputs on the int8 grid quantise exactly, so both models see the same int8 input.
+    const qin = q.activations.input;
+    const xq = quantizeTensor(s.data([12, 12, 3]), qin);
+    const xf = dequantizeTensor(xq, qin);
+    const gotFloat = loadTflite(floatBytes).run({ input: xf });
+    const gotInt = loadTflite(intBytes).run({ input: xq });
+    for (const name of part.outputs) {
+      const f = gotFloat.get(name);
+      const i = gotInt.get(name);
+      assert.ok(f instanceof Float32Array && i instanceof Int8Array, name);
+      const expected = dequantizeTensor(i, q.activations[name]);
+      for (let k = 0; k < f.length; k++) assert.ok(Math.abs(f[k] - expected[k]) <= 1e-6 * Math.max(1, Math.abs(expected[k])), `${name}[${k}]`);
+    }
+  });
+
+  it('two chained int8 segments give exactly the monolithic model\'s outputs', () => {
+    const s = new Sketch([8, 8, 3], 9);
+    const a = s.conv('a', 'input', 6, { activation: 'relu' });
+    const g1 = s.gap('g1', a);
+    const e1 = s.dense('exit1', g1, 4, 6);
+    const b = s.dw('b', a, { dilation: [2, 2], activation: 'relu' });
+    const c = s.conv('c', b, 6, { strides: [2, 2] });
+    const sum = s.add('sum', [c, s.pool('pa', 'avgPool', a, [3, 3], [2, 2], 'same')]);
+    const g2 = s.gap('g2', sum);
+    const e2 = s.dense('exit2', g2, 4, 6);
+    const { q, shapes } = quantize(s);
+    const mono = writeTflite(s.graph, { nodes: allNodes(s.graph), inputs: ['input'], outputs: [e1, e2] }, shapes, { quant: q });
+    const seg0 = writeTflite(s.graph, { nodes: ['a', 'g1', 'exit1'], inputs: ['input'], outputs: ['a', e1] }, shapes, { quant: q });
+    const seg1 = writeTflite(s.graph, { nodes: ['b', 'c', 'pa', 'sum', 'g2', 'exit2'], inputs: ['a'], outputs: [e2] }, shapes, { quant: q });
+    const xq = quantizeTensor(s.data([8, 8, 3]), q.activations.input);
+    const m = loadTflite(mono).run({ input: xq });
+    const first = loadTflite(seg0).run({ input: xq });
+    const state = first.get('a');
+    assert.ok(state instanceof Int8Array);
+    const second = loadTflite(seg1).run({ a: state });
+    assert.deepEqual(Array.from(first.get(e1) ?? []), Array.from(m.get(e1) ?? []));
+    assert.deepEqual(Array.from(second.get(e2) ?? []), Array.from(m.get(e2) ?? []));
+  });
+
+  it('refuses a tensor without activation quantisation, naming it', () => {
+    const s = convChain();
+    const { q, shapes } = quantize(s);
+    const activations = { ...q.activations };
+    delete activations.dw_dil;
+    assert.throws(
+      () => writeTflite(s.graph, { nodes: allNodes(s.graph), inputs: ['input'], outputs: ['c3'] }, shapes, { quant: { ...q, activations } }),
+      (e: unknown) => isRanasError(e, 'E_TFLITE_INPUT') && /'dw_dil'/.test(e.message),
+    );
+  });
+
+  it('refuses a bias whose scale is not s_in * s_w', () => {
+    const s = convChain();
+    const { q, shapes } = quantize(s);
+    const bias = q.weights['c1/b'];
+    const weights = { ...q.weights, 'c1/b': { ...bias, scales: bias.scales.map((v) => v * 2) } };
+    assert.throws(
+      () => writeTflite(s.graph, { nodes: allNodes(s.graph), inputs: ['input'], outputs: ['c3'] }, shapes, { quant: { ...q, weights } }),
+      (e: unknown) => isRanasError(e, 'E_TFLITE_UNSUPPORTED') && /'c1'/.test(e.message) && /bias/.test(e.message),
+    );
+  });
+});
