@@ -1,0 +1,201 @@
+/**
+ * Parses `unknown` (a decoded manifest.json) into a `BundleManifest`, refusing anything else with a
+ * RanasError that names the field: `E_MANIFEST_FORMAT` (not a ranas bundle), `E_MANIFEST_VERSION`
+ * (a version this agent does not read) and `E_MANIFEST_FIELD` (a missing or mistyped field; details.field
+ * is its path, e.g. `segments[1].outputs[0].shape`).
+ */
+import { RanasError } from '../src/errors.ts';
+import {
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  type BundleExit,
+  type BundleInput,
+  type BundleManifest,
+  type BundlePrecision,
+  type BundleRuntime,
+  type BundleSegment,
+  type BundleTensor,
+  type SegmentLatency,
+  type TensorDType,
+} from './bundle-manifest.ts';
+
+type Obj = Record<string, unknown>;
+
+const RUNTIMES: readonly BundleRuntime[] = ['tflite', 'onnx'];
+const PRECISIONS: readonly BundlePrecision[] = ['fp32', 'int8'];
+const DTYPES: readonly TensorDType[] = ['float32', 'int8', 'uint8', 'int32'];
+const LAYOUTS: readonly BundleInput['layout'][] = ['NHWC', 'NCHW'];
+
+function fieldError(field: string, expected: string, found: unknown): RanasError {
+  const shown = found === undefined ? 'nothing' : JSON.stringify(found)?.slice(0, 60) ?? String(found);
+  return new RanasError('E_MANIFEST_FIELD', `manifest field '${field}' is ${shown}; expected ${expected}`, { field });
+}
+
+function obj(v: unknown, field: string): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw fieldError(field, 'an object', v);
+  // A non-null, non-array object: its own keys are readable as a record.
+  return Object.fromEntries(Object.entries(v));
+}
+
+function str(o: Obj, key: string, field: string): string {
+  const v = o[key];
+  if (typeof v !== 'string') throw fieldError(`${field}${key}`, 'a string', v);
+  return v;
+}
+
+function num(o: Obj, key: string, field: string, check: (n: number) => boolean = Number.isFinite, expected = 'a finite number'): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !check(v)) throw fieldError(`${field}${key}`, expected, v);
+  return v;
+}
+
+function optNum(o: Obj, key: string, field: string): number | undefined {
+  return o[key] === undefined ? undefined : num(o, key, field);
+}
+
+function oneOf<T extends string>(o: Obj, key: string, field: string, allowed: readonly T[]): T {
+  const v = o[key];
+  const found = allowed.find((a) => a === v);
+  if (found === undefined) throw fieldError(`${field}${key}`, `one of ${allowed.join(', ')}`, v);
+  return found;
+}
+
+function arr(o: Obj, key: string, field: string): unknown[] {
+  const v = o[key];
+  if (!Array.isArray(v)) throw fieldError(`${field}${key}`, 'an array', v);
+  return v;
+}
+
+function numbers(o: Obj, key: string, field: string, check: (n: number) => boolean = Number.isFinite): number[] {
+  return arr(o, key, field).map((v, i) => {
+    if (typeof v !== 'number' || !check(v)) throw fieldError(`${field}${key}[${i}]`, 'a number', v);
+    return v;
+  });
+}
+
+const isDim = (n: number) => Number.isInteger(n) && n > 0;
+
+function tensor(v: unknown, field: string): BundleTensor {
+  const o = obj(v, field);
+  const p = `${field}.`;
+  const t: BundleTensor = { name: str(o, 'name', p), shape: numbers(o, 'shape', p, isDim), dtype: oneOf(o, 'dtype', p, DTYPES) };
+  const scale = optNum(o, 'scale', p);
+  const zeroPoint = optNum(o, 'zeroPoint', p);
+  if (scale !== undefined) t.scale = scale;
+  if (zeroPoint !== undefined) t.zeroPoint = zeroPoint;
+  if (t.dtype === 'int8' && (scale === undefined || zeroPoint === undefined)) throw fieldError(`${p}scale`, 'a scale and zeroPoint on an int8 tensor', scale);
+  return t;
+}
+
+function exit(v: unknown, field: string): BundleExit {
+  const o = obj(v, field);
+  const p = `${field}.`;
+  const e: BundleExit = {
+    index: num(o, 'index', p, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
+    cumulativeMacs: num(o, 'cumulativeMacs', p),
+    confidenceThreshold: num(o, 'confidenceThreshold', p, (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
+    logits: str(o, 'logits', p),
+  };
+  const accuracy = optNum(o, 'accuracy', p);
+  if (accuracy !== undefined) e.accuracy = accuracy;
+  return e;
+}
+
+const isSha = (s: string) => /^[0-9a-f]{64}$/.test(s);
+
+function segment(v: unknown, k: number): BundleSegment {
+  const field = `segments[${k}]`;
+  const o = obj(v, field);
+  const p = `${field}.`;
+  const sha256 = str(o, 'sha256', p);
+  if (!isSha(sha256)) throw fieldError(`${p}sha256`, '64 lowercase hex digits', sha256);
+  const s: BundleSegment = {
+    file: str(o, 'file', p),
+    sha256,
+    sizeBytes: num(o, 'sizeBytes', p, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
+    inputs: arr(o, 'inputs', p).map((t, i) => tensor(t, `${p}inputs[${i}]`)),
+    outputs: arr(o, 'outputs', p).map((t, i) => tensor(t, `${p}outputs[${i}]`)),
+    exit: exit(o.exit, `${p}exit`),
+  };
+  if (s.exit.index !== k) throw fieldError(`${p}exit.index`, `${k} (segment k ends in exit k)`, s.exit.index);
+  if (!s.outputs.some((t) => t.name === s.exit.logits)) throw fieldError(`${p}exit.logits`, `the name of one of the segment's outputs (${s.outputs.map((t) => t.name).join(', ')})`, s.exit.logits);
+  return s;
+}
+
+function input(v: unknown): BundleInput {
+  const o = obj(v, 'input');
+  const p = 'input.';
+  const i: BundleInput = {
+    shape: numbers(o, 'shape', p, isDim),
+    layout: oneOf(o, 'layout', p, LAYOUTS),
+    dtype: oneOf(o, 'dtype', p, DTYPES),
+    mean: numbers(o, 'mean', p),
+    std: numbers(o, 'std', p, (n) => n > 0),
+  };
+  if (i.shape.length !== 4) throw fieldError(`${p}shape`, 'a 4-d batch-1 image shape', i.shape);
+  const channels = i.layout === 'NHWC' ? i.shape[3] : i.shape[1];
+  if (i.mean.length !== channels || i.std.length !== channels) throw fieldError(`${p}mean`, `${channels} per-channel values in mean and std`, i.mean);
+  const scale = optNum(o, 'scale', p);
+  const zeroPoint = optNum(o, 'zeroPoint', p);
+  if (scale !== undefined) i.scale = scale;
+  if (zeroPoint !== undefined) i.zeroPoint = zeroPoint;
+  if (i.dtype === 'int8' && (scale === undefined || zeroPoint === undefined)) throw fieldError(`${p}scale`, 'a scale and zeroPoint on an int8 input', scale);
+  return i;
+}
+
+function latency(v: unknown, field: string): SegmentLatency {
+  const o = obj(v, field);
+  const p = `${field}.`;
+  return { p50Us: num(o, 'p50Us', p), p99Us: num(o, 'p99Us', p), runs: num(o, 'runs', p) };
+}
+
+/** Parses a bundle profile (`profile` field of the manifest, or `profile.json`). */
+export function parseProfile(v: unknown, field = 'profile'): NonNullable<BundleManifest['profile']> {
+  const o = obj(v, field);
+  const p = `${field}.`;
+  return { device: str(o, 'device', p), measuredAt: str(o, 'measuredAt', p), segments: arr(o, 'segments', p).map((s, i) => latency(s, `${p}segments[${i}]`)) };
+}
+
+/** Parses a decoded manifest.json; throws E_MANIFEST_FORMAT / E_MANIFEST_VERSION / E_MANIFEST_FIELD. */
+export function parseBundleManifest(json: unknown): BundleManifest {
+  const o = obj(json, 'manifest');
+  if (o.format !== MANIFEST_FORMAT) {
+    throw new RanasError('E_MANIFEST_FORMAT', `manifest format is ${JSON.stringify(o.format) ?? 'missing'}; expected '${MANIFEST_FORMAT}'`, { field: 'format' });
+  }
+  if (o.version !== MANIFEST_VERSION) {
+    throw new RanasError('E_MANIFEST_VERSION', `manifest version is ${JSON.stringify(o.version) ?? 'missing'}; this agent reads version ${MANIFEST_VERSION}`, { field: 'version', found: o.version, expected: MANIFEST_VERSION });
+  }
+  const model = obj(o.model, 'model');
+  const classNames = arr(model, 'classNames', 'model.').map((c, i) => {
+    if (typeof c !== 'string') throw fieldError(`model.classNames[${i}]`, 'a string', c);
+    return c;
+  });
+  const segments = arr(o, 'segments', '').map(segment);
+  if (segments.length === 0) throw fieldError('segments', 'at least one segment', []);
+  const producer = obj(o.producer, 'producer');
+  if (producer.name !== 'ranas') throw fieldError('producer.name', "'ranas'", producer.name);
+  const m: BundleManifest = {
+    format: MANIFEST_FORMAT,
+    version: MANIFEST_VERSION,
+    model: { name: str(model, 'name', 'model.'), genotypeHash: str(model, 'genotypeHash', 'model.'), dataset: str(model, 'dataset', 'model.'), classNames },
+    runtime: oneOf(o, 'runtime', '', RUNTIMES),
+    precision: oneOf(o, 'precision', '', PRECISIONS),
+    input: input(o.input),
+    segments,
+    createdAt: str(o, 'createdAt', ''),
+    producer: { name: 'ranas', version: str(producer, 'version', 'producer.'), gitCommit: str(producer, 'gitCommit', 'producer.') },
+  };
+  if (o.monolithic !== undefined) {
+    const mono = obj(o.monolithic, 'monolithic');
+    const sha256 = str(mono, 'sha256', 'monolithic.');
+    if (!isSha(sha256)) throw fieldError('monolithic.sha256', '64 lowercase hex digits', sha256);
+    m.monolithic = {
+      file: str(mono, 'file', 'monolithic.'),
+      sha256,
+      sizeBytes: num(mono, 'sizeBytes', 'monolithic.', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
+      outputs: arr(mono, 'outputs', 'monolithic.').map((t, i) => tensor(t, `monolithic.outputs[${i}]`)),
+    };
+  }
+  if (o.profile !== undefined) m.profile = parseProfile(o.profile);
+  return m;
+}

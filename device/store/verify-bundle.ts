@@ -1,0 +1,68 @@
+/**
+ * Verifies a staged bundle folder: manifest.json parses (known format and version), every file the
+ * manifest names is a plain file name, exists as a regular file (not a symlink), has the recorded size
+ * and sha256, and the total stays within the size limit.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { RanasError } from '../../src/errors.ts';
+import type { BundleManifest } from '../bundle-manifest.ts';
+import { parseBundleManifest } from '../bundle-manifest-parse.ts';
+import { checkBundleFileName } from './read-tar.ts';
+
+/** Hex sha256 of bytes. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Every file a manifest names, with its recorded sha256 and size. */
+export function manifestFiles(m: BundleManifest): { file: string; sha256: string; sizeBytes: number }[] {
+  const files = m.segments.map((s) => ({ file: s.file, sha256: s.sha256, sizeBytes: s.sizeBytes }));
+  if (m.monolithic) files.push({ file: m.monolithic.file, sha256: m.monolithic.sha256, sizeBytes: m.monolithic.sizeBytes });
+  return files;
+}
+
+/** Parses manifest.json bytes (E_MANIFEST_JSON when not JSON, then the parser's errors). */
+export function parseManifestBytes(bytes: Uint8Array, where: string): BundleManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (e) {
+    throw new RanasError('E_MANIFEST_JSON', `${where}: manifest.json is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return parseBundleManifest(json);
+}
+
+/** Checks the manifest's file names and the total size before anything is copied. */
+export function checkManifestFiles(m: BundleManifest, maxBytes: number, where: string): void {
+  let total = 0;
+  for (const f of manifestFiles(m)) {
+    checkBundleFileName(f.file, `${where} manifest`);
+    if (f.file === 'manifest.json' || f.file === 'profile.json') {
+      throw new RanasError('E_BUNDLE_UNSAFE_PATH', `${where}: manifest names '${f.file}' as a model file; that name is reserved`, { file: f.file });
+    }
+    total += f.sizeBytes;
+  }
+  if (total > maxBytes) throw new RanasError('E_BUNDLE_TOO_LARGE', `${where}: bundle files total ${total} bytes; the limit is ${maxBytes}`, { sizeBytes: total, maxBytes });
+}
+
+/** Verifies the bundle in `dir` (see file comment); returns its manifest and the manifest's sha256. */
+export async function verifyBundleDir(dir: string, maxBytes: number): Promise<{ manifest: BundleManifest; manifestSha256: string }> {
+  const where = `bundle '${dir}'`;
+  const manifestBytes = await fs.readFile(path.join(dir, 'manifest.json')).catch(() => {
+    throw new RanasError('E_BUNDLE_MISSING_FILE', `${where} has no manifest.json`, { file: 'manifest.json' });
+  });
+  const manifest = parseManifestBytes(manifestBytes, where);
+  checkManifestFiles(manifest, maxBytes, where);
+  for (const f of manifestFiles(manifest)) {
+    const file = path.join(dir, f.file);
+    const st = await fs.lstat(file).catch(() => undefined);
+    if (!st) throw new RanasError('E_BUNDLE_MISSING_FILE', `${where}: manifest names '${f.file}' but the bundle has no such file`, { file: f.file });
+    if (!st.isFile()) throw new RanasError('E_BUNDLE_UNSAFE_PATH', `${where}: '${f.file}' is not a regular file (symlinks and folders are refused)`, { file: f.file });
+    if (st.size !== f.sizeBytes) throw new RanasError('E_BUNDLE_CHECKSUM', `${where}: '${f.file}' has ${st.size} bytes; the manifest says ${f.sizeBytes}`, { file: f.file });
+    const sha = sha256Hex(await fs.readFile(file));
+    if (sha !== f.sha256) throw new RanasError('E_BUNDLE_CHECKSUM', `${where}: '${f.file}' has sha256 ${sha}; the manifest says ${f.sha256}`, { file: f.file, found: sha, expected: f.sha256 });
+  }
+  return { manifest, manifestSha256: sha256Hex(manifestBytes) };
+}
