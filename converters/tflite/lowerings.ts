@@ -92,11 +92,27 @@ export const LOWERINGS: { [T in OpType]: Lowering<T> } = {
     const inShape = ctx.shape(node.inputs[0]);
     if (inShape.length !== 3) throw unsupported(node, `input shape [${inShape}] is not [H,W,C]`);
     expectShape(node, ctx, [inShape[2]]);
-    const axes = constant(ctx, `${node.name}/axes`, [2], 'INT32', Int32Array.from([1, 2]));
-    ctx.builder.addOperator('MEAN', opVersion('MEAN', ctx.precision), [ctx.input(node.inputs[0]), axes], [ctx.output], {
-      kind: 'ReducerOptions',
-      keepDims: false,
+    // TFLite 2.9's int8 MEAN rounds differently per path (keep_dims or not, vector or scalar channels), so
+    // the mean is an AVERAGE_POOL_2D over the whole map: exact and the same on every build,
+    // (Σx ± ⌊n/2⌋) / n truncated on the raw int8 values, output in the input's quantisation. When the
+    // node's output has other parameters, an int8 → int8 QUANTIZE requantises (x − zp_in)·s_in/s_out + zp_out
+    // with TFLite's fixed-point multiplier. RESHAPE then drops the 1×1 spatial dims.
+    const channels = inShape[2];
+    const x = ctx.input(node.inputs[0]);
+    const inTensor = ctx.builder.tensorAt(x);
+    const out = ctx.builder.tensorAt(ctx.output);
+    const sameQuant = !ctx.quant || (inTensor.quant?.scale[0] === out.quant?.scale[0] && inTensor.quant?.zeroPoint[0] === out.quant?.zeroPoint[0]);
+    const pooled = ctx.builder.addActivation(`${node.name}/pool_1x1`, [1, 1, 1, channels], out.type, inTensor.quant);
+    ctx.builder.addOperator('AVERAGE_POOL_2D', opVersion('AVERAGE_POOL_2D', ctx.precision), [x], [pooled], {
+      kind: 'Pool2DOptions', padding: 'VALID', strideH: 1, strideW: 1, filterH: inShape[0], filterW: inShape[1], activation: 'NONE',
     });
+    let last = pooled;
+    if (!sameQuant) {
+      last = ctx.builder.addActivation(`${node.name}/requantized_1x1`, [1, 1, 1, channels], out.type, out.quant);
+      ctx.builder.addOperator('QUANTIZE', opVersion('QUANTIZE', ctx.precision), [pooled], [last], { kind: 'QuantizeOptions' });
+    }
+    const newShape = constant(ctx, `${node.name}/shape`, [2], 'INT32', Int32Array.from([1, channels]));
+    ctx.builder.addOperator('RESHAPE', opVersion('RESHAPE', ctx.precision), [last, newShape], [ctx.output], { kind: 'ReshapeOptions', newShape: [1, channels] });
   },
   dense: (node, ctx) => {
     expectInputs(node, 1);

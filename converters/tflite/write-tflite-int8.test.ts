@@ -12,6 +12,7 @@ import type { QuantizedGraph } from '../quant-types.ts';
 import { calibrate } from '../quantize/calibrate.ts';
 import { dequantizeTensor, quantizeTensor } from '../quantize/quant-params.ts';
 import { quantizeGraph } from '../quantize/quantize.ts';
+import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../quantize/quantized-multiplier.ts';
 import { integerForwardFeeds } from '../reference/integer-forward.ts';
 import { inferShapes } from '../reference/shapes.ts';
 import { readTflite } from './read-tflite.ts';
@@ -78,7 +79,7 @@ describe('writeTflite int8 in TFLite 2.9 vs the integer reference', () => {
     assert.ok(compared > 2000);
   });
 
-  it('every op is within 1 LSB of integerForward given the same inputs; all but CONV_2D, FULLY_CONNECTED and MEAN exactly', () => {
+  it('every op is within 1 LSB of integerForward given the same inputs; all but CONV_2D, FULLY_CONNECTED and the global mean exactly', () => {
     const s = new Sketch([9, 9, 4], 5);
     const stem = s.conv('stem', 'input', 6);
     const dw = s.dw('dw', stem, { dilation: [2, 2] });
@@ -94,7 +95,8 @@ describe('writeTflite int8 in TFLite 2.9 vs the integer reference', () => {
     const nodes = allNodes(s.graph);
     const session = loadTflite(writeTflite(s.graph, { nodes, inputs: ['input'], outputs: nodes }, shapes, { quant: q }));
     // TFLite 2.9 runs CONV_2D / FULLY_CONNECTED through ruy (ties of the final shift go up, not away from
-    // zero) and MEAN through its optimized kernel; the other kernels round like the reference.
+    // zero), and globalAvgPool is AVERAGE_POOL_2D (Σx / n rounded on the raw int8 values) then an int8
+    // requantisation (integerForward rescales Σ(x - zp) first); the other kernels round like the reference.
     const mayDiffer = new Set(['conv2d', 'dense', 'globalAvgPool']);
     for (let trial = 0; trial < 3; trial++) {
       const xq = quantizeTensor(s.data([9, 9, 4]), q.activations.input);
@@ -106,6 +108,22 @@ describe('writeTflite int8 in TFLite 2.9 vs the integer reference', () => {
         assert.ok(want && have instanceof Int8Array, node.name);
         const diff = maxAbsDiff(have, want);
         assert.ok(diff <= (mayDiffer.has(node.op) ? 1 : 0), `${node.name} (${node.op}): max |tflite - integerForward| = ${diff} LSB`);
+        if (node.op === 'globalAvgPool') {
+          const x = got.get(node.inputs[0]);
+          const [h, w, c] = shapes.get(node.inputs[0]) ?? [];
+          assert.ok(x instanceof Int8Array);
+          const n = h * w;
+          const qi = q.activations[node.inputs[0]];
+          const qo = q.activations[node.name];
+          const m = quantizeMultiplier(Math.fround(qi.scale) / Math.fround(qo.scale));
+          const expected = Int8Array.from({ length: c }, (_, ch) => {
+            let sum = 0;
+            for (let p = 0; p < n; p++) sum += x[p * c + ch];
+            const pooled = Math.trunc((sum + Math.sign(sum) * Math.trunc(n / 2)) / n);
+            return Math.max(-128, Math.min(127, multiplyByQuantizedMultiplier(pooled - qi.zeroPoint, m.multiplier, m.shift) + qo.zeroPoint));
+          });
+          assert.equal(maxAbsDiff(have, expected), 0, 'globalAvgPool = AVERAGE_POOL_2D on raw values, then requantised');
+        }
       }
     }
   });
@@ -119,8 +137,10 @@ describe('writeTflite int8 in TFLite 2.9 vs the integer reference', () => {
     s.dense('fc', g, 3, 4);
     const { q, shapes } = quantize(s);
     const model = readTflite(writeTflite(s.graph, { nodes: allNodes(s.graph), inputs: ['input'], outputs: ['fc'] }, shapes, { quant: q }));
+    // globalAvgPool's output has its own range here, so an int8 → int8 QUANTIZE requantises after the pool.
+    assert.notEqual(q.activations.g.scale, q.activations.m.scale);
     assert.deepEqual(Object.fromEntries(model.operatorCodes.map((c) => [c.op, c.version])), {
-      CONV_2D: 3, DEPTHWISE_CONV_2D: 3, MAX_POOL_2D: 2, MEAN: 2, FULLY_CONNECTED: 4,
+      CONV_2D: 3, DEPTHWISE_CONV_2D: 3, MAX_POOL_2D: 2, AVERAGE_POOL_2D: 2, QUANTIZE: 1, RESHAPE: 1, FULLY_CONNECTED: 4,
     });
     const t = (name: string) => {
       const found = model.tensors.find((x) => x.name === name);

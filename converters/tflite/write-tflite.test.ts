@@ -72,7 +72,7 @@ describe('writeTflite fp32: one-op graphs match the float reference in TFLite 2.
       return { s, out: s.concat('cat', ['input', b, 'input']) };
     }],
     ['standalone relu', () => { const s = new Sketch([6, 6, 3]); return { s, out: s.relu('r', 'input') }; }],
-    ['globalAvgPool (MEAN over H, W)', () => { const s = new Sketch([5, 7, 4]); return { s, out: s.gap('g', 'input') }; }],
+    ['globalAvgPool (AVERAGE_POOL_2D over H×W, then RESHAPE)', () => { const s = new Sketch([5, 7, 4]); return { s, out: s.gap('g', 'input') }; }],
     ['dense after globalAvgPool', () => { const s = new Sketch([4, 4, 6]); const g = s.gap('g', 'input'); return { s, out: s.dense('fc', g, 10, 6) }; }],
     ['dense relu on a flattened feature map', () => { const s = new Sketch([2, 2, 3]); return { s, out: s.dense('fc', 'input', 5, 12, 'relu') }; }],
   ];
@@ -139,7 +139,7 @@ describe('writeTflite fp32: file structure', () => {
     const { graph, shapes } = twoOutputGraph();
     const m = readTflite(writeTflite(graph, { nodes: graph.nodes.map((n) => n.name), inputs: ['input', 'state_in'], outputs: ['state_out', 'logits'] }, shapes));
     const versions = Object.fromEntries(m.operatorCodes.map((c) => [c.op, c.version]));
-    assert.deepEqual(versions, { CONV_2D: 1, DEPTHWISE_CONV_2D: 2, ADD: 1, MEAN: 1, FULLY_CONNECTED: 1 });
+    assert.deepEqual(versions, { CONV_2D: 1, DEPTHWISE_CONV_2D: 2, ADD: 1, AVERAGE_POOL_2D: 1, RESHAPE: 1, FULLY_CONNECTED: 1 });
     const plain = new Sketch([6, 6, 2]);
     plain.dw('d', 'input');
     const p = readTflite(writeTflite(plain.graph, { nodes: ['d'], inputs: ['input'], outputs: ['d'] }, tfjsShapes(plain.graph)));
