@@ -199,26 +199,54 @@ test('a part that reads a tensor it neither receives nor computes is refused', (
   assert.throws(() => writeOnnx(graph, { nodes: seg1.nodes, inputs: [], outputs: seg1.outputs }, shapes), (e) => isRanasError(e, 'E_ONNX_PART') && /stem/.test(e.message));
 });
 
-test('QDQ int8 ONNX (core quantiser): every exit within 1 LSB of the integer reference', async () => {
+/** Largest absolute difference between two int8 arrays, and how many elements differ at all. */
+function lsbDiff(a: Int8Array, b: Int8Array): { max: number; differing: number } {
+  assert.equal(a.length, b.length);
+  let max = 0;
+  let differing = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    max = Math.max(max, d);
+    if (d > 0) differing++;
+  }
+  return { max, differing };
+}
+
+test('QDQ int8 ONNX (core quantiser): every op within 1 LSB of the integer reference; exits within 2 LSB end to end', async () => {
   const { calibrate } = await import('../quantize/calibrate.ts');
   const { quantizeGraph } = await import('../quantize/quantize.ts');
+  const { quantizeTensor } = await import('../quantize/quant-params.ts');
   const { integerForward } = await import('../reference/integer-forward.ts');
   const images = [31, 32, 33, 34, 35, 36, 37, 38].map((s) => randomImage(graph, s));
   const q = quantizeGraph(graph, calibrate(graph, images, { method: 'minmax', minImages: 8 }));
-  const runner = await openOnnx(writeOnnx(graph, whole, shapes, { quant: q }), shapes);
-  let worst = 0;
+  const all = graph.nodes.map((n) => n.name);
+  const mono = await openOnnx(writeOnnx(graph, whole, shapes, { quant: q }), shapes);
+  // Each op alone, fed the integer reference's int8 inputs: the lowering itself is within 1 LSB.
+  const single = new Map(await Promise.all(graph.nodes.map(async (n) => {
+    const part = { nodes: [n.name], inputs: [...new Set(n.inputs)], outputs: [n.name] };
+    return [n.name, await openOnnx(writeOnnx(graph, part, shapes, { quant: q }), shapes)] as const;
+  })));
+  let endToEnd = 0;
   for (const seed of [41, 42, 43, 44]) {
-    const inQ = q.activations.image;
-    const imageQ = Int8Array.from(randomImage(graph, seed), (v) => Math.max(-128, Math.min(127, Math.round(v / inQ.scale) + inQ.zeroPoint)));
-    const ref = integerForward(q, imageQ, exits);
-    const got = await runner.run(new Map([['image', imageQ]]));
+    const imageQ = quantizeTensor(randomImage(graph, seed), q.activations.image);
+    const ref = integerForward(q, imageQ, all);
+    ref.set('image', imageQ);
+    for (const n of graph.nodes) {
+      const feeds = new Map(n.inputs.map((t) => [t, ref.get(t) ?? new Int8Array()]));
+      const out = (await single.get(n.name)?.run(feeds))?.get(n.name);
+      assert.ok(out instanceof Int8Array);
+      const d = lsbDiff(out, ref.get(n.name) ?? new Int8Array());
+      assert.ok(d.max <= 1, `${n.name} (${n.op}) seed ${seed}: ${d.max} LSB from the integer reference`);
+    }
+    // End to end, off-by-one roundings (onnxruntime rounds half to even in float, TFLite's kernels in
+    // fixed point) can meet in later layers; the exits stay within 2 LSB.
+    const got = await mono.run(new Map([['image', imageQ]]));
     for (const t of exits) {
-      const a = got.get(t) ?? new Int8Array();
-      const b = ref.get(t) ?? new Int8Array();
-      assert.equal(a.length, b.length);
-      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      const out = got.get(t);
+      assert.ok(out instanceof Int8Array);
+      endToEnd = Math.max(endToEnd, lsbDiff(out, ref.get(t) ?? new Int8Array()).max);
     }
   }
-  assert.ok(worst <= 1, `largest difference ${worst} LSB`);
-  await runner.release();
+  assert.ok(endToEnd <= 2, `exits: ${endToEnd} LSB from the integer reference`);
+  await Promise.all([mono.release(), ...[...single.values()].map((r) => r.release())]);
 });

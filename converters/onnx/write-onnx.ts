@@ -70,13 +70,27 @@ export function writeOnnx(
   const isInput = new Set(part.inputs);
   const isOutput = new Set(part.outputs);
 
+  // Boundary tensors keep their IR names; every internal value gets a short generated name, which keeps
+  // the per-node overhead (a QDQ model has three nodes per tensor) small next to int8 weights.
+  const shortNames = new Map<string, string>();
+  const short = (key: string): string => {
+    let n = shortNames.get(key);
+    if (n === undefined) {
+      n = shortNames.size.toString(36);
+      shortNames.set(key, n);
+    }
+    return n;
+  };
   const names = (t: string): TensorNames => {
-    if (!quant) return { produced: t, int8: t, read: t };
     const boundary = isInput.has(t) || isOutput.has(t);
+    if (!quant) {
+      const n = boundary ? t : short(t);
+      return { produced: n, int8: n, read: n };
+    }
     return {
-      produced: `${t}__float`,
-      int8: floatIo && boundary ? `${t}__int8` : t,
-      read: floatIo && isOutput.has(t) ? t : `${t}__dq`,
+      produced: short(`${t}#f`),
+      int8: boundary && !floatIo ? t : short(`${t}#q`),
+      read: floatIo && isOutput.has(t) ? t : short(`${t}#dq`),
     };
   };
   const shapeOf = (t: string): number[] => {
@@ -88,8 +102,8 @@ export function writeOnnx(
   const nodes: NodeProto[] = [];
   const initializers: TensorProto[] = [];
   const initialized = new Set<string>();
-  const emit = (opType: string, input: string[], output: string[], attribute: AttributeProto[] = [], name = output[0]) => {
-    nodes.push({ opType, input, output, attribute, name });
+  const emit = (opType: string, input: string[], output: string[], attribute: AttributeProto[] = []) => {
+    nodes.push({ opType, input, output, attribute });
   };
   const addInit = (t: TensorProto) => {
     if (!t.name || initialized.has(t.name)) return;
@@ -102,9 +116,10 @@ export function writeOnnx(
     if (!quant) return;
     const p = quant.activations[tensor];
     if (!p) throw new RanasError('E_ONNX_QUANT', `tensor ${tensor} has no activation quantisation`, { tensor });
-    addInit(initializer(`${tensor}__scale`, 'float32', [], Float32Array.of(p.scale)));
-    addInit(initializer(`${tensor}__zero_point`, 'int8', [], Int8Array.of(p.zeroPoint)));
-    const qp = [`${tensor}__scale`, `${tensor}__zero_point`];
+    // Tensors with equal parameters (concat and pooling share them) share the initializers.
+    const qp = [short(`scale:${p.scale}`), short(`zero:${p.zeroPoint}`)];
+    addInit(initializer(qp[0], 'float32', [], Float32Array.of(p.scale)));
+    addInit(initializer(qp[1], 'int8', [], Int8Array.of(p.zeroPoint)));
     if (quantise) emit('QuantizeLinear', [from, ...qp], [int8]);
     emit('DequantizeLinear', [int8, ...qp], [read]);
   };
@@ -118,8 +133,9 @@ export function writeOnnx(
     }
     const dims = perm.map((p) => w.shape[p]);
     if (!quant) {
-      addInit(initializer(weightName, 'float32', dims, permute(w.data, w.shape, perm)));
-      return weightName;
+      const name = short(`w:${weightName}`);
+      addInit(initializer(name, 'float32', dims, permute(w.data, w.shape, perm)));
+      return name;
     }
     const qw = quant.weights[weightName];
     if (!qw) throw new RanasError('E_ONNX_QUANT', `weight ${weightName} has no quantised values`, { weight: weightName });
@@ -134,13 +150,12 @@ export function writeOnnx(
     if (perAxis && qw.scales.length !== dims[0]) {
       throw new RanasError('E_ONNX_QUANT', `weight ${weightName} has ${qw.scales.length} scales, expected 1 or ${dims[0]} (output channels)`, { weight: weightName });
     }
-    const n = qw.scales.length;
-    const qdims = perAxis ? [n] : [];
-    const [vName, sName, zName, out] = ['__quant', '__scale', '__zero_point', '__dq'].map((s) => `${weightName}${s}`);
+    const qdims = perAxis ? [qw.scales.length] : [];
+    const [vName, sName, out] = ['q', 's', 'dq'].map((s) => short(`w:${weightName}#${s}`));
     addInit(initializer(vName, elem, dims, values));
     addInit(initializer(sName, 'float32', qdims, Float32Array.from(qw.scales)));
-    addInit(initializer(zName, elem, qdims, isBias ? new Int32Array(n) : new Int8Array(n)));
-    emit('DequantizeLinear', [vName, sName, zName], [out], perAxis ? [attrInt('axis', 0)] : []);
+    // Weights and biases are symmetric: the zero point input is left out (ONNX default: 0 of x's type).
+    emit('DequantizeLinear', [vName, sName], [out], perAxis ? [attrInt('axis', 0)] : []);
     return out;
   };
 
@@ -166,8 +181,8 @@ export function writeOnnx(
       input: (i) => names(node.inputs[i]).read,
       output: names(node.name).produced,
       shape: shapeOf,
-      temp: (suffix) => `${node.name}__${suffix}`,
-      emit: (opType, input, output, attrs = []) => emit(opType, input, output, attrs, `${node.name}__${opType}_${nodes.length}`),
+      temp: (suffix) => short(`${node.name}#${suffix}`),
+      emit,
       weight,
     };
     lowerNode<IrNode['op']>(node, ctx);
