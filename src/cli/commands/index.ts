@@ -1,9 +1,11 @@
 /** Every CLI command, one file each; a command registers itself on the program. */
 import type { Command } from 'commander';
 import { registerData } from './data.ts';
+import { registerExport } from './export.ts';
 import { registerModel } from './model.ts';
+import { registerTrain } from './train.ts';
 
 /** Adds one command (with its sub-commands and options) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerData, registerModel];
+export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerExport];
