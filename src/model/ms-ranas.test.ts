@@ -40,6 +40,10 @@ for (const [name, over, four] of cases) {
       const reductionsSoFar = c.reductionLayers.filter((r) => r <= l).length;
       for (let s = 1; s <= S; s++) {
         const out = shapes.get(`l${l}/s${s}/cell/out`);
+        // Pruned: at layer L - k only scales ≥ S - k feed an exit (exits read the coarsest scale).
+        const needed = s >= S - (c.layers - l);
+        assert.equal(out !== undefined, needed, `l${l}/s${s} ${needed ? 'missing' : 'not pruned'}`);
+        if (!needed) continue;
         const res = H / 2 ** (s - 1 + reductionsSoFar);
         assert.deepEqual(out, [res, res, mult * c.initChannels * c.growth[s - 1] * 2 ** reductionsSoFar], `l${l}/s${s}`);
       }
@@ -62,8 +66,8 @@ test('scale s > 1 is fed by concat(diagonal of scale s-1, horizontal of scale s)
   assert.ok(ancestors(g, 'l2/s2/diagonal/relu_1').has('l1/s1/relu'));
   assert.equal(g.nodes.some((n) => n.name === 'l2/s1/grid_in'), false);
   // s0 of layer 4 (after the reduction at 3) is layer 2's state, reduced by factorized reduce.
-  assert.ok(g.nodes.some((n) => n.name === 'l4/s1/cell/pre0/shift'));
-  assert.ok(ancestors(g, 'l4/s1/cell/pre0/bn').has('l2/s1/cell/out'));
+  assert.ok(g.nodes.some((n) => n.name === 'l4/s3/cell/pre0/shift'));
+  assert.ok(ancestors(g, 'l4/s3/cell/pre0/bn').has('l2/s3/cell/out'));
 });
 
 test('the edge-op callback sees every edge of the search topology with DARTS strides; a mixed op plugs in', () => {
@@ -86,9 +90,10 @@ test('the edge-op callback sees every edge of the search topology with DARTS str
   const c = config({ scales: 2 });
   const g = buildMsRanasNetwork(c, cells, 'supernet');
   validateGraph(g);
-  // 3 cells (layers 2..4) × 2 scales × 5 edges (2 + 3).
+  // 3 cells (layers 2..4) × 2 scales × 5 edges (2 + 3) built; layer 4's scale 1 feeds no exit and is pruned.
   assert.equal(seen.length, 3 * 2 * 5);
-  assert.equal(g.nodes.filter((n) => n.op === 'mixedOp').length, 30);
+  assert.equal(g.nodes.filter((n) => n.op === 'mixedOp').length, 25);
+  assert.ok(g.weights.alpha_normal && g.weights.alpha_reduce);
   const reduceEdges = seen.filter((e) => e.cell === 'reduce');
   assert.equal(reduceEdges.length, 10);
   assert.ok(reduceEdges.every((e) => e.stride === (e.from < 2 ? 2 : 1)));

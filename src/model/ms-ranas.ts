@@ -14,6 +14,8 @@
  *   resolution; the cell's stride-2 edges reduce.
  * - C at layer l, scale s: initChannels · growth[s] · 2^(reduction layers ≤ l).
  * - Exits: at each `exitLayers` layer a classifier head (`heads.ts`) reads the coarsest scale's state.
+ * - Nodes no exit depends on (the finer scales of the last layers, after the last exit) are pruned
+ *   (`pruneToExits`), as MSDNet drops scales; they would cost MACs and parameters and never be trained.
  *
  * Node names: `l<layer>/s<scale>/...` (`l<layer>/exit` for heads), tagged `{ layer, scale }`; cell edges are
  * named `n<node>_e<slot>_<primitive>` and tagged with the primitive.
@@ -21,6 +23,7 @@
 import { RanasError } from '../errors.ts';
 import { withExitMacs } from '../ir/analysis.ts';
 import { GraphBuilder } from '../ir/builder.ts';
+import { pruneToExits } from '../ir/prune.ts';
 import type { ModelGraph } from '../ir/types.ts';
 import { convBnRelu, msdConv } from '../ops/grid-ops.ts';
 import { HEADS, type HeadConfig } from '../ops/heads.ts';
@@ -133,5 +136,5 @@ export function buildMsRanasNetwork(config: MsRanasConfig, cells: CellSpecs, nam
     }
     if (exits.has(l)) addExit(l);
   }
-  return withExitMacs(b.build({ kind: 'ms-ranas', config, inputShape: config.inputShape, numClasses: config.numClasses }));
+  return withExitMacs(pruneToExits(b.build({ kind: 'ms-ranas', config, inputShape: config.inputShape, numClasses: config.numClasses })));
 }
