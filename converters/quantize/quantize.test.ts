@@ -63,7 +63,7 @@ test('weights: per-channel symmetric for conv/depthwise, per-tensor for dense, d
   assert.ok(checked >= 10);
 });
 
-test('concat inputs and output share one quantisation covering the union range; pools and mean keep their input quantisation', () => {
+test('concat inputs and output share one quantisation covering the union range; pools and the mean keep their input quantisation', () => {
   const { ready, ranges, q } = prepared(multiExitGraph(6));
   let concats = 0;
   for (const node of ready.nodes) {

@@ -2,8 +2,10 @@
  * Post-training int8 quantisation of a folded, fused graph (TFLite's int8 scheme, see quant-types.ts):
  *  - activations per-tensor asymmetric from the calibrated ranges (widened to include 0, zero point nudged);
  *  - tensors TFLite requires to share parameters get one: every input and the output of a concat, the
- *    input and output of max/avg pooling and of the global mean (the union of their ranges — the producers
- *    of those inputs then write in the shared parameters, so nothing is requantised);
+ *    input and output of max/avg pooling (the union of their ranges — the producers of those inputs then
+ *    write in the shared parameters, so nothing is requantised). The global mean shares its input's too:
+ *    it is exported as a whole-map AVERAGE_POOL_2D, whose result is on the input's grid anyway (its own
+ *    parameters would only add a requantising QUANTIZE and a second rounding);
  *  - a fused relu is part of its producer's output range (min 0), and the int8 kernels clamp at its zero
  *    point;
  *  - conv / depthwise weights per output channel symmetric in [-127, 127], dense per tensor;
@@ -21,7 +23,7 @@ export const BIAS_SCALE_TOLERANCE = 1e-6;
 
 const INT32_MAX = 2147483647;
 
-/** Nodes whose input(s) and output must carry the same quantisation. */
+/** Tensors of a node that must carry the same quantisation (its inputs and output). */
 function sharedQuantTensors(node: IrNode): string[] {
   switch (node.op) {
     case 'concat':

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  frexp, multiplyByQuantizedMultiplier, quantizeMultiplier, roundingDivideByPOT, saturatingRoundingDoublingHighMul,
+  frexp, multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierRuy, quantizeMultiplier, roundingDivideByPOT, saturatingRoundingDoublingHighMul,
 } from './quantized-multiplier.ts';
 
 /** Straight BigInt transcription of gemmlowp's definition, to check the float64 split arithmetic. */
@@ -81,4 +81,25 @@ test('multiplyByQuantizedMultiplier rescales within half a unit plus the double-
   // multiplier 1.0 is the identity
   const one = quantizeMultiplier(1);
   for (const x of [-128, -1, 0, 1, 77, 127, 123456]) assert.equal(multiplyByQuantizedMultiplier(x, one.multiplier, one.shift), x);
+});
+
+test('ruy rescale: ties go up, otherwise equal to the reference rescale', () => {
+  const next = lcg(5);
+  let differ = 0;
+  for (let i = 0; i < 50000; i++) {
+    const x = ((next() | 0) >> (next() % 16));
+    const m = 1073741824 + (next() % 1073741824);
+    const shift = -(next() % 12);
+    const ruy = multiplyByQuantizedMultiplierRuy(x, m, shift);
+    // exact: floor(floor((x*m + 2^30) / 2^31) + 2^(s-1)) / 2^s) in BigInt
+    const high = (BigInt(x) * BigInt(m) + (1n << 30n)) >> 31n;
+    const want = shift === 0 ? high : (high + (1n << BigInt(-shift - 1))) >> BigInt(-shift);
+    assert.equal(ruy, Number(want), `x=${x} m=${m} shift=${shift}`);
+    const ref = multiplyByQuantizedMultiplier(x, m, shift);
+    if (ruy !== ref) { differ++; assert.equal(ruy, ref + 1); assert.ok(x < 0); }
+  }
+  assert.ok(differ > 0, "some negative ties occur");
+  // -3 * 0.5 = -1.5 → both round the high multiply up to -1; then -1 / 2 = -0.5: ruy 0, reference -1
+  assert.equal(multiplyByQuantizedMultiplierRuy(-3, 1073741824, -1), 0);
+  assert.equal(multiplyByQuantizedMultiplier(-3, 1073741824, -1), -1);
 });

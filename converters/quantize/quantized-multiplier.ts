@@ -88,3 +88,25 @@ export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shi
   const shifted = leftShift > 0 ? Math.imul(x, 1 << leftShift) : x;
   return roundingDivideByPOT(saturatingRoundingDoublingHighMul(shifted, multiplier), rightShift);
 }
+
+/**
+ * The requantisation TFLite 2.9 actually runs for int8 CONV_2D and FULLY_CONNECTED: their GEMM goes through
+ * ruy, whose fixed-point rescale rounds ties upward (toward +infinity) in both stages —
+ * high = floor((x·m + 2^30) / 2^31), then floor((high + 2^(s-1)) / 2^s) — where the reference kernels
+ * (gemmlowp) round ties away from zero. The two differ by one step exactly on negative ties.
+ */
+export function multiplyByQuantizedMultiplierRuy(x: number, multiplier: number, shift: number): number {
+  const leftShift = shift > 0 ? shift : 0;
+  const rightShift = shift > 0 ? 0 : -shift;
+  const a = leftShift > 0 ? Math.imul(x, 1 << leftShift) : x;
+  // floor((a*m + 2^30) / 2^31), exact in float64 by splitting m as in saturatingRoundingDoublingHighMul
+  const mHi = multiplier >> 16;
+  const mLo = multiplier & 0xffff;
+  const hi = a * mHi;
+  const lo = a * mLo;
+  const hiQ = Math.floor(hi / 32768);
+  const rest = (hi - hiQ * 32768) * 65536 + lo + TWO_30;
+  const high = hiQ + Math.floor(rest / TWO_31);
+  if (rightShift === 0) return high;
+  return Math.floor((high + 2 ** (rightShift - 1)) / 2 ** rightShift);
+}

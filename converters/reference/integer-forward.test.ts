@@ -65,7 +65,7 @@ test('each int8 kernel agrees with fp32 within a few output steps (conv, dilated
   }
 });
 
-test('avg pool and mean round like TFLite: (sum ± count/2) / count truncated toward zero', () => {
+test('avg pool and mean round (sum ± count/2) / count truncated; a mean with other parameters is requantised', () => {
   const b = new GraphBuilder('x', [2, 2, 1]);
   b.pool('ap', 'avgPool', 'x', 2, 2, 'valid');
   b.gap('m', 'x');
@@ -80,10 +80,12 @@ test('avg pool and mean round like TFLite: (sum ± count/2) / count truncated to
   assert.deepEqual(run([-3, -2, -2, -2]), [-2, -2]); // -2.25 → -2
   assert.deepEqual(run([-3, -3, -2, -2]), [-3, -3]); // -2.5 → -3
   assert.deepEqual(run([127, 127, 127, 126]), [127, 127]);
-  // mean with a zero point and a different output scale: acc = Σ(x - zp) * s_in/s_out, then divided
+  // the mean's own parameters: the integer mean (on the input grid) requantised like TFLite's int8 QUANTIZE
   const q2: QuantizedGraph = { ...q, activations: { ...q.activations, x: { scale: 0.1, zeroPoint: 5 }, m: { scale: 0.2, zeroPoint: -3 } } };
   const m = (integerForward(q2, Int8Array.from([10, 20, 30, 41]), ['m']).get('m') as Int8Array)[0];
-  assert.equal(m, -3 + Math.round(((10 + 20 + 30 + 41 - 20) * 0.5) / 4)); // 81*0.5 = 40.5 → 40 (exact) → (40+2)/4 = 10
+  assert.equal(m, 10 - 3); // mean 25.25 → 25; (25 - 5) * 0.5 = 10
+  const m2 = (integerForward(q2, Int8Array.from([-100, -90, -80, -71]), ['m']).get('m') as Int8Array)[0];
+  assert.equal(m2, -45 - 3); // mean -85.25 → -85; (-85 - 5) * 0.5 = -45
 });
 
 test('fused relu clamps at the output zero point; add saturates at the int8 limits', () => {
@@ -112,7 +114,7 @@ test('multi-exit graph: every exit of the int8 graph is close to fp32 and segmen
     }
   }
   const xq = quantizeTensor(randomImage([8, 8, 3], 9), q.activations.image);
-  const all = integerForwardFeeds(q, new Map([['image', xq]]), ['exit2/fc', 'l2/s1/cell/out', 'l2/s2/cell/out'], true);
+  const all = integerForwardFeeds(q, new Map([['image', xq]]), ['exit2/fc', 'l2/s1/cell/out', 'l2/s2/cell/out'], { keepAll: true });
   const resumed = integerForwardFeeds(q, new Map([
     ['l2/s1/cell/out', all.get('l2/s1/cell/out') as Int8Array], ['l2/s2/cell/out', all.get('l2/s2/cell/out') as Int8Array],
   ]), ['exit2/fc']);

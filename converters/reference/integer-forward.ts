@@ -6,6 +6,7 @@
 import { RanasError } from '../../src/errors.ts';
 import type { IrNode, IrNodeOf, OpType } from '../../src/ir/types.ts';
 import type { QuantizedGraph, QuantizedWeight } from '../quant-types.ts';
+import { multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierRuy } from '../quantize/quantized-multiplier.ts';
 import { INT_KERNELS, type IntKernelArgs } from './integer-kernels.ts';
 import { runGraph } from './run-graph.ts';
 import { inferShapes, sizeOf } from './shapes.ts';
@@ -15,10 +16,22 @@ function runIntNode<T extends OpType>(node: IrNodeOf<T>, args: IntKernelArgs): I
   return kernel(node, args);
 }
 
+/** Options of the int8 executor. */
+export interface IntegerForwardOptions {
+  /** Return every computed tensor, not only the wanted ones. Default false. */
+  keepAll?: boolean;
+  /**
+   * Final rescale of conv2d / dense: `ruy` (default) is what TFLite 2.9 runs (ties upward), `reference` is
+   * TFLite's reference kernels (gemmlowp: ties away from zero in the final shift).
+   */
+  gemmRounding?: 'ruy' | 'reference';
+}
+
 /** Runs the int8 graph from fed int8 tensors (graph inputs or a segment's inputs), returning the wanted ones. */
 export function integerForwardFeeds(
-  q: QuantizedGraph, feeds: ReadonlyMap<string, Int8Array>, wanted: readonly string[], keepAll = false,
+  q: QuantizedGraph, feeds: ReadonlyMap<string, Int8Array>, wanted: readonly string[], opts: IntegerForwardOptions = {},
 ): Map<string, Int8Array> {
+  const rescaleGemm = (opts.gemmRounding ?? 'ruy') === 'ruy' ? multiplyByQuantizedMultiplierRuy : multiplyByQuantizedMultiplier;
   const shapes = inferShapes(q.graph);
   for (const [name, data] of feeds) {
     const shape = shapes.get(name);
@@ -44,14 +57,15 @@ export function integerForwardFeeds(
     inQuant: node.inputs.map((t) => quantOf(t, node)),
     outQuant: quantOf(node.name, node),
     weight,
+    rescaleGemm,
   });
-  return runGraph(q.graph, feeds, wanted, step, keepAll);
+  return runGraph(q.graph, feeds, wanted, step, opts.keepAll ?? false);
 }
 
 /** Runs the int8 graph on one quantised input image (1×H×W×C) and returns the wanted tensors. */
-export function integerForward(q: QuantizedGraph, inputQ: Int8Array, wanted: string[]): Map<string, Int8Array> {
+export function integerForward(q: QuantizedGraph, inputQ: Int8Array, wanted: string[], opts: IntegerForwardOptions = {}): Map<string, Int8Array> {
   if (q.graph.inputs.length !== 1) {
     throw new RanasError('E_CONVERT_INPUT', `integerForward takes one input but graph ${q.graph.name} has ${q.graph.inputs.length}; use integerForwardFeeds`, {});
   }
-  return integerForwardFeeds(q, new Map([[q.graph.inputs[0].name, inputQ]]), wanted);
+  return integerForwardFeeds(q, new Map([[q.graph.inputs[0].name, inputQ]]), wanted, opts);
 }

@@ -2,7 +2,9 @@
  * TFLite's int8 kernels (reference_integer_ops, TFLite 2.9 semantics), one per exported IR op, on batch-1
  * NHWC Int8Arrays. Requantisation uses TFLite's fixed-point multipliers (`quantizeMultiplier` from the
  * float32 scales, exactly as the runtime's Prepare computes them in double) and
- * `multiplyByQuantizedMultiplier`, so results are bit-exact with TFLite's reference kernels:
+ * `multiplyByQuantizedMultiplier`, so results are bit-exact with TFLite's kernels. CONV_2D and
+ * FULLY_CONNECTED run their GEMM in ruy in TFLite 2.9, whose final rescale rounds ties upward; by default
+ * (`gemmRounding: 'ruy'`) those two use that rescale, `'reference'` gives the reference kernels' rounding.
  *  - conv / depthwise (per-channel, dilation): acc = Σ w·(x − zp_in) + bias, rescale by s_in·s_w[c]/s_out;
  *  - dense: same with one weight scale;
  *  - add: TFLite's int8 ADD (inputs shifted left by 20, rescaled by s_i / (2·max s), summed, rescaled by
@@ -11,7 +13,10 @@
  *  - concat: a copy when every input has the output's parameters (quantizeGraph guarantees it), else
  *    TFLite's float requantisation;
  *  - max pool: window max; avg pool: window sum over valid cells, (sum ± count/2) / count truncated;
- *  - mean over H, W: Σ(x − zp_in) rescaled by s_in/s_out, then (acc ± n/2) / n truncated, + zp_out;
+ *  - mean over H, W: as the tflite writer lowers it (TFLite 2.9's int8 MEAN rounds differently per path),
+ *    an AVERAGE_POOL_2D over the whole map — (Σx ± ⌊n/2⌋) / n truncated, in the input's parameters — then,
+ *    only if the output has other parameters, TFLite's int8 → int8 QUANTIZE:
+ *    (x − zp_in) rescaled by s_in/s_out with the fixed-point multiplier, + zp_out;
  *  - relu: TFLite's quantised RELU (rescale s_in/s_out, clamp at the output zero point).
  * Fused relu clamps at max(−128, zp_out).
  */
@@ -30,6 +35,8 @@ export interface IntKernelArgs {
   outQuant: TensorQuant;
   /** A quantised weight by name (throws naming the node when missing). */
   weight(name: string | undefined, node: IrNode): QuantizedWeight;
+  /** Final rescale of conv2d / dense accumulators (ruy's or the reference kernels'). */
+  rescaleGemm(x: number, multiplier: number, shift: number): number;
 }
 
 type IntKernel<T extends OpType> = (node: IrNodeOf<T>, a: IntKernelArgs) => Int8Array;
@@ -70,6 +77,7 @@ function convolve(node: IrNodeOf<'conv2d'> | IrNodeOf<'depthwiseConv2d'>, a: Int
   const bias = node.weights.bias ? a.weight(node.weights.bias, node).values : undefined;
   const inOffset = -a.inQuant[0].zeroPoint;
   const mult = channelMultipliers(a.inQuant[0].scale, scales, a.outQuant.scale, cout);
+  const rescale = depthwise ? multiplyByQuantizedMultiplier : a.rescaleGemm;
   const [lo, hi] = activationRange(node.attrs.activation, a.outQuant);
   const [kh, kw] = node.attrs.kernel;
   const [sh, sw] = node.attrs.strides;
@@ -103,7 +111,7 @@ function convolve(node: IrNodeOf<'conv2d'> | IrNodeOf<'depthwiseConv2d'>, a: Int
       const oBase = (oy * ow + ox) * cout;
       for (let co = 0; co < cout; co++) {
         const total = bias ? (acc[co] + bias[co]) | 0 : acc[co];
-        const scaled = multiplyByQuantizedMultiplier(total, mult[co].multiplier, mult[co].shift) + a.outQuant.zeroPoint;
+        const scaled = rescale(total, mult[co].multiplier, mult[co].shift) + a.outQuant.zeroPoint;
         out[oBase + co] = clamp(scaled, lo, hi);
       }
     }
@@ -210,18 +218,16 @@ export const INT_KERNELS: { [T in OpType]: IntKernel<T> } = {
   globalAvgPool: (_node, a) => {
     const [h, w, c] = a.inShapes[0];
     const n = h * w;
-    const m = quantizeMultiplier(f32(a.inQuant[0].scale) / f32(a.outQuant.scale));
     const x = a.inputs[0];
-    const zpIn = a.inQuant[0].zeroPoint;
-    const out = new Int8Array(c);
-    for (let ch = 0; ch < c; ch++) {
-      let acc = 0;
-      for (let i = 0; i < n; i++) acc += x[i * c + ch] - zpIn;
-      acc = multiplyByQuantizedMultiplier(acc, m.multiplier, m.shift);
-      acc = acc > 0 ? idiv(acc + idiv(n, 2), n) : idiv(acc - idiv(n, 2), n);
-      out[ch] = clamp(acc + a.outQuant.zeroPoint, -128, 127);
-    }
-    return out;
+    const qi = a.inQuant[0];
+    const qo = a.outQuant;
+    const sums = new Int32Array(c);
+    for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) sums[ch] += x[i * c + ch];
+    const half = idiv(n, 2);
+    const means = Int32Array.from(sums, (s) => clamp(s > 0 ? idiv(s + half, n) : idiv(s - half, n), -128, 127));
+    if (qi.scale === qo.scale && qi.zeroPoint === qo.zeroPoint) return Int8Array.from(means);
+    const m = quantizeMultiplier(f32(qi.scale) / f32(qo.scale));
+    return Int8Array.from(means, (v) => clamp(multiplyByQuantizedMultiplier(v - qi.zeroPoint, m.multiplier, m.shift) + qo.zeroPoint, -128, 127));
   },
   dense: (node, a) => {
     const x = a.inputs[0];
@@ -239,7 +245,7 @@ export const INT_KERNELS: { [T in OpType]: IntKernel<T> } = {
       let acc = 0;
       for (let ci = 0; ci < x.length; ci++) acc += kernel.values[ci * cout + co] * (x[ci] + inOffset);
       if (bias) acc = (acc + bias[co]) | 0;
-      out[co] = clamp(multiplyByQuantizedMultiplier(acc, m.multiplier, m.shift) + a.outQuant.zeroPoint, lo, hi);
+      out[co] = clamp(a.rescaleGemm(acc, m.multiplier, m.shift) + a.outQuant.zeroPoint, lo, hi);
     }
     return out;
   },
