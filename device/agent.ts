@@ -1,0 +1,271 @@
+/**
+ * The device agent in process: a bundle store, the active bundle loaded in its runtime and wired as a
+ * chain, its latency profile, and the anytime scheduler. `createAgent` returns an `Agent`, which is the
+ * firmware bridge's `AgentService` (info / installBundle / infer / stats) plus the local API
+ * (install, run, profile, rollback, close).
+ *
+ * Startup and install: the bundle's segments are loaded, and profiled unless a profile measured on this
+ * device (same name) is saved beside it; the profile is saved (profile.json) so it survives restarts.
+ * An install that fails at any step — store verification, or the runtime refusing a model — leaves the
+ * previous bundle active (the store is rolled back if it had already swapped). Requests are served one at
+ * a time (segments own their buffers).
+ */
+import os from 'node:os';
+import type { AgentInfo, AgentService, AgentStats } from '../firmware-bridge/agent-service.ts';
+import type { InferMsg, InferResultMsg } from '../firmware-bridge/messages.ts';
+import { RanasError } from '../src/errors.ts';
+import { packageVersion } from '../src/run-folder.ts';
+import type { BundleRuntime } from './bundle-manifest.ts';
+import { requestOfInferMsg } from './infer-input.ts';
+import { profileChain } from './profiler.ts';
+import { edgeTpuRuntime, findEdgeTpuLibrary } from './runtimes/edgetpu.ts';
+import { onnxRuntime } from './runtimes/onnx-runtime.ts';
+import type { Runtime, RuntimeOptions } from './runtimes/runtime.ts';
+import { tfliteRuntime } from './runtimes/tflite-runtime.ts';
+import { wireChain, type Chain } from './scheduler/chain.ts';
+import { hrClock, type Clock } from './scheduler/clock.ts';
+import { DEFAULT_SAFETY_FACTOR } from './scheduler/policy.ts';
+import { makePreprocessor, type Preprocessor } from './scheduler/preprocess.ts';
+import { runAnytime, type AnytimeAnswer, type AnytimeRequest } from './scheduler/run-anytime.ts';
+import { FsStore } from './store/fs-store.ts';
+import { sha256Hex } from './store/verify-bundle.ts';
+import type { BundleProfile, InstalledBundle, Store } from './store/store.ts';
+import fs from 'node:fs/promises';
+
+/** Options of `createAgent`. */
+export interface AgentOptions {
+  /** Store root (bundles/, current, previous). */
+  bundleDir: string;
+  /** Store to use instead of an FsStore at bundleDir (tests). */
+  store?: Store;
+  /** Recorded with profiles; default the host name. */
+  deviceName?: string;
+  /** CPU threads for the runtime (default 1). */
+  threads?: number;
+  /** Run TFLite bundles on the Coral Edge TPU (E_EDGETPU_UNAVAILABLE when libedgetpu is absent). */
+  edgetpu?: boolean;
+  /** Runtime to use for every bundle instead of the manifest's (tests: the fake runtime). */
+  runtime?: Runtime;
+  clock?: Clock;
+  /** Multiplier on the next segment's p99 in the budget check (default 1.1, see policy.ts). */
+  safetyFactor?: number;
+  /** Profiler warm-ups and timed runs per segment. */
+  profile?: { warmups?: number; runs?: number };
+  /** Re-measure at start even when a profile from this device is saved. */
+  reprofile?: boolean;
+  /** Largest bundle installed, bytes. */
+  maxBundleBytes?: number;
+  /** Where the agent says what it does (default: nothing). */
+  log?: (line: string) => void;
+}
+
+/** The agent: the bridge's AgentService plus the local API. */
+export interface Agent extends AgentService {
+  /** Installs a bundle folder or tar and makes it active (profiling it). */
+  install(source: string): Promise<InstalledBundle>;
+  /** Runs one request given as typed arrays. */
+  run(req: AnytimeRequest): Promise<AnytimeAnswer>;
+  /** Re-measures the active bundle and saves the profile. */
+  profile(): Promise<BundleProfile>;
+  /** Makes the previous bundle active again. */
+  rollback(): Promise<InstalledBundle>;
+  /** The active bundle, if any. */
+  active(): { bundle: InstalledBundle; chain: Chain; profile: BundleProfile } | undefined;
+  close(): Promise<void>;
+}
+
+/** Runtime of each bundle runtime name. */
+const RUNTIMES: Record<BundleRuntime, (o: RuntimeOptions) => Runtime> = { tflite: tfliteRuntime, onnx: onnxRuntime };
+
+interface Active {
+  bundle: InstalledBundle;
+  chain: Chain;
+  preprocess: Preprocessor;
+  profile: BundleProfile;
+}
+
+export async function createAgent(o: AgentOptions): Promise<Agent> {
+  const store = o.store ?? (await FsStore.open(o.bundleDir));
+  const clock = o.clock ?? hrClock;
+  const deviceName = o.deviceName ?? os.hostname();
+  const safetyFactor = o.safetyFactor ?? DEFAULT_SAFETY_FACTOR;
+  const log = o.log ?? (() => {});
+  const counters = { requests: 0, errors: 0, met: 0, missed: 0, overBudget: 0, installs: 0, installFailures: 0, profiles: 0, totalUsSum: 0 };
+  const exitCounts: number[] = [];
+  let active: Active | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  /** Runs `work` after everything queued before it (requests and installs never overlap). */
+  function serial<T>(work: () => Promise<T>): Promise<T> {
+    const result = queue.then(work);
+    queue = result.catch(() => undefined);
+    return result;
+  }
+
+  function runtimeFor(bundle: InstalledBundle): Runtime {
+    if (o.runtime) return o.runtime;
+    if (o.edgetpu) {
+      if (bundle.manifest.runtime !== 'tflite' || bundle.manifest.precision !== 'int8') {
+        throw new RanasError('E_EDGETPU_BUNDLE', `the Edge TPU runs int8 TFLite bundles; this one is ${bundle.manifest.precision} ${bundle.manifest.runtime}`);
+      }
+      return edgeTpuRuntime({ threads: o.threads });
+    }
+    return RUNTIMES[bundle.manifest.runtime]({ threads: o.threads });
+  }
+
+  async function measure(chain: Chain, bundle: InstalledBundle): Promise<BundleProfile> {
+    const profile = await profileChain(chain, { clock, deviceName, warmups: o.profile?.warmups, runs: o.profile?.runs });
+    await store.writeProfile(bundle, profile);
+    counters.profiles++;
+    log(`profiled ${bundle.manifest.model.name} on ${deviceName}: ${profile.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs p99 ${s.p99Us.toFixed(0)} µs`).join(', ')}`);
+    return profile;
+  }
+
+  /** Loads (and profiles when needed) a bundle; the current active bundle is not touched. */
+  async function load(bundle: InstalledBundle, forceProfile: boolean): Promise<Active> {
+    const runtime = runtimeFor(bundle);
+    const loaded = [];
+    try {
+      for (const seg of bundle.manifest.segments) loaded.push(await runtime.load(await store.readFile(bundle, seg.file), seg));
+      const chain = wireChain(bundle.manifest, loaded);
+      const preprocess = makePreprocessor(bundle.manifest.input);
+      const saved = await store.readProfile(bundle);
+      const usable = saved && saved.device === deviceName && saved.segments.length === bundle.manifest.segments.length;
+      const profile = usable && !forceProfile ? saved : await measure(chain, bundle);
+      return { bundle, chain, preprocess, profile };
+    } catch (e) {
+      await Promise.all(loaded.map((s) => s.dispose()));
+      throw e;
+    }
+  }
+
+  async function activate(next: Active): Promise<void> {
+    const old = active;
+    active = next;
+    if (old) await old.chain.dispose();
+  }
+
+  const initial = await store.current();
+  if (initial) {
+    try {
+      await activate(await load(initial, o.reprofile ?? false));
+      log(`active bundle ${initial.manifest.model.name} (${initial.id})`);
+    } catch (e) {
+      log(`active bundle ${initial.id} could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+      throw e;
+    }
+  }
+
+  function install(source: string): Promise<InstalledBundle> {
+    return serial(async () => {
+      const before = await store.current();
+      try {
+        const bundle = await store.install(source, { maxBytes: o.maxBundleBytes });
+        if (bundle.id === active?.bundle.id) {
+          counters.installs++;
+          return bundle;
+        }
+        try {
+          await activate(await load(bundle, false));
+        } catch (e) {
+          if (before && before.id !== bundle.id) await store.rollback();
+          throw e;
+        }
+        counters.installs++;
+        log(`installed ${bundle.manifest.model.name} (${bundle.id})`);
+        return bundle;
+      } catch (e) {
+        counters.installFailures++;
+        throw e;
+      }
+    });
+  }
+
+  function run(req: AnytimeRequest): Promise<AnytimeAnswer> {
+    return serial(async () => {
+      counters.requests++;
+      try {
+        if (!active) throw new RanasError('E_NO_BUNDLE', 'no bundle is installed; install one first (ranas device flash, or --install)');
+        const a = active;
+        const answer = await runAnytime({ chain: a.chain, preprocess: a.preprocess, p99Us: a.profile.segments.map((s) => s.p99Us), safetyFactor, clock }, req);
+        counters[answer.met ? 'met' : 'missed']++;
+        if (answer.overBudget) counters.overBudget++;
+        counters.totalUsSum += answer.totalUs;
+        exitCounts[answer.exitIndex] = (exitCounts[answer.exitIndex] ?? 0) + 1;
+        return answer;
+      } catch (e) {
+        counters.errors++;
+        throw e;
+      }
+    });
+  }
+
+  return {
+    async info(): Promise<AgentInfo> {
+      const runtimes: string[] = ['tflite', 'onnx'];
+      if (findEdgeTpuLibrary()) runtimes.push('edgetpu');
+      const a = active;
+      return {
+        deviceName,
+        agentVersion: packageVersion(),
+        runtimes,
+        ...(a ? {
+          activeBundle: { name: a.bundle.manifest.model.name, sha256: a.bundle.manifestSha256, version: String(a.bundle.manifest.version) },
+          profile: a.profile,
+        } : {}),
+      };
+    },
+    async installBundle(stagedFile: string, expectedSha256: string): Promise<void> {
+      const sha = sha256Hex(await fs.readFile(stagedFile));
+      if (sha !== expectedSha256) throw new RanasError('E_CHECKSUM', `staged bundle '${stagedFile}' has sha256 ${sha}; expected ${expectedSha256}`);
+      await install(stagedFile);
+    },
+    infer: async (req: InferMsg): Promise<InferResultMsg> => {
+      let parsed: AnytimeRequest;
+      try {
+        parsed = requestOfInferMsg(req);
+      } catch (e) {
+        counters.requests++;
+        counters.errors++;
+        throw e;
+      }
+      return run(parsed);
+    },
+    async stats(): Promise<AgentStats> {
+      const mem = process.memoryUsage();
+      const { totalUsSum, ...rest } = counters;
+      const served = counters.met + counters.missed;
+      return {
+        ...rest,
+        meanTotalUs: served > 0 ? totalUsSum / served : 0,
+        ...Object.fromEntries(Array.from(exitCounts, (n, k) => [`exit${k}Answers`, n ?? 0])),
+        rssBytes: mem.rss,
+        heapUsedBytes: mem.heapUsed,
+        uptimeS: process.uptime(),
+      };
+    },
+    install,
+    run,
+    profile: () => serial(async () => {
+      if (!active) throw new RanasError('E_NO_BUNDLE', 'no bundle is installed; nothing to profile');
+      const a = active;
+      a.profile = await measure(a.chain, a.bundle);
+      return a.profile;
+    }),
+    rollback: () => serial(async () => {
+      const target = await store.rollback();
+      try {
+        await activate(await load(target, false));
+      } catch (e) {
+        await store.rollback();
+        throw e;
+      }
+      return target;
+    }),
+    active: () => active && { bundle: active.bundle, chain: active.chain, profile: active.profile },
+    close: () => serial(async () => {
+      if (active) await active.chain.dispose();
+      active = undefined;
+    }),
+  };
+}

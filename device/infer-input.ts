@@ -1,0 +1,22 @@
+/** Converts a wire Infer (bytes + shape + dtype name) into a scheduler request over typed arrays. */
+import type { InferMsg } from '../firmware-bridge/messages.ts';
+import { RanasError } from '../src/errors.ts';
+import type { AnytimeRequest } from './scheduler/run-anytime.ts';
+import type { InputData } from './scheduler/preprocess.ts';
+
+/** Input dtypes a request may carry → a typed view of its bytes (copied when unaligned). */
+const VIEW: Record<string, (b: Uint8Array) => InputData> = {
+  uint8: (b) => new Uint8Array(b.buffer, b.byteOffset, b.length),
+  int8: (b) => new Int8Array(b.buffer, b.byteOffset, b.length),
+  float32: (b) => {
+    if (b.length % 4 !== 0) throw new RanasError('E_BAD_INPUT', `float32 input of ${b.length} bytes is not a whole number of values`);
+    const aligned = b.byteOffset % 4 === 0 ? b : b.slice();
+    return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4);
+  },
+};
+
+export function requestOfInferMsg(m: InferMsg): AnytimeRequest {
+  const view = VIEW[m.dtype];
+  if (!view) throw new RanasError('E_BAD_INPUT', `input dtype '${m.dtype}'; expected uint8 (raw HWC image), float32 or int8 (a normalised tensor)`);
+  return { input: view(m.input), shape: m.shape, budgetUs: m.budgetUs, policy: m.policy, threshold: m.threshold, topK: m.topK > 0 ? m.topK : undefined };
+}

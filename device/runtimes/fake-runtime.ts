@@ -1,0 +1,53 @@
+/**
+ * A Runtime for tests without model files: segment k (taken from its `exit<k>/logits` output name)
+ * advances a clock by `costsUs[k]` (a FakeClock, so timing is exact) and writes
+ * - its logits output: `logits(k, firstInput)`;
+ * - every other output: the first input plus one (so tests can see tensors handed between segments).
+ */
+import { RanasError } from '../../src/errors.ts';
+import type { FakeClock } from '../scheduler/clock.ts';
+import { TYPED_ARRAY, elementCount, type LoadedSegment, type Runtime, type TensorArray } from './runtime.ts';
+
+export interface FakeRuntimeOptions {
+  clock: FakeClock;
+  /** Time each segment takes, µs (index = segment). */
+  costsUs: number[] | ((k: number, call: number) => number);
+  /** Logits of exit k given the segment's first input. */
+  logits: (k: number, input: TensorArray) => number[];
+}
+
+/** Counts of runs per segment, for tests. */
+export interface FakeRuntime extends Runtime {
+  runs: number[];
+}
+
+export function fakeRuntime(o: FakeRuntimeOptions): FakeRuntime {
+  const runs: number[] = [];
+  return {
+    name: 'fake',
+    runs,
+    async load(_bytes, tensors) {
+      const k = Number(tensors.outputs.map((t) => /exit(\d+)\/logits/.exec(t.name)?.[1]).find((x) => x !== undefined));
+      if (!Number.isInteger(k)) throw new RanasError('E_FAKE_RUNTIME', `fake runtime: no exit<k>/logits among outputs ${tensors.outputs.map((t) => t.name).join(', ')}`);
+      runs[k] = 0;
+      const inputs = tensors.inputs.map((t) => TYPED_ARRAY[t.dtype](elementCount(t.shape)));
+      const outputs = tensors.outputs.map((t) => TYPED_ARRAY[t.dtype](elementCount(t.shape)));
+      const seg: LoadedSegment = {
+        inputs,
+        outputs,
+        async run() {
+          const cost = typeof o.costsUs === 'function' ? o.costsUs(k, runs[k]) : o.costsUs[k];
+          runs[k]++;
+          o.clock.advance(cost);
+          tensors.outputs.forEach((t, j) => {
+            const out = outputs[j];
+            if (t.name === `exit${k}/logits`) out.set(o.logits(k, inputs[0]));
+            else for (let i = 0; i < out.length; i++) out[i] = (inputs[0][i % inputs[0].length] ?? 0) + 1;
+          });
+        },
+        async dispose() {},
+      };
+      return seg;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The anytime scheduler: writes the request's input into segment 0, then runs segments in order, asking
+ * the policy after each exit whether the next one may run (see policy.ts). Segment 0 always runs. The
+ * answer is the last exit completed, with its label, confidence, top-k, each segment's measured latency
+ * (µs, including the hand-off copy into it), the total since the request arrived, and whether the budget
+ * was met. `overBudget` flags a budget below exit 1's profiled p99 (exit 1 is returned anyway).
+ */
+import type { InferPolicy, InferResultMsg } from '../../firmware-bridge/messages.ts';
+import { RanasError } from '../../src/errors.ts';
+import type { Chain } from './chain.ts';
+import type { Clock } from './clock.ts';
+import { argmax, softmaxOf, topK } from './exit-answer.ts';
+import { POLICIES } from './policy.ts';
+import type { InputData, Preprocessor } from './preprocess.ts';
+
+/** One request to the scheduler. */
+export interface AnytimeRequest {
+  input: InputData;
+  shape: readonly number[];
+  budgetUs: number;
+  policy: InferPolicy;
+  /** Overrides every exit's confidence threshold (confidence policy). */
+  threshold?: number;
+  /** Classes in the answer's top-k (default 5). */
+  topK?: number;
+}
+
+/** The answer (the bridge's InferResult). */
+export type AnytimeAnswer = InferResultMsg;
+
+/** What the scheduler needs besides the chain. */
+export interface SchedulerSetup {
+  chain: Chain;
+  preprocess: Preprocessor;
+  /** Profiled p99 per segment, µs. */
+  p99Us: readonly number[];
+  safetyFactor: number;
+  clock: Clock;
+}
+
+export function checkRequest(req: AnytimeRequest): void {
+  if (!(Number.isFinite(req.budgetUs) && req.budgetUs >= 0)) throw new RanasError('E_BAD_REQUEST', `budgetUs is ${req.budgetUs}; expected a non-negative number of µs`);
+  if (!(req.policy in POLICIES)) throw new RanasError('E_BAD_REQUEST', `policy is '${req.policy}'; expected one of ${Object.keys(POLICIES).join(', ')}`);
+  if (req.threshold !== undefined && !(req.threshold >= 0 && req.threshold <= 1)) throw new RanasError('E_BAD_REQUEST', `threshold is ${req.threshold}; expected a number in [0, 1]`);
+}
+
+/** Runs one request. */
+export async function runAnytime(s: SchedulerSetup, req: AnytimeRequest): Promise<AnytimeAnswer> {
+  const t0 = s.clock.nowUs();
+  checkRequest(req);
+  const { chain } = s;
+  const manifest = chain.manifest;
+  const policy = POLICIES[req.policy];
+  s.preprocess.write(req.input, req.shape, chain.segments[0].inputs[0]);
+  const latencies: number[] = [];
+  let k = 0;
+  let probs: Float64Array;
+  for (;;) {
+    const start = s.clock.nowUs();
+    chain.feed(k);
+    await chain.segments[k].run();
+    latencies.push(s.clock.nowUs() - start);
+    const seg = manifest.segments[k];
+    const logits = chain.segments[k].outputs[chain.logitsIndex[k]];
+    probs = softmaxOf(logits, seg.outputs[chain.logitsIndex[k]]);
+    const go = k + 1 < manifest.segments.length && policy({
+      completed: k,
+      segments: manifest.segments.length,
+      elapsedUs: s.clock.nowUs() - t0,
+      budgetUs: req.budgetUs,
+      nextP99Us: s.p99Us[k + 1],
+      safetyFactor: s.safetyFactor,
+      confidence: probs[argmax(probs)],
+      threshold: req.threshold ?? seg.exit.confidenceThreshold,
+    });
+    if (!go) break;
+    k++;
+  }
+  const best = argmax(probs);
+  const label = manifest.model.classNames[best] ?? `class${best}`;
+  const top = topK(probs, req.topK ?? 5, manifest.model.classNames);
+  const totalUs = s.clock.nowUs() - t0;
+  return {
+    exitIndex: k,
+    classIndex: best,
+    label,
+    confidence: probs[best],
+    topK: top,
+    segmentLatencyUs: latencies,
+    totalUs,
+    budgetUs: req.budgetUs,
+    met: totalUs <= req.budgetUs,
+    overBudget: req.budgetUs < (s.p99Us[0] ?? 0),
+  };
+}
