@@ -12,10 +12,10 @@ import type { QuantizedGraph } from '../quant-types.ts';
 import { calibrate } from '../quantize/calibrate.ts';
 import { dequantizeTensor, quantizeTensor } from '../quantize/quant-params.ts';
 import { quantizeGraph } from '../quantize/quantize.ts';
-import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../quantize/quantized-multiplier.ts';
 import { integerForwardFeeds } from '../reference/integer-forward.ts';
 import { inferShapes } from '../reference/shapes.ts';
 import { readTflite } from './read-tflite.ts';
+import { globalAvgPoolInt8 } from './ruy-requantize.ts';
 import { loadTflite } from './tflite-runner.ts';
 import { int8Conv } from './testing/int8-conv-kernel.ts';
 import { Sketch } from './testing/tiny-graphs.ts';
@@ -79,7 +79,7 @@ describe('writeTflite int8 in TFLite 2.9 vs the integer reference', () => {
     assert.ok(compared > 2000);
   });
 
-  it('every op is within 1 LSB of integerForward given the same inputs; all but CONV_2D, FULLY_CONNECTED and the global mean exactly', () => {
+  it('every op equals integerForward exactly given the same inputs', () => {
     const s = new Sketch([9, 9, 4], 5);
     const stem = s.conv('stem', 'input', 6);
     const dw = s.dw('dw', stem, { dilation: [2, 2] });
@@ -94,10 +94,6 @@ describe('writeTflite int8 in TFLite 2.9 vs the integer reference', () => {
     const { q, shapes } = quantize(s);
     const nodes = allNodes(s.graph);
     const session = loadTflite(writeTflite(s.graph, { nodes, inputs: ['input'], outputs: nodes }, shapes, { quant: q }));
-    // TFLite 2.9 runs CONV_2D / FULLY_CONNECTED through ruy (ties of the final shift go up, not away from
-    // zero), and globalAvgPool is AVERAGE_POOL_2D (Σx / n rounded on the raw int8 values) then an int8
-    // requantisation (integerForward rescales Σ(x - zp) first); the other kernels round like the reference.
-    const mayDiffer = new Set(['conv2d', 'dense', 'globalAvgPool']);
     for (let trial = 0; trial < 3; trial++) {
       const xq = quantizeTensor(s.data([9, 9, 4]), q.activations.input);
       const got = session.run({ input: xq });
@@ -107,21 +103,12 @@ describe('writeTflite int8 in TFLite 2.9 vs the integer reference', () => {
         const have = got.get(node.name);
         assert.ok(want && have instanceof Int8Array, node.name);
         const diff = maxAbsDiff(have, want);
-        assert.ok(diff <= (mayDiffer.has(node.op) ? 1 : 0), `${node.name} (${node.op}): max |tflite - integerForward| = ${diff} LSB`);
+        assert.equal(diff, 0, `${node.name} (${node.op}): max |tflite - integerForward| = ${diff} LSB`);
         if (node.op === 'globalAvgPool') {
           const x = got.get(node.inputs[0]);
           const [h, w, c] = shapes.get(node.inputs[0]) ?? [];
           assert.ok(x instanceof Int8Array);
-          const n = h * w;
-          const qi = q.activations[node.inputs[0]];
-          const qo = q.activations[node.name];
-          const m = quantizeMultiplier(Math.fround(qi.scale) / Math.fround(qo.scale));
-          const expected = Int8Array.from({ length: c }, (_, ch) => {
-            let sum = 0;
-            for (let p = 0; p < n; p++) sum += x[p * c + ch];
-            const pooled = Math.trunc((sum + Math.sign(sum) * Math.trunc(n / 2)) / n);
-            return Math.max(-128, Math.min(127, multiplyByQuantizedMultiplier(pooled - qi.zeroPoint, m.multiplier, m.shift) + qo.zeroPoint));
-          });
+          const expected = globalAvgPoolInt8(x, [h, w, c], q.activations[node.inputs[0]], q.activations[node.name]);
           assert.equal(maxAbsDiff(have, expected), 0, 'globalAvgPool = AVERAGE_POOL_2D on raw values, then requantised');
         }
       }
@@ -137,10 +124,10 @@ describe('writeTflite int8 in TFLite 2.9 vs the integer reference', () => {
     s.dense('fc', g, 3, 4);
     const { q, shapes } = quantize(s);
     const model = readTflite(writeTflite(s.graph, { nodes: allNodes(s.graph), inputs: ['input'], outputs: ['fc'] }, shapes, { quant: q }));
-    // globalAvgPool's output has its own range here, so an int8 → int8 QUANTIZE requantises after the pool.
-    assert.notEqual(q.activations.g.scale, q.activations.m.scale);
+    // quantizeGraph gives the mean its input's parameters, so no requantising QUANTIZE follows the pool.
+    assert.deepEqual(q.activations.g, q.activations.m);
     assert.deepEqual(Object.fromEntries(model.operatorCodes.map((c) => [c.op, c.version])), {
-      CONV_2D: 3, DEPTHWISE_CONV_2D: 3, MAX_POOL_2D: 2, AVERAGE_POOL_2D: 2, QUANTIZE: 1, RESHAPE: 1, FULLY_CONNECTED: 4,
+      CONV_2D: 3, DEPTHWISE_CONV_2D: 3, MAX_POOL_2D: 2, AVERAGE_POOL_2D: 2, RESHAPE: 1, FULLY_CONNECTED: 4,
     });
     const t = (name: string) => {
       const found = model.tensors.find((x) => x.name === name);
@@ -165,6 +152,24 @@ describe('writeTflite int8 in TFLite 2.9 vs the integer reference', () => {
       const expected = q.activations.input.scale * q.weights['c/w'].scales[c];
       assert.ok(Math.abs(sb - expected) <= 1e-6 * expected, `bias scale ${c}: ${sb} vs ${expected}`);
     });
+  });
+
+  it('a mean whose output quantisation differs from its input is pooled, then requantised exactly', () => {
+    const s = new Sketch([5, 6, 12], 21);
+    s.gap('g', s.conv('c', 'input', 12, { kernel: [1, 1] }));
+    const { q: q0, shapes } = quantize(s);
+    const q: QuantizedGraph = { ...q0, activations: { ...q0.activations, g: { scale: q0.activations.c.scale * 0.41, zeroPoint: -9 } } };
+    const bytes = writeTflite(s.graph, { nodes: ['c', 'g'], inputs: ['input'], outputs: ['c', 'g'] }, shapes, { quant: q });
+    assert.deepEqual(readTflite(bytes).operators.map((o) => o.op), ['CONV_2D', 'AVERAGE_POOL_2D', 'QUANTIZE', 'RESHAPE']);
+    const session = loadTflite(bytes);
+    for (let trial = 0; trial < 5; trial++) {
+      const got = session.run({ input: quantizeTensor(s.data([5, 6, 12]), q.activations.input) });
+      const c = got.get('c');
+      const g = got.get('g');
+      assert.ok(c instanceof Int8Array && g instanceof Int8Array);
+      assert.equal(maxAbsDiff(g, globalAvgPoolInt8(c, [5, 6, 12], q.activations.c, q.activations.g)), 0);
+      assert.equal(maxAbsDiff(g, integerForwardFeeds(q, new Map([['c', c]]), ['g']).get('g') ?? new Int8Array()), 0);
+    }
   });
 
   it('floatIo adds QUANTIZE at inputs and DEQUANTIZE at outputs, keeping the int8 result', () => {

@@ -6,7 +6,7 @@
 import type { IrNodeOf } from '../../../src/ir/types.ts';
 import type { QuantizedGraph } from '../../quant-types.ts';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../quantize/quantized-multiplier.ts';
-import { ruyMultiplyByQuantizedMultiplier } from './ruy-rounding.ts';
+import { ruyMultiplyByQuantizedMultiplier } from '../ruy-requantize.ts';
 
 /** Runs one conv2d/depthwiseConv2d node on an int8 input of shape [h, w, cin]. */
 export function int8Conv(q: QuantizedGraph, node: IrNodeOf<'conv2d'> | IrNodeOf<'depthwiseConv2d'>, x: Int8Array, [h, w, cin]: number[]): Int8Array {
