@@ -37,6 +37,8 @@ export interface CellPlan {
 export interface CellSpec {
   plan: CellPlan;
   edgeOp: EdgeOp;
+  /** Learnable gamma/beta in the preprocessing batch-norms (default true; DARTS's search cells use false). */
+  affine?: boolean;
 }
 
 /** Normal and reduction cell specs. */
@@ -85,10 +87,10 @@ export function buildCell(b: GraphBuilder, c: CellInputs): string {
   const [h0] = b.shape(c.s0);
   const pre0 = b.scoped('pre0', {}, () =>
     h0 === 2 * h1
-      ? factorizedReduce.expand(b, c.s0, { cOut: c.channels, stride: 2 })
-      : reluConvBn.expand(b, c.s0, { cOut: c.channels, stride: 1, kernel: 1 }),
+      ? factorizedReduce.expand(b, c.s0, { cOut: c.channels, stride: 2, affine: c.spec.affine })
+      : reluConvBn.expand(b, c.s0, { cOut: c.channels, stride: 1, kernel: 1, affine: c.spec.affine }),
   );
-  const pre1 = b.scoped('pre1', {}, () => reluConvBn.expand(b, c.s1, { cOut: c.channels, stride: 1, kernel: 1 }));
+  const pre1 = b.scoped('pre1', {}, () => reluConvBn.expand(b, c.s1, { cOut: c.channels, stride: 1, kernel: 1, affine: c.spec.affine }));
   const states = [pre0, pre1];
   c.spec.plan.nodes.forEach((froms, node) => {
     const outs = froms.map((from, slot) => {

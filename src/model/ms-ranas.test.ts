@@ -86,7 +86,7 @@ test('the edge-op callback sees every edge of the search topology with DARTS str
     const outs = candidates.map((p) => expandPrimitive(b, p, input, { cOut: b.channels(input), stride, poolBn: true, affine: false }, `n${edge.node}_e${edge.slot}_${p}`));
     return b.mixedOp(outs, { alpha, row, primitives: [...PRIMITIVE_NAMES] });
   };
-  const cells: CellSpecs = { normal: { plan: fullCellPlan(2), edgeOp: mixed('normal') }, reduce: { plan: fullCellPlan(2), edgeOp: mixed('reduce') } };
+  const cells: CellSpecs = { normal: { plan: fullCellPlan(2), edgeOp: mixed('normal'), affine: false }, reduce: { plan: fullCellPlan(2), edgeOp: mixed('reduce'), affine: false } };
   const c = config({ scales: 2 });
   const g = buildMsRanasNetwork(c, cells, 'supernet');
   validateGraph(g);
@@ -94,6 +94,9 @@ test('the edge-op callback sees every edge of the search topology with DARTS str
   assert.equal(seen.length, 3 * 2 * 5);
   assert.equal(g.nodes.filter((n) => n.op === 'mixedOp').length, 25);
   assert.ok(g.weights.alpha_normal && g.weights.alpha_reduce);
+  // Search cells: preprocessing batch-norms without gamma/beta (DARTS affine=False).
+  const pre = g.nodes.find((n) => n.name === 'l2/s1/cell/pre1/bn');
+  assert.ok(pre && pre.op === 'batchNorm' && pre.attrs.affine === false && pre.weights.gamma === undefined);
   const reduceEdges = seen.filter((e) => e.cell === 'reduce');
   assert.equal(reduceEdges.length, 10);
   assert.ok(reduceEdges.every((e) => e.stride === (e.from < 2 ? 2 : 1)));
