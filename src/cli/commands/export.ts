@@ -90,7 +90,7 @@ export function reportTables(report: ExportReport): { sizes: Row[]; exits: Row[]
     const base = fp32Size(b.runtime);
     return {
       bundle: b.name, segmentsBytes: b.segmentsBytes, monolithicBytes: b.monolithicBytes, totalBytes: b.totalBytes,
-      vsFp32: base ? Math.round((b.totalBytes / base) * 1000) / 1000 : null, chainExact: b.chainMatches,
+      vsFp32: base ? Math.round((b.totalBytes / base) * 1000) / 1000 : null, chainMatches: b.chainMatches,
     };
   });
   const exits: Row[] = report.exits.map((e, k) => {
@@ -119,7 +119,7 @@ async function runExport(o: ExportCliOptions): Promise<void> {
     target: o.target,
     floatIo: o.floatIo,
     evalImages: o.evalImages,
-    data: choice ? { train: choice.train, test: choice.test, name: choice.which, source: choice.reason } : undefined,
+    data: choice ? { train: choice.train, test: choice.test, name: choice.which, source: `${choice.which}: ${choice.reason}` } : undefined,
     log,
   });
   const { sizes, exits } = reportTables(report);

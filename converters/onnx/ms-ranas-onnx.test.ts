@@ -1,0 +1,83 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf } from '../../src/engine/tf.ts';
+import { initEngine } from '../../src/engine/backend.ts';
+import { createProgram } from '../../src/exec/program.ts';
+import { buildPreset } from '../../src/model/presets.ts';
+import { validateGraph } from '../../src/ir/validate.ts';
+import { foldBatchNorm } from '../passes/fold-batch-norm.ts';
+import { fuseRelu } from '../passes/fuse-relu.ts';
+import { cutSegments } from '../segments.ts';
+import { calibrate } from '../quantize/calibrate.ts';
+import { quantizeGraph } from '../quantize/quantize.ts';
+import { quantizeTensor } from '../quantize/quant-params.ts';
+import { writeOnnx } from './write-onnx.ts';
+import { openOnnx } from './run-onnx.ts';
+import { uniformSource } from './fixture-graph.ts';
+import { runChained } from '../bundle/check-chain.ts';
+import { OPEN_MODEL } from '../bundle/model-runtimes.ts';
+
+before(async () => { await initEngine('cpu'); });
+
+function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+// The tiny MS-RANAS preset (untrained; batch-norm statistics made non-trivial so folding matters).
+const original = buildPreset('tiny');
+for (const [name, w] of Object.entries(original.weights)) {
+  const rand = uniformSource(name.length * 7919 + 1);
+  if (name.endsWith('movingMean')) w.data.forEach((_, i) => { w.data[i] = rand() * 0.2; });
+  if (name.endsWith('movingVariance')) w.data.forEach((_, i) => { w.data[i] = 0.5 + 0.5 * (rand() + 1); });
+  if (name.endsWith('gamma')) w.data.forEach((_, i) => { w.data[i] = 1 + 0.3 * rand(); });
+}
+const prepared = fuseRelu(foldBatchNorm(original));
+const shapes = validateGraph(prepared);
+const input = prepared.inputs[0];
+const exits = prepared.exits.map((e) => e.tensor);
+const size = input.shape.reduce((a, b) => a * b, 1);
+const image = (seed: number) => { const r = uniformSource(seed); return Float32Array.from({ length: size }, () => r() * 2); };
+
+test('tiny MS-RANAS fp32 ONNX: every exit within 1e-4 relative L2 of the tfjs engine, monolithic and chained segments', async () => {
+  assert.ok(original.nodes.some((n) => n.op === 'batchNorm' && n.weights.movingMean?.endsWith('movingMean')), 'the preset has batch-norm statistics to fold');
+  const program = createProgram(original);
+  const segments = cutSegments(prepared);
+  assert.equal(segments.length, exits.length);
+  const mono = await openOnnx(writeOnnx(prepared, { nodes: prepared.nodes.map((n) => n.name), inputs: [input.name], outputs: exits }, shapes), shapes);
+  const sessions = await Promise.all(segments.map((s) => OPEN_MODEL.onnx(writeOnnx(prepared, s, shapes), shapes)));
+  for (const seed of [1, 2]) {
+    const x = image(seed);
+    const ref = tf.tidy(() => program.forward(tf.tensor4d(x, [1, ...input.shape] as [number, number, number, number])).exits.map((t) => t.dataSync().slice()));
+    const got = await mono.run(new Map([[input.name, x]]));
+    const chained = await runChained(sessions, segments, input.name, x);
+    exits.forEach((t, k) => {
+      assert.ok(relL2(got.get(t) ?? [], ref[k]) < 1e-4, `exit ${k} monolithic: ${relL2(got.get(t) ?? [], ref[k])}`);
+      assert.ok(relL2(chained.get(t) ?? [], ref[k]) < 1e-4, `exit ${k} chained: ${relL2(chained.get(t) ?? [], ref[k])}`);
+    });
+  }
+  program.dispose();
+  await Promise.all([mono.release(), ...sessions.map((s) => s.release())]);
+});
+
+test('tiny MS-RANAS QDQ ONNX: chained int8 segments give exactly the monolithic logits at every exit', async () => {
+  const q = quantizeGraph(prepared, calibrate(prepared, [11, 12, 13, 14].map(image), { method: 'minmax', minImages: 4 }));
+  const segments = cutSegments(prepared);
+  const mono = await openOnnx(writeOnnx(prepared, { nodes: prepared.nodes.map((n) => n.name), inputs: [input.name], outputs: exits }, shapes, { quant: q }), shapes);
+  const sessions = await Promise.all(segments.map((s) => OPEN_MODEL.onnx(writeOnnx(prepared, s, shapes, { quant: q }), shapes)));
+  for (const seed of [21, 22]) {
+    const x = image(seed);
+    const got = await mono.run(new Map([[input.name, quantizeTensor(x, q.activations[input.name])]]));
+    const chained = await runChained(sessions, segments, input.name, x, q.activations[input.name]);
+    for (const t of exits) {
+      assert.ok(got.get(t) instanceof Int8Array);
+      assert.deepEqual(chained.get(t), got.get(t), t);
+    }
+  }
+  await Promise.all([mono.release(), ...sessions.map((s) => s.release())]);
+});
