@@ -15,11 +15,11 @@ export {
   QMIN, QMAX, WEIGHT_QMAX,
 } from './quantize/quant-params.ts';
 export {
-  quantizeMultiplier, multiplyByQuantizedMultiplier, saturatingRoundingDoublingHighMul, roundingDivideByPOT,
+  quantizeMultiplier, multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierRuy, saturatingRoundingDoublingHighMul, roundingDivideByPOT,
   roundHalfAway, frexp, type QuantizedMultiplier,
 } from './quantize/quantized-multiplier.ts';
 export { referenceForward, referenceForwardFeeds } from './reference/reference-forward.ts';
-export { integerForward, integerForwardFeeds } from './reference/integer-forward.ts';
+export { integerForward, integerForwardFeeds, type IntegerForwardOptions } from './reference/integer-forward.ts';
 export { activationRange } from './reference/integer-kernels.ts';
 export { inferShapes, axisGeometry, sizeOf, type AxisGeometry } from './reference/shapes.ts';
 export { cutSegments } from './segments.ts';

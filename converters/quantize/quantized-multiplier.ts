@@ -18,6 +18,12 @@ const TWO_31 = 2147483648;
 const TWO_30 = 1073741824;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
+/** |a| < 2^21 and |b| < 2^31 keep a·b below 2^52. */
+const SMALL = 2097152;
+const SMALL_B = 2147483649;
+
+/** 2^k for k in 0..32. */
+const POW2 = Array.from({ length: 33 }, (_, k) => 2 ** k);
 
 /** C's frexp: x = fraction * 2^exponent with |fraction| in [0.5, 1). */
 export function frexp(x: number): { fraction: number; exponent: number } {
@@ -54,6 +60,8 @@ export function saturatingRoundingDoublingHighMul(a: number, b: number): number 
   if (a === INT32_MIN && b === INT32_MIN) return INT32_MAX;
   const nonNegative = a === 0 || b === 0 || (a > 0) === (b > 0);
   const nudge = nonNegative ? TWO_30 : 1 - TWO_30;
+  // Fast path: |a·b| < 2^52 is exact in float64 (the usual case: accumulators below 2^21).
+  if (a < SMALL && a > -SMALL && b < SMALL_B && b > -SMALL_B) return ((a * b + nudge) / TWO_31) | 0;
   // a*b = a*bHi*2^16 + a*bLo, each part exact in float64 (|a*bHi| < 2^46, |a*bLo| < 2^47).
   const bHi = b >> 16;
   const bLo = b & 0xffff;
@@ -99,6 +107,10 @@ export function multiplyByQuantizedMultiplierRuy(x: number, multiplier: number, 
   const leftShift = shift > 0 ? shift : 0;
   const rightShift = shift > 0 ? 0 : -shift;
   const a = leftShift > 0 ? Math.imul(x, 1 << leftShift) : x;
+  if (a < SMALL && a > -SMALL) {
+    const fast = Math.floor((a * multiplier + TWO_30) / TWO_31);
+    return rightShift === 0 ? fast : Math.floor((fast + POW2[rightShift - 1]) / POW2[rightShift]);
+  }
   // floor((a*m + 2^30) / 2^31), exact in float64 by splitting m as in saturatingRoundingDoublingHighMul
   const mHi = multiplier >> 16;
   const mLo = multiplier & 0xffff;
@@ -108,5 +120,5 @@ export function multiplyByQuantizedMultiplierRuy(x: number, multiplier: number, 
   const rest = (hi - hiQ * 32768) * 65536 + lo + TWO_30;
   const high = hiQ + Math.floor(rest / TWO_31);
   if (rightShift === 0) return high;
-  return Math.floor((high + 2 ** (rightShift - 1)) / 2 ** rightShift);
+  return Math.floor((high + POW2[rightShift - 1]) / POW2[rightShift]);
 }
