@@ -98,6 +98,11 @@ export class GraphBuilder {
     return Object.assign({}, ...this.tagStack);
   }
 
+  /** True when a weight called `name` exists. */
+  hasWeight(name: string): boolean {
+    return name in this.weights;
+  }
+
   /** Adds a named weight (e.g. architecture parameters) and returns its name. */
   addWeight(name: string, shape: number[], data: Float32Array, trainable: boolean): string {
     if (name in this.weights) throw new RanasError('E_IR_BUILD', `weight ${name} already exists`);
