@@ -9,6 +9,7 @@ import { syntheticDataset } from '../src/data/synthetic.ts';
 import { exportModel, type ExportOptions } from './export.ts';
 import { fixtureGraph } from './onnx/fixture-graph.ts';
 import { readBundle } from './bundle/manifest-check.ts';
+import { parseBundleManifest } from '../device/bundle-manifest-parse.ts';
 
 const data = {
   train: syntheticDataset({ count: 40, classes: 5, height: 9, width: 9, channels: 3, seed: 1 }),
@@ -36,6 +37,8 @@ test('export writes fp32 and int8 bundles per format; chained segments match the
       assert.equal(b.exitAccuracy.length, 2);
       for (const a of b.exitAccuracy) assert.ok(a !== null && a >= 0 && a <= 1);
       const { manifest, files } = readBundle(b.dir);
+      // The device agent's own parser accepts the manifest as written.
+      assert.deepEqual(parseBundleManifest(JSON.parse(readFileSync(join(b.dir, 'manifest.json'), 'utf8'))), manifest);
       assert.equal(manifest.runtime, b.runtime);
       assert.equal(manifest.precision, b.precision);
       assert.equal(manifest.segments.length, 2);
