@@ -80,11 +80,11 @@ export function createProgram(graph: ModelGraph): Program {
     }
     const t = tf.tensor(w.data, w.shape, 'float32');
     if (w.trainable) {
-      variables.set(name, tf.variable(t, true, `v/${name}`));
+      variables.set(name, tf.variable(t, true));
       variableKinds.set(name, alphas.has(name) ? 'alpha' : 'weight');
       t.dispose();
     } else if (bufferSet.has(name)) {
-      buffers.set(name, tf.variable(t, false, `b/${name}`));
+      buffers.set(name, tf.variable(t, false));
       t.dispose();
     } else {
       constants.set(name, t);

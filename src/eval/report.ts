@@ -1,0 +1,31 @@
+/**
+ * `report.json` and `report.svg`: the evaluations of one or more models, and the plot of their anytime and
+ * budgeted-batch curves overlaid.
+ */
+import { writeFileAtomic, writeJsonAtomic } from '../run-folder.ts';
+import type { ModelEvaluation } from './evaluate-model.ts';
+import { renderPlotSvg, type PlotPoint } from './plot.ts';
+
+/** Points of every model's curves, accuracy in percent. */
+export function plotPoints(evals: ModelEvaluation[]): PlotPoint[] {
+  const out: PlotPoint[] = [];
+  for (const e of evals) {
+    for (const p of e.anytime) out.push({ model: e.model, curve: 'anytime', mflops: p.mflops, accuracy: 100 * p.accuracy });
+    for (const p of e.budgeted ?? []) out.push({ model: e.model, curve: 'budgeted', mflops: p.mflops, accuracy: 100 * p.accuracy });
+  }
+  return out;
+}
+
+/** JSON-safe copy (thresholds of ±Infinity become null). */
+function jsonSafe(evals: ModelEvaluation[]): unknown {
+  return JSON.parse(JSON.stringify(evals, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+}
+
+/** Writes `<base>.json` and `<base>.svg` (e.g. base = run/report). */
+export async function writeReport(basePath: string, evals: ModelEvaluation[], title = 'accuracy vs MFLOPs'): Promise<{ json: string; svg: string }> {
+  const json = `${basePath}.json`;
+  const svg = `${basePath}.svg`;
+  writeJsonAtomic(json, { createdAt: new Date().toISOString(), models: jsonSafe(evals) });
+  writeFileAtomic(svg, await renderPlotSvg(plotPoints(evals), title));
+  return { json, svg };
+}

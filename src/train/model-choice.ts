@@ -1,0 +1,34 @@
+/**
+ * Builds the graph a training run starts from: a preset (with an optional genotype and scale override), or
+ * a saved IR model folder; then `--single-exit` keeps only the last exit.
+ */
+import { RanasError } from '../errors.ts';
+import { loadModel } from '../ir/serialize.ts';
+import type { ModelGraph } from '../ir/types.ts';
+import { loadGenotype, type Genotype } from '../model/genotype.ts';
+import { buildMsRanas } from '../model/ms-ranas.ts';
+import { buildPreset, genotypePath, getPreset } from '../model/presets.ts';
+import { keepExits } from './keep-exits.ts';
+import type { TrainOptions } from './train-options.ts';
+
+/** The graph to train. */
+export function chooseModel(o: Pick<TrainOptions, 'preset' | 'genotype' | 'modelDir' | 'scales' | 'singleExit' | 'seed'>): ModelGraph {
+  let graph: ModelGraph;
+  if (o.modelDir) {
+    graph = loadModel(o.modelDir);
+  } else {
+    const genotype: Genotype | undefined = o.genotype ? loadGenotype(o.genotype) : undefined;
+    const preset = getPreset(o.preset);
+    if (o.scales !== undefined) {
+      if (preset.kind !== 'ms-ranas') {
+        throw new RanasError('E_TRAIN_OPTION', `--scales applies to MS-RANAS presets; preset ${o.preset} is ${preset.kind}`);
+      }
+      const g = genotype ?? loadGenotype(genotypePath(preset.genotype));
+      const built = buildMsRanas(g, { ...preset.config, scales: o.scales, seed: o.seed }, o.preset);
+      graph = { ...built, meta: { ...built.meta, preset: o.preset, scales: o.scales } };
+    } else {
+      graph = buildPreset(o.preset, { genotype, seed: o.seed });
+    }
+  }
+  return o.singleExit ? keepExits(graph, [graph.exits.length - 1]) : graph;
+}

@@ -1,0 +1,68 @@
+/**
+ * The typed options of `ranas train` (parsed once by the CLI) and their defaults.
+ */
+
+/** Where training data comes from: full CIFAR-10 (cache), the shipped mini set, generated data, or a CIFAR binary folder. */
+export type DataChoice = 'cifar10' | 'mini' | 'synthetic' | { dir: string };
+
+/** Every option of one training run. */
+export interface TrainOptions {
+  /** Model preset (ignored when `modelDir` is given). */
+  preset: string;
+  /** Genotype JSON replacing the preset's. */
+  genotype?: string;
+  /** Start from a saved IR model folder instead of a preset. */
+  modelDir?: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  lrMin: number;
+  momentum: number;
+  weightDecay: number;
+  /** Max global gradient norm (0 = off). */
+  gradClip: number;
+  /** Train on a stratified subset of this many images. */
+  subset?: number;
+  /** Hold out this many training images (stratified) as the validation split for budgeted thresholds. */
+  valImages: number;
+  data: DataChoice;
+  /** Cutout side in pixels (0 = off). */
+  cutout: number;
+  /** One weight per exit (default equal 1s). */
+  exitWeights?: number[];
+  singleExit: boolean;
+  /** Override the preset's number of scales (MS-RANAS presets only). */
+  scales?: 1 | 2 | 3;
+  /** Accepted for compatibility; a documented no-op (drop-path is not implemented). */
+  dropPath: number;
+  seed: number;
+  name: string;
+  runsDir: string;
+  resume: boolean;
+  checkpointEvery: number;
+  /** Replicas for data-parallel training (1 = this thread only). */
+  threads: number;
+  evalBatchSize: number;
+  /** Skip the final evaluation. */
+  skipEval: boolean;
+}
+
+/** Defaults of the optional numbers (DARTS/MSDNet-like). */
+export const TRAIN_DEFAULTS = {
+  preset: 'tiny',
+  epochs: 10,
+  batchSize: 64,
+  lr: 0.05,
+  lrMin: 0,
+  momentum: 0.9,
+  weightDecay: 3e-4,
+  gradClip: 5,
+  valImages: 0,
+  cutout: 16,
+  dropPath: 0,
+  seed: 0,
+  runsDir: 'runs',
+  checkpointEvery: 200,
+  threads: 1,
+  evalBatchSize: 250,
+} as const;
