@@ -242,19 +242,25 @@ function biasTensor(
   if (!ctx.quant || !weightScales) return constant(ctx, name, [channels], 'FLOAT32', bias ? bias.data : new Float32Array(channels));
 
   const inputScale = ctx.activationQuant(node.inputs[0]).scale;
-  const expected = Array.from({ length: channels }, (_, c) => Math.fround(inputScale) * weightScales[weightScales.length === 1 ? 0 : c]);
-  if (biasName === undefined) {
-    return constant(ctx, name, [channels], 'INT32', new Int32Array(channels), { scale: expected, zeroPoint: new Array<number>(channels).fill(0), quantizedDimension: 0 });
-  }
+  // One bias scale per weight scale: per-channel for conv/depthwise, a single one for a per-tensor dense
+  // kernel (TFLite takes either; stricter readers such as ArmNN need the counts to match).
+  const perTensor = weightScales.length === 1;
+  const scaleCount = perTensor ? 1 : channels;
+  const expected = Array.from({ length: scaleCount }, (_, c) => Math.fround(inputScale) * weightScales[c]);
+  const biasQuant = (scale: number[]): QuantSpec => ({ scale, zeroPoint: new Array<number>(scale.length).fill(0), quantizedDimension: 0 });
+  if (biasName === undefined) return constant(ctx, name, [channels], 'INT32', new Int32Array(channels), biasQuant(expected));
   const q = quantWeight(node, ctx.quant, biasName, 'int32', channels);
-  const scales = Array.from({ length: channels }, (_, c) => q.scales[q.scales.length === 1 ? 0 : c]);
-  for (let c = 0; c < channels; c++) {
+  if (q.scales.length !== 1 && q.scales.length !== scaleCount) {
+    throw unsupported(node, `bias '${biasName}' has ${q.scales.length} scales, expected ${scaleCount} like its weight`);
+  }
+  const scales = Array.from({ length: scaleCount }, (_, c) => q.scales[q.scales.length === 1 ? 0 : c]);
+  for (let c = 0; c < scaleCount; c++) {
     // TFLite 2.9 does not check this, and a wrong bias scale silently shifts every output.
     if (Math.abs(scales[c] - expected[c]) > 1e-5 * Math.abs(expected[c])) {
       throw unsupported(node, `bias '${biasName}' channel ${c} has scale ${scales[c]}, expected input scale × weight scale = ${expected[c]}`);
     }
   }
-  return constant(ctx, biasName, [channels], 'INT32', q.values, { scale: scales, zeroPoint: new Array<number>(channels).fill(0), quantizedDimension: 0 });
+  return constant(ctx, biasName, [channels], 'INT32', q.values, biasQuant(scales));
 }
 
 /** Adds a constant once per name (a weight shared by two nodes becomes one tensor). */

@@ -145,6 +145,7 @@ describe('writeTflite int8 in TFLite 2.9 vs the integer reference', () => {
     assert.equal(t('d/w').quantizedDimension, 3);
     assert.deepEqual(t('d/w').shape, [1, 3, 3, 4]);
     assert.equal(t('fc/w').scale.length, 1);
+    assert.equal(t('fc/b').scale.length, 1); // per-tensor kernel → per-tensor bias
     // int32 bias with scale s_in * s_w per channel.
     const bias = t('c/b');
     assert.equal(bias.type, 'INT32');
