@@ -9,24 +9,38 @@ export const SLIP_ESC = 0xdb;
 export const SLIP_ESC_END = 0xdc;
 export const SLIP_ESC_ESC = 0xdd;
 
-/** SLIP-encodes `body` as END + escaped body + END. Pure; copies runs of plain bytes in bulk. */
-export function slipEncode(body: Uint8Array): Buffer {
-  let specials = 0;
-  for (let i = 0; i < body.length; i++) if (body[i] === SLIP_END || body[i] === SLIP_ESC) specials++;
-  const out = Buffer.allocUnsafe(body.length + specials + 2);
-  out[0] = SLIP_END;
-  if (specials === 0) {
-    out.set(body, 1);
-  } else {
-    let o = 1;
-    for (let i = 0; i < body.length; i++) {
-      const b = body[i];
-      if (b === SLIP_END) { out[o++] = SLIP_ESC; out[o++] = SLIP_ESC_END; }
-      else if (b === SLIP_ESC) { out[o++] = SLIP_ESC; out[o++] = SLIP_ESC_ESC; }
-      else out[o++] = b;
-    }
+/** Offsets of every END and ESC in `buf`, ascending. Native scans (each byte looked at once per value). */
+function specialOffsets(buf: Buffer): number[] {
+  const out: number[] = [];
+  let end = buf.indexOf(SLIP_END);
+  let esc = buf.indexOf(SLIP_ESC);
+  while (end >= 0 || esc >= 0) {
+    if (esc < 0 || (end >= 0 && end < esc)) { out.push(end); end = buf.indexOf(SLIP_END, end + 1); }
+    else { out.push(esc); esc = buf.indexOf(SLIP_ESC, esc + 1); }
   }
-  out[out.length - 1] = SLIP_END;
+  return out;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** SLIP-encodes `body` as END + escaped body + END. Pure; copies the runs between special bytes in bulk. */
+export function slipEncode(body: Uint8Array): Buffer {
+  const src = asBuffer(body);
+  const specials = specialOffsets(src);
+  const out = Buffer.allocUnsafe(src.length + specials.length + 2);
+  out[0] = SLIP_END;
+  let o = 1;
+  let from = 0;
+  for (const at of specials) {
+    o += src.copy(out, o, from, at);
+    out[o++] = SLIP_ESC;
+    out[o++] = src[at] === SLIP_END ? SLIP_ESC_END : SLIP_ESC_ESC;
+    from = at + 1;
+  }
+  o += src.copy(out, o, from);
+  out[o] = SLIP_END;
   return out;
 }
 
@@ -35,18 +49,20 @@ export function slipEncode(body: Uint8Array): Buffer {
  * followed by anything but ESC_END / ESC_ESC, or ends the frame.
  */
 export function slipUnescape(escaped: Uint8Array): Buffer | undefined {
-  let at = escaped.indexOf(SLIP_ESC);
-  if (at < 0) return Buffer.from(escaped);
-  const out = Buffer.allocUnsafe(escaped.length);
-  out.set(escaped.subarray(0, at), 0);
-  let o = at;
-  for (let i = at; i < escaped.length; i++) {
-    const b = escaped[i];
-    if (b !== SLIP_ESC) { out[o++] = b; continue; }
-    const next = escaped[++i];
+  const src = asBuffer(escaped);
+  let at = src.indexOf(SLIP_ESC);
+  if (at < 0) return Buffer.from(src);
+  const out = Buffer.allocUnsafe(src.length);
+  let o = 0;
+  let from = 0;
+  for (; at >= 0; at = src.indexOf(SLIP_ESC, from)) {
+    o += src.copy(out, o, from, at);
+    const next = src[at + 1];
     if (next === SLIP_ESC_END) out[o++] = SLIP_END;
     else if (next === SLIP_ESC_ESC) out[o++] = SLIP_ESC;
     else return undefined;
+    from = at + 2;
   }
+  o += src.copy(out, o, from);
   return out.subarray(0, o);
 }

@@ -75,11 +75,13 @@ test('a repeated request (same sequence) is answered from the replay cache, not 
   const input = Buffer.from([1, 2, 3, 4]);
   const wire = encodeFrame({ kind: 'request', sequence: 4242, typeId: MESSAGE_TYPE_IDS.infer, payload: encodeMessage('infer', { input, shape: [4], dtype: 'uint8', budgetUs: 1000, policy: 'deadline', topK: 1 }) });
   const answers: Frame[] = [];
-  s.link.on('frame', (f) => answers.push({ ...f, payload: Buffer.from(f.payload) }));
+  let wake: () => void = () => undefined;
+  s.link.on('frame', (f) => { answers.push({ ...f, payload: Buffer.from(f.payload) }); wake(); });
+  const answered = (n: number) => new Promise<void>((resolve) => { wake = () => { if (answers.length >= n) resolve(); }; wake(); });
   await s.host.write(wire);
-  await new Promise((r) => setTimeout(r, 30));
+  await answered(1);
   await s.host.write(wire);
-  await new Promise((r) => setTimeout(r, 30));
+  await answered(2);
   assert.equal(answers.length, 2);
   assert.equal(s.inferCalls(), 1);
   assert.deepEqual(answers[0].payload, answers[1].payload);

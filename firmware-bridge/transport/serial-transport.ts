@@ -1,8 +1,10 @@
 /**
  * Serial transport (serialport): a UART (/dev/ttyAMA0 on the Pi, /dev/ttyUSB0 on the host) or the USB CDC
  * gadget (/dev/ttyGS0 on the Pi ↔ /dev/ttyACM0 on the host). Also used on pseudo-terminals in tests.
+ * It is serialport's stream over `PollSafeBinding` (see there: a full-duplex stall in the stock binding).
  */
-import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
+import { PollSafeBinding } from './poll-safe-binding.ts';
 import { RanasError } from '../../src/errors.ts';
 import { TransportBase } from './transport.ts';
 
@@ -12,7 +14,7 @@ export const DEFAULT_BAUD = 921_600;
 export class SerialTransport extends TransportBase {
   readonly description: string;
 
-  private constructor(private readonly port: SerialPort, path: string, baudRate: number) {
+  private constructor(private readonly port: SerialPortStream, path: string, baudRate: number) {
     super();
     this.description = `serial:${path}@${baudRate}`;
     port.on('data', (b: Buffer) => this.receive(b));
@@ -23,7 +25,7 @@ export class SerialTransport extends TransportBase {
   /** Opens `path` at `baudRate`; throws E_CONNECT naming the port when it cannot be opened. */
   static open(path: string, baudRate = DEFAULT_BAUD): Promise<SerialTransport> {
     return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path, baudRate, autoOpen: false });
+      const port = new SerialPortStream({ binding: PollSafeBinding, path, baudRate, autoOpen: false });
       port.open((e) => {
         if (e) reject(new RanasError('E_CONNECT', `cannot open serial port ${path} at ${baudRate} baud: ${e.message}`, { path }));
         else resolve(new SerialTransport(port, path, baudRate));

@@ -1,0 +1,121 @@
+/**
+ * Firmware bridge benchmark (issue 7). Prints a table:
+ *  - flash throughput over a real pty pair (socat) to a separate device process, vs a plain write of the
+ *    same bytes over the same pty to a separate reader process (target ≥ 80 %);
+ *  - infer round-trip overhead over the pty for a 3×32×32 int8 input beyond the agent's own time
+ *    (target ≤ 2 ms at the median);
+ *  - flash efficiency on a link throttled to 921,600 baud 8N1 vs the line rate (target ≥ 85 %).
+ * Usage: node --import tsx bench/bridge.ts [--flash-mib N] [--uart-kib N] [--requests N] [--json]
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { printTable, type Row } from '../src/cli/table.ts';
+import { DeviceClient } from '../firmware-bridge/client/device-client.ts';
+import { loadBundleTar, type BundleTar } from '../firmware-bridge/client/bundle-tar.ts';
+import { SerialTransport } from '../firmware-bridge/transport/serial-transport.ts';
+import { ThrottledTransport, BITS_PER_BYTE_8N1 } from '../firmware-bridge/transport/throttled-transport.ts';
+import { openPtyPair, type PtyPair } from '../firmware-bridge/test-support/pty-pair.ts';
+import { startFakeDevice } from '../firmware-bridge/test-support/device-process.ts';
+import { makeFakeBundle } from '../firmware-bridge/test-support/make-bundle.ts';
+
+const { values } = parseArgs({
+  options: {
+    'flash-mib': { type: 'string', default: '8' },
+    'uart-kib': { type: 'string', default: '512' },
+    requests: { type: 'string', default: '500' },
+    chunk: { type: 'string', default: '16384' },
+    window: { type: 'string', default: '4' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const flashBytes = Number(values['flash-mib']) * 1024 * 1024;
+const uartBytes = Number(values['uart-kib']) * 1024;
+const chunkBytes = Number(values.chunk);
+const window = Number(values.window);
+const BAUD = 921_600;
+const KEY = Buffer.from('bench-device-key-0123456789abcdef');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-bench-bridge-'));
+fs.writeFileSync(path.join(work, 'key'), KEY);
+const SINK = fileURLToPath(new URL('../firmware-bridge/test-support/serial-sink.ts', import.meta.url));
+
+/** Plain write of `bytes` over the pty to a separate reader process; returns seconds until it has them all. */
+async function plainWriteSeconds(pty: PtyPair, bytes: Buffer): Promise<number> {
+  const sink = spawn(process.execPath, ['--import', 'tsx', SINK, pty.devicePath, String(bytes.length)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const line = (want: string) => new Promise<void>((resolve, reject) => {
+    const check = () => { if (out.includes(want)) resolve(); };
+    sink.stdout.on('data', (b: Buffer) => { out += b.toString(); check(); });
+    sink.once('exit', (code) => (out.includes(want) ? resolve() : reject(new Error(`sink exited with ${code}`))));
+    check();
+  });
+  await line('ready');
+  const host = await SerialTransport.open(pty.hostPath, BAUD);
+  const t0 = performance.now();
+  for (let at = 0; at < bytes.length; at += 64 * 1024) await host.write(bytes.subarray(at, at + 64 * 1024));
+  await line('done');
+  const seconds = (performance.now() - t0) / 1000;
+  await host.close();
+  await new Promise((r) => (sink.exitCode !== null ? r(undefined) : sink.once('exit', r)));
+  return seconds;
+}
+
+/** Flashes `bundle`; returns seconds for the transfer (begin → last ack) and in total (incl. commit). */
+async function flashSeconds(client: DeviceClient, bundle: BundleTar): Promise<{ transfer: number; total: number }> {
+  const t0 = performance.now();
+  let tFirst = 0;
+  let tLast = 0;
+  await client.flash(bundle, {
+    keyBytes: KEY, chunkBytes, window, force: true,
+    onProgress: (p) => { if (!tFirst) tFirst = performance.now(); if (p.ackedBytes === p.totalBytes) tLast = performance.now(); },
+  });
+  return { transfer: (tLast - tFirst) / 1000, total: (performance.now() - t0) / 1000 };
+}
+
+const rows: Row[] = [];
+const mb = (bytes: number, s: number) => bytes / s / 1e6;
+
+const pty = await openPtyPair();
+if (!pty) {
+  console.error('bench/bridge: socat is not installed (apt-get install -y socat); no pty pair');
+  process.exit(1);
+}
+try {
+  // 1. Flash vs plain write over the same pty.
+  const bundle = await loadBundleTar(makeFakeBundle(path.join(work, 'big'), { segments: 4, segmentBytes: Math.ceil(flashBytes / 4), seed: 3 }));
+  const plainS = await plainWriteSeconds(pty, bundle.bytes);
+  const device = await startFakeDevice(['--dir', path.join(work, 'device'), '--serial', pty.devicePath, '--baud', String(BAUD), '--key-file', path.join(work, 'key')]);
+  try {
+    const client = await DeviceClient.open({ connect: () => SerialTransport.open(pty.hostPath, BAUD) });
+    const flash = await flashSeconds(client, bundle);
+    rows.push({ measure: 'pty plain write', bytes: bundle.bytes.length, 'MB/s': mb(bundle.bytes.length, plainS), ratio: 1, target: '-' });
+    rows.push({ measure: `pty flash transfer (chunk ${chunkBytes}, window ${window})`, bytes: bundle.bytes.length, 'MB/s': mb(bundle.bytes.length, flash.transfer), ratio: plainS / flash.transfer, target: '≥ 0.80' });
+    rows.push({ measure: 'pty flash incl. begin + verify + install', bytes: bundle.bytes.length, 'MB/s': mb(bundle.bytes.length, flash.total), ratio: plainS / flash.total, target: '-' });
+
+    // 2. Infer round-trip overhead (3×32×32 int8).
+    await client.bench({ requests: 50, shape: [1, 32, 32, 3], dtype: 'int8', budgetUs: 1e6 }); // warm-up
+    const b = await client.bench({ requests: Number(values.requests), shape: [1, 32, 32, 3], dtype: 'int8', budgetUs: 1e6 });
+    rows.push({ measure: `pty infer overhead p50 (${b.requests} × 3×32×32 int8), µs`, bytes: 3072, 'MB/s': null, ratio: b.overheadP50Us, target: '≤ 2000' });
+    rows.push({ measure: 'pty infer overhead p99, µs', bytes: 3072, 'MB/s': null, ratio: b.overheadP99Us, target: '-' });
+    rows.push({ measure: 'pty infer round trip p50, µs', bytes: 3072, 'MB/s': null, ratio: b.roundTripP50Us, target: '-' });
+    await client.close();
+
+    // 3. Throttled to 921,600 baud 8N1.
+    const uart = await loadBundleTar(makeFakeBundle(path.join(work, 'uart'), { segments: 2, segmentBytes: Math.ceil(uartBytes / 2), seed: 4 }));
+    const slow = await DeviceClient.open({ connect: async () => new ThrottledTransport(await SerialTransport.open(pty.hostPath, BAUD), BAUD), baudRate: BAUD });
+    const t = await flashSeconds(slow, uart);
+    const lineRate = BAUD / BITS_PER_BYTE_8N1;
+    rows.push({ measure: `921600 baud 8N1 flash transfer vs line rate (${lineRate} B/s)`, bytes: uart.bytes.length, 'MB/s': mb(uart.bytes.length, t.transfer), ratio: uart.bytes.length / t.transfer / lineRate, target: '≥ 0.85' });
+    rows.push({ measure: '921600 baud 8N1 flash incl. begin + verify + install', bytes: uart.bytes.length, 'MB/s': mb(uart.bytes.length, t.total), ratio: uart.bytes.length / t.total / lineRate, target: '-' });
+    await slow.close();
+  } finally {
+    await device.stop();
+  }
+} finally {
+  await pty.close();
+  fs.rmSync(work, { recursive: true, force: true });
+}
+printTable(rows, { json: values.json, title: `firmware bridge (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})` });
