@@ -87,7 +87,6 @@ export function rank4(t: tf.Tensor): tf.Tensor4D {
 export function filterTaps(x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D[] {
   const { top, bottom, left, right } = info.padInfo;
   const xp = top || bottom || left || right ? tf.pad(x, [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]]) : x;
-  const [n, , , c] = xp.shape;
   const sh = info.strideHeight;
   const sw = info.strideWidth;
   const taps: tf.Tensor4D[] = [];
@@ -96,10 +95,26 @@ export function filterTaps(x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf
       const r0 = i * info.dilationHeight;
       const c0 = j * info.dilationWidth;
       const whole = r0 === 0 && c0 === 0 && sh === 1 && sw === 1 && xp.shape[1] === info.outHeight && xp.shape[2] === info.outWidth;
-      taps.push(whole ? xp : rank4(tf.stridedSlice(xp, [0, r0, c0, 0], [n, r0 + (info.outHeight - 1) * sh + 1, c0 + (info.outWidth - 1) * sw + 1, c], [1, sh, sw, 1])));
+      taps.push(whole ? xp : stridedWindow(xp, r0, c0, info.outHeight, info.outWidth, sh, sw));
     }
   }
   return taps;
+}
+
+/**
+ * Rows r0, r0+sh, ... (outH of them) and columns c0, c0+sw, ... (outW) of x: a plain slice, then for
+ * stride > 1 a reshape that puts the stride phase on its own axis and a slice of phase 0 (the backend's
+ * fast copy kernels instead of a generic strided slice).
+ */
+export function stridedWindow(x: tf.Tensor4D, r0: number, c0: number, outH: number, outW: number, sh: number, sw: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  if (sh === 1 && sw === 1) return tf.slice(x, [0, r0, c0, 0], [n, outH, outW, c]);
+  const rows = Math.min(outH * sh, h - r0);
+  const cols = Math.min(outW * sw, w - c0);
+  let win = tf.slice(x, [0, r0, c0, 0], [n, rows, cols, c]);
+  if (rows < outH * sh || cols < outW * sw) win = tf.pad(win, [[0, 0], [0, outH * sh - rows], [0, outW * sw - cols], [0, 0]]);
+  const phased = tf.reshape(win, [n, outH, sh, outW, sw, c]);
+  return tf.reshape<tf.Rank.R4>(tf.slice(phased, [0, 0, 0, 0, 0, 0], [n, outH, 1, outW, 1, c]), [n, outH, outW, c]);
 }
 
 /** Inserts stride-1 zeros between rows and columns of dy: [N,H,W,C] → [N,(H-1)sh+1,(W-1)sw+1,C]. */

@@ -4,7 +4,9 @@
  * - filter: per tap, the strided view of the padded input times dy, summed over batch and space.
  */
 import { tf } from '../tf.ts';
-import { asTensor4D, filterTaps, insertZeros, parseConvAttrs, rank4, requireNoDilation, transposedPad, withSignedPad } from './conv-attrs.ts';
+import { runJsKernel } from './heap-access.ts';
+import { RanasError } from '../../errors.ts';
+import { asTensor4D, insertZeros, parseConvAttrs, rank4, requireNoDilation, transposedPad, withSignedPad } from './conv-attrs.ts';
 
 const INPUT = 'DepthwiseConv2dNativeBackpropInput';
 const FILTER = 'DepthwiseConv2dNativeBackpropFilter';
@@ -33,23 +35,51 @@ export function depthwiseBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, a: 
   });
 }
 
-/** dW [kh,kw,C,m] from x [N,H,W,C] and dy [N,outH,outW,C*m]. */
-export function depthwiseBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, a: ReturnType<typeof parseConvAttrs>): tf.Tensor4D {
+/**
+ * dW [kh,kw,C,m] from x [N,H,W,C] and dy [N,outH,outW,C*m], as one direct loop (each tap's sum over
+ * batch and space is too small a product for matmul and too many passes as separate ops).
+ */
+export function depthwiseBackpropFilter(backend: object, x: tf.TensorInfo, dy: tf.TensorInfo, a: ReturnType<typeof parseConvAttrs>): tf.TensorInfo {
   requireNoDilation(a, FILTER);
   const [kh, kw, c, m] = a.shape;
-  const info = tf.backend_util.computeConv2DInfo(x.shape, a.shape, a.strides, 1, a.pad, a.dimRoundingMode, true, 'channelsLast');
-  return tf.tidy(() => {
-    const rows = info.batchSize * info.outHeight * info.outWidth;
-    const d2 = tf.reshape(dy, [rows, c * m]);
-    const ones = tf.ones([1, rows]);
-    const perTap = filterTaps(x, info).map((tap) => {
-      const t2 = tf.reshape(tap, [rows, c, 1]);
-      const prod = m === 1 ? tf.mul(tf.reshape(t2, [rows, c]), d2) : tf.reshape(tf.mul(t2, tf.reshape(d2, [rows, c, m])), [rows, c * m]);
-      // Sum over rows as a matrix product (the backend's fast path) instead of a transposing reduction.
-      return tf.matMul(ones, prod);
-    });
-    return tf.reshape(tf.concat(perTap, 0), [kh, kw, c, m]);
+  const xShape = rank4Shape(x.shape, 'x');
+  const info = tf.backend_util.computeConv2DInfo(xShape, a.shape, a.strides, 1, a.pad, a.dimRoundingMode, true, 'channelsLast');
+  const { batchSize: n, inHeight: h, inWidth: w, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const cm = c * m;
+  return runJsKernel(backend, [x, dy], a.shape, (dw, [xv, dyv]) => {
+    for (let b = 0; b < n; b++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let i = 0; i < kh; i++) {
+          const y = oy * sh + i - top;
+          if (y < 0 || y >= h) continue;
+          for (let ox = 0; ox < ow; ox++) {
+            const dyBase = ((b * oh + oy) * ow + ox) * cm;
+            for (let j = 0; j < kw; j++) {
+              const xx = ox * sw + j - left;
+              if (xx < 0 || xx >= w) continue;
+              const xBase = ((b * h + y) * w + xx) * c;
+              const fBase = (i * kw + j) * cm;
+              if (m === 1) {
+                for (let k = 0; k < c; k++) dw[fBase + k] += xv[xBase + k] * dyv[dyBase + k];
+              } else {
+                for (let k = 0; k < c; k++) {
+                  const xk = xv[xBase + k];
+                  for (let q = 0; q < m; q++) dw[fBase + k * m + q] += xk * dyv[dyBase + k * m + q];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
   });
+}
+
+function rank4Shape(shape: number[], name: string): [number, number, number, number] {
+  if (shape.length !== 4) throw new RanasError('E_KERNEL_INPUT', `${FILTER}: ${name} has shape [${shape.join(',')}]; expected rank 4`);
+  return [shape[0], shape[1], shape[2], shape[3]];
 }
 
 /** Kernel configs of both depthwise gradients for `backendName`. */
@@ -63,7 +93,12 @@ export function depthwiseBackpropConfigs(backendName: string): tf.KernelConfig[]
     {
       kernelName: FILTER,
       backendName,
-      kernelFunc: ({ inputs, attrs }) => depthwiseBackpropFilter(asTensor4D(inputs.x, 'x', FILTER), asTensor4D(inputs.dy, 'dy', FILTER), parseConvAttrs(attrs, 'filterShape', FILTER)),
+      kernelFunc: ({ inputs, attrs, backend }) => depthwiseBackpropFilter(backend, required(inputs.x, 'x'), required(inputs.dy, 'dy'), parseConvAttrs(attrs, 'filterShape', FILTER)),
     },
   ];
+}
+
+function required(t: tf.TensorInfo | undefined, name: string): tf.TensorInfo {
+  if (!t) throw new RanasError('E_KERNEL_INPUT', `${FILTER}: input ${name} is missing`);
+  return t;
 }

@@ -8,6 +8,7 @@ import type { BackendName } from '../backend.ts';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { depthwiseBackpropConfigs } from './depthwise-backprop.ts';
+import { batchNormKernelConfigs } from './batch-norm-kernels.ts';
 
 /** Every project kernel, built for one backend. */
 export function trainingKernelConfigs(backendName: string): tf.KernelConfig[] {
@@ -16,9 +17,10 @@ export function trainingKernelConfigs(backendName: string): tf.KernelConfig[] {
 
 /** Which project kernels each backend gets. */
 const KERNELS_FOR: Record<BackendName, (name: string) => tf.KernelConfig[]> = {
-  wasm: trainingKernelConfigs,
-  cpu: () => [],
-  tensorflow: () => [],
+  wasm: (name) => [...trainingKernelConfigs(name), ...batchNormKernelConfigs(name)],
+  // Stock cpu and tensorflow keep their conv kernels; the engine's own kernels (batch norm) are added.
+  cpu: batchNormKernelConfigs,
+  tensorflow: batchNormKernelConfigs,
 };
 
 /** Registers (replacing any stock kernel) the project kernels for `backend`; returns their names. */

@@ -1,0 +1,68 @@
+/**
+ * Throughput of the reference net on the active backend: forward (inference) and training (one SGD step
+ * through `DataParallel`) images per second, each measured for a time budget after a warm-up step.
+ */
+import { tf } from './tf.ts';
+import { createDataParallel } from './data-parallel.ts';
+import { buildReferenceNet, referenceNetRecipe, REFERENCE_NET } from './reference-net.ts';
+import { mulberry32, randomFloats } from './seeded-random.ts';
+
+/** A synthetic CIFAR-shaped batch. */
+export interface Batch {
+  x: Float32Array;
+  shape: [number, number, number, number];
+  labels: Int32Array;
+}
+
+/** A deterministic random batch of `n` 32×32×3 images with 10 classes. */
+export function syntheticBatch(n: number, seed = 3): Batch {
+  const rand = mulberry32(seed);
+  return { x: randomFloats(rand, n * 32 * 32 * 3), shape: [n, 32, 32, 3], labels: Int32Array.from({ length: n }, () => Math.floor(rand() * 10)) };
+}
+
+async function timed(budgetMs: number, minSteps: number, step: () => Promise<void>): Promise<number> {
+  await step(); // warm-up: kernel set-up, operator caches, JIT
+  const t0 = performance.now();
+  let steps = 0;
+  while (steps < minSteps || performance.now() - t0 < budgetMs) {
+    await step();
+    steps++;
+  }
+  return (performance.now() - t0) / steps;
+}
+
+/** Forward images/s of the reference net (inference mode, one thread). */
+export async function forwardImagesPerSec(batch: Batch, budgetMs: number): Promise<number> {
+  const net = buildReferenceNet(REFERENCE_NET);
+  const x = tf.tensor4d(batch.x, batch.shape);
+  try {
+    const ms = await timed(budgetMs, 2, async () => {
+      const y = net.predict(x);
+      await y.data();
+      y.dispose();
+    });
+    return (batch.shape[0] * 1000) / ms;
+  } finally {
+    x.dispose();
+    net.dispose();
+  }
+}
+
+/** Training images/s: gradients through `DataParallel` with `replicas`, then an SGD update on replica 0. */
+export async function trainingImagesPerSec(batch: Batch, replicas: number, budgetMs: number, learningRate = 0.01): Promise<number> {
+  const dp = await createDataParallel(referenceNetRecipe(REFERENCE_NET), { replicas });
+  try {
+    const ms = await timed(budgetMs, 2, async () => {
+      const { grads } = await dp.gradients(batch.x, batch.shape, batch.labels);
+      tf.tidy(() => {
+        for (const [name, g] of grads) {
+          const v = dp.model.variables.get(name);
+          if (v) v.assign(tf.sub(v, tf.mul(tf.tensor(g, v.shape), learningRate)));
+        }
+      });
+    });
+    return (batch.shape[0] * 1000) / ms;
+  } finally {
+    await dp.dispose();
+  }
+}
