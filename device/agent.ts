@@ -61,8 +61,8 @@ export interface AgentOptions {
 
 /** The agent: the bridge's AgentService plus the local API. */
 export interface Agent extends AgentService {
-  /** Installs a bundle folder or tar and makes it active (profiling it). */
-  install(source: string): Promise<InstalledBundle>;
+  /** Installs a bundle folder or tar and makes it active (profiling it). `sourceSha256`: the tar's sha256, reported in info. */
+  install(source: string, sourceSha256?: string): Promise<InstalledBundle>;
   /** Runs one request given as typed arrays. */
   run(req: AnytimeRequest): Promise<AnytimeAnswer>;
   /** Re-measures the active bundle and saves the profile. */
@@ -156,12 +156,13 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
     }
   }
 
-  function install(source: string): Promise<InstalledBundle> {
+  function install(source: string, sourceSha256?: string): Promise<InstalledBundle> {
     return serial(async () => {
       const before = await store.current();
       try {
-        const bundle = await store.install(source, { maxBytes: o.maxBundleBytes });
-        if (bundle.id === active?.bundle.id) {
+        const bundle = await store.install(source, { maxBytes: o.maxBundleBytes, sourceSha256 });
+        if (active && bundle.id === active.bundle.id) {
+          active.bundle = bundle;
           counters.installs++;
           return bundle;
         }
@@ -210,7 +211,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
         agentVersion: packageVersion(),
         runtimes,
         ...(a ? {
-          activeBundle: { name: a.bundle.manifest.model.name, sha256: a.bundle.manifestSha256, version: String(a.bundle.manifest.version) },
+          activeBundle: { name: a.bundle.manifest.model.name, sha256: a.bundle.sourceSha256 ?? a.bundle.manifestSha256, version: String(a.bundle.manifest.version) },
           profile: a.profile,
         } : {}),
       };
@@ -218,7 +219,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
     async installBundle(stagedFile: string, expectedSha256: string): Promise<void> {
       const sha = sha256Hex(await fs.readFile(stagedFile));
       if (sha !== expectedSha256) throw new RanasError('E_CHECKSUM', `staged bundle '${stagedFile}' has sha256 ${sha}; expected ${expectedSha256}`);
-      await install(stagedFile);
+      await install(stagedFile, sha);
     },
     infer: async (req: InferMsg): Promise<InferResultMsg> => {
       let parsed: AnytimeRequest;

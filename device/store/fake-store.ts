@@ -6,7 +6,7 @@
 import { RanasError } from '../../src/errors.ts';
 import type { BundleManifest } from '../bundle-manifest.ts';
 import { sha256Hex } from './verify-bundle.ts';
-import type { BundleProfile, InstalledBundle, Store } from './store.ts';
+import type { BundleProfile, InstallOptions, InstalledBundle, Store } from './store.ts';
 
 export class FakeStore implements Store {
   private readonly sources = new Map<string, { manifest: BundleManifest; files: Map<string, Uint8Array> }>();
@@ -30,11 +30,11 @@ export class FakeStore implements Store {
     return this.prev;
   }
 
-  async install(source: string): Promise<InstalledBundle> {
+  async install(source: string, opts: InstallOptions = {}): Promise<InstalledBundle> {
     const found = this.sources.get(source);
     if (!found) throw new RanasError('E_NOT_FOUND', `fake store has no bundle '${source}'`);
     const manifestSha256 = sha256Hex(Buffer.from(JSON.stringify(found.manifest)));
-    const bundle = { id: manifestSha256.slice(0, 16), manifestSha256, manifest: found.manifest };
+    const bundle = { id: manifestSha256.slice(0, 16), manifestSha256, manifest: found.manifest, sourceSha256: opts.sourceSha256 };
     if (this.cur?.id !== bundle.id) this.prev = this.cur;
     this.cur = bundle;
     return bundle;

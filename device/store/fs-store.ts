@@ -64,13 +64,15 @@ export class FsStore implements Store {
         await stageTar(await fs.readFile(source), staging, maxBytes);
       }
       const { manifest, manifestSha256 } = await verifyBundleDir(staging, maxBytes);
-      const bundle: InstalledBundle = { id: manifestSha256.slice(0, 16), manifestSha256, manifest };
+      const bundle: InstalledBundle = { id: manifestSha256.slice(0, 16), manifestSha256, manifest, ...(opts.sourceSha256 ? { sourceSha256: opts.sourceSha256 } : {}) };
       const finalDir = this.dirOf(bundle);
       const active = await this.current();
       if (await exists(finalDir)) {
         await fs.rm(staging, { recursive: true, force: true });
         await verifyBundleDir(finalDir, maxBytes); // the same bundle again: reuse it if still intact
+        if (opts.sourceSha256) await writeAtomic(path.join(finalDir, SOURCE_FILE), opts.sourceSha256);
       } else {
+        if (opts.sourceSha256) await fs.writeFile(path.join(staging, SOURCE_FILE), opts.sourceSha256);
         await fs.rename(staging, finalDir);
       }
       if (active?.id !== bundle.id) {
@@ -114,10 +116,7 @@ export class FsStore implements Store {
   }
 
   async writeProfile(bundle: InstalledBundle, profile: BundleProfile): Promise<void> {
-    const file = path.join(this.dirOf(bundle), 'profile.json');
-    const tmp = `${file}.tmp-${process.pid}`;
-    await fs.writeFile(tmp, JSON.stringify(profile, null, 2) + '\n');
-    await fs.rename(tmp, file);
+    await writeAtomic(path.join(this.dirOf(bundle), 'profile.json'), JSON.stringify(profile, null, 2) + '\n');
   }
 
   private async pointed(pointer: Pointer): Promise<InstalledBundle | undefined> {
@@ -127,7 +126,8 @@ export class FsStore implements Store {
     const bytes = await fs.readFile(path.join(dir, 'manifest.json')).catch(() => undefined);
     if (!bytes) return undefined;
     const manifestSha256 = sha256Hex(bytes);
-    return { id: path.basename(dir), manifestSha256, manifest: parseManifestBytes(bytes, `installed bundle '${dir}'`) };
+    const source = (await fs.readFile(path.join(dir, SOURCE_FILE), 'utf8').catch(() => '')).trim();
+    return { id: path.basename(dir), manifestSha256, manifest: parseManifestBytes(bytes, `installed bundle '${dir}'`), ...(/^[0-9a-f]{64}$/.test(source) ? { sourceSha256: source } : {}) };
   }
 
   /** Points `pointer` at bundles/<id>: a temp symlink renamed over the old one. */
@@ -145,6 +145,15 @@ export class FsStore implements Store {
       if (!name.startsWith('.') && !keep.has(name)) await fs.rm(path.join(this.bundlesDir, name), { recursive: true, force: true });
     }
   }
+}
+
+/** File beside the manifest holding the sha256 of the tar the bundle came from. */
+const SOURCE_FILE = 'source.sha256';
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, text);
+  await fs.rename(tmp, file);
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -15,12 +15,16 @@ export interface InstalledBundle {
   /** sha256 (hex) of the manifest.json bytes (the manifest holds every file's sha256). */
   manifestSha256: string;
   manifest: BundleManifest;
+  /** sha256 of the tar it was installed from, when the installer gave one (the bridge's flash sha256). */
+  sourceSha256?: string;
 }
 
 /** Install limits. */
 export interface InstallOptions {
   /** Largest bundle accepted (sum of its files), in bytes. Default `DEFAULT_MAX_BUNDLE_BYTES`. */
   maxBytes?: number;
+  /** sha256 of the source tar (recorded with the bundle; reported as the active bundle's sha256). */
+  sourceSha256?: string;
 }
 
 /** Default largest bundle: 256 MiB (a Pi 4 has 1-8 GiB; our int8 bundles are a few MB). */

@@ -39,7 +39,7 @@ export function checkManifestFiles(m: BundleManifest, maxBytes: number, where: s
   let total = 0;
   for (const f of manifestFiles(m)) {
     checkBundleFileName(f.file, `${where} manifest`);
-    if (f.file === 'manifest.json' || f.file === 'profile.json') {
+    if (f.file === 'manifest.json' || f.file === 'profile.json' || f.file === 'source.sha256') {
       throw new RanasError('E_BUNDLE_UNSAFE_PATH', `${where}: manifest names '${f.file}' as a model file; that name is reserved`, { file: f.file });
     }
     total += f.sizeBytes;

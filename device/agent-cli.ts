@@ -1,0 +1,148 @@
+/**
+ * `ranas-agent`: the long-running device agent.
+ *   ranas-agent --bundle-dir DIR [--serial PATH --baud N] [--listen HOST:PORT] [--key-file F] [--stdio]
+ *               [--device-name N] [--threads N] [--install BUNDLE] [--edgetpu] [--safety-factor X]
+ *               [--warmups W] [--profile-runs N] [--reprofile]
+ * Loads (and profiles, unless this device's profile is saved) the active bundle of the store at DIR, then
+ * serves: the firmware bridge protocol on a serial port and/or TCP (loopback unless HOST says otherwise),
+ * and JSON lines on stdin/stdout (`--stdio`, the default when no serial port or TCP address is given).
+ * Logs are JSON lines on stderr. Prints `ready tcp PORT` / `ready serial PATH` on stdout once serving
+ * (on stderr with --stdio, where stdout carries answers). Exits on SIGTERM/SIGINT, or when stdin ends in
+ * --stdio mode.
+ */
+import path from 'node:path';
+import { Command } from 'commander';
+import { readKeyFile } from '../firmware-bridge/client/bundle-tar.ts';
+import { serveDevice } from '../firmware-bridge/server/serve-device.ts';
+import { DEFAULT_BAUD, SerialTransport } from '../firmware-bridge/transport/serial-transport.ts';
+import { listenTcp, parseHostPort } from '../firmware-bridge/transport/tcp-transport.ts';
+import { RanasError, errorMessage } from '../src/errors.ts';
+import { createAgent, type Agent } from './agent.ts';
+import { serveJsonLines } from './json-lines.ts';
+
+/** Parsed options of `ranas-agent`. */
+export interface AgentCliOptions {
+  bundleDir: string;
+  serial?: string;
+  baud: number;
+  listen?: string;
+  keyFile?: string;
+  stdio: boolean;
+  deviceName?: string;
+  threads: number;
+  install?: string;
+  edgetpu: boolean;
+  safetyFactor?: number;
+  warmups?: number;
+  profileRuns?: number;
+  reprofile: boolean;
+}
+
+function positiveNumber(name: string, integer: boolean): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new RanasError('E_BAD_OPTION', `--${name} is '${v}'; expected a positive ${integer ? 'integer' : 'number'}`);
+    return n;
+  };
+}
+
+function log(level: 'info' | 'warn', event: string, message: string): void {
+  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, event, message }) + '\n');
+}
+
+/** Parses argv (node, script, ...args) into options. */
+export function parseAgentArgs(argv: string[]): AgentCliOptions {
+  const program = new Command('ranas-agent')
+    .description('device agent: budgeted anytime inference on an installed ranas bundle')
+    .requiredOption('--bundle-dir <dir>', 'bundle store folder (bundles/, current, previous)')
+    .option('--serial <path>', 'serve the bridge protocol on this serial port (/dev/ttyGS0, /dev/ttyAMA0)')
+    .option('--baud <n>', 'serial line rate', positiveNumber('baud', true), DEFAULT_BAUD)
+    .option('--listen <host:port>', 'serve the bridge protocol on TCP (use 127.0.0.1 unless the network is trusted)')
+    .option('--key-file <file>', 'device key for authenticated flashing (HMAC-SHA256); without it flashing is refused')
+    .option('--stdio', 'serve JSON lines on stdin/stdout (default when neither --serial nor --listen)', false)
+    .option('--device-name <name>', 'name recorded with profiles (default: host name)')
+    .option('--threads <n>', 'runtime CPU threads', positiveNumber('threads', true), 1)
+    .option('--install <bundle>', 'install this bundle folder or tar at start')
+    .option('--edgetpu', 'run int8 TFLite bundles on a Coral Edge TPU (needs libedgetpu.so.1)', false)
+    .option('--safety-factor <x>', 'multiplier on the next segment p99 in the budget check (default 1.1)', positiveNumber('safety-factor', false))
+    .option('--warmups <n>', 'profiler warm-up runs per segment (default 20)', positiveNumber('warmups', true))
+    .option('--profile-runs <n>', 'profiler timed runs per segment (default 200)', positiveNumber('profile-runs', true))
+    .option('--reprofile', 're-measure the active bundle at start', false)
+    .exitOverride();
+  program.parse(argv);
+  const o = program.opts<AgentCliOptions>();
+  if (o.listen) parseHostPort(o.listen);
+  return { ...o, stdio: o.stdio || (!o.serial && !o.listen) };
+}
+
+/** Serves a serial port, reopening it after the link drops (the USB gadget port comes and goes with the host). */
+async function serveSerial(agent: Agent, o: AgentCliOptions, opts: Parameters<typeof serveDevice>[2], stopping: () => boolean): Promise<void> {
+  const port = o.serial ?? '';
+  let announced = false;
+  while (!stopping()) {
+    try {
+      const transport = await SerialTransport.open(port, o.baud);
+      const server = serveDevice(transport, agent, opts);
+      if (!announced) {
+        (o.stdio ? process.stderr : process.stdout).write(`ready serial ${port}\n`);
+        announced = true;
+      }
+      await server.closed;
+    } catch (e) {
+      log('warn', 'serial', errorMessage(e));
+    }
+    await new Promise((r) => setTimeout(r, 1000).unref());
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let o: AgentCliOptions;
+  try {
+    o = parseAgentArgs(argv);
+  } catch (e) {
+    if (e instanceof Error && 'exitCode' in e && typeof e.exitCode === 'number') process.exit(e.exitCode);
+    process.stderr.write(`ranas-agent: ${errorMessage(e)}\n`);
+    process.exit(2);
+  }
+  let agent: Agent;
+  try {
+    agent = await createAgent({
+      bundleDir: o.bundleDir,
+      deviceName: o.deviceName,
+      threads: o.threads,
+      edgetpu: o.edgetpu,
+      safetyFactor: o.safetyFactor,
+      profile: { warmups: o.warmups, runs: o.profileRuns },
+      reprofile: o.reprofile,
+      log: (line) => log('info', 'agent', line),
+    });
+    if (o.install) await agent.install(o.install);
+  } catch (e) {
+    process.stderr.write(`ranas-agent: ${errorMessage(e)}\n`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await agent.close().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => void stop(0));
+  const bridgeOpts = {
+    keyBytes: o.keyFile ? readKeyFile(o.keyFile) : null,
+    stagingDir: path.join(o.bundleDir, 'staging'),
+    log: (e: { level: 'info' | 'warn'; event: string; message: string }) => log(e.level, e.event, e.message),
+  };
+  if (o.listen) {
+    const { host, port } = parseHostPort(o.listen);
+    const listener = await listenTcp((t) => { serveDevice(t, agent, bridgeOpts); }, { host, port });
+    (o.stdio ? process.stderr : process.stdout).write(`ready tcp ${listener.port}\n`);
+  }
+  if (o.serial) void serveSerial(agent, o, bridgeOpts, () => stopping);
+  if (o.stdio) {
+    await serveJsonLines(agent, process.stdin, process.stdout);
+    await stop(0);
+  }
+}
