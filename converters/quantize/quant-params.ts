@@ -12,13 +12,18 @@ export const QMIN = -128;
 export const QMAX = 127;
 /** Symmetric weight limit (TFLite's narrow range: -127..127). */
 export const WEIGHT_QMAX = 127;
+/**
+ * Smallest scale handed out (activations and weights): keeps scales, and products s_in · s_w of bias
+ * scales, normal float32 numbers for vanishing ranges (a channel of ~0 weights quantises to zeros).
+ */
+export const MIN_SCALE = 1e-12;
 
 /** Asymmetric per-tensor parameters for a real range (widened to include 0). */
 export function chooseQuantParams(min: number, max: number): TensorQuant {
   const rmin = Math.min(min, 0);
   const rmax = Math.max(max, 0);
   if (rmax - rmin <= 0) return { scale: 1, zeroPoint: 0 };
-  const scale = Math.fround((rmax - rmin) / (QMAX - QMIN));
+  const scale = Math.fround(Math.max((rmax - rmin) / (QMAX - QMIN), MIN_SCALE));
   const fromMin = QMIN - rmin / scale;
   const fromMax = QMAX - rmax / scale;
   const fromMinError = Math.abs(QMIN) + Math.abs(rmin / scale);
@@ -51,5 +56,5 @@ export function dequantizeTensor(data: Int8Array, q: TensorQuant): Float32Array 
 
 /** Symmetric scale for a channel with largest magnitude `maxAbs` (1 for an all-zero channel). */
 export function symmetricScale(maxAbs: number): number {
-  return maxAbs > 0 ? Math.fround(maxAbs / WEIGHT_QMAX) : 1;
+  return maxAbs > 0 ? Math.fround(Math.max(maxAbs / WEIGHT_QMAX, MIN_SCALE)) : 1;
 }

@@ -6,7 +6,7 @@ import { foldBatchNorm } from '../passes/fold-batch-norm.ts';
 import { fuseRelu } from '../passes/fuse-relu.ts';
 import { GraphBuilder, multiExitGraph, randomImage } from '../reference/test-graphs.ts';
 import { calibrate } from './calibrate.ts';
-import { chooseQuantParams } from './quant-params.ts';
+import { chooseQuantParams, symmetricScale } from './quant-params.ts';
 import { checkQuantizedGraph, quantizeGraph } from './quantize.ts';
 
 function prepared(g: ModelGraph, images = 6) {
@@ -27,6 +27,11 @@ test('chooseQuantParams widens the range to include 0 and represents 0 exactly',
   assert.ok(Math.abs(c.scale * (-128 - c.zeroPoint) - -1) < c.scale, 'min representable within a step');
   assert.equal(c.zeroPoint, Math.round(-128 + 1 / c.scale));
   assert.deepEqual(chooseQuantParams(0, 0), { scale: 1, zeroPoint: 0 });
+  // a vanishing range still gets a normal float32 scale
+  const tiny = chooseQuantParams(0, 1e-30);
+  assert.ok(tiny.scale === Math.fround(1e-12) && tiny.zeroPoint === -128);
+  assert.equal(symmetricScale(1e-30), Math.fround(1e-12));
+  assert.equal(symmetricScale(0), 1);
 });
 
 test('weights: per-channel symmetric for conv/depthwise, per-tensor for dense, dequantised within half a step', () => {
