@@ -110,11 +110,19 @@ export function normalisedImages(ds: ImageDataset, n: number, norm: Normalisatio
   return { images, labels: batch.y };
 }
 
-function checkOptions(o: ExportOptions): void {
+function checkOptions(graph: ModelGraph, o: ExportOptions): void {
   if (o.formats.length === 0) throw new RanasError('E_EXPORT_OPTIONS', `no format chosen; expected some of ${EXPORT_FORMATS.join(', ')}`);
   if (o.target === 'edgetpu' && !o.int8) throw new RanasError('E_EXPORT_OPTIONS', '--target edgetpu needs --int8 (the Edge TPU runs int8 models only)');
   if (o.int8 && !o.data) throw new RanasError('E_EXPORT_OPTIONS', 'int8 export needs calibration images from the train split, but no dataset is available');
   if (!Number.isInteger(o.calibImages) || o.calibImages < 1) throw new RanasError('E_EXPORT_OPTIONS', `--calib is ${o.calibImages}; expected a positive integer`);
+  if (o.data) {
+    const [h, w, c] = graph.inputs[0]?.shape ?? [];
+    for (const [split, ds] of [['train', o.data.train], ['test', o.data.test]] as const) {
+      if (ds.height !== h || ds.width !== w || ds.channels !== c) {
+        throw new RanasError('E_EXPORT_DATA', `the ${split} images of ${o.data.name} are ${ds.height}x${ds.width}x${ds.channels}; the model input ${graph.inputs[0]?.name} expects ${h}x${w}x${c}`);
+      }
+    }
+  }
   if (o.percentile !== undefined && !(o.percentile > 50 && o.percentile <= 100)) {
     throw new RanasError('E_EXPORT_OPTIONS', `--percentile is ${o.percentile}; expected a value in (50, 100]`);
   }
@@ -221,7 +229,7 @@ async function exportBundle(
 
 /** Runs the whole export of `graph` (as loaded from a model folder). */
 export async function exportModel(graph: ModelGraph, o: ExportOptions): Promise<ExportReport> {
-  checkOptions(o);
+  checkOptions(graph, o);
   const prepared = fuseRelu(foldBatchNorm(graph));
   const shapes = validateGraph(prepared);
   const classes = shapes.get(prepared.exits[0]?.tensor ?? '')?.[0] ?? 0;
