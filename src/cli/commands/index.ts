@@ -4,8 +4,11 @@ import { registerData } from './data.ts';
 import { registerExport } from './export.ts';
 import { registerModel } from './model.ts';
 import { registerTrain } from './train.ts';
+import { registerDevice } from './device.ts';
+import { registerEval } from './eval.ts';
+import { registerDoctor } from './doctor.ts';
 
 /** Adds one command (with its sub-commands and options) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerExport];
+export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerEval, registerExport, registerDoctor, registerDevice];
