@@ -6,6 +6,7 @@
  * src/ir/analysis.ts; `msdnetMOps` follows MSDNet's op counter).
  */
 import type { Command } from 'commander';
+import { RanasError } from '../../errors.ts';
 import { analyzeGraph } from '../../ir/analysis.ts';
 import { saveModel } from '../../ir/serialize.ts';
 import { loadGenotype } from '../../model/genotype.ts';
@@ -26,6 +27,7 @@ const mega = (x: number) => Math.round(x / 1e4) / 100;
 
 /** Rows of the summary table: one per exit plus a total row. */
 export function summaryRows(o: ModelSummaryOptions): { title: string; rows: Row[] } {
+  if (!Number.isInteger(o.seed) || o.seed < 0) throw new RanasError('E_CLI_OPTION', `--seed is ${o.seed}; expected a non-negative integer`);
   const graph = buildPreset(o.preset, { genotype: o.genotype === undefined ? undefined : loadGenotype(o.genotype), seed: o.seed });
   if (o.save) saveModel(o.save, graph);
   const cost = analyzeGraph(graph);
