@@ -70,3 +70,19 @@ test('feeding intermediate tensors computes only what is downstream of them', ()
   assert.throws(() => referenceForward(g, new Float32Array(5), ['exit0/fc']), /192 values\) but 5 values/);
   assert.throws(() => referenceForward(g, img, ['nope']), (e: Error) => /tensor nope/.test(e.message));
 });
+
+test('mixedOp is the softmax(alpha[row])-weighted sum over its non-none primitives', () => {
+  const b = new GraphBuilder('x', [2, 2, 1], 3);
+  const r = b.relu('r', 'x');
+  const p = b.pool('p', 'maxPool', 'x', 2, 1);
+  const g = b.build();
+  g.weights.alpha = { shape: [2, 3], trainable: true, data: Float32Array.from([9, 9, 9, 0.5, -1, 2]) };
+  g.nodes.push({ name: 'mix', op: 'mixedOp', inputs: [r, p], attrs: { alpha: 'alpha', row: 1, primitives: ['relu', 'none', 'max'] }, weights: {} });
+  const img = Float32Array.from([-1, 2, 3, -4]);
+  const out = referenceForward(g, img, ['mix', r, p]);
+  const e = [Math.exp(0.5), Math.exp(-1), Math.exp(2)];
+  const sum = e[0] + e[1] + e[2];
+  const rv = out.get(r) as Float32Array;
+  const pv = out.get(p) as Float32Array;
+  (out.get('mix') as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - ((e[0] / sum) * rv[i] + (e[2] / sum) * pv[i])) < 1e-6));
+});
