@@ -1,0 +1,89 @@
+/**
+ * `ranas doctor [--json] [--seconds S] [--no-bench]` — versions, the compute backend and why it runs,
+ * threads, the data cache, and a short engine benchmark (reference net forward and training img/s).
+ */
+import type { Command } from 'commander';
+import { availableParallelism } from 'node:os';
+import { tf } from '../../engine/tf.ts';
+import { initEngine, type EngineInfo } from '../../engine/backend.ts';
+import { forwardImagesPerSec, syntheticBatch, trainingImagesPerSec } from '../../engine/throughput.ts';
+import { cacheState, type DatasetCacheState } from '../../data/cache-state.ts';
+import { dataCacheDir } from '../../data/cache-dir.ts';
+import { packageVersion } from '../../run-folder.ts';
+import { RanasError } from '../../errors.ts';
+import { formatTable, type Row } from '../table.ts';
+
+/** Options of `ranas doctor`. */
+interface DoctorOptions {
+  readonly json: boolean;
+  /** Total benchmark budget in seconds (split between forward and training; worker start-up excluded). */
+  readonly seconds: number;
+  readonly bench: boolean;
+}
+
+/** What doctor reports (the `--json` object). */
+export interface DoctorReport {
+  versions: { ranas: string; node: string; tfjsCore: string; backend: string };
+  engine: EngineInfo & { cores: number; replicas: number };
+  dataCache: { dir: string; datasets: DatasetCacheState[] };
+  benchmark: { batch: number; replicas: number; forwardImgPerSec: number; trainingImgPerSec: number; seconds: number } | null;
+}
+
+const BATCH = 64;
+
+function parseSeconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new RanasError('E_CLI_ARG', `--seconds is "${v}"; expected a positive number`);
+  return n;
+}
+
+async function runDoctor(o: DoctorOptions): Promise<void> {
+  const engine = await initEngine();
+  const replicas = engine.backend === 'tensorflow' ? 1 : Math.min(2, availableParallelism());
+  let benchmark: DoctorReport['benchmark'] = null;
+  if (o.bench) {
+    const batch = syntheticBatch(BATCH);
+    const forward = await forwardImagesPerSec(batch, o.seconds * 300);
+    const training = await trainingImagesPerSec(batch, replicas, o.seconds * 700);
+    benchmark = { batch: BATCH, replicas, forwardImgPerSec: Math.round(forward), trainingImgPerSec: Math.round(training), seconds: o.seconds };
+  }
+  const report: DoctorReport = {
+    versions: { ranas: packageVersion(), node: process.version, tfjsCore: tf.version_core, backend: `${engine.backend} ${engine.version}` },
+    engine: { ...engine, cores: availableParallelism(), replicas },
+    dataCache: { dir: dataCacheDir(), datasets: await cacheState() },
+    benchmark,
+  };
+  if (o.json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return;
+  }
+  const about: Row[] = [
+    { item: 'ranas', value: report.versions.ranas },
+    { item: 'node', value: report.versions.node },
+    { item: 'tfjs-core', value: report.versions.tfjsCore },
+    { item: 'backend', value: report.versions.backend },
+    { item: 'why', value: engine.reason },
+    { item: 'threads', value: `${engine.threads} per replica; ${replicas} data-parallel replicas on ${report.engine.cores} cores` },
+    { item: 'engine kernels', value: engine.kernels.join(', ') || '(stock)' },
+    { item: 'data cache', value: report.dataCache.dir },
+  ];
+  const cache: Row[] = report.dataCache.datasets.map((d) => ({ dataset: d.dataset, files: `${d.filesPresent}/${d.filesExpected}`, sizeMB: Math.round(d.sizeBytes / 104857.6) / 10, verified: d.verified, folder: d.folder }));
+  const out = [formatTable(about), '', formatTable(cache)];
+  if (benchmark) {
+    out.push('', `engine benchmark (reference net, batch ${BATCH}, ~${o.seconds} s):`, formatTable([{ backend: engine.backend, replicas, forwardImgPerSec: benchmark.forwardImgPerSec, trainingImgPerSec: benchmark.trainingImgPerSec }]));
+  }
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+/** Registers `ranas doctor`. */
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('versions, compute backend and why, threads, data cache state, and a short engine benchmark')
+    .option('--json', 'print the report as JSON', false)
+    .option('--seconds <s>', 'benchmark time budget in seconds', '5')
+    .option('--no-bench', 'skip the engine benchmark')
+    .action(async (raw: { json: boolean; seconds: string; bench: boolean }) => {
+      await runDoctor({ json: raw.json, seconds: parseSeconds(raw.seconds), bench: raw.bench });
+    });
+}
