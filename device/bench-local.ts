@@ -1,0 +1,260 @@
+/**
+ * `ranas device bench` with a local agent: loads a bundle folder into a throw-away store, profiles it,
+ * and measures
+ * - per-exit latency: each segment's p50/p99 and the cumulative time to each exit (full-path requests);
+ * - per budget: deadline miss rate (answers later than the budget), over-budget rate, exits chosen,
+ *   total latency p50/p99, and top-1 accuracy when labelled images are given;
+ * - agent overhead: the agent's full-path time (tensor input, and raw uint8 image input) against the raw
+ *   interpreter invokes of the same segments (input already in the model's dtype; hand-off copies only),
+ *   interleaved run by run so machine load affects both alike; the monolithic model's invoke when the
+ *   bundle has one (chained / monolithic ratio);
+ * - RSS at the start and end of the budget runs.
+ * Times are µs from process.hrtime.bigint().
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ImageDataset } from '../src/data/types.ts';
+import { createAgent, type Agent } from './agent.ts';
+import { quantile } from './profiler.ts';
+import { inputGeometry, makePreprocessor } from './scheduler/preprocess.ts';
+import { hrClock } from './scheduler/clock.ts';
+import type { InferPolicy } from '../firmware-bridge/messages.ts';
+import { onnxRuntime } from './runtimes/onnx-runtime.ts';
+import { tfliteRuntime } from './runtimes/tflite-runtime.ts';
+import { TYPED_ARRAY, elementCount, type LoadedSegment, type Runtime } from './runtimes/runtime.ts';
+import type { BundleManifest } from './bundle-manifest.ts';
+
+export interface BenchLocalOptions {
+  /** Requests per budget (default 1000). */
+  requests?: number;
+  /** Budgets to measure, µs (default: `budgetCount` spread between exit 1's p99 and the full path's p99). */
+  budgetsUs?: number[];
+  /** Number of spread budgets when `budgetsUs` is not given (default 5). */
+  budgetCount?: number;
+  /** Labelled images (uint8 HWC of the model's size) for accuracy per budget. */
+  data?: Pick<ImageDataset, 'images' | 'labels' | 'count' | 'height' | 'width' | 'channels'>;
+  policy?: InferPolicy;
+  threads?: number;
+  /** Runs of the interleaved overhead measurement (default 1000). */
+  overheadRuns?: number;
+  profile?: { warmups?: number; runs?: number };
+  safetyFactor?: number;
+  deviceName?: string;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+export interface ExitLatencyRow {
+  exit: number;
+  segmentP50Us: number;
+  segmentP99Us: number;
+  /** From request arrival to this exit's answer, over full-path requests. */
+  cumulativeP50Us: number;
+  cumulativeP99Us: number;
+}
+
+export interface BudgetRow {
+  budgetUs: number;
+  requests: number;
+  /** Fraction of answers later than the budget. */
+  missRate: number;
+  /** Fraction of requests whose budget was below exit 1's p99. */
+  overBudgetRate: number;
+  /** Answers per exit. */
+  exitCounts: number[];
+  meanExit: number;
+  totalP50Us: number;
+  totalP99Us: number;
+  /** Top-1 accuracy (0..1) when data was given. */
+  accuracy: number | null;
+}
+
+export interface OverheadRow {
+  runs: number;
+  /** Raw invokes of every segment (hand-off copies included), p50. */
+  rawChainP50Us: number;
+  /** Agent full path with an input tensor already in the model dtype, p50. */
+  agentTensorP50Us: number;
+  /** Agent full path from a raw uint8 image (normalise + quantise included), p50. */
+  agentImageP50Us: number;
+  /** (agentTensor - raw) / raw at the median, %. */
+  overheadPct: number;
+  imageOverheadPct: number;
+  /** Monolithic model single invoke, p50 (null when the bundle has none). */
+  monolithicP50Us: number | null;
+  /** rawChain / monolithic at the median. */
+  chainedOverMonolithic: number | null;
+}
+
+export interface BenchLocalReport {
+  bundle: { name: string; runtime: string; precision: string; segments: number };
+  device: string;
+  threads: number;
+  profile: { p50Us: number; p99Us: number }[];
+  exits: ExitLatencyRow[];
+  budgets: BudgetRow[];
+  overhead: OverheadRow;
+  rss: { startBytes: number; endBytes: number; changePct: number; requests: number };
+}
+
+const RUNTIME: Record<BundleManifest['runtime'], (threads: number) => Runtime> = {
+  tflite: (threads) => tfliteRuntime({ threads }),
+  onnx: (threads) => onnxRuntime({ threads }),
+};
+
+/** `n` budgets evenly spread over [lo, hi]. */
+export function spreadBudgets(loUs: number, hiUs: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => (n === 1 ? loUs : loUs + ((hiUs - loUs) * i) / (n - 1)));
+}
+
+function imageAt(data: BenchLocalOptions['data'], i: number, fallback: Uint8Array): { image: Uint8Array; label: number } {
+  if (!data || data.count === 0) return { image: fallback, label: -1 };
+  const size = data.height * data.width * data.channels;
+  const k = i % data.count;
+  return { image: data.images.subarray(k * size, (k + 1) * size), label: data.labels[k] };
+}
+
+async function overhead(agent: Agent, bundleDir: string, manifest: BundleManifest, image: Uint8Array, o: BenchLocalOptions): Promise<OverheadRow> {
+  const active = agent.active();
+  if (!active) throw new Error('no active bundle');
+  const { chain } = active;
+  const runs = o.overheadRuns ?? 1000;
+  const g = inputGeometry(manifest.input);
+  const tensor = TYPED_ARRAY[manifest.input.dtype](elementCount(manifest.input.shape));
+  makePreprocessor(manifest.input).write(image, [g.height, g.width, g.channels], tensor);
+  const tensorInput = tensor instanceof Int8Array || tensor instanceof Float32Array ? tensor : Float32Array.from(tensor);
+  let mono: LoadedSegment | undefined;
+  if (manifest.monolithic) {
+    const bytes = fs.readFileSync(path.join(bundleDir, manifest.monolithic.file));
+    mono = await RUNTIME[manifest.runtime](o.threads ?? 1).load(bytes, { inputs: manifest.segments[0].inputs.slice(0, 1), outputs: manifest.monolithic.outputs });
+    mono.inputs[0].set(tensor);
+  }
+  const raw: number[] = [];
+  const viaTensor: number[] = [];
+  const viaImage: number[] = [];
+  const monoTimes: number[] = [];
+  const shape = [g.height, g.width, g.channels];
+  for (let r = -Math.min(50, runs); r < runs; r++) {
+    const t0 = hrClock.nowUs();
+    chain.segments[0].inputs[0].set(tensor);
+    for (let k = 0; k < chain.segments.length; k++) {
+      chain.feed(k);
+      await chain.segments[k].run();
+    }
+    const t1 = hrClock.nowUs();
+    const a = await agent.run({ input: tensorInput, shape: manifest.input.shape, budgetUs: 1e12, policy: 'deadline' });
+    const b = await agent.run({ input: image, shape, budgetUs: 1e12, policy: 'deadline' });
+    let tm = 0;
+    if (mono) {
+      const m0 = hrClock.nowUs();
+      await mono.run();
+      tm = hrClock.nowUs() - m0;
+    }
+    if (r < 0) continue;
+    raw.push(t1 - t0);
+    viaTensor.push(a.totalUs);
+    viaImage.push(b.totalUs);
+    if (mono) monoTimes.push(tm);
+  }
+  await mono?.dispose();
+  const med = (v: number[]) => quantile([...v].sort((x, y) => x - y), 0.5);
+  const rawP50 = med(raw);
+  const monoP50 = mono ? med(monoTimes) : null;
+  return {
+    runs,
+    rawChainP50Us: rawP50,
+    agentTensorP50Us: med(viaTensor),
+    agentImageP50Us: med(viaImage),
+    overheadPct: (100 * (med(viaTensor) - rawP50)) / rawP50,
+    imageOverheadPct: (100 * (med(viaImage) - rawP50)) / rawP50,
+    monolithicP50Us: monoP50,
+    chainedOverMonolithic: monoP50 ? rawP50 / monoP50 : null,
+  };
+}
+
+/** Benchmarks the bundle folder `bundleDir` with a local agent. */
+export async function benchLocal(bundleDir: string, o: BenchLocalOptions = {}): Promise<BenchLocalReport> {
+  const log = o.log ?? (() => {});
+  const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-bench-store-'));
+  const threads = o.threads ?? 1;
+  const agent = await createAgent({ bundleDir: storeDir, threads, profile: o.profile, safetyFactor: o.safetyFactor, deviceName: o.deviceName });
+  try {
+    const bundle = await agent.install(bundleDir);
+    const manifest = bundle.manifest;
+    const active = agent.active();
+    if (!active) throw new Error('bundle did not activate');
+    const profile = active.profile.segments;
+    log(`profiled: ${profile.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs p99 ${s.p99Us.toFixed(0)} µs`).join(', ')}`);
+    const g = inputGeometry(manifest.input);
+    const blank = Uint8Array.from({ length: g.height * g.width * g.channels }, (_, i) => (i * 37) & 255);
+    const shape = [g.height, g.width, g.channels];
+    const requests = o.requests ?? 1000;
+
+    // Per-exit cumulative latency over full-path requests.
+    const cumulative: number[][] = manifest.segments.map(() => []);
+    for (let i = 0; i < Math.min(requests, 1000); i++) {
+      const a = await agent.run({ input: imageAt(o.data, i, blank).image, shape, budgetUs: 1e12, policy: 'deadline' });
+      let sum = a.totalUs - a.segmentLatencyUs.reduce((x, y) => x + y, 0); // preprocessing + scheduling
+      a.segmentLatencyUs.forEach((t, k) => { sum += t; cumulative[k].push(sum); });
+    }
+    const exits: ExitLatencyRow[] = manifest.segments.map((_, k) => {
+      const sorted = [...cumulative[k]].sort((x, y) => x - y);
+      return { exit: k, segmentP50Us: profile[k].p50Us, segmentP99Us: profile[k].p99Us, cumulativeP50Us: quantile(sorted, 0.5), cumulativeP99Us: quantile(sorted, 0.99) };
+    });
+
+    const p99 = profile.map((s) => s.p99Us);
+    const fullP99 = p99.reduce((x, y) => x + y, 0);
+    const budgetsUs = o.budgetsUs ?? spreadBudgets(p99[0], fullP99, o.budgetCount ?? 5);
+    const budgets: BudgetRow[] = [];
+    const rssStart = process.memoryUsage().rss;
+    let served = 0;
+    for (const budgetUs of budgetsUs) {
+      let missed = 0;
+      let over = 0;
+      let correct = 0;
+      const exitCounts = manifest.segments.map(() => 0);
+      const totals: number[] = [];
+      for (let i = 0; i < requests; i++) {
+        const { image, label } = imageAt(o.data, served + i, blank);
+        const a = await agent.run({ input: image, shape, budgetUs, policy: o.policy ?? 'deadline' });
+        if (!a.met) missed++;
+        if (a.overBudget) over++;
+        if (a.classIndex === label) correct++;
+        exitCounts[a.exitIndex]++;
+        totals.push(a.totalUs);
+      }
+      served += requests;
+      totals.sort((x, y) => x - y);
+      budgets.push({
+        budgetUs,
+        requests,
+        missRate: missed / requests,
+        overBudgetRate: over / requests,
+        exitCounts,
+        meanExit: exitCounts.reduce((s, n, k) => s + n * k, 0) / requests,
+        totalP50Us: quantile(totals, 0.5),
+        totalP99Us: quantile(totals, 0.99),
+        accuracy: o.data ? correct / requests : null,
+      });
+      log(`budget ${budgetUs.toFixed(0)} µs: miss ${(100 * missed / requests).toFixed(2)} %, mean exit ${budgets.at(-1)?.meanExit.toFixed(2)}`);
+    }
+    const rssEnd = process.memoryUsage().rss;
+    const over = await overhead(agent, bundleDir, manifest, imageAt(o.data, 0, blank).image, o);
+    log(`overhead: raw ${over.rawChainP50Us.toFixed(1)} µs, agent ${over.agentTensorP50Us.toFixed(1)} µs (${over.overheadPct.toFixed(2)} %)`);
+    const info = await agent.info();
+    return {
+      bundle: { name: manifest.model.name, runtime: manifest.runtime, precision: manifest.precision, segments: manifest.segments.length },
+      device: info.deviceName,
+      threads,
+      profile: profile.map((s) => ({ p50Us: s.p50Us, p99Us: s.p99Us })),
+      exits,
+      budgets,
+      overhead: over,
+      rss: { startBytes: rssStart, endBytes: rssEnd, changePct: (100 * (rssEnd - rssStart)) / rssStart, requests: served },
+    };
+  } finally {
+    await agent.close();
+    fs.rmSync(storeDir, { recursive: true, force: true });
+  }
+}
