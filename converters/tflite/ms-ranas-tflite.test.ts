@@ -1,14 +1,16 @@
 /**
- * The TFLite writer on a real (small) MS-RANAS graph after foldBatchNorm + fuseRelu: fp32 monolithic and
- * chained segments against the fp32 reference within 1e-4 relative L2 at every exit; int8 chained segments
- * exactly equal to the int8 monolithic model, and every int8 exit close to the integer reference.
+ * The TFLite writer on the `tiny` MS-RANAS preset after foldBatchNorm + fuseRelu: fp32 monolithic and
+ * chained segments against the tfjs engine (src/exec, on the unfolded graph) within 1e-4 relative L2 at
+ * every exit; int8 chained segments exactly equal to the int8 monolithic model, and every int8 exit equal
+ * to the project's integer reference.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { initEngine } from '../../src/engine/backend.ts';
+import { tf } from '../../src/engine/tf.ts';
+import { createProgram } from '../../src/exec/program.ts';
 import type { ModelGraph } from '../../src/ir/types.ts';
-import { loadGenotype } from '../../src/model/genotype.ts';
-import { buildMsRanas } from '../../src/model/ms-ranas.ts';
-import { genotypePath } from '../../src/model/presets.ts';
+import { buildPreset } from '../../src/model/presets.ts';
 import { foldBatchNorm } from '../passes/fold-batch-norm.ts';
 import { fuseRelu } from '../passes/fuse-relu.ts';
 import type { QuantizedGraph, Segment } from '../quant-types.ts';
@@ -16,7 +18,6 @@ import { calibrate } from '../quantize/calibrate.ts';
 import { quantizeTensor } from '../quantize/quant-params.ts';
 import { quantizeGraph } from '../quantize/quantize.ts';
 import { integerForward } from '../reference/integer-forward.ts';
-import { referenceForward } from '../reference/reference-forward.ts';
 import { inferShapes } from '../reference/shapes.ts';
 import { cutSegments } from '../segments.ts';
 import { readTflite } from './read-tflite.ts';
@@ -25,14 +26,9 @@ import { relativeL2 } from './testing/tfjs-reference.ts';
 import { seededUniform } from './testing/tiny-graphs.ts';
 import { writeTflite } from './write-tflite.ts';
 
-const INPUT: [number, number, number] = [16, 16, 3];
-
-function exportable(): ModelGraph {
-  const g = buildMsRanas(loadGenotype(genotypePath('ms-ranas-default')), {
-    scales: 2, layers: 4, initChannels: 4, nodes: 2, reductionLayers: [3], exitLayers: [2, 3, 4], growth: [1, 2],
-    numClasses: 10, inputShape: INPUT, seed: 3, head: { kind: 'msdnet', channels: 8 }, bottleneckWidth: [1, 2],
-  });
-  // Non-trivial batch-norm statistics so folding matters.
+/** The tiny preset with non-trivial batch-norm statistics, so folding matters. */
+function tinyPreset(): ModelGraph {
+  const g = buildPreset('tiny');
   const rand = seededUniform(17);
   for (const node of g.nodes) {
     if (node.op !== 'batchNorm') continue;
@@ -43,7 +39,7 @@ function exportable(): ModelGraph {
       for (let i = 0; i < w.data.length; i++) w.data[i] = role === 'movingVariance' ? 0.5 + Math.abs(rand()) : role === 'gamma' ? 1 + 0.3 * rand() : 0.2 * rand();
     }
   }
-  return fuseRelu(foldBatchNorm(g));
+  return g;
 }
 
 /** Runs segments in order, feeding each the tensors earlier segments produced; returns every output. */
@@ -60,29 +56,37 @@ function runChained(files: Uint8Array[], segments: Segment[], feed: Record<strin
   return env;
 }
 
-describe('writeTflite on a small MS-RANAS graph', () => {
+describe('writeTflite on the tiny MS-RANAS preset', () => {
+  let original: ModelGraph;
   let graph: ModelGraph;
   let shapes: Map<string, number[]>;
   let segments: Segment[];
   let exits: string[];
   const rand = seededUniform(99);
-  const image = () => Float32Array.from({ length: INPUT[0] * INPUT[1] * INPUT[2] }, () => rand());
+  let image: () => Float32Array;
 
-  before(() => {
-    graph = exportable();
+  before(async () => {
+    await initEngine('cpu');
+    original = tinyPreset();
+    graph = fuseRelu(foldBatchNorm(original));
+    const size = graph.inputs[0].shape.reduce((a, b) => a * b, 1);
+    image = () => Float32Array.from({ length: size }, () => rand());
     shapes = inferShapes(graph);
     segments = cutSegments(graph);
     exits = graph.exits.map((e) => e.tensor);
   });
 
-  it('fp32: monolithic and chained segments match the fp32 reference at every exit within 1e-4', () => {
+  it('fp32: monolithic and chained segments match the tfjs engine at every exit within 1e-4', () => {
     const ops = new Set(graph.nodes.map((n) => n.op));
     assert.ok(ops.has('conv2d') && ops.has('depthwiseConv2d') && ops.has('concat') && ops.has('dense'), [...ops].join(','));
     const mono = writeTflite(graph, { nodes: graph.nodes.map((n) => n.name), inputs: graph.inputs.map((i) => i.name), outputs: exits }, shapes);
     const files = segments.map((s) => writeTflite(graph, s, shapes));
+    const program = createProgram(original);
+    const inputShape = [1, ...graph.inputs[0].shape] as [number, number, number, number];
     for (let trial = 0; trial < 2; trial++) {
       const x = image();
-      const want = referenceForward(graph, x, exits);
+      const logits = tf.tidy(() => program.forward(tf.tensor4d(x, inputShape)).exits.map((t) => Float32Array.from(t.dataSync())));
+      const want = new Map(original.exits.map((e, k) => [e.tensor, logits[k]]));
       const got = loadTflite(mono).run({ [graph.inputs[0].name]: x });
       const chained = runChained(files, segments, { [graph.inputs[0].name]: x });
       for (const e of exits) {
@@ -91,16 +95,17 @@ describe('writeTflite on a small MS-RANAS graph', () => {
         assert.ok(relativeL2(chained.get(e) ?? [], w) < 1e-4, `chained ${e}: ${relativeL2(chained.get(e) ?? [], w)}`);
       }
     }
+    program.dispose();
   });
 
   it('int8: chained segments equal the monolithic model, and every exit equals integerForward, exactly', () => {
-    const q: QuantizedGraph = quantizeGraph(graph, calibrate(graph, Array.from({ length: 8 }, image), { method: 'minmax', minImages: 8 }));
+    const q: QuantizedGraph = quantizeGraph(graph, calibrate(graph, Array.from({ length: 4 }, image), { method: 'minmax', minImages: 4 }));
     const mono = writeTflite(graph, { nodes: graph.nodes.map((n) => n.name), inputs: graph.inputs.map((i) => i.name), outputs: exits }, shapes, { quant: q });
     const files = segments.map((s) => writeTflite(graph, s, shapes, { quant: q }));
     const versions = readTflite(mono).operatorCodes;
     assert.ok(versions.every((c) => c.version <= 4), JSON.stringify(versions));
     let worstLsb = 0;
-    for (let trial = 0; trial < 3; trial++) {
+    for (let trial = 0; trial < 2; trial++) {
       const xq = quantizeTensor(image(), q.activations[graph.inputs[0].name]);
       const got = loadTflite(mono).run({ [graph.inputs[0].name]: xq });
       const chained = runChained(files, segments, { [graph.inputs[0].name]: xq });
