@@ -25,7 +25,8 @@ export function encodeModel(spec: ModelSpec): Uint8Array {
   const b = new Builder(payloadBytes + 64 * 1024);
 
   const buffers = spec.buffers.map((data) => buffer(b, data));
-  const tensors = spec.tensors.map((t) => tensor(b, t));
+  const shared = new SharedQuant(b);
+  const tensors = spec.tensors.map((t) => tensor(b, t, shared));
   const operators = spec.operators.map((op) => operator(b, op));
   const subgraphName = b.createString(spec.subgraphName);
   const tensorsVec = offsetVector(b, tensors);
@@ -83,10 +84,10 @@ function buffer(b: Builder, data: Uint8Array): Offset {
   return b.endObject();
 }
 
-function tensor(b: Builder, t: TensorSpec): Offset {
+function tensor(b: Builder, t: TensorSpec, shared: SharedQuant): Offset {
   const shape = int32Vector(b, t.shape);
   const name = b.createString(t.name);
-  const quant = t.quant ? quantization(b, t.quant) : 0;
+  const quant = t.quant ? shared.table(t.quant) : 0;
   const T = FIELD.Tensor;
   b.startObject(T.count);
   b.addFieldOffset(T.shape, shape, 0);
@@ -97,19 +98,47 @@ function tensor(b: Builder, t: TensorSpec): Offset {
   return b.endObject();
 }
 
-function quantization(b: Builder, q: QuantSpec): Offset {
-  b.startVector(4, q.scale.length, 4);
-  for (let i = q.scale.length - 1; i >= 0; i--) b.addFloat32(q.scale[i]);
-  const scale = b.endVector();
-  b.startVector(8, q.zeroPoint.length, 8);
-  for (let i = q.zeroPoint.length - 1; i >= 0; i--) b.addInt64(BigInt(q.zeroPoint[i]));
-  const zeroPoint = b.endVector();
-  const Q = FIELD.QuantizationParameters;
-  b.startObject(Q.count);
-  b.addFieldOffset(Q.scale, scale, 0);
-  b.addFieldOffset(Q.zero_point, zeroPoint, 0);
-  b.addFieldInt32(Q.quantized_dimension, q.quantizedDimension, 0);
-  return b.endObject();
+/**
+ * Quantisation tables, written once per distinct content: tensors sharing parameters (a concat group)
+ * point at one table, and every filter and bias with C channels shares one zero-point vector (int64 zeros;
+ * 8 bytes per channel otherwise). Flatbuffers allow any number of references to one object.
+ */
+class SharedQuant {
+  private readonly tables = new Map<string, Offset>();
+  private readonly zeroPoints = new Map<string, Offset>();
+
+  constructor(private readonly b: Builder) {}
+
+  table(q: QuantSpec): Offset {
+    const key = `${q.quantizedDimension}|${q.scale.map((v) => Math.fround(v)).join(',')}|${q.zeroPoint.join(',')}`;
+    const found = this.tables.get(key);
+    if (found !== undefined) return found;
+    const b = this.b;
+    b.startVector(4, q.scale.length, 4);
+    for (let i = q.scale.length - 1; i >= 0; i--) b.addFloat32(q.scale[i]);
+    const scale = b.endVector();
+    const zeroPoint = this.zeroPointVector(q.zeroPoint);
+    const Q = FIELD.QuantizationParameters;
+    b.startObject(Q.count);
+    b.addFieldOffset(Q.scale, scale, 0);
+    b.addFieldOffset(Q.zero_point, zeroPoint, 0);
+    b.addFieldInt32(Q.quantized_dimension, q.quantizedDimension, 0);
+    const offset = b.endObject();
+    this.tables.set(key, offset);
+    return offset;
+  }
+
+  private zeroPointVector(values: number[]): Offset {
+    const key = values.join(',');
+    const found = this.zeroPoints.get(key);
+    if (found !== undefined) return found;
+    const b = this.b;
+    b.startVector(8, values.length, 8);
+    for (let i = values.length - 1; i >= 0; i--) b.addInt64(BigInt(values[i]));
+    const offset = b.endVector();
+    this.zeroPoints.set(key, offset);
+    return offset;
+  }
 }
 
 function operator(b: Builder, op: OperatorSpec): Offset {
