@@ -255,3 +255,22 @@ test('QDQ int8 ONNX (core quantiser): every op within 1 LSB of the integer refer
   assert.ok(withinOne / logits >= 0.9, `exits: ${withinOne} of ${logits} logits within 1 LSB`);
   await Promise.all([mono.release(), ...[...single.values()].map((r) => r.release())]);
 });
+
+test('boundary tensors named like generated internal names do not collide', async () => {
+  const g = fixtureGraph();
+  const rename = (t: string) => ({ stem: '0', 'exit0/logits': '1', 'exit1/logits': '2' }[t] ?? t);
+  const renamed: ModelGraph = {
+    ...g,
+    nodes: g.nodes.map((n) => ({ ...n, name: rename(n.name), inputs: n.inputs.map(rename) }) as typeof n),
+    exits: g.exits.map((e) => ({ ...e, tensor: rename(e.tensor) })),
+  };
+  const sh = new Map([...shapes].map(([k, v]) => [rename(k), v]));
+  const bytes = writeOnnx(renamed, { nodes: renamed.nodes.map((n) => n.name), inputs: ['image'], outputs: ['0', '1', '2'] }, sh);
+  if (onnxCheckerAvailable()) checkOnnxModel(bytes);
+  const runner = await openOnnx(bytes, sh);
+  const image = randomImage(g, 5);
+  const got = await runner.run(new Map([['image', image]]));
+  const ref = tfReference(g, image, ['exit1/logits']);
+  assert.ok(relL2(got.get('2') ?? [], ref.get('exit1/logits') ?? []) < 1e-4);
+  await runner.release();
+});

@@ -11,6 +11,9 @@
  *    (axis 0 = output channel) DequantizeLinear, biases int32 with scale s_in·s_w. Inputs and outputs are
  *    int8 (the quantised tensor itself, like a full-int8 TFLite model), so chained segments hand over
  *    exactly the int8 values the monolithic model computes; `floatIo` makes them float instead.
+ *
+ * Names: inputs and outputs carry their IR tensor names; internal values and initializers get short
+ * generated names (base-36 counters) to keep a QDQ file's per-node overhead small next to int8 weights.
  */
 import { RanasError } from '../../src/errors.ts';
 import type { IrNode, ModelGraph } from '../../src/ir/types.ts';
@@ -73,10 +76,12 @@ export function writeOnnx(
   // Boundary tensors keep their IR names; every internal value gets a short generated name, which keeps
   // the per-node overhead (a QDQ model has three nodes per tensor) small next to int8 weights.
   const shortNames = new Map<string, string>();
+  let nextShort = 0;
   const short = (key: string): string => {
     let n = shortNames.get(key);
     if (n === undefined) {
-      n = shortNames.size.toString(36);
+      do n = (nextShort++).toString(36);
+      while (isInput.has(n) || isOutput.has(n));
       shortNames.set(key, n);
     }
     return n;
