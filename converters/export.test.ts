@@ -102,3 +102,16 @@ test('--target edgetpu lists every violation with its node and writes nothing', 
     await assert.rejects(exportModel(g, options(dir, { target: 'edgetpu', int8: false })), (e) => isRanasError(e, 'E_EXPORT_OPTIONS'));
   });
 });
+
+test('--float-io int8 bundles take and give float32 and still chain', async () => {
+  await withTempDir(async (dir) => {
+    const report = await exportModel(fixtureGraph(), options(dir, { floatIo: true }));
+    for (const b of report.bundles.filter((x) => x.precision === 'int8')) {
+      assert.equal(b.chainMatches, true, b.name);
+      const { manifest } = readBundle(b.dir);
+      assert.equal(manifest.input.dtype, 'float32');
+      assert.equal(manifest.input.scale, undefined);
+      assert.ok(manifest.segments.every((s) => [...s.inputs, ...s.outputs].every((t) => t.dtype === 'float32')));
+    }
+  });
+});
