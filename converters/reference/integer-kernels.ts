@@ -53,6 +53,18 @@ function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
+/** The int8 values of a weight (monomorphic typed-array access keeps the kernels fast). */
+function int8Values(w: QuantizedWeight, node: IrNode): Int8Array {
+  if (!(w.values instanceof Int8Array)) throw new RanasError('E_QUANT_WEIGHT', `node ${node.name} (${node.op}): weight values are ${w.values.constructor.name}; expected Int8Array`, { node: node.name });
+  return w.values;
+}
+
+/** The int32 values of a bias. */
+function int32Values(w: QuantizedWeight, node: IrNode): Int32Array {
+  if (!(w.values instanceof Int32Array)) throw new RanasError('E_QUANT_BIAS', `node ${node.name} (${node.op}): bias values are ${w.values.constructor.name}; expected Int32Array`, { node: node.name });
+  return w.values;
+}
+
 /** C++ integer division (truncates toward zero). */
 function idiv(a: number, b: number): number {
   return Math.trunc(a / b);
@@ -72,9 +84,10 @@ function convolve(node: IrNodeOf<'conv2d'> | IrNodeOf<'depthwiseConv2d'>, a: Int
   const [h, w, cin] = a.inShapes[0];
   const [oh, ow, cout] = a.outShape;
   const x = a.inputs[0];
-  const filter = a.weight(node.weights.filter, node).values;
-  const scales = a.weight(node.weights.filter, node).scales;
-  const bias = node.weights.bias ? a.weight(node.weights.bias, node).values : undefined;
+  const filterWeight = a.weight(node.weights.filter, node);
+  const filter = int8Values(filterWeight, node);
+  const scales = filterWeight.scales;
+  const bias = node.weights.bias ? int32Values(a.weight(node.weights.bias, node), node) : undefined;
   const inOffset = -a.inQuant[0].zeroPoint;
   const mult = channelMultipliers(a.inQuant[0].scale, scales, a.outQuant.scale, cout);
   const rescale = depthwise ? multiplyByQuantizedMultiplier : a.rescaleGemm;
@@ -85,7 +98,8 @@ function convolve(node: IrNodeOf<'conv2d'> | IrNodeOf<'depthwiseConv2d'>, a: Int
   const padTop = axisGeometry(h, kh, sh, dh, node.attrs.padding).padBefore;
   const padLeft = axisGeometry(w, kw, sw, dw, node.attrs.padding).padBefore;
   const out = new Int8Array(oh * ow * cout);
-  const acc = new Int32Array(cout);
+  // float64 sums of int products are exact below 2^53; `| 0` at the end gives int32 wrap-around semantics
+  const acc = new Float64Array(cout);
   for (let oy = 0; oy < oh; oy++) {
     for (let ox = 0; ox < ow; ox++) {
       acc.fill(0);
@@ -110,7 +124,7 @@ function convolve(node: IrNodeOf<'conv2d'> | IrNodeOf<'depthwiseConv2d'>, a: Int
       }
       const oBase = (oy * ow + ox) * cout;
       for (let co = 0; co < cout; co++) {
-        const total = bias ? (acc[co] + bias[co]) | 0 : acc[co];
+        const total = bias ? (acc[co] + bias[co]) | 0 : acc[co] | 0;
         const scaled = rescale(total, mult[co].multiplier, mult[co].shift) + a.outQuant.zeroPoint;
         out[oBase + co] = clamp(scaled, lo, hi);
       }
@@ -232,7 +246,8 @@ export const INT_KERNELS: { [T in OpType]: IntKernel<T> } = {
   dense: (node, a) => {
     const x = a.inputs[0];
     const kernel = a.weight(node.weights.kernel, node);
-    const bias = node.weights.bias ? a.weight(node.weights.bias, node).values : undefined;
+    const kernelValues = int8Values(kernel, node);
+    const bias = node.weights.bias ? int32Values(a.weight(node.weights.bias, node), node) : undefined;
     const cout = node.attrs.units;
     if (kernel.scales.length !== 1) {
       throw new RanasError('E_QUANT_WEIGHT', `node ${node.name} (dense) has ${kernel.scales.length} weight scales; TFLite 2.9 FULLY_CONNECTED takes one (per-tensor)`, { node: node.name });
@@ -243,7 +258,7 @@ export const INT_KERNELS: { [T in OpType]: IntKernel<T> } = {
     const out = new Int8Array(cout);
     for (let co = 0; co < cout; co++) {
       let acc = 0;
-      for (let ci = 0; ci < x.length; ci++) acc += kernel.values[ci * cout + co] * (x[ci] + inOffset);
+      for (let ci = 0; ci < x.length; ci++) acc += kernelValues[ci * cout + co] * (x[ci] + inOffset);
       if (bias) acc = (acc + bias[co]) | 0;
       out[co] = clamp(a.rescaleGemm(acc, m.multiplier, m.shift) + a.outQuant.zeroPoint, lo, hi);
     }
