@@ -1,6 +1,6 @@
 /**
- * Conv2DBackpropFilter from fast kernels: im2col (one strided view of the padded input per filter tap,
- * concatenated on channels) and one matrix product, dW = patchesᵀ · dy.
+ * Conv2DBackpropFilter from fast kernels: per filter tap, the strided view of the padded input and one
+ * matrix product, dW[tap] = viewᵀ · dy.
  */
 import { tf } from '../tf.ts';
 import { asTensor4D, filterTaps, parseConvAttrs, requireNoDilation } from './conv-attrs.ts';
@@ -13,13 +13,12 @@ export function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, a: ReturnT
   const [kh, kw, cin, cout] = a.shape;
   const info = tf.backend_util.computeConv2DInfo(x.shape, a.shape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
   return tf.tidy(() => {
-    const taps = filterTaps(x, info);
-    const patches = taps.length === 1 ? taps[0] : tf.concat(taps, 3);
     const rows = info.batchSize * info.outHeight * info.outWidth;
-    const p2 = tf.reshape(patches, [rows, kh * kw * cin]);
-    const d2 = tf.reshape(dy, [rows, cout]);
-    // dWᵀ = dyᵀ · patches keeps the product on the backend's untransposed (fast) matmul path.
-    const dwT = tf.matMul(tf.transpose(d2), p2);
+    // dWᵀ[tap] = dyᵀ · tap keeps each product on the backend's untransposed (fast) matmul path; one
+    // product per tap avoids materialising the kh·kw-times larger im2col matrix.
+    const dyT = tf.transpose(tf.reshape(dy, [rows, cout]));
+    const perTap = filterTaps(x, info).map((tap) => tf.matMul(dyT, tf.reshape(tap, [rows, cin])));
+    const dwT = perTap.length === 1 ? perTap[0] : tf.concat(perTap, 1);
     return tf.reshape(tf.transpose(dwT), [kh, kw, cin, cout]);
   });
 }

@@ -1,7 +1,7 @@
 /**
  * Depthwise convolution gradients (channel multiplier m ≥ 1) from fast kernels:
  * - input: dy (zeros inserted between strided positions) depthwise-correlated with the reversed filter;
- * - filter: per tap, the strided view of the padded input times dy, summed over batch and space.
+ * - filter: one direct loop over backend memory (per tap, input times dy summed over batch and space).
  */
 import { tf } from '../tf.ts';
 import { runJsKernel } from './heap-access.ts';
@@ -49,24 +49,31 @@ export function depthwiseBackpropFilter(backend: object, x: tf.TensorInfo, dy: t
   const left = info.padInfo.left;
   const cm = c * m;
   return runJsKernel(backend, [x, dy], a.shape, (dw, [xv, dyv]) => {
-    for (let b = 0; b < n; b++) {
-      for (let oy = 0; oy < oh; oy++) {
-        for (let i = 0; i < kh; i++) {
-          const y = oy * sh + i - top;
-          if (y < 0 || y >= h) continue;
-          for (let ox = 0; ox < ow; ox++) {
-            const dyBase = ((b * oh + oy) * ow + ox) * cm;
-            for (let j = 0; j < kw; j++) {
-              const xx = ox * sw + j - left;
-              if (xx < 0 || xx >= w) continue;
-              const xBase = ((b * h + y) * w + xx) * c;
-              const fBase = (i * kw + j) * cm;
-              if (m === 1) {
-                for (let k = 0; k < c; k++) dw[fBase + k] += xv[xBase + k] * dyv[dyBase + k];
-              } else {
+    // Float64 accumulators: each tap sums N·outH·outW products.
+    const acc = new Float64Array(kh * kw * cm);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        // Output columns whose input column ox·sw + j − left lies inside the image.
+        const ox0 = Math.max(0, Math.ceil((left - j) / sw));
+        const ox1 = Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1);
+        if (ox1 <= ox0) continue;
+        const fBase = (i * kw + j) * cm;
+        for (let b = 0; b < n; b++) {
+          for (let oy = 0; oy < oh; oy++) {
+            const y = oy * sh + i - top;
+            if (y < 0 || y >= h) continue;
+            let xi = ((b * h + y) * w + ox0 * sw + j - left) * c;
+            let di = ((b * oh + oy) * ow + ox0) * cm;
+            const xStep = sw * c;
+            if (m === 1) {
+              for (let ox = ox0; ox < ox1; ox++, xi += xStep, di += cm) {
+                for (let k = 0; k < c; k++) acc[fBase + k] += xv[xi + k] * dyv[di + k];
+              }
+            } else {
+              for (let ox = ox0; ox < ox1; ox++, xi += xStep, di += cm) {
                 for (let k = 0; k < c; k++) {
-                  const xk = xv[xBase + k];
-                  for (let q = 0; q < m; q++) dw[fBase + k * m + q] += xk * dyv[dyBase + k * m + q];
+                  const xk = xv[xi + k];
+                  for (let q = 0; q < m; q++) acc[fBase + k * m + q] += xk * dyv[di + k * m + q];
                 }
               }
             }
@@ -74,6 +81,7 @@ export function depthwiseBackpropFilter(backend: object, x: tf.TensorInfo, dy: t
         }
       }
     }
+    dw.set(acc);
   });
 }
 
