@@ -166,7 +166,7 @@ function lowerConv(node: IrNodeOf<'conv2d'> | IrNodeOf<'depthwiseConv2d'>, ctx: 
   if (inShape.length !== 3) throw unsupported(node, `input shape [${inShape}] is not [H,W,C]`);
   const filter = floatWeight(node, ctx, 'filter');
   const cin = inShape[2];
-  const cout = depthwise ? cin : node.op === 'conv2d' ? node.attrs.filters : 0;
+  const cout = node.op === 'conv2d' ? node.attrs.filters : cin;
   const expectedFilter = depthwise ? [kernel[0], kernel[1], cin, 1] : [kernel[0], kernel[1], cin, cout];
   if (!sameShape(filter.shape, expectedFilter)) throw unsupported(node, `filter shape [${filter.shape}], expected [${expectedFilter}]`);
   expectShape(node, ctx, [

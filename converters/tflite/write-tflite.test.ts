@@ -8,6 +8,9 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isRanasError } from '../../src/errors.ts';
 import type { ModelGraph } from '../../src/ir/types.ts';
+import { encodeModel } from './encode-model.ts';
+import { TfliteGraphBuilder } from './graph-builder.ts';
+import type { ModelSpec } from './model-spec.ts';
 import { readTflite } from './read-tflite.ts';
 import { loadTflite } from './tflite-runner.ts';
 import { relativeL2, tfjsForward, tfjsShapes, useCpuBackend } from './testing/tfjs-reference.ts';
@@ -144,6 +147,24 @@ describe('writeTflite fp32: file structure', () => {
     plain.dw('d', 'input');
     const p = readTflite(writeTflite(plain.graph, { nodes: ['d'], inputs: ['input'], outputs: ['d'] }, tfjsShapes(plain.graph)));
     assert.deepEqual(p.operatorCodes, [{ op: 'DEPTHWISE_CONV_2D', version: 1 }]);
+  });
+
+  it('the runtime refuses an op version newer than TFLite 2.9 knows (so declared versions matter)', () => {
+    const s = new Sketch([6, 6, 2]);
+    s.conv('c', 'input', 2);
+    const part = { nodes: ['c'], inputs: ['input'], outputs: ['c'] };
+    const spec = (version: number): ModelSpec => {
+      const b = new TfliteGraphBuilder();
+      const x = b.addActivation('input', [1, 6, 6, 2], 'FLOAT32');
+      const w = b.addConstant('w', [2, 3, 3, 2], 'FLOAT32', new Float32Array(36));
+      const bias = b.addConstant('b', [2], 'FLOAT32', new Float32Array(2));
+      const y = b.addActivation('c', [1, 6, 6, 2], 'FLOAT32');
+      b.addOperator('CONV_2D', version, [x, w, bias], [y], { kind: 'Conv2DOptions', padding: 'SAME', strideH: 1, strideW: 1, activation: 'NONE', dilationH: 1, dilationW: 1 });
+      return b.toSpec({ description: 'v', subgraphName: 'main', inputs: [{ name: 'input', tensorIndex: x }], outputs: [{ name: 'c', tensorIndex: y }] });
+    };
+    assert.ok(loadTflite(encodeModel(spec(1))));
+    assert.throws(() => loadTflite(encodeModel(spec(99))), (e: unknown) => isRanasError(e, 'E_TFLITE_RUNTIME') && /version/i.test(e.message));
+    assert.ok(loadTflite(writeTflite(s.graph, part, tfjsShapes(s.graph))));
   });
 
   it('names inputs and outputs after IR tensors, in part order, with a serving_default signature', () => {
