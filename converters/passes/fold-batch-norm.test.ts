@@ -87,3 +87,19 @@ test('every BN of a multi-exit graph is removed and every exit is unchanged', ()
   assert.ok(f.nodes.length < g.nodes.length);
   assertSameOutputs(g, f, g.exits.map((e) => e.tensor));
 });
+
+test('a non-affine BN (no gamma / beta, as in DARTS search cells) folds with gamma = 1, beta = 0', () => {
+  const b = new GraphBuilder('x', [5, 5, 2], 12);
+  const out = b.bn('bn', b.conv('c', 'x', { filters: 3 }));
+  const g = b.build();
+  const bn = g.nodes[1];
+  assert.equal(bn.op, 'batchNorm');
+  if (bn.op === 'batchNorm') {
+    bn.attrs.affine = false;
+    delete bn.weights.gamma;
+    delete bn.weights.beta;
+  }
+  const f = foldBatchNorm(g);
+  assert.deepEqual(ops(f), ['conv2d']);
+  assertSameOutputs(g, f, [out]);
+});
