@@ -2,7 +2,7 @@
  * `ranas-agent`: the long-running device agent.
  *   ranas-agent --bundle-dir DIR [--serial PATH --baud N] [--listen HOST:PORT] [--key-file F] [--stdio]
  *               [--device-name N] [--threads N] [--install BUNDLE] [--edgetpu] [--safety-factor X]
- *               [--warmups W] [--profile-runs N] [--reprofile]
+ *               [--warmups W] [--profile-runs N] [--reprofile] [--no-adaptive]
  * Loads (and profiles, unless this device's profile is saved) the active bundle of the store at DIR, then
  * serves: the firmware bridge protocol on a serial port and/or TCP (loopback unless HOST says otherwise),
  * and JSON lines on stdin/stdout (`--stdio`, the default when no serial port or TCP address is given).
@@ -36,6 +36,8 @@ export interface AgentCliOptions {
   warmups?: number;
   profileRuns?: number;
   reprofile: boolean;
+  /** Commander's name for --no-adaptive. */
+  adaptive: boolean;
 }
 
 function positiveNumber(name: string, integer: boolean): (v: string) => number {
@@ -68,6 +70,7 @@ export function parseAgentArgs(argv: string[]): AgentCliOptions {
     .option('--warmups <n>', 'profiler warm-up runs per segment (default 20)', positiveNumber('warmups', true))
     .option('--profile-runs <n>', 'profiler timed runs per segment (default 200)', positiveNumber('profile-runs', true))
     .option('--reprofile', 're-measure the active bundle at start', false)
+    .option('--no-adaptive', "predict with the profile's p99 only (default: raised when recent runs are slower)")
     .exitOverride();
   program.parse(argv);
   const o = program.opts<AgentCliOptions>();
@@ -114,6 +117,7 @@ export async function main(argv: string[]): Promise<void> {
       safetyFactor: o.safetyFactor,
       profile: { warmups: o.warmups, runs: o.profileRuns },
       reprofile: o.reprofile,
+      adaptive: o.adaptive,
       log: (line) => log('info', 'agent', line),
     });
     if (o.install) await agent.install(o.install);

@@ -25,6 +25,7 @@ import { tfliteRuntime } from './runtimes/tflite-runtime.ts';
 import { wireChain, type Chain } from './scheduler/chain.ts';
 import { hrClock, type Clock } from './scheduler/clock.ts';
 import { DEFAULT_SAFETY_FACTOR } from './scheduler/policy.ts';
+import { LatencyTracker } from './scheduler/latency-tracker.ts';
 import { makePreprocessor, type Preprocessor } from './scheduler/preprocess.ts';
 import { runAnytime, type AnytimeAnswer, type AnytimeRequest } from './scheduler/run-anytime.ts';
 import { FsStore } from './store/fs-store.ts';
@@ -49,6 +50,11 @@ export interface AgentOptions {
   clock?: Clock;
   /** Multiplier on the next segment's p99 in the budget check (default 1.1, see policy.ts). */
   safetyFactor?: number;
+  /**
+   * Raise a segment's predicted p99 when its recent runs are slower than profiled (scheduler/latency-tracker.ts).
+   * Default true; false uses the profile's p99 as is.
+   */
+  adaptive?: boolean;
   /** Profiler warm-ups and timed runs per segment. */
   profile?: { warmups?: number; runs?: number };
   /** Re-measure at start even when a profile from this device is saved. */
@@ -82,6 +88,8 @@ interface Active {
   chain: Chain;
   preprocess: Preprocessor;
   profile: BundleProfile;
+  /** Live p99 per segment: the profile's, raised when recent runs are slower (adaptive mode). */
+  tracker: LatencyTracker;
 }
 
 export async function createAgent(o: AgentOptions): Promise<Agent> {
@@ -132,11 +140,16 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
       const saved = await store.readProfile(bundle);
       const usable = saved && saved.device === deviceName && saved.segments.length === bundle.manifest.segments.length;
       const profile = usable && !forceProfile ? saved : await measure(chain, bundle);
-      return { bundle, chain, preprocess, profile };
+      return { bundle, chain, preprocess, profile, tracker: trackerFor(profile) };
     } catch (e) {
       await Promise.all(loaded.map((s) => s.dispose()));
       throw e;
     }
+  }
+
+  function trackerFor(profile: BundleProfile): LatencyTracker {
+    const p99 = profile.segments.map((seg) => seg.p99Us);
+    return o.adaptive === false ? new LatencyTracker(p99, 1, Number.POSITIVE_INFINITY) : new LatencyTracker(p99);
   }
 
   async function activate(next: Active): Promise<void> {
@@ -188,7 +201,8 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
       try {
         if (!active) throw new RanasError('E_NO_BUNDLE', 'no bundle is installed; install one first (ranas device flash, or --install)');
         const a = active;
-        const answer = await runAnytime({ chain: a.chain, preprocess: a.preprocess, p99Us: a.profile.segments.map((s) => s.p99Us), safetyFactor, clock }, req);
+        const tracker = a.tracker;
+        const answer = await runAnytime({ chain: a.chain, preprocess: a.preprocess, p99Us: tracker.p99Us, safetyFactor, clock, observe: (k, us) => tracker.observe(k, us) }, req);
         counters[answer.met ? 'met' : 'missed']++;
         if (answer.overBudget) counters.overBudget++;
         counters.totalUsSum += answer.totalUs;
@@ -251,6 +265,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
       if (!active) throw new RanasError('E_NO_BUNDLE', 'no bundle is installed; nothing to profile');
       const a = active;
       a.profile = await measure(a.chain, a.bundle);
+      a.tracker = trackerFor(a.profile);
       return a.profile;
     }),
     rollback: () => serial(async () => {

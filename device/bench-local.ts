@@ -40,6 +40,8 @@ export interface BenchLocalOptions {
   overheadRuns?: number;
   profile?: { warmups?: number; runs?: number };
   safetyFactor?: number;
+  /** Live p99 tracking in the agent (default true). */
+  adaptive?: boolean;
   deviceName?: string;
   /** Progress lines. */
   log?: (line: string) => void;
@@ -178,7 +180,7 @@ export async function benchLocal(bundleDir: string, o: BenchLocalOptions = {}): 
   const log = o.log ?? (() => {});
   const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-bench-store-'));
   const threads = o.threads ?? 1;
-  const agent = await createAgent({ bundleDir: storeDir, threads, profile: o.profile, safetyFactor: o.safetyFactor, deviceName: o.deviceName });
+  const agent = await createAgent({ bundleDir: storeDir, threads, profile: o.profile, safetyFactor: o.safetyFactor, adaptive: o.adaptive, deviceName: o.deviceName });
   try {
     const bundle = await agent.install(bundleDir);
     const manifest = bundle.manifest;

@@ -36,6 +36,8 @@ export interface SchedulerSetup {
   p99Us: readonly number[];
   safetyFactor: number;
   clock: Clock;
+  /** Called with every measured segment time (the agent's LatencyTracker). */
+  observe?: (segment: number, us: number) => void;
 }
 
 export function checkRequest(req: AnytimeRequest): void {
@@ -59,7 +61,9 @@ export async function runAnytime(s: SchedulerSetup, req: AnytimeRequest): Promis
     const start = s.clock.nowUs();
     chain.feed(k);
     await chain.segments[k].run();
-    latencies.push(s.clock.nowUs() - start);
+    const took = s.clock.nowUs() - start;
+    latencies.push(took);
+    s.observe?.(k, took);
     const seg = manifest.segments[k];
     const logits = chain.segments[k].outputs[chain.logitsIndex[k]];
     probs = softmaxOf(logits, seg.outputs[chain.logitsIndex[k]]);

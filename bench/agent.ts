@@ -1,0 +1,72 @@
+/**
+ * Device agent performance (issue 6) on the tiny preset's int8 TFLite bundle (random weights, calibrated
+ * on the shipped CIFAR-10 mini train split), run with a local agent (device/bench-local.ts):
+ * - agent overhead ≤ 3 % of the raw interpreter invokes at the median;
+ * - chained segments ≤ 1.10× the monolithic model for the full path;
+ * - deadline miss rate ≤ 0.5 % over 10,000 requests, budgets spread between exit 1's p99 and the full p99;
+ * - RSS flat (± 5 %) over those 10,000 requests.
+ *   node --import tsx bench/agent.ts [--json] [--requests-per-budget N] [--budgets N] [--threads N] [--bundle DIR]
+ * Without --bundle it exports the bundle into a temp folder first.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { printTable, type Row } from '../src/cli/table.ts';
+import { buildPreset } from '../src/model/presets.ts';
+import { loadCifar10Mini } from '../src/data/cifar10-mini.ts';
+import { exportModel } from '../converters/export.ts';
+import { benchLocal } from '../device/bench-local.ts';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const perBudget = arg('--requests-per-budget', 500);
+const budgetCount = arg('--budgets', 20);
+const threads = arg('--threads', 1);
+const log = (line: string) => { if (!json) process.stderr.write(line + '\n'); };
+
+const data = loadCifar10Mini();
+let bundle = args.includes('--bundle') ? args[args.indexOf('--bundle') + 1] : '';
+let tmp = '';
+if (!bundle) {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-bench-agent-'));
+  log('exporting the tiny preset (random weights) as int8 TFLite …');
+  await exportModel(buildPreset('tiny'), {
+    outDir: tmp, formats: ['tflite'], int8: true, calibImages: 128, target: 'generic', floatIo: false, evalImages: 0,
+    data: { train: data.train, test: data.test, name: 'cifar10-mini', source: data.test.source },
+  });
+  bundle = path.join(tmp, 'tflite-int8');
+}
+try {
+  const r = await benchLocal(bundle, {
+    requests: perBudget, budgetCount, threads, data: data.test, overheadRuns: 2000, profile: { warmups: 50, runs: 500 }, log,
+  });
+  const totalRequests = r.budgets.reduce((s, b) => s + b.requests, 0);
+  const missed = r.budgets.reduce((s, b) => s + b.missRate * b.requests, 0);
+  const missRate = missed / totalRequests;
+  const o = r.overhead;
+  const targets: Row[] = [
+    { target: 'agent overhead at the median (% of raw invokes)', measured: o.overheadPct, limit: 3, pass: o.overheadPct <= 3 },
+    { target: 'agent overhead incl. uint8 image preprocessing (%)', measured: o.imageOverheadPct, limit: null, pass: null },
+    { target: 'chained / monolithic, full path (median)', measured: o.chainedOverMonolithic, limit: 1.1, pass: o.chainedOverMonolithic !== null && o.chainedOverMonolithic <= 1.1 },
+    { target: `deadline miss rate over ${totalRequests} requests (%)`, measured: 100 * missRate, limit: 0.5, pass: missRate <= 0.005 },
+    { target: `RSS change over ${r.rss.requests} requests (%)`, measured: r.rss.changePct, limit: 5, pass: Math.abs(r.rss.changePct) <= 5 },
+  ];
+  const exits: Row[] = r.exits.map((e) => ({ exit: e.exit, segmentP50Us: e.segmentP50Us, segmentP99Us: e.segmentP99Us, cumulativeP50Us: e.cumulativeP50Us, cumulativeP99Us: e.cumulativeP99Us }));
+  const budgets: Row[] = r.budgets.map((b) => ({ budgetUs: Math.round(b.budgetUs), requests: b.requests, missPct: 100 * b.missRate, meanExit: b.meanExit, exits: b.exitCounts.join('/'), totalP50Us: b.totalP50Us, totalP99Us: b.totalP99Us, accuracy: b.accuracy }));
+  const timings: Row[] = [{ rawChainP50Us: o.rawChainP50Us, agentTensorP50Us: o.agentTensorP50Us, agentImageP50Us: o.agentImageP50Us, monolithicP50Us: o.monolithicP50Us, runs: o.runs, rssStartMiB: r.rss.startBytes / 2 ** 20, rssEndMiB: r.rss.endBytes / 2 ** 20 }];
+  if (json) {
+    process.stdout.write(JSON.stringify({ report: r, targets }, null, 2) + '\n');
+  } else {
+    const head = `${r.bundle.name} ${r.bundle.runtime}-${r.bundle.precision}, ${r.bundle.segments} segments, device ${r.device}, ${r.threads} thread(s), ${os.cpus().length} cores, load avg ${os.loadavg()[0].toFixed(2)}`;
+    printTable(exits, { title: `${head}\n\nper-exit latency (µs)` });
+    printTable(budgets, { title: '\nper budget (deadline policy; accuracy on CIFAR-10 mini test, random weights)' });
+    printTable(timings, { title: '\nfull-path timings (µs, medians)' });
+    printTable(targets, { title: '\nissue 6 targets' });
+  }
+} finally {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+}
