@@ -24,6 +24,35 @@ export class TfliteGraphBuilder {
   private readonly operatorCodes: OperatorCodeSpec[] = [];
   private readonly codeIndex = new Map<BuiltinOpName, number>();
   private readonly byName = new Map<string, number>();
+  /** IR tensor names, kept free for their own tensors when generated names are chosen. */
+  private readonly reserved = new Set<string>();
+  /** Constant tensors of IR weights by weight name and TFLite layout, so a shared weight is stored once. */
+  private readonly weightTensors = new Map<string, number>();
+
+  /** Reserves IR tensor names: `uniqueName` never hands them out. */
+  reserve(names: Iterable<string>): void {
+    for (const n of names) this.reserved.add(n);
+  }
+
+  /** `base` if no tensor has it and it is not reserved, else `base_2`, `base_3`, ... */
+  uniqueName(base: string): string {
+    const taken = (n: string) => this.byName.has(n) || this.reserved.has(n);
+    if (!taken(base)) return base;
+    let k = 2;
+    while (taken(`${base}_${k}`)) k++;
+    return `${base}_${k}`;
+  }
+
+  /** The constant of IR weight `weightName` in TFLite layout `shape`/`type`, created by `make` the first time. */
+  weightConstant(weightName: string, shape: number[], type: TensorTypeName, make: (tensorName: string) => number): number {
+    const key = `${weightName}|${type}|${shape.join('x')}`;
+    let idx = this.weightTensors.get(key);
+    if (idx === undefined) {
+      idx = make(this.uniqueName(weightName));
+      this.weightTensors.set(key, idx);
+    }
+    return idx;
+  }
 
   /** Adds a tensor without data (an activation); `shape` includes the batch dimension. */
   addActivation(name: string, shape: number[], type: TensorTypeName, quant?: QuantSpec): number {

@@ -61,7 +61,7 @@ export const LOWERINGS: { [T in OpType]: Lowering<T> } = {
     let acc = ctx.input(node.inputs[0]);
     for (let i = 1; i < node.inputs.length; i++) {
       const last = i === node.inputs.length - 1;
-      const dst = last ? ctx.output : ctx.builder.addActivation(`${node.name}/partial_sum_${i}`, out.shape, out.type, out.quant);
+      const dst = last ? ctx.output : ctx.builder.addActivation(ctx.builder.uniqueName(`${node.name}/partial_sum_${i}`), out.shape, out.type, out.quant);
       const activation = last ? activationOf(node.attrs.activation) : 'NONE';
       ctx.builder.addOperator('ADD', opVersion('ADD', ctx.precision), [acc, ctx.input(node.inputs[i])], [dst], { kind: 'AddOptions', activation });
       acc = dst;
@@ -102,16 +102,16 @@ export const LOWERINGS: { [T in OpType]: Lowering<T> } = {
     const inTensor = ctx.builder.tensorAt(x);
     const out = ctx.builder.tensorAt(ctx.output);
     const sameQuant = !ctx.quant || (inTensor.quant?.scale[0] === out.quant?.scale[0] && inTensor.quant?.zeroPoint[0] === out.quant?.zeroPoint[0]);
-    const pooled = ctx.builder.addActivation(`${node.name}/pool_1x1`, [1, 1, 1, channels], out.type, inTensor.quant);
+    const pooled = ctx.builder.addActivation(ctx.builder.uniqueName(`${node.name}/pool_1x1`), [1, 1, 1, channels], out.type, inTensor.quant);
     ctx.builder.addOperator('AVERAGE_POOL_2D', opVersion('AVERAGE_POOL_2D', ctx.precision), [x], [pooled], {
       kind: 'Pool2DOptions', padding: 'VALID', strideH: 1, strideW: 1, filterH: inShape[0], filterW: inShape[1], activation: 'NONE',
     });
     let last = pooled;
     if (!sameQuant) {
-      last = ctx.builder.addActivation(`${node.name}/requantized_1x1`, [1, 1, 1, channels], out.type, out.quant);
+      last = ctx.builder.addActivation(ctx.builder.uniqueName(`${node.name}/requantized_1x1`), [1, 1, 1, channels], out.type, out.quant);
       ctx.builder.addOperator('QUANTIZE', opVersion('QUANTIZE', ctx.precision), [pooled], [last], { kind: 'QuantizeOptions' });
     }
-    const newShape = constant(ctx, `${node.name}/shape`, [2], 'INT32', Int32Array.from([1, channels]));
+    const newShape = generated(ctx, `${node.name}/shape`, [2], 'INT32', Int32Array.from([1, channels]));
     ctx.builder.addOperator('RESHAPE', opVersion('RESHAPE', ctx.precision), [last, newShape], [ctx.output], { kind: 'ReshapeOptions', newShape: [1, channels] });
   },
   dense: (node, ctx) => {
@@ -236,10 +236,12 @@ function biasTensor(
   weightScales: Float32Array | undefined,
 ): number {
   const biasName: string | undefined = node.weights.bias;
-  const name = biasName ?? `${node.name}/bias`;
+  const zeroName = `${node.name}/zero_bias`;
   const bias = biasName === undefined ? undefined : floatWeight(node, ctx, 'bias');
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== channels)) throw unsupported(node, `bias shape [${bias.shape}], expected [${channels}]`);
-  if (!ctx.quant || !weightScales) return constant(ctx, name, [channels], 'FLOAT32', bias ? bias.data : new Float32Array(channels));
+  if (!ctx.quant || !weightScales) {
+    return biasName && bias ? constant(ctx, biasName, [channels], 'FLOAT32', bias.data) : generated(ctx, zeroName, [channels], 'FLOAT32', new Float32Array(channels));
+  }
 
   const inputScale = ctx.activationQuant(node.inputs[0]).scale;
   // One bias scale per weight scale: per-channel for conv/depthwise, a single one for a per-tensor dense
@@ -248,7 +250,7 @@ function biasTensor(
   const scaleCount = perTensor ? 1 : channels;
   const expected = Array.from({ length: scaleCount }, (_, c) => Math.fround(inputScale) * weightScales[c]);
   const biasQuant = (scale: number[]): QuantSpec => ({ scale, zeroPoint: new Array<number>(scale.length).fill(0), quantizedDimension: 0 });
-  if (biasName === undefined) return constant(ctx, name, [channels], 'INT32', new Int32Array(channels), biasQuant(expected));
+  if (biasName === undefined) return generated(ctx, zeroName, [channels], 'INT32', new Int32Array(channels), biasQuant(expected));
   const q = quantWeight(node, ctx.quant, biasName, 'int32', channels);
   if (q.scales.length !== 1 && q.scales.length !== scaleCount) {
     throw unsupported(node, `bias '${biasName}' has ${q.scales.length} scales, expected ${scaleCount} like its weight`);
@@ -263,9 +265,14 @@ function biasTensor(
   return constant(ctx, biasName, [channels], 'INT32', q.values, biasQuant(scales));
 }
 
-/** Adds a constant once per name (a weight shared by two nodes becomes one tensor). */
-function constant(ctx: LoweringContext, name: string, shape: number[], type: 'FLOAT32' | 'INT32' | 'INT8', values: Float32Array | Int32Array | Int8Array, quant?: QuantSpec): number {
-  return ctx.builder.find(name) ?? ctx.builder.addConstant(name, shape, type, values, quant);
+/** The constant holding an IR weight (stored once however many nodes use it), named after the weight. */
+function constant(ctx: LoweringContext, weightName: string, shape: number[], type: 'FLOAT32' | 'INT32' | 'INT8', values: Float32Array | Int32Array | Int8Array, quant?: QuantSpec): number {
+  return ctx.builder.weightConstant(weightName, shape, type, (tensorName) => ctx.builder.addConstant(tensorName, shape, type, values, quant));
+}
+
+/** A constant the lowering makes up (zero bias, reshape target), under a name no IR tensor uses. */
+function generated(ctx: LoweringContext, base: string, shape: number[], type: 'FLOAT32' | 'INT32', values: Float32Array | Int32Array, quant?: QuantSpec): number {
+  return ctx.builder.addConstant(ctx.builder.uniqueName(base), shape, type, values, quant);
 }
 
 function perChannel(scales: Float32Array, axis: number): QuantSpec {

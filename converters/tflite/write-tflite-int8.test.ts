@@ -203,6 +203,27 @@ describe('writeTflite int8 in TFLite 2.9 vs the integer reference', () => {
     }
   });
 
+  it('generated tensor names never take an IR tensor\'s name', () => {
+    const s = new Sketch([6, 6, 3], 13);
+    const c = s.conv('c', 'input', 4, { bias: false });
+    // IR tensors named like what the writer generates: the int8 twin of 'input' and the zero bias of 'c'.
+    const a = s.relu('input_int8', c);
+    const r = s.relu('c/zero_bias', a);
+    s.gap('g', r);
+    const { q, shapes } = quantize(s);
+    const bytes = writeTflite(s.graph, { nodes: allNodes(s.graph), inputs: ['input'], outputs: ['input_int8', 'g'] }, shapes, { quant: q, floatIo: true });
+    const names = readTflite(bytes).tensors.map((t) => t.name);
+    assert.equal(new Set(names).size, names.length);
+    assert.ok(names.includes('input_int8_2') && names.includes('c/zero_bias_2'), names.join(' '));
+    const session = loadTflite(bytes);
+    assert.deepEqual(session.outputs.map((t) => [t.name, t.dataType]), [['input_int8', 'float32'], ['g', 'float32']]);
+    const x = dequantizeTensor(quantizeTensor(s.data([6, 6, 3]), q.activations.input), q.activations.input);
+    const got = session.run({ input: x }).get('g');
+    const want = integerForwardFeeds(q, new Map([['input', quantizeTensor(x, q.activations.input)]]), ['g']).get('g');
+    assert.ok(got instanceof Float32Array && want);
+    assert.deepEqual(Array.from(quantizeTensor(got, q.activations.g)), Array.from(want));
+  });
+
   it('two chained int8 segments give exactly the monolithic model\'s outputs', () => {
     const s = new Sketch([8, 8, 3], 9);
     const a = s.conv('a', 'input', 6, { activation: 'relu' });

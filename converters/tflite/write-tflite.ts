@@ -62,9 +62,15 @@ export function writeTflite(graph: ModelGraph, part: TflitePart, shapes: Map<str
   const activationType = quant ? 'INT8' : 'FLOAT32';
   const boundary = new Set([...part.inputs, ...part.outputs]);
   // In floatIo models the IR name belongs to the float32 boundary tensor; the int8 one gets a suffix.
-  const internalName = (name: string): string => (floatIo && boundary.has(name) ? name + INT8_SUFFIX : name);
-
   const b = new TfliteGraphBuilder();
+  b.reserve([...part.inputs, ...nodes.map((n) => n.name)]);
+  const int8Names = new Map<string, string>();
+  for (const name of floatIo ? boundary : []) {
+    const inner = b.uniqueName(name + INT8_SUFFIX);
+    int8Names.set(name, inner);
+    b.reserve([inner]);
+  }
+  const internalName = (name: string): string => int8Names.get(name) ?? name;
   const external = new Map<string, number>();
   for (const name of part.inputs) {
     const shape = [1, ...shapeOf(name)];
