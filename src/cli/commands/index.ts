@@ -7,8 +7,9 @@ import { registerTrain } from './train.ts';
 import { registerDevice } from './device.ts';
 import { registerEval } from './eval.ts';
 import { registerDoctor } from './doctor.ts';
+import { registerSearch } from './search.ts';
 
 /** Adds one command (with its sub-commands and options) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerEval, registerExport, registerDoctor, registerDevice];
+export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerEval, registerExport, registerDoctor, registerDevice, registerSearch];

@@ -1,0 +1,120 @@
+/**
+ * One `ranas search` run end to end: run folder (`config.json`, `log.jsonl`, `checkpoint.bin`), data (a
+ * stratified subset split 50/50 into the weight half and the alpha half), the supernet, the bilevel loop, and
+ * at every epoch end the alphas and derived genotype (`alphas.jsonl`, one line per epoch; `genotype.json`, the
+ * latest, in the format `ranas train --genotype` reads) and the alpha entropy (`log.jsonl`).
+ */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BatchIterator } from '../data/batch-iterator.ts';
+import { splitTrainVal } from '../data/splits.ts';
+import { initEngine, type EngineInfo } from '../engine/backend.ts';
+import { createDataParallel } from '../engine/data-parallel.ts';
+import type { DataParallel } from '../engine/data-parallel-types.ts';
+import { RanasError } from '../errors.ts';
+import { alphaNames as graphAlphaNames } from '../exec/program.ts';
+import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-graph.ts';
+import { genotypeHash, type CellKind, type Genotype } from '../model/genotype.ts';
+import { ALPHA_NAMES, buildMsRanasSupernet } from '../model/supernet.ts';
+import { openRunFolder, writeJsonAtomic } from '../run-folder.ts';
+import { iteratorSource } from '../train/batch-source.ts';
+import { chooseData } from '../train/data-choice.ts';
+import { singleThread } from '../train/gradient-engine.ts';
+import { DARTS_ALPHA_ADAM } from './adam.ts';
+import { alphaRowsOf, deriveGenotype, meanEntropy, type AlphaMatrices } from './derive-genotype.ts';
+import { searchLoop, type SearchLoopResult } from './search-loop.ts';
+import { searchSupernetConfig, type SearchOptions } from './search-options.ts';
+
+/** What a finished search reports. */
+export interface SearchSummary {
+  runDir: string;
+  engine: EngineInfo;
+  data: string;
+  /** Images in the weight half and in the alpha half. */
+  halves: [number, number];
+  loop: SearchLoopResult;
+  genotype: Genotype;
+  genotypePath: string;
+}
+
+/** Options that decide the exact sequence of steps (must match on resume). */
+const RESUME_KEYS = ['preset', 'nodes', 'scales', 'layers', 'initChannels', 'searchExits', 'cutout', 'exitWeights', 'epochs', 'batchSize', 'subset', 'data', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'alphaLr', 'alphaWeightDecay', 'secondOrder', 'warmupEpochs', 'seed'] as const;
+
+function checkResumeConfig(configPath: string, o: SearchOptions): void {
+  if (!existsSync(configPath)) return;
+  const saved: unknown = JSON.parse(readFileSync(configPath, 'utf8'));
+  const options: unknown = typeof saved === 'object' && saved !== null ? Reflect.get(saved, 'options') : undefined;
+  if (typeof options !== 'object' || options === null) return;
+  for (const k of RESUME_KEYS) {
+    const before = JSON.stringify(Reflect.get(options, k));
+    const now = JSON.stringify(o[k]);
+    if (before !== now) throw new RanasError('E_SEARCH_RESUME', `--resume with ${k} = ${now}, but the run in ${configPath} used ${before}; expected the same options`, { option: k });
+  }
+}
+
+/** Alpha matrices (rows of primitives) from the flat alpha tensors by name. */
+export function alphaMatrices(alphas: ReadonlyMap<string, ArrayLike<number>>): AlphaMatrices {
+  const get = (kind: CellKind) => {
+    const a = alphas.get(ALPHA_NAMES[kind]);
+    if (!a) throw new RanasError('E_SEARCH_ALPHA', `no ${ALPHA_NAMES[kind]} in the supernet (every MS-RANAS supernet has one)`);
+    return alphaRowsOf(a);
+  };
+  return { normal: get('normal'), reduce: get('reduce') };
+}
+
+/** Runs (or resumes) one search; `say` prints progress lines. */
+export async function runSearch(o: SearchOptions, say: (line: string) => void): Promise<SearchSummary> {
+  const engine = await initEngine();
+  const configPath = join(o.runsDir, o.name, 'config.json');
+  if (o.resume) checkResumeConfig(configPath, o);
+  const supernetConfig = searchSupernetConfig(o);
+  const run = openRunFolder(o.runsDir, o.name, 'search', { ...o, supernet: supernetConfig });
+  const graph = buildMsRanasSupernet(supernetConfig);
+  const exitWeights = o.exitWeights ?? graph.exits.map(() => 1);
+  if (exitWeights.length !== graph.exits.length) {
+    throw new RanasError('E_SEARCH_OPTION', `--exit-weights has ${exitWeights.length} values; the supernet has ${graph.exits.length} exits (layers ${supernetConfig.exitLayers.join(', ')})`);
+  }
+  const data = await chooseData(o.data, { subset: o.subset, valImages: 0, seed: o.seed });
+  const halves = splitTrainVal(data.train, 0.5, o.seed + 17);
+  say(`data: ${data.note}; ${halves.train.count} images for weights, ${halves.val.count} for alphas`);
+  const alphaNames = [...graphAlphaNames(graph)].sort();
+  say(`engine: ${engine.backend} x${o.threads}; supernet: ${graph.nodes.length} nodes, ${graph.exits.length} exits, ${Object.values(graph.weights).filter((w) => w.trainable).reduce((s, w) => s + w.data.length, 0)} trainable values; ${o.secondOrder ? 'second' : 'first'}-order`);
+
+  const recipe = { graph, exitWeights };
+  const dp: DataParallel = o.threads > 1 ? await createDataParallel(trainableGraphRecipe(recipe), { replicas: o.threads }) : singleThread(buildTrainableGraph(recipe));
+  try {
+    const augment = { cutoutPx: o.cutout };
+    const train = iteratorSource(new BatchIterator(halves.train, { batchSize: o.batchSize, seed: o.seed, augment }));
+    const val = iteratorSource(new BatchIterator(halves.val, { batchSize: o.batchSize, seed: o.seed + 1, augment }));
+    let genotype = deriveGenotype(alphaMatrices(new Map(alphaNames.map((n) => [n, graph.weights[n].data]))), { maxSkip: o.maxSkip });
+    const genotypePath = run.path('genotype.json');
+    const writeGenotype = (g: Genotype, at: string) => writeJsonAtomic(genotypePath, { name: `${o.name}-${at}`, source: `ranas search ${run.dir} (${at}, hash ${genotypeHash(g)})`, ...g });
+    const loop = await searchLoop({
+      engine: dp, train, val, alphaNames,
+      hyper: {
+        epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, lrMin: o.lrMin, momentum: o.momentum, weightDecay: o.weightDecay,
+        gradClipNorm: o.gradClip, alpha: { ...DARTS_ALPHA_ADAM, lr: o.alphaLr, weightDecay: o.alphaWeightDecay },
+        secondOrder: o.secondOrder, warmupEpochs: o.warmupEpochs, checkpointEverySteps: o.checkpointEvery,
+      },
+      checkpointPath: run.path('checkpoint.bin'),
+      resume: o.resume,
+      meta: { name: o.name },
+      onStep: (s) => run.log({ type: 'step', ...s }),
+      onEpoch: (e) => {
+        const m = alphaMatrices(e.alphas);
+        genotype = deriveGenotype(m, { maxSkip: o.maxSkip });
+        const entropy = { normal: meanEntropy(m.normal), reduce: meanEntropy(m.reduce) };
+        appendFileSync(run.path('alphas.jsonl'), JSON.stringify({ epoch: e.epoch + 1, alphas: m, genotype, genotypeHash: genotypeHash(genotype) }) + '\n');
+        writeGenotype(genotype, `epoch${e.epoch + 1}`);
+        const { alphas: _a, ...summary } = e;
+        run.log({ type: 'epoch', ...summary, epoch: e.epoch + 1, alphaEntropy: entropy, genotypeHash: genotypeHash(genotype) });
+        say(`epoch ${e.epoch + 1}/${o.epochs}: train ${e.meanTrainLoss.toFixed(4)}, val ${e.meanValLoss.toFixed(4)}, ${e.seconds.toFixed(1)} s, weights ${e.weightImgPerSec.toFixed(1)} img/s, alphas ${e.alphaImgPerSec.toFixed(1)} img/s, entropy ${entropy.normal.toFixed(4)}/${entropy.reduce.toFixed(4)}; genotype ${genotypeHash(genotype)}`);
+      },
+    });
+    genotype = deriveGenotype(alphaMatrices(loop.alphas), { maxSkip: o.maxSkip });
+    writeGenotype(genotype, `step${loop.steps}`);
+    return { runDir: run.dir, engine, data: data.note, halves: [halves.train.count, halves.val.count], loop, genotype, genotypePath };
+  } finally {
+    await dp.dispose();
+  }
+}

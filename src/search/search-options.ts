@@ -1,0 +1,102 @@
+/**
+ * The typed options of `ranas search` (parsed once by the CLI), their DARTS defaults, and the supernet
+ * config derived from a preset plus the search overrides.
+ */
+import { RanasError } from '../errors.ts';
+import type { MsRanasConfig } from '../model/ms-ranas.ts';
+import { getPreset } from '../model/presets.ts';
+import type { DataChoice } from '../train/train-options.ts';
+
+/** Every option of one search run. */
+export interface SearchOptions {
+  /** MS-RANAS preset the supernet is derived from. */
+  preset: string;
+  /** Intermediate nodes per cell. */
+  nodes: number;
+  scales?: 1 | 2 | 3;
+  layers?: number;
+  initChannels?: number;
+  /** Exits on every layer but the first (true) or only the last layer's exit (false). */
+  searchExits: boolean;
+  /** Cutout side in pixels (0 = off, the DARTS search default). */
+  cutout: number;
+  /** One loss weight per exit (default equal 1s). */
+  exitWeights?: number[];
+  epochs: number;
+  batchSize: number;
+  /** Stratified subset of the training set, split 50/50 into weight and alpha halves. */
+  subset?: number;
+  data: DataChoice;
+  /** Weight SGD: lr cosine-annealed per step to lrMin, momentum, weight decay, global-norm clip. */
+  lr: number;
+  lrMin: number;
+  momentum: number;
+  weightDecay: number;
+  gradClip: number;
+  /** Alpha Adam: lr, weight decay (betas 0.5/0.999 as DARTS). */
+  alphaLr: number;
+  alphaWeightDecay: number;
+  /** Unrolled (second-order) hypergradient instead of first order. */
+  secondOrder: boolean;
+  /** Epochs of weight-only training before alpha updates start. */
+  warmupEpochs: number;
+  /** Cap on skip_connect edges per cell in the derived genotype (undefined = no cap). */
+  maxSkip?: number;
+  seed: number;
+  name: string;
+  runsDir: string;
+  resume: boolean;
+  /** Checkpoint every n steps (and at every epoch end); 0 = epoch ends only. */
+  checkpointEvery: number;
+  /** Data-parallel replicas. */
+  threads: number;
+}
+
+/** DARTS search defaults. */
+export const SEARCH_DEFAULTS = {
+  preset: 'tiny',
+  nodes: 2,
+  epochs: 50,
+  batchSize: 64,
+  lr: 0.025,
+  lrMin: 0.001,
+  momentum: 0.9,
+  weightDecay: 3e-4,
+  gradClip: 5,
+  alphaLr: 3e-4,
+  alphaWeightDecay: 1e-3,
+  warmupEpochs: 0,
+  cutoutPx: 16,
+  seed: 0,
+  runsDir: 'runs',
+  checkpointEvery: 100,
+  threads: 1,
+} as const;
+
+/** Extends a per-scale list to `n` entries by doubling its last value. */
+function perScale(list: readonly number[], n: number): number[] {
+  const out = [...list];
+  while (out.length < n) out.push(2 * (out.at(-1) ?? 1));
+  return out;
+}
+
+/** The supernet config: the preset's, with the search's nodes/scales/layers/channels/exits applied. */
+export function searchSupernetConfig(o: Pick<SearchOptions, 'preset' | 'nodes' | 'scales' | 'layers' | 'initChannels' | 'searchExits' | 'seed'>): MsRanasConfig {
+  const p = getPreset(o.preset);
+  if (p.kind !== 'ms-ranas') throw new RanasError('E_SEARCH_OPTION', `preset ${o.preset} is a ${p.kind} network; expected an MS-RANAS preset (tiny, paper-cifar)`);
+  const base = p.config;
+  const scales = o.scales ?? base.scales;
+  const layers = o.layers ?? base.layers;
+  return {
+    ...base,
+    scales,
+    layers,
+    nodes: o.nodes,
+    initChannels: o.initChannels ?? base.initChannels,
+    reductionLayers: base.reductionLayers.filter((l) => l <= layers),
+    exitLayers: o.searchExits ? Array.from({ length: layers - 1 }, (_, i) => i + 2) : [layers],
+    growth: perScale(base.growth, scales),
+    bottleneckWidth: base.bottleneckWidth === null ? null : perScale(base.bottleneckWidth, scales),
+    seed: o.seed,
+  };
+}
