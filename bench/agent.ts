@@ -16,6 +16,7 @@ import { buildPreset } from '../src/model/presets.ts';
 import { loadCifar10Mini } from '../src/data/cifar10-mini.ts';
 import { exportModel } from '../converters/export.ts';
 import { benchLocal } from '../device/bench-local.ts';
+import { benchLocalTables } from '../device/bench-local-table.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -55,9 +56,7 @@ try {
     { target: `deadline miss rate over ${totalRequests} requests (%)`, measured: 100 * missRate, limit: 0.5, pass: missRate <= 0.005 },
     { target: `RSS change over ${r.rss.requests} requests (%)`, measured: r.rss.changePct, limit: 5, pass: Math.abs(r.rss.changePct) <= 5 },
   ];
-  const exits: Row[] = r.exits.map((e) => ({ exit: e.exit, segmentP50Us: e.segmentP50Us, segmentP99Us: e.segmentP99Us, cumulativeP50Us: e.cumulativeP50Us, cumulativeP99Us: e.cumulativeP99Us }));
-  const budgets: Row[] = r.budgets.map((b) => ({ budgetUs: Math.round(b.budgetUs), requests: b.requests, missPct: 100 * b.missRate, meanExit: b.meanExit, exits: b.exitCounts.join('/'), totalP50Us: b.totalP50Us, totalP99Us: b.totalP99Us, accuracy: b.accuracy }));
-  const timings: Row[] = [{ rawChainP50Us: o.rawChainP50Us, agentTensorP50Us: o.agentTensorP50Us, agentImageP50Us: o.agentImageP50Us, monolithicP50Us: o.monolithicP50Us, runs: o.runs, rssStartMiB: r.rss.startBytes / 2 ** 20, rssEndMiB: r.rss.endBytes / 2 ** 20 }];
+  const { exits, budgets, overhead: timings } = benchLocalTables(r);
   if (json) {
     process.stdout.write(JSON.stringify({ report: r, targets }, null, 2) + '\n');
   } else {
