@@ -36,7 +36,10 @@ interface Staging {
   begin: FlashBeginMsg;
   file: string;
   handle: fs.FileHandle;
+  /** Bytes accepted (written or queued for writing, in order). */
   stagedBytes: number;
+  /** The chain of queued file writes; a failed write fails every later step of this session. */
+  writes: Promise<void>;
 }
 
 /** Hex sha256 and raw HMAC-SHA256 of a file, streamed. */
@@ -79,12 +82,16 @@ export class FlashSession {
       if (stagedBytes > begin.totalBytes) stagedBytes = 0;
       const handle = await fs.open(file, stagedBytes > 0 ? 'r+' : 'w+');
       if (stagedBytes === 0) await handle.truncate(0);
-      this.staging = { begin, file, handle, stagedBytes };
+      this.staging = { begin, file, handle, stagedBytes, writes: Promise.resolve() };
       return { nextOffset: stagedBytes, totalBytes: begin.totalBytes };
     });
   }
 
-  /** Appends a chunk if it starts at the staged length; always answers with the staged length. */
+  /**
+   * Appends a chunk if it starts at the staged length; always answers with the staged length. The write is
+   * queued (in order) rather than awaited, so the disk does not stall the link; commit waits for the queue,
+   * and a resume after a crash asks the file's real size, so an acknowledged-but-unwritten tail is resent.
+   */
   async chunk(chunk: FlashChunkMsg): Promise<FlashAckMsg> {
     const s = this.requireStaging('flashChunk');
     const { totalBytes } = s.begin;
@@ -92,8 +99,11 @@ export class FlashSession {
     if (chunk.offset + chunk.data.length > totalBytes) {
       throw new RanasError('E_BAD_CHUNK', `flashChunk: bytes ${chunk.offset}..${chunk.offset + chunk.data.length} run past the bundle's ${totalBytes} bytes`);
     }
-    await withStagingLock(this.opts.stagingDir, () => s.handle.write(chunk.data, 0, chunk.data.length, chunk.offset));
-    s.stagedBytes += chunk.data.length;
+    await s.writes; // surfaces an earlier write's failure (and bounds the queue to one write ahead)
+    const data = chunk.data;
+    s.writes = withStagingLock(this.opts.stagingDir, async () => { await s.handle.write(data, 0, data.length, chunk.offset); });
+    s.writes.catch(() => undefined); // awaited by the next chunk or the commit
+    s.stagedBytes += data.length;
     return { nextOffset: s.stagedBytes, totalBytes };
   }
 
@@ -107,6 +117,7 @@ export class FlashSession {
     if (s.stagedBytes !== s.begin.totalBytes) {
       throw new RanasError('E_FLASH_INCOMPLETE', `flashCommit after ${s.stagedBytes} of ${s.begin.totalBytes} bytes`);
     }
+    await s.writes;
     await this.closeHandle();
     try {
       const digest = await digestFile(s.file, this.opts.keyBytes ?? Buffer.alloc(0));

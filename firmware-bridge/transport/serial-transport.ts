@@ -13,6 +13,8 @@ export const DEFAULT_BAUD = 921_600;
 
 export class SerialTransport extends TransportBase {
   readonly description: string;
+  /** Resolves at the port's next 'drain' while its write buffer is over the high-water mark. */
+  private drained: Promise<void> | undefined;
 
   private constructor(private readonly port: SerialPortStream, path: string, baudRate: number) {
     super();
@@ -40,8 +42,9 @@ export class SerialTransport extends TransportBase {
         return;
       }
       const ok = this.port.write(bytes, (e) => { if (e) reject(e); });
-      if (ok) resolve();
-      else this.port.once('drain', () => resolve());
+      if (ok) { resolve(); return; }
+      this.drained ??= new Promise<void>((r) => this.port.once('drain', () => { this.drained = undefined; r(); }));
+      void this.drained.then(resolve);
     });
   }
 
