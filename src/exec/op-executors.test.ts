@@ -27,6 +27,7 @@ function ctxOf(weights: Record<string, tf.Tensor>, training = false, assigned: R
     training,
     weight: (n) => weights[n],
     assignBuffer: (n, v) => { assigned[n] = new Float32Array(v.dataSync()); },
+    holdUntilNextStep: () => {},
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { tf } from '../engine/tf.ts';
 import { conv2d, depthwiseConv2d } from '../engine/conv.ts';
+import { batchNormTraining } from '../engine/batch-norm.ts';
 import { RanasError } from '../errors.ts';
 import type { FusedActivation, IrNodeOf, OpType, OpWeights } from '../ir/types.ts';
 
@@ -16,6 +17,8 @@ export interface ExecContext {
   weight(name: string): tf.Tensor;
   /** Replaces a buffer's value (batch-norm running statistics); ignored for constants. */
   assignBuffer(name: string, value: tf.Tensor): void;
+  /** Keeps a tensor alive past the forward pass's tidy until the next training step (backward needs it). */
+  holdUntilNextStep(t: tf.Tensor): void;
 }
 
 /** Runs one node on its input tensors (in `node.inputs` order) and returns its single output. */
@@ -71,15 +74,28 @@ const batchNorm: OpExecutor<'batchNorm'> = (node, inputs, ctx) => {
   }
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   if (ctx.training) {
-    const { mean, variance } = tf.moments(x, axes);
     const count = x.size / x.shape[x.rank - 1];
+    let y: tf.Tensor;
+    let mean: tf.Tensor;
+    let variance: tf.Tensor;
+    if (x.rank === 4) {
+      // The engine's fused kernel (two passes each way instead of tfjs's composite moments gradient).
+      const c = x.shape[x.rank - 1];
+      const r = batchNormTraining(x as tf.Tensor4D, (gamma ?? tf.ones([c])) as tf.Tensor1D, (beta ?? tf.zeros([c])) as tf.Tensor1D, epsilon);
+      ctx.holdUntilNextStep(r.mean);
+      ctx.holdUntilNextStep(r.variance);
+      ({ y, mean, variance } = r);
+    } else {
+      ({ mean, variance } = tf.moments(x, axes));
+      y = tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
+    }
     const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
     // The running update is off the loss path, so no gradient flows through it.
     const running = (name: string, batch: tf.Tensor) =>
       tf.add(tf.mul(ctx.weight(name), momentum), tf.mul(batch, 1 - momentum));
     ctx.assignBuffer(meanName, running(meanName, mean));
     ctx.assignBuffer(varName, running(varName, unbiased));
-    return tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
+    return y;
   }
   return tf.batchNorm(x, ctx.weight(meanName), ctx.weight(varName), beta, gamma, epsilon);
 };

@@ -97,10 +97,18 @@ export function createProgram(graph: ModelGraph): Program {
     return t;
   };
 
+  // Tensors the fused batch-norm keeps for its backward pass; released at the next training forward.
+  let held: tf.Tensor[] = [];
+
   function forward(x: tf.Tensor4D, opts: ForwardOptions = {}): ForwardResult {
     const training = opts.training ?? false;
+    if (training) {
+      tf.dispose(held);
+      held = [];
+    }
     const ctx: ExecContext = {
       training,
+      holdUntilNextStep: (t) => { held.push(t); },
       weight: lookup,
       assignBuffer: (name, value) => {
         const b = buffers.get(name);
@@ -163,6 +171,8 @@ export function createProgram(graph: ModelGraph): Program {
       }
     },
     dispose() {
+      tf.dispose(held);
+      held = [];
       for (const v of variables.values()) v.dispose();
       for (const v of buffers.values()) v.dispose();
       for (const t of constants.values()) t.dispose();
