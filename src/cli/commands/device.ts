@@ -6,7 +6,9 @@
  *    acknowledged, resumable (re-running after an interruption continues where it stopped); progress bar with
  *    bytes/s on stderr (silent when RANAS_QUIET=1 or stderr is not a terminal).
  *  - `infer [--input FILE.bin|FILE.png] --shape 1,32,32,3 --dtype uint8 --budget-us N --policy deadline|confidence`
- *  - `bench [--requests N] [--shape ...] [--dtype ...] [--budget-us N]`: round trip vs the agent's own time.
+ *  - `bench [--requests N] [--shape ...] [--dtype ...] [--budget-us N]`: round trip vs the agent's own time;
+ *    `bench --local <bundle> [--requests N] [--budgets a,b,c] [--policy P]`: the device agent's local bench
+ *    (device/bench-local.ts: per-exit latency, miss rate per budget, agent overhead), no link involved.
  *  - `stats`: agent and link counters.
  * Every command prints a table, or JSON with `--json`.
  */
@@ -245,6 +247,27 @@ interface BenchCliOptions extends DeviceCliOptions {
   readonly budgetUs: number;
 }
 
+interface LocalBenchCliOptions {
+  readonly bundle: string;
+  readonly requests: number;
+  readonly budgetsUs?: number[];
+  readonly policy: InferPolicy;
+  readonly json: boolean;
+}
+
+/** `--local`: the agent's own bench on this machine (loaded lazily: it pulls in the runtimes). */
+async function runLocalBench(o: LocalBenchCliOptions): Promise<void> {
+  const { benchLocal } = await import('../../../device/bench-local.ts');
+  const { benchLocalTables } = await import('../../../device/bench-local-table.ts');
+  const quiet = o.json || process.env.RANAS_QUIET === '1';
+  const report = await benchLocal(o.bundle, { requests: o.requests, budgetsUs: o.budgetsUs, policy: o.policy, log: quiet ? undefined : (l) => process.stderr.write(l + '\n') });
+  const t = benchLocalTables(report);
+  if (o.json) { process.stdout.write(JSON.stringify(t, null, 2) + '\n'); return; }
+  printTable(t.exits, { title: 'per-exit latency' });
+  printTable(t.budgets, { title: '\nper budget' });
+  printTable(t.overhead, { title: '\nagent overhead' });
+}
+
 async function runBench(o: BenchCliOptions): Promise<void> {
   const r = await withClient(o, (c) => c.bench({ requests: o.requests, shape: o.shape, dtype: o.dtype, budgetUs: o.budgetUs }));
   printTable([{
@@ -300,18 +323,30 @@ export function registerDevice(program: Command): void {
     .option('--top-k <k>', 'classes to report', '3')
     .action(async (raw: RawInferOptions) => runInfer(parseInferOptions(raw)));
 
-  linkOptions(device.command('bench').description('repeated inferences: round trip vs the agent\'s own time (bridge overhead)'))
-    .option('--requests <n>', 'requests', '200')
+  linkOptions(device.command('bench [bundle]').description('remote: repeated inferences, round trip vs the agent\'s own time (bridge overhead); --local <bundle>: the agent\'s local bench'))
+    .option('--local', 'bench a bundle folder with a local agent (no link)', false)
+    .option('--requests <n>', 'requests (per budget with --local)', '200')
     .option('--shape <dims>', 'input shape', '1,32,32,3')
     .option('--dtype <dtype>', 'input dtype', 'int8')
     .option('--budget-us <us>', 'latency budget, µs', '1000000')
-    .action(async (raw: RawLinkOptions & { requests: string; shape: string; dtype: string; budgetUs: string }) => runBench({
-      ...parseLinkOptions(raw),
-      requests: parseNumber('--requests', raw.requests, { min: 1, integer: true }),
-      shape: parseShape(raw.shape),
-      dtype: parseDType(raw.dtype),
-      budgetUs: parseNumber('--budget-us', raw.budgetUs, { min: 0 }),
-    }));
+    .option('--budgets <list>', '--local: budgets to sweep, µs, comma-separated (default: spread over the exits)')
+    .addOption(new Option('--policy <policy>', '--local: anytime policy').choices([...POLICIES]).default('deadline'))
+    .action(async (bundle: string | undefined, raw: RawLinkOptions & { local: boolean; requests: string; shape: string; dtype: string; budgetUs: string; budgets?: string; policy: InferPolicy }) => {
+      const requests = parseNumber('--requests', raw.requests, { min: 1, integer: true });
+      if (raw.local) {
+        if (!bundle) throw new RanasError('E_CLI_ARG', 'bench --local needs a bundle folder');
+        const budgetsUs = raw.budgets?.split(',').map((b) => parseNumber('--budgets', b.trim(), { min: 1 }));
+        return runLocalBench({ bundle, requests, budgetsUs, policy: raw.policy, json: raw.json === true });
+      }
+      if (bundle) throw new RanasError('E_CLI_ARG', `bench got bundle '${bundle}' without --local; remote bench uses the device's active bundle`);
+      return runBench({
+        ...parseLinkOptions(raw),
+        requests,
+        shape: parseShape(raw.shape),
+        dtype: parseDType(raw.dtype),
+        budgetUs: parseNumber('--budget-us', raw.budgetUs, { min: 0 }),
+      });
+    });
 
   linkOptions(device.command('stats').description('agent and link counters'))
     .action(async (raw: RawLinkOptions) => runStats(parseLinkOptions(raw)));
