@@ -115,7 +115,8 @@ function lowerAffine(graph: ModelGraph, weights: Record<string, WeightTensor>, b
 
 /** Removes the batch-norm at `bnIndex`, folding it where it can. */
 function foldOne(graph: ModelGraph, bnIndex: number): ModelGraph {
-  const bn = graph.nodes[bnIndex] as IrNodeOf<'batchNorm'>;
+  const bn = graph.nodes[bnIndex];
+  if (bn.op !== 'batchNorm') throw new RanasError('E_CONVERT_OP', `node ${bn.name} (${bn.op}) is not a batch-norm`, { node: bn.name });
   const affine = batchNormAffine(graph, bn);
   const uses = useCounts(graph);
   const weights = { ...graph.weights };
@@ -131,10 +132,10 @@ function foldOne(graph: ModelGraph, bnIndex: number): ModelGraph {
     return { ...graph, nodes, weights };
   }
   if (producer && producer.op === 'concat' && onlyReader(producer.name)) {
-    const parts = producer.inputs.map((name) => nodes[indexOf(name)]);
-    if (parts.every((p) => isFoldable(p) && onlyReader(p.name))) {
+    const parts = producer.inputs.map((name) => nodes[indexOf(name)]).filter((p): p is Foldable => isFoldable(p) && onlyReader(p.name));
+    if (parts.length === producer.inputs.length) {
       let offset = 0;
-      for (const part of parts as Foldable[]) {
+      for (const part of parts) {
         nodes[indexOf(part.name)] = foldInto(graph, weights, part, affine, offset);
         offset += outChannels(graph, part);
       }

@@ -10,11 +10,13 @@ import { useCounts } from './graph-edit.ts';
 function withRelu(node: IrNode, name: string): IrNode | undefined {
   switch (node.op) {
     case 'conv2d':
+      return node.attrs.activation === 'none' ? { ...node, name, attrs: { ...node.attrs, activation: 'relu' } } : undefined;
     case 'depthwiseConv2d':
+      return node.attrs.activation === 'none' ? { ...node, name, attrs: { ...node.attrs, activation: 'relu' } } : undefined;
     case 'dense':
+      return node.attrs.activation === 'none' ? { ...node, name, attrs: { ...node.attrs, activation: 'relu' } } : undefined;
     case 'add':
-      if (node.attrs.activation !== 'none') return undefined;
-      return { ...node, name, attrs: { ...node.attrs, activation: 'relu' } } as IrNode;
+      return node.attrs.activation === 'none' ? { ...node, name, attrs: { ...node.attrs, activation: 'relu' } } : undefined;
     default:
       return undefined;
   }
