@@ -6,8 +6,8 @@
  *
  * Startup and install: the bundle's segments are loaded, and profiled unless a profile measured on this
  * device (same name) is saved beside it; the profile is saved (profile.json) so it survives restarts.
- * An install that fails at any step — store verification, or the runtime refusing a model — leaves the
- * previous bundle active (the store is rolled back if it had already swapped). Requests are served one at
+ * An install that fails at any step — store verification, or the runtime refusing a model (checked before
+ * the store swaps its pointer) — leaves the previous bundle active. Requests are served one at
  * a time (segments own their buffers).
  */
 import os from 'node:os';
@@ -98,6 +98,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
   const deviceName = o.deviceName ?? os.hostname();
   const safetyFactor = o.safetyFactor ?? DEFAULT_SAFETY_FACTOR;
   const log = o.log ?? (() => {});
+  const runtimesAvailable = ['tflite', 'onnx', ...(findEdgeTpuLibrary() ? ['edgetpu'] : [])];
   const counters = { requests: 0, errors: 0, met: 0, missed: 0, overBudget: 0, installs: 0, installFailures: 0, profiles: 0, totalUsSum: 0 };
   const exitCounts: number[] = [];
   let active: Active | undefined;
@@ -171,20 +172,20 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
 
   function install(source: string, sourceSha256?: string): Promise<InstalledBundle> {
     return serial(async () => {
-      const before = await store.current();
       try {
-        const bundle = await store.install(source, { maxBytes: o.maxBundleBytes, sourceSha256 });
-        if (active && bundle.id === active.bundle.id) {
-          active.bundle = bundle;
-          counters.installs++;
-          return bundle;
-        }
-        try {
-          await activate(await load(bundle, false));
-        } catch (e) {
-          if (before && before.id !== bundle.id) await store.rollback();
-          throw e;
-        }
+        let loaded: Active | undefined;
+        const bundle = await store.install(source, {
+          maxBytes: o.maxBundleBytes,
+          sourceSha256,
+          // Load (and profile) the models before the store swaps its pointer: a model the runtime
+          // refuses leaves the previous bundle active, on disk and in memory.
+          accept: async (b) => {
+            if (active && b.id === active.bundle.id) return;
+            loaded = await load(b, false);
+          },
+        });
+        if (loaded) await activate(loaded);
+        else if (active) active.bundle = bundle;
         counters.installs++;
         log(`installed ${bundle.manifest.model.name} (${bundle.id})`);
         return bundle;
@@ -217,8 +218,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
 
   return {
     async info(): Promise<AgentInfo> {
-      const runtimes: string[] = ['tflite', 'onnx'];
-      if (findEdgeTpuLibrary()) runtimes.push('edgetpu');
+      const runtimes = [...runtimesAvailable];
       const a = active;
       return {
         deviceName,

@@ -120,6 +120,7 @@ test('profile survives an agent restart; a bundle whose model the runtime refuse
   const answer = await second.infer({ input: Buffer.from(image), shape: [TINY_SIZE, TINY_SIZE, 3], dtype: 'uint8', budgetUs: 1e9, policy: 'deadline', topK: 1 });
   assert.equal(answer.exitIndex, 1);
   await second.close();
+  assert.equal((await second.stats()).installFailures, 1);
   const third = await createAgent({ bundleDir: store, deviceName: 'pi-a' });
   assert.equal((await third.info()).activeBundle?.name, manifestOf('tflite-int8').model.name, 'the store still points at the old bundle');
   await third.close();

@@ -35,6 +35,7 @@ export class FakeStore implements Store {
     if (!found) throw new RanasError('E_NOT_FOUND', `fake store has no bundle '${source}'`);
     const manifestSha256 = sha256Hex(Buffer.from(JSON.stringify(found.manifest)));
     const bundle = { id: manifestSha256.slice(0, 16), manifestSha256, manifest: found.manifest, sourceSha256: opts.sourceSha256 };
+    await opts.accept?.(bundle);
     if (this.cur?.id !== bundle.id) this.prev = this.cur;
     this.cur = bundle;
     return bundle;

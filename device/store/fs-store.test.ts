@@ -184,3 +184,18 @@ test('a tar made by the bridge (tar package, portable) installs', async () => {
     assert.equal(b.manifest.model.name, 'bridge');
   });
 });
+
+test("a refusal in the caller's last check (accept) leaves both pointers and no new bundle folder", async () => {
+  await withStore(async (store, dir) => {
+    const a = await installA(store, dir);
+    writeFakeBundle(path.join(dir, 'b'), { seed: 2, name: 'b' });
+    const b = await store.install(path.join(dir, 'b'));
+    writeFakeBundle(path.join(dir, 'c'), { seed: 3, name: 'c' });
+    let seen = '';
+    await assert.rejects(store.install(path.join(dir, 'c'), { accept: async (bundle) => { seen = bundle.manifest.model.name; throw new Error('model refused'); } }), /model refused/);
+    assert.equal(seen, 'c');
+    assert.equal((await store.current())?.id, b.id);
+    assert.equal((await store.previous())?.id, a);
+    assert.deepEqual(fs.readdirSync(path.join(store.root, 'bundles')).sort(), [a, b.id].sort());
+  });
+});

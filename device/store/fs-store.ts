@@ -5,7 +5,7 @@
  *   <root>/previous        symlink → bundles/<id>   (the rollback target)
  *   <root>/bundles/.staging-*   a bundle being installed (removed on failure and at open)
  * Install: copy/extract into a staging folder beside the bundles, verify it (verify-bundle.ts), rename it
- * to bundles/<id>, then swap the pointers by renaming a fresh temp symlink over each (rename is atomic on
+ * to bundles/<id>, run the caller's last check (`accept`: the agent loads the models), then swap the pointers by renaming a fresh temp symlink over each (rename is atomic on
  * POSIX, so a crash leaves either the old or the new pointer, never none). Bundles that neither pointer
  * names are removed afterwards. The profile lives in profile.json beside the manifest so the manifest (and
  * its sha256, the bundle's identity) never changes on the device.
@@ -67,13 +67,22 @@ export class FsStore implements Store {
       const bundle: InstalledBundle = { id: manifestSha256.slice(0, 16), manifestSha256, manifest, ...(opts.sourceSha256 ? { sourceSha256: opts.sourceSha256 } : {}) };
       const finalDir = this.dirOf(bundle);
       const active = await this.current();
-      if (await exists(finalDir)) {
+      const reused = await exists(finalDir);
+      if (reused) {
         await fs.rm(staging, { recursive: true, force: true });
         await verifyBundleDir(finalDir, maxBytes); // the same bundle again: reuse it if still intact
         if (opts.sourceSha256) await writeAtomic(path.join(finalDir, SOURCE_FILE), opts.sourceSha256);
       } else {
         if (opts.sourceSha256) await fs.writeFile(path.join(staging, SOURCE_FILE), opts.sourceSha256);
         await fs.rename(staging, finalDir);
+      }
+      if (opts.accept) {
+        try {
+          await opts.accept(bundle);
+        } catch (e) {
+          if (!reused) await fs.rm(finalDir, { recursive: true, force: true });
+          throw e;
+        }
       }
       if (active?.id !== bundle.id) {
         if (active) await this.point('previous', active.id);

@@ -25,6 +25,11 @@ export interface InstallOptions {
   maxBytes?: number;
   /** sha256 of the source tar (recorded with the bundle; reported as the active bundle's sha256). */
   sourceSha256?: string;
+  /**
+   * Last check before the swap, on the verified bundle in its final place (the agent loads its models
+   * here). Throwing refuses the install: the pointers are not touched.
+   */
+  accept?: (bundle: InstalledBundle) => Promise<void>;
 }
 
 /** Default largest bundle: 256 MiB (a Pi 4 has 1-8 GiB; our int8 bundles are a few MB). */
