@@ -11,6 +11,13 @@ import { buildPreset, genotypePath, getPreset } from '../model/presets.ts';
 import { keepExits } from './keep-exits.ts';
 import type { TrainOptions } from './train-options.ts';
 
+/** Extends a per-scale factor list to `n` scales by doubling its last entry (MSDNet's 1-2-4 pattern). */
+function extendDoubling(factors: number[], n: number): number[] {
+  const out = [...factors];
+  while (out.length < n) out.push(2 * (out[out.length - 1] ?? 1));
+  return out;
+}
+
 /** The graph to train. */
 export function chooseModel(o: Pick<TrainOptions, 'preset' | 'genotype' | 'modelDir' | 'scales' | 'singleExit' | 'seed'>): ModelGraph {
   let graph: ModelGraph;
@@ -24,7 +31,12 @@ export function chooseModel(o: Pick<TrainOptions, 'preset' | 'genotype' | 'model
         throw new RanasError('E_TRAIN_OPTION', `--scales applies to MS-RANAS presets; preset ${o.preset} is ${preset.kind}`);
       }
       const g = genotype ?? loadGenotype(genotypePath(preset.genotype));
-      const built = buildMsRanas(g, { ...preset.config, scales: o.scales, seed: o.seed }, o.preset);
+      const c = preset.config;
+      const built = buildMsRanas(g, {
+        ...c, scales: o.scales, seed: o.seed,
+        growth: extendDoubling(c.growth, o.scales),
+        bottleneckWidth: c.bottleneckWidth === null ? null : extendDoubling(c.bottleneckWidth, o.scales),
+      }, o.preset);
       graph = { ...built, meta: { ...built.meta, preset: o.preset, scales: o.scales } };
     } else {
       graph = buildPreset(o.preset, { genotype, seed: o.seed });
