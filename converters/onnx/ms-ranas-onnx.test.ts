@@ -16,6 +16,7 @@ import { openOnnx } from './run-onnx.ts';
 import { uniformSource } from './fixture-graph.ts';
 import { runChained } from '../bundle/check-chain.ts';
 import { OPEN_MODEL } from '../bundle/model-runtimes.ts';
+import { checkOnnxModel, onnxCheckerAvailable } from './onnx-checker.ts';
 
 before(async () => { await initEngine('cpu'); });
 
@@ -49,7 +50,9 @@ test('tiny MS-RANAS fp32 ONNX: every exit within 1e-4 relative L2 of the tfjs en
   const program = createProgram(original);
   const segments = cutSegments(prepared);
   assert.equal(segments.length, exits.length);
-  const mono = await openOnnx(writeOnnx(prepared, { nodes: prepared.nodes.map((n) => n.name), inputs: [input.name], outputs: exits }, shapes), shapes);
+  const monoBytes = writeOnnx(prepared, { nodes: prepared.nodes.map((n) => n.name), inputs: [input.name], outputs: exits }, shapes);
+  if (onnxCheckerAvailable()) checkOnnxModel(monoBytes);
+  const mono = await openOnnx(monoBytes, shapes);
   const sessions = await Promise.all(segments.map((s) => OPEN_MODEL.onnx(writeOnnx(prepared, s, shapes), shapes)));
   for (const seed of [1, 2]) {
     const x = image(seed);
@@ -68,7 +71,9 @@ test('tiny MS-RANAS fp32 ONNX: every exit within 1e-4 relative L2 of the tfjs en
 test('tiny MS-RANAS QDQ ONNX: chained int8 segments give exactly the monolithic logits at every exit', async () => {
   const q = quantizeGraph(prepared, calibrate(prepared, [11, 12, 13, 14].map(image), { method: 'minmax', minImages: 4 }));
   const segments = cutSegments(prepared);
-  const mono = await openOnnx(writeOnnx(prepared, { nodes: prepared.nodes.map((n) => n.name), inputs: [input.name], outputs: exits }, shapes, { quant: q }), shapes);
+  const monoBytes = writeOnnx(prepared, { nodes: prepared.nodes.map((n) => n.name), inputs: [input.name], outputs: exits }, shapes, { quant: q });
+  if (onnxCheckerAvailable()) checkOnnxModel(monoBytes);
+  const mono = await openOnnx(monoBytes, shapes);
   const sessions = await Promise.all(segments.map((s) => OPEN_MODEL.onnx(writeOnnx(prepared, s, shapes, { quant: q }), shapes)));
   for (const seed of [21, 22]) {
     const x = image(seed);
