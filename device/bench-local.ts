@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ImageDataset } from '../src/data/types.ts';
 import { createAgent, type Agent } from './agent.ts';
+import type { AnytimeAnswer } from './scheduler/run-anytime.ts';
 import { quantile } from './profiler.ts';
 import { inputGeometry, makePreprocessor } from './scheduler/preprocess.ts';
 import { hrClock } from './scheduler/clock.ts';
@@ -83,6 +84,12 @@ export interface OverheadRow {
   /** (agentTensor - raw) / raw at the median, %. */
   overheadPct: number;
   imageOverheadPct: number;
+  /**
+   * Within the same requests: the agent's own time (total minus its segments' time: preprocessing,
+   * softmax, policy, answer) over the segments' time, at the median, %. Immune to load drift between runs.
+   */
+  pairedOverheadPct: number;
+  agentOwnP50Us: number;
   /** Monolithic model single invoke, p50 (null when the bundle has none). */
   monolithicP50Us: number | null;
   /** rawChain / monolithic at the median. */
@@ -137,15 +144,29 @@ async function overhead(agent: Agent, bundleDir: string, manifest: BundleManifes
   const viaImage: number[] = [];
   const monoTimes: number[] = [];
   const shape = [g.height, g.width, g.channels];
-  for (let r = -Math.min(50, runs); r < runs; r++) {
+  const own: number[] = [];
+  const segSums: number[] = [];
+  const rawChain = async () => {
     const t0 = hrClock.nowUs();
     chain.segments[0].inputs[0].set(tensor);
     for (let k = 0; k < chain.segments.length; k++) {
       chain.feed(k);
       await chain.segments[k].run();
     }
-    const t1 = hrClock.nowUs();
-    const a = await agent.run({ input: tensorInput, shape: manifest.input.shape, budgetUs: 1e12, policy: 'deadline' });
+    return hrClock.nowUs() - t0;
+  };
+  const viaAgent = () => agent.run({ input: tensorInput, shape: manifest.input.shape, budgetUs: 1e12, policy: 'deadline' });
+  for (let r = -Math.min(50, runs); r < runs; r++) {
+    // Alternate which goes first, so cache state and load drift favour neither.
+    let tRaw: number;
+    let a: AnytimeAnswer;
+    if (r % 2 === 0) {
+      tRaw = await rawChain();
+      a = await viaAgent();
+    } else {
+      a = await viaAgent();
+      tRaw = await rawChain();
+    }
     const b = await agent.run({ input: image, shape, budgetUs: 1e12, policy: 'deadline' });
     let tm = 0;
     if (mono) {
@@ -154,9 +175,12 @@ async function overhead(agent: Agent, bundleDir: string, manifest: BundleManifes
       tm = hrClock.nowUs() - m0;
     }
     if (r < 0) continue;
-    raw.push(t1 - t0);
+    raw.push(tRaw);
     viaTensor.push(a.totalUs);
     viaImage.push(b.totalUs);
+    const segSum = a.segmentLatencyUs.reduce((x, y) => x + y, 0);
+    segSums.push(segSum);
+    own.push(a.totalUs - segSum);
     if (mono) monoTimes.push(tm);
   }
   await mono?.dispose();
@@ -170,6 +194,8 @@ async function overhead(agent: Agent, bundleDir: string, manifest: BundleManifes
     agentImageP50Us: med(viaImage),
     overheadPct: (100 * (med(viaTensor) - rawP50)) / rawP50,
     imageOverheadPct: (100 * (med(viaImage) - rawP50)) / rawP50,
+    pairedOverheadPct: (100 * med(own)) / med(segSums),
+    agentOwnP50Us: med(own),
     monolithicP50Us: monoP50,
     chainedOverMonolithic: monoP50 ? rawP50 / monoP50 : null,
   };
