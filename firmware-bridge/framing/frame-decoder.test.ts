@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { FrameDecoder } from './frame-decoder.ts';
 import { encodeFrame, type Frame } from './frame.ts';
 import { SLIP_END, SLIP_ESC, slipEncode } from './slip.ts';
+import { encodeMessage } from '../protocol.ts';
 
 /** Feeds `chunks` to a fresh decoder and returns the frames it emitted plus the decoder. */
 function decode(chunks: Buffer[], maxFrameBytes?: number): { frames: Frame[]; decoder: FrameDecoder } {
@@ -78,6 +79,13 @@ test('drops frames with a flipped bit, a bad escape, or an oversize body, and co
   assert.equal(decoder.stats.badEscape, 1);
   assert.equal(decoder.stats.oversize, 1);
   assert.equal(decoder.stats.frames, 1);
+});
+
+test('a frame with an empty payload (e.g. StatsRequest) round-trips', async () => {
+  const { frames } = decode([encodeFrame({ kind: 'request', sequence: 3, typeId: 11, payload: encodeMessage('statsRequest', {}) })]);
+  await tick();
+  assert.equal(frames.length, 1);
+  assert.equal(frames[0].payload.length, 0);
 });
 
 test('slipEncode of a body without specials is END + body + END', () => {

@@ -64,7 +64,7 @@ export class FrameDecoder extends Transform {
       this.pendingBytes = 0;
       return;
     }
-    this.pending.push(Buffer.from(part)); // copy: the caller may reuse its buffer
+    this.pending.push(part); // no copy: transports hand over buffers they do not reuse (see Transport)
     this.pendingBytes += part.length;
   }
 
@@ -75,7 +75,8 @@ export class FrameDecoder extends Transform {
       return;
     }
     if (this.pendingBytes === 0) return; // back-to-back END bytes: an empty frame, not an error
-    const escaped = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+    // Concatenation copies, so emitted frames never alias a buffer the transport still holds.
+    const escaped = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
     const body = slipUnescape(escaped);

@@ -4,7 +4,7 @@
  * `encodeFrame` is pure; `parseFrameBody` checks an unescaped frame and says what is wrong with it.
  */
 import { crc32 } from 'node:zlib';
-import { slipEncode } from './slip.ts';
+import { slipEncodeParts } from './slip.ts';
 
 /** Frame format version in the header's high nibble. */
 export const FRAME_FORMAT_VERSION = 1;
@@ -25,16 +25,17 @@ export interface Frame {
 /** Why a received frame was dropped; each reason is a counter in the decoder's stats. */
 export type FrameDropReason = 'runt' | 'badCrc' | 'badVersion' | 'badKind' | 'badEscape' | 'oversize';
 
-/** Builds the SLIP-wrapped wire bytes of one frame. */
+/** Builds the SLIP-wrapped wire bytes of one frame (the payload is escaped straight into the output). */
 export function encodeFrame(frame: Frame): Buffer {
-  const body = Buffer.allocUnsafe(FRAME_OVERHEAD_BYTES + frame.payload.length);
-  body[0] = (FRAME_FORMAT_VERSION << 4) | KIND_BITS[frame.kind];
-  body.writeUInt32BE(frame.sequence >>> 0, 1);
-  body[5] = frame.typeId;
-  body.set(frame.payload, 6);
-  const crcAt = 6 + frame.payload.length;
-  body.writeUInt32BE(crc32(body.subarray(0, crcAt)), crcAt);
-  return slipEncode(body);
+  const header = Buffer.allocUnsafe(6);
+  header[0] = (FRAME_FORMAT_VERSION << 4) | KIND_BITS[frame.kind];
+  header.writeUInt32BE(frame.sequence >>> 0, 1);
+  header[5] = frame.typeId;
+  const crc = Buffer.allocUnsafe(4);
+  // zlib.crc32(empty view, seed) returns 0 rather than the seed for some empty views: skip empty payloads.
+  const headerCrc = crc32(header);
+  crc.writeUInt32BE(frame.payload.length === 0 ? headerCrc : crc32(frame.payload, headerCrc), 0);
+  return slipEncodeParts([header, frame.payload, crc]);
 }
 
 /** Parses an unescaped frame body, or returns the reason it is invalid. The payload is a view. */

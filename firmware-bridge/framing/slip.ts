@@ -27,31 +27,40 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 /** SLIP-encodes `body` as END + escaped body + END. Pure; copies the runs between special bytes in bulk. */
 export function slipEncode(body: Uint8Array): Buffer {
-  const src = asBuffer(body);
-  const specials = specialOffsets(src);
-  const out = Buffer.allocUnsafe(src.length + specials.length + 2);
+  return slipEncodeParts([body]);
+}
+
+/** SLIP-encodes the concatenation of `parts` (without building it first) as END + escaped bytes + END. */
+export function slipEncodeParts(parts: Uint8Array[]): Buffer {
+  const srcs = parts.map(asBuffer);
+  const specials = srcs.map(specialOffsets);
+  const size = srcs.reduce((n, src, i) => n + src.length + specials[i].length, 2);
+  const out = Buffer.allocUnsafe(size);
   out[0] = SLIP_END;
   let o = 1;
-  let from = 0;
-  for (const at of specials) {
-    o += src.copy(out, o, from, at);
-    out[o++] = SLIP_ESC;
-    out[o++] = src[at] === SLIP_END ? SLIP_ESC_END : SLIP_ESC_ESC;
-    from = at + 1;
-  }
-  o += src.copy(out, o, from);
+  srcs.forEach((src, i) => {
+    let from = 0;
+    for (const at of specials[i]) {
+      o += src.copy(out, o, from, at);
+      out[o++] = SLIP_ESC;
+      out[o++] = src[at] === SLIP_END ? SLIP_ESC_END : SLIP_ESC_ESC;
+      from = at + 1;
+    }
+    o += src.copy(out, o, from);
+  });
   out[o] = SLIP_END;
   return out;
 }
 
 /**
- * Undoes SLIP escaping of one frame's bytes (without the END delimiters). Returns undefined when an ESC is
- * followed by anything but ESC_END / ESC_ESC, or ends the frame.
+ * Undoes SLIP escaping of one frame's bytes (without the END delimiters); returns them as they are (no copy)
+ * when nothing is escaped. Returns undefined when an ESC is followed by anything but ESC_END / ESC_ESC, or
+ * ends the frame.
  */
 export function slipUnescape(escaped: Uint8Array): Buffer | undefined {
   const src = asBuffer(escaped);
   let at = src.indexOf(SLIP_ESC);
-  if (at < 0) return Buffer.from(src);
+  if (at < 0) return src; // nothing escaped: the caller's (owned) bytes as they are
   const out = Buffer.allocUnsafe(src.length);
   let o = 0;
   let from = 0;

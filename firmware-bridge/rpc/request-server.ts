@@ -61,7 +61,7 @@ export class RequestServer {
     if (this.queued.has(frame.sequence)) { this.stats.duplicatesInFlight++; return; }
     if (this.queue.length >= this.maxQueue) { this.stats.queueDrops++; return; }
     this.queued.add(frame.sequence);
-    this.queue.push({ ...frame, payload: Buffer.from(frame.payload) });
+    this.queue.push(frame); // the decoder's frames own their bytes
     if (!this.running) void this.drain();
   }
 

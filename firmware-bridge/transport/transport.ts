@@ -4,7 +4,10 @@
  */
 import { EventEmitter } from 'node:events';
 
-/** Events of a transport: received bytes, and the end of the link (with the error that ended it, if any). */
+/**
+ * Events of a transport: received bytes, and the end of the link (with the error that ended it, if any).
+ * A `data` buffer belongs to the listener: the transport never writes into it again.
+ */
 export interface TransportEvents {
   data: [bytes: Buffer];
   close: [error: Error | undefined];
