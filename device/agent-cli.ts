@@ -7,9 +7,10 @@
  * serves: the firmware bridge protocol on a serial port and/or TCP (loopback unless HOST says otherwise),
  * and JSON lines on stdin/stdout (`--stdio`, the default when no serial port or TCP address is given).
  * Logs are JSON lines on stderr. Prints `ready tcp PORT` / `ready serial PATH` on stdout once serving
- * (on stderr with --stdio, where stdout carries answers). Exits on SIGTERM/SIGINT, or when stdin ends in
- * --stdio mode.
+ * (on stderr with --stdio, where stdout carries answers). Exits on SIGTERM/SIGINT, or when stdin ends
+ * (in --stdio mode, or when stdin is a pipe from a parent process).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { readKeyFile } from '../firmware-bridge/client/bundle-tar.ts';
@@ -148,5 +149,10 @@ export async function main(argv: string[]): Promise<void> {
   if (o.stdio) {
     await serveJsonLines(agent, process.stdin, process.stdout);
     await stop(0);
+  } else if (fs.fstatSync(0).isFIFO()) {
+    // Started by another process through a pipe (tests, supervisors): end with it. Under systemd stdin
+    // is /dev/null, not a pipe, and the agent runs until stopped.
+    process.stdin.resume();
+    process.stdin.once('end', () => void stop(0));
   }
 }
