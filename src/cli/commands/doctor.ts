@@ -3,7 +3,7 @@
  * threads, the data cache, and a short engine benchmark (reference net forward and training img/s).
  */
 import type { Command } from 'commander';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { tf } from '../../engine/tf.ts';
 import { initEngine, type EngineInfo } from '../../engine/backend.ts';
 import { forwardImagesPerSec, syntheticBatch, trainingImagesPerSec } from '../../engine/throughput.ts';
@@ -26,7 +26,18 @@ export interface DoctorReport {
   versions: { ranas: string; node: string; tfjsCore: string; backend: string };
   engine: EngineInfo & { cores: number; replicas: number };
   dataCache: { dir: string; datasets: DatasetCacheState[] };
-  benchmark: { batch: number; replicas: number; forwardImgPerSec: number; trainingImgPerSec: number; seconds: number } | null;
+  benchmark: {
+    batch: number;
+    replicas: number;
+    seconds: number;
+    forwardImgPerSec: number;
+    trainingImgPerSec: number;
+    /** Per CPU-second of the process (all threads): what the engine costs, whatever else runs. */
+    forwardImgPerCpuSec: number;
+    trainingImgPerCpuSec: number;
+    /** 1-minute load average when measured (wall-clock figures drop when it exceeds the cores). */
+    loadAverage: number;
+  } | null;
 }
 
 const BATCH = 64;
@@ -45,7 +56,12 @@ async function runDoctor(o: DoctorOptions): Promise<void> {
     const batch = syntheticBatch(BATCH);
     const forward = await forwardImagesPerSec(batch, o.seconds * 300);
     const training = await trainingImagesPerSec(batch, replicas, o.seconds * 700);
-    benchmark = { batch: BATCH, replicas, forwardImgPerSec: Math.round(forward), trainingImgPerSec: Math.round(training), seconds: o.seconds };
+    benchmark = {
+      batch: BATCH, replicas, seconds: o.seconds,
+      forwardImgPerSec: Math.round(forward.imgPerSec), trainingImgPerSec: Math.round(training.imgPerSec),
+      forwardImgPerCpuSec: Math.round(forward.imgPerCpuSec), trainingImgPerCpuSec: Math.round(training.imgPerCpuSec),
+      loadAverage: Math.round(loadavg()[0] * 10) / 10,
+    };
   }
   const report: DoctorReport = {
     versions: { ranas: packageVersion(), node: process.version, tfjsCore: tf.version_core, backend: `${engine.backend} ${engine.version}` },
@@ -70,7 +86,7 @@ async function runDoctor(o: DoctorOptions): Promise<void> {
   const cache: Row[] = report.dataCache.datasets.map((d) => ({ dataset: d.dataset, files: `${d.filesPresent}/${d.filesExpected}`, sizeMB: Math.round(d.sizeBytes / 104857.6) / 10, verified: d.verified, folder: d.folder }));
   const out = [formatTable(about), '', formatTable(cache)];
   if (benchmark) {
-    out.push('', `engine benchmark (reference net, batch ${BATCH}, ~${o.seconds} s):`, formatTable([{ backend: engine.backend, replicas, forwardImgPerSec: benchmark.forwardImgPerSec, trainingImgPerSec: benchmark.trainingImgPerSec }]));
+    out.push('', `engine benchmark (reference net, batch ${BATCH}, ~${o.seconds} s):`, formatTable([{ backend: engine.backend, ...benchmark }]));
   }
   process.stdout.write(out.join('\n') + '\n');
 }

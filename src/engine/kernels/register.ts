@@ -17,15 +17,26 @@ export function trainingKernelConfigs(backendName: string): tf.KernelConfig[] {
 
 /** Which project kernels each backend gets. */
 const KERNELS_FOR: Record<BackendName, (name: string) => tf.KernelConfig[]> = {
-  wasm: (name) => [...trainingKernelConfigs(name), ...batchNormKernelConfigs(name)],
-  // Stock cpu and tensorflow keep their conv kernels; the engine's own kernels (batch norm) are added.
-  cpu: batchNormKernelConfigs,
-  tensorflow: batchNormKernelConfigs,
+  wasm: trainingKernelConfigs,
+  cpu: () => [],
+  tensorflow: () => [],
 };
 
-/** Registers (replacing any stock kernel) the project kernels for `backend`; returns their names. */
+const ALL_BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/**
+ * Registers (replacing any stock kernel) the project kernels for `backend`, and the engine's own kernels
+ * (batch norm, which no stock backend has) for every backend so switching backends keeps them; returns
+ * the names registered for `backend`.
+ */
 export function registerTrainingKernels(backend: BackendName): string[] {
   const names: string[] = [];
+  for (const other of ALL_BACKENDS) {
+    for (const config of batchNormKernelConfigs(other)) {
+      if (!tf.getKernel(config.kernelName, other)) tf.registerKernel(config);
+      if (other === backend) names.push(config.kernelName);
+    }
+  }
   for (const config of KERNELS_FOR[backend](backend)) {
     if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
     tf.registerKernel(config);
