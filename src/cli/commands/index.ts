@@ -8,8 +8,10 @@ import { registerDevice } from './device.ts';
 import { registerEval } from './eval.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerSearch } from './search.ts';
+import { registerDemo } from './demo.ts';
+import { registerSetup } from './setup.ts';
 
 /** Adds one command (with its sub-commands and options) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerEval, registerExport, registerDoctor, registerDevice, registerSearch];
+export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerEval, registerExport, registerDoctor, registerDevice, registerSearch, registerDemo, registerSetup];

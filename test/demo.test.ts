@@ -1,0 +1,84 @@
+/**
+ * `ranas demo --toy --offline` end to end inside `npm test`: shipped mini data, one search step, a few
+ * training steps, int8 export, a real `ranas-agent` child process on a socat pty pair, flash with a
+ * generated key, a budget sweep; then the report must be consistent. Also the pure budget helpers.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'node:test';
+import { haveSocat } from '../firmware-bridge/test-support/pty-pair.ts';
+import { parseDemoOptions } from '../src/cli/commands/demo.ts';
+import { budgetsFromProfile, summariseBudget } from '../src/demo/budget-sweep.ts';
+import { runDemo } from '../src/demo/run-demo.ts';
+
+test('budgetsFromProfile spans half of exit 1 p99 to 1.5 × the whole path, geometrically', () => {
+  const b = budgetsFromProfile([1000, 2000, 1000], 3);
+  assert.deepEqual(b, [500, Math.round(500 * Math.sqrt(12)), 6000]);
+  assert.throws(() => budgetsFromProfile([0, 10], 4), /positive latency/);
+});
+
+test('summariseBudget counts exits, misses, quantiles and met/total disagreements', () => {
+  const s = summariseBudget('deadline', 100, 3, [
+    { exitIndex: 0, correct: true, totalUs: 50, met: true, overBudget: false },
+    { exitIndex: 2, correct: false, totalUs: 150, met: false, overBudget: false },
+    { exitIndex: 2, correct: true, totalUs: 90, met: false, overBudget: false },
+  ]);
+  assert.deepEqual(s.exitCounts, [1, 0, 2]);
+  assert.equal(s.accuracy, 2 / 3);
+  assert.equal(s.p50Us, 90);
+  assert.equal(s.p99Us, 150);
+  assert.equal(s.misses, 2);
+  assert.equal(s.metMismatches, 1);
+});
+
+test('ranas demo --toy: every exit present, latencies > 0, accuracies in [0, 1], met ⇔ total ≤ budget, flash verified', { timeout: 170_000 }, async (t) => {
+  if (!haveSocat()) { t.skip('socat not installed (apt-get install -y socat): no pty pair for the local agent'); return; }
+  const runsDir = mkdtempSync(join(tmpdir(), 'ranas-demo-'));
+  try {
+    const o = parseDemoOptions({ name: 'toy', runsDir, toy: true, offline: true, baud: '921600', policies: 'deadline,confidence', seed: '0' });
+    const lines: string[] = [];
+    const { report, reportJson, reportHtml } = await runDemo(o, (l) => lines.push(l));
+    assert.equal(report.data.which, 'cifar10-mini');
+    assert.ok(existsSync(reportJson) && existsSync(reportHtml));
+
+    const exits = report.exits.length;
+    assert.ok(exits >= 2, `the tiny preset has several exits, found ${exits}`);
+    assert.deepEqual(report.exits.map((e) => e.exit), [...Array(exits).keys()]);
+    assert.equal(report.device.profile.segments.length, exits, 'one profiled segment per exit');
+    for (const e of report.exits) {
+      assert.ok(e.fp32Top1 >= 0 && e.fp32Top1 <= 1, `exit ${e.exit} fp32 top-1 ${e.fp32Top1}`);
+      assert.ok(e.int8Top1 !== null && e.int8Top1 >= 0 && e.int8Top1 <= 1, `exit ${e.exit} int8 top-1 ${e.int8Top1}`);
+      assert.ok(e.segmentP50Us > 0 && e.segmentP99Us >= e.segmentP50Us, `exit ${e.exit} latency p50 ${e.segmentP50Us} p99 ${e.segmentP99Us}`);
+      assert.ok(e.mflops > 0 && e.params > 0);
+    }
+    for (let k = 1; k < exits; k++) assert.ok(report.exits[k].mflops > report.exits[k - 1].mflops, 'MFLOPs grow with the exit');
+
+    assert.ok(report.device.flash.verified, 'the device runs the flashed tar');
+    assert.equal(report.device.flash.alreadyActive, false, 'a fresh local agent received the bundle');
+    assert.ok(report.device.sweep.length >= o.budgetSteps, `at least one policy swept fully; got ${report.device.sweep.length} points`);
+    for (const s of report.device.sweep) {
+      assert.equal(s.requests, o.deviceImages);
+      assert.equal(s.exitCounts.length, exits);
+      assert.equal(s.exitCounts.reduce((a, b) => a + b, 0), s.requests, 'every answer came from an exit');
+      assert.ok(s.accuracy >= 0 && s.accuracy <= 1);
+      assert.ok(s.p50Us > 0 && s.p99Us >= s.p50Us);
+      assert.equal(s.metMismatches, 0, `${s.policy} ${s.budgetUs} µs: met must equal total ≤ budget`);
+    }
+    // The sweep starts below exit 1's p99 (deadline misses or over-budget answers) and ends above the whole path.
+    const deadline = report.device.sweep.filter((s) => s.policy === 'deadline');
+    const last = deadline.at(-1);
+    assert.ok(last && last.exitCounts[exits - 1] > 0, 'the largest budget reaches the last exit');
+    assert.ok(deadline[0].budgetUs < report.exits[0].segmentP99Us, 'the smallest budget is below exit 1 p99');
+
+    const onDisk: unknown = JSON.parse(readFileSync(reportJson, 'utf8'));
+    assert.equal(typeof onDisk === 'object' && onDisk !== null ? Reflect.get(onDisk, 'name') : undefined, 'toy');
+    const html = readFileSync(reportHtml, 'utf8');
+    assert.equal((html.match(/<svg/g) ?? []).length, 3, 'three inline SVG plots');
+    assert.ok(!/<script/i.test(html), 'no scripts: viewable offline');
+    assert.ok(report.alphaEvolution.length > 0 && report.alphaEvolution.every((p) => p.weight > 0 && p.weight < 1));
+  } finally {
+    rmSync(runsDir, { recursive: true, force: true });
+  }
+});
