@@ -62,27 +62,55 @@ export function depthwiseBackpropFilter(backend: object, x: tf.TensorInfo, dy: t
           for (let oy = 0; oy < oh; oy++) {
             const y = oy * sh + i - top;
             if (y < 0 || y >= h) continue;
-            let xi = ((b * h + y) * w + ox0 * sw + j - left) * c;
-            let di = ((b * oh + oy) * ow + ox0) * cm;
-            const xStep = sw * c;
-            if (m === 1) {
-              for (let ox = ox0; ox < ox1; ox++, xi += xStep, di += cm) {
-                for (let k = 0; k < c; k++) acc[fBase + k] += xv[xi + k] * dyv[di + k];
-              }
-            } else {
-              for (let ox = ox0; ox < ox1; ox++, xi += xStep, di += cm) {
-                for (let k = 0; k < c; k++) {
-                  const xk = xv[xi + k];
-                  for (let q = 0; q < m; q++) acc[fBase + k * m + q] += xk * dyv[di + k * m + q];
-                }
-              }
-            }
+            const xi0 = ((b * h + y) * w + ox0 * sw + j - left) * c;
+            const di0 = ((b * oh + oy) * ow + ox0) * cm;
+            if (m === 1) tapRowSums(acc, fBase, xv, dyv, xi0, di0, ox1 - ox0, sw * c, cm, c);
+            else tapRowSumsMultiplier(acc, fBase, xv, dyv, xi0, di0, ox1 - ox0, sw * c, cm, c, m);
           }
         }
       }
     }
     dw.set(acc);
   });
+}
+
+/**
+ * acc[fBase + k] += Σ_t x[xi0 + t·xStep + k] · dy[di0 + t·dyStep + k] for every channel k: four channels
+ * at a time in local accumulators (about 2× faster in V8 than one read-modify-write per product).
+ */
+function tapRowSums(acc: Float64Array, fBase: number, xv: Float32Array, dyv: Float32Array, xi0: number, di0: number, len: number, xStep: number, dyStep: number, c: number): void {
+  let k = 0;
+  for (; k + 4 <= c; k += 4) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let t = 0, xi = xi0 + k, di = di0 + k; t < len; t++, xi += xStep, di += dyStep) {
+      s0 += xv[xi] * dyv[di];
+      s1 += xv[xi + 1] * dyv[di + 1];
+      s2 += xv[xi + 2] * dyv[di + 2];
+      s3 += xv[xi + 3] * dyv[di + 3];
+    }
+    acc[fBase + k] += s0;
+    acc[fBase + k + 1] += s1;
+    acc[fBase + k + 2] += s2;
+    acc[fBase + k + 3] += s3;
+  }
+  for (; k < c; k++) {
+    let s = 0;
+    for (let t = 0, xi = xi0 + k, di = di0 + k; t < len; t++, xi += xStep, di += dyStep) s += xv[xi] * dyv[di];
+    acc[fBase + k] += s;
+  }
+}
+
+/** The same for channel multiplier m: acc[fBase + k·m + q] += Σ_t x[.., k] · dy[.., k·m + q]. */
+function tapRowSumsMultiplier(acc: Float64Array, fBase: number, xv: Float32Array, dyv: Float32Array, xi0: number, di0: number, len: number, xStep: number, dyStep: number, c: number, m: number): void {
+  for (let t = 0, xi = xi0, di = di0; t < len; t++, xi += xStep, di += dyStep) {
+    for (let k = 0; k < c; k++) {
+      const xk = xv[xi + k];
+      for (let q = 0; q < m; q++) acc[fBase + k * m + q] += xk * dyv[di + k * m + q];
+    }
+  }
 }
 
 function rank4Shape(shape: number[], name: string): [number, number, number, number] {
