@@ -10,6 +10,7 @@
  * the store swaps its pointer) — leaves the previous bundle active. Requests are served one at
  * a time (segments own their buffers).
  */
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import type { AgentInfo, AgentService, AgentStats } from '../firmware-bridge/agent-service.ts';
 import type { InferMsg, InferResultMsg } from '../firmware-bridge/messages.ts';
@@ -31,7 +32,6 @@ import { runAnytime, type AnytimeAnswer, type AnytimeRequest } from './scheduler
 import { FsStore } from './store/fs-store.ts';
 import { sha256Hex } from './store/verify-bundle.ts';
 import type { BundleProfile, InstalledBundle, Store } from './store/store.ts';
-import fs from 'node:fs/promises';
 
 /** Options of `createAgent`. */
 export interface AgentOptions {
