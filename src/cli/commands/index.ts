@@ -8,7 +8,6 @@ import { registerDevice } from './device.ts';
 import { registerEval } from './eval.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerSearch } from './search.ts';
-import { registerSetup } from './setup.ts';
 import { registerDemo } from './demo.ts';
 import { registerSetup } from './setup.ts';
 
