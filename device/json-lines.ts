@@ -59,6 +59,8 @@ export function parseInferLine(o: Obj): InferMsg {
   };
 }
 
+const OP_NAMES: readonly Op[] = ['infer', 'info', 'stats', 'profile', 'install', 'rollback'];
+
 const OPS: Record<Op, (agent: Agent, o: Obj) => Promise<unknown>> = {
   infer: (agent, o) => agent.infer(parseInferLine(o)),
   info: (agent) => agent.info(),
@@ -90,8 +92,8 @@ export async function answerLine(agent: Agent, line: string): Promise<string> {
     const o: Obj = Object.fromEntries(Object.entries(parsed));
     id = o.id ?? null;
     const opName = o.op ?? 'infer';
-    const op = (Object.keys(OPS) as Op[]).find((k) => k === opName);
-    if (!op) throw bad(`op is ${JSON.stringify(opName)}; expected one of ${Object.keys(OPS).join(', ')}`);
+    const op = OP_NAMES.find((k) => k === opName);
+    if (!op) throw bad(`op is ${JSON.stringify(opName)}; expected one of ${OP_NAMES.join(', ')}`);
     const result = await OPS[op](agent, o);
     return JSON.stringify({ id, ok: true, result });
   } catch (e) {
