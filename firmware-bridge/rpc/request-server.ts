@@ -72,7 +72,8 @@ export class RequestServer {
       this.cache.set(frame.sequence, wire);
       if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value ?? 0);
       this.queued.delete(frame.sequence);
-      if (this.link.isOpen) await this.link.sendRaw(wire).catch(() => undefined);
+      // Not awaited: the transport keeps order, and the next request need not wait for this write.
+      if (this.link.isOpen) this.link.sendRaw(wire).catch(() => undefined);
     }
     this.running = false;
   }

@@ -15,6 +15,8 @@ import type { FlashAckMsg, FlashBeginMsg, FlashChunkMsg } from '../messages.ts';
 /** Largest bundle accepted by default, in bytes (256 MiB). */
 export const DEFAULT_MAX_BUNDLE_BYTES = 256 * 1024 * 1024;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Chunks whose file writes may be queued at once (memory bound: this × chunk size). */
+const MAX_QUEUED_WRITES = 8;
 const PART_SUFFIX = '.part';
 
 /** Serialises file work per staging folder across connections (a reconnect opens a new session). */
@@ -40,6 +42,10 @@ interface Staging {
   stagedBytes: number;
   /** The chain of queued file writes; a failed write fails every later step of this session. */
   writes: Promise<void>;
+  /** Writes queued and not yet finished. */
+  pendingWrites: number;
+  /** The first failed write's error, reported by the next chunk or the commit. */
+  writeError?: unknown;
 }
 
 /** Hex sha256 and raw HMAC-SHA256 of a file, streamed. */
@@ -82,7 +88,7 @@ export class FlashSession {
       if (stagedBytes > begin.totalBytes) stagedBytes = 0;
       const handle = await fs.open(file, stagedBytes > 0 ? 'r+' : 'w+');
       if (stagedBytes === 0) await handle.truncate(0);
-      this.staging = { begin, file, handle, stagedBytes, writes: Promise.resolve() };
+      this.staging = { begin, file, handle, stagedBytes, writes: Promise.resolve(), pendingWrites: 0 };
       return { nextOffset: stagedBytes, totalBytes: begin.totalBytes };
     });
   }
@@ -99,17 +105,20 @@ export class FlashSession {
     if (chunk.offset + chunk.data.length > totalBytes) {
       throw new RanasError('E_BAD_CHUNK', `flashChunk: bytes ${chunk.offset}..${chunk.offset + chunk.data.length} run past the bundle's ${totalBytes} bytes`);
     }
-    await s.writes; // surfaces an earlier write's failure (and bounds the queue to one write ahead)
+    if (s.pendingWrites >= MAX_QUEUED_WRITES) await s.writes; // bounds memory held by queued chunks
+    if (s.writeError) throw s.writeError;
     const data = chunk.data;
-    s.writes = withStagingLock(this.opts.stagingDir, async () => { await s.handle.write(data, 0, data.length, chunk.offset); });
-    s.writes.catch(() => undefined); // awaited by the next chunk or the commit
+    s.pendingWrites++;
+    s.writes = withStagingLock(this.opts.stagingDir, async () => { await s.handle.write(data, 0, data.length, chunk.offset); })
+      .catch((e: unknown) => { s.writeError ??= e; })
+      .finally(() => { s.pendingWrites--; });
     s.stagedBytes += data.length;
     return { nextOffset: s.stagedBytes, totalBytes };
   }
 
   /**
-   * Verifies the staged bundle and hands it to `install`. Deletes the staged file whatever the outcome
-   * an incomplete one (which stays resumable).
+   * Verifies the staged bundle and hands it to `install`. Deletes the staged file whatever the outcome, except for
+   * an incomplete flash (which stays resumable).
    */
   async commit(sha256: string, install: (file: string) => Promise<void>): Promise<void> {
     const s = this.requireStaging('flashCommit');
@@ -118,6 +127,7 @@ export class FlashSession {
       throw new RanasError('E_FLASH_INCOMPLETE', `flashCommit after ${s.stagedBytes} of ${s.begin.totalBytes} bytes`);
     }
     await s.writes;
+    if (s.writeError) throw s.writeError;
     await this.closeHandle();
     try {
       const digest = await digestFile(s.file, this.opts.keyBytes ?? Buffer.alloc(0));
