@@ -9,7 +9,9 @@ import { basename, join, resolve } from 'node:path';
 import { RanasError } from '../errors.ts';
 import { loadModel } from '../ir/serialize.ts';
 import type { ModelGraph } from '../ir/types.ts';
+import { readCheckpoint } from '../train/checkpoint.ts';
 import { chooseData, type TrainData } from '../train/data-choice.ts';
+import { chooseModel } from '../train/model-choice.ts';
 import type { DataChoice } from '../train/train-options.ts';
 
 /** A model to evaluate with its data. */
@@ -49,22 +51,48 @@ function parseDataChoice(v: unknown, fallback: DataChoice): DataChoice {
 
 const intOr = (v: unknown, d: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : d);
 
-/** Resolves one path given to `ranas eval`. */
+const strOr = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * The model of an unfinished run folder: rebuilt from its config (same preset, genotype, scales, exits
+ * and seed), with the weights and batch-norm statistics of its last checkpoint.
+ */
+function graphFromCheckpoint(dir: string, run: Record<string, unknown>): ModelGraph {
+  const scales = run.scales === 1 || run.scales === 2 || run.scales === 3 ? run.scales : undefined;
+  const graph = chooseModel({
+    preset: strOr(run.preset) ?? 'tiny', genotype: strOr(run.genotype), modelDir: strOr(run.modelDir), scales,
+    singleExit: run.singleExit === true, seed: intOr(run.seed, 0),
+  });
+  const ck = readCheckpoint(join(dir, 'checkpoint.bin'));
+  const weights = { ...graph.weights };
+  for (const [name, w] of Object.entries(graph.weights)) {
+    const saved = ck.tensors.variable.get(name) ?? ck.tensors.buffer.get(name);
+    if (!saved || saved.length !== w.data.length) {
+      throw new RanasError('E_EVAL_TARGET', `${join(dir, 'checkpoint.bin')}: weight ${name} expected ${w.data.length} values, found ${saved?.length ?? 'none'}`);
+    }
+    weights[name] = { ...w, data: saved };
+  }
+  return { ...graph, weights, meta: { ...graph.meta, checkpointStep: ck.step } };
+}
+
+/** Resolves one path given to `ranas eval` (a finished run, an unfinished run with a checkpoint, or a model folder). */
 export async function resolveEvalTarget(path: string, defaults: EvalDataDefaults): Promise<EvalTarget> {
   const dir = resolve(path);
   const modelDir = existsSync(join(dir, 'model', 'model.json')) ? join(dir, 'model') : dir;
-  if (!existsSync(join(modelDir, 'model.json'))) {
-    throw new RanasError('E_EVAL_TARGET', `${path}: no model.json here or in ${join(path, 'model')}; expected a run folder or a model folder`, { path });
-  }
-  const graph = loadModel(modelDir);
   const run = runOptions(join(dir, 'config.json'));
+  const fromCheckpoint = !existsSync(join(modelDir, 'model.json')) && run !== null && existsSync(join(dir, 'checkpoint.bin'));
+  if (!existsSync(join(modelDir, 'model.json')) && !fromCheckpoint) {
+    throw new RanasError('E_EVAL_TARGET', `${path}: no model.json here or in ${join(path, 'model')}, and no run checkpoint; expected a run folder or a model folder`, { path });
+  }
+  const graph = fromCheckpoint && run ? graphFromCheckpoint(dir, run) : loadModel(modelDir);
   if (run) {
     const valImages = intOr(run.valImages, 0);
     const subsetRaw = run.subset;
     const data = await chooseData(parseDataChoice(run.data, defaults.data), {
       subset: typeof subsetRaw === 'number' ? subsetRaw : undefined, valImages, seed: intOr(run.seed, 0),
     });
-    return { name: basename(dir), dir, graph, data, valNote: data.val ? `${data.val.count} training images held out by the run (--val-images)` : null };
+    const name = fromCheckpoint ? `${basename(dir)}@step${String(graph.meta.checkpointStep)}` : basename(dir);
+    return { name, dir, graph, data, valNote: data.val ? `${data.val.count} training images held out by the run (--val-images)` : null };
   }
   const data = await chooseData(defaults.data, { valImages: defaults.valImages, seed: defaults.seed });
   return {

@@ -46,6 +46,13 @@ test('ranas train writes a run folder with model, log, checkpoint and per-exit e
     const budgeted: unknown = typeof report === 'object' && report !== null ? Reflect.get(Reflect.get(report, 'models')[0], 'budgeted') : null;
     assert.ok(Array.isArray(budgeted) && budgeted.length === 39);
 
+    // An unfinished run (no model/ yet) is evaluated from its checkpoint: same weights → same accuracy.
+    rmSync(join(run, 'model'), { recursive: true });
+    const ckRows: unknown = JSON.parse(await capture(() => buildProgram().parseAsync(['node', 'ranas', 'eval', run, '--json', '--out', join(root, 'ck')])));
+    assert.ok(Array.isArray(ckRows));
+    assert.equal(ckRows[0].model, `r1@step${steps.length}`);
+    assert.deepEqual(ckRows.map((r) => r.top1), rows.map((r) => r.top1));
+
     await assert.rejects(buildProgram().parseAsync([...args.slice(0, -1).map((a) => (a === '8' ? '4' : a)), '--resume']), /--resume with batchSize/);
   } finally {
     rmSync(root, { recursive: true, force: true });
