@@ -19,6 +19,10 @@ export function haveSocat(): boolean {
 export async function openPtyPair(): Promise<PtyPair | undefined> {
   if (!haveSocat()) return undefined;
   const proc: ChildProcess = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // socat outlives a parent that exits without close() (process.exit, a crash): end it with us.
+  const killOnExit = () => { if (proc.exitCode === null) proc.kill('SIGTERM'); };
+  process.once('exit', killOnExit);
+  proc.once('exit', () => process.off('exit', killOnExit));
   const paths = await new Promise<string[]>((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => reject(new Error(`socat printed no pty paths within 5 s: ${text}`)), 5000);
