@@ -5,7 +5,7 @@
  * (statistics, input gradient), as plain loops over backend memory (`kernels/batch-norm-kernels.ts`).
  */
 import { tf } from './tf.ts';
-import { BN_GRAD_INPUT, BN_GRAD_SUMS, CHANNEL_MOMENTS } from './kernels/batch-norm-kernels.ts';
+import { BN_APPLY, BN_GRAD_INPUT, BN_GRAD_SUMS, CHANNEL_MOMENTS } from './kernels/batch-norm-kernels.ts';
 import { rank4 } from './kernels/conv-attrs.ts';
 
 /** Output and the batch statistics it used (biased variance), for running-average updates. */
@@ -38,7 +38,7 @@ export function batchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.T
     const [m, v] = tf.unstack(moments, 0) as [tf.Tensor1D, tf.Tensor1D];
     mean = tf.keep(m);
     variance = tf.keep(v);
-    const value = rank4(tf.batchNorm(rank4(xs), m, v, b as tf.Tensor1D, g as tf.Tensor1D, epsilon));
+    const value = rank4(run(BN_APPLY, { x: xs, mean: m, variance: v, gamma: g, beta: b }, { epsilon }));
     save([xs, g, m, v]);
     return {
       value,

@@ -1,0 +1,90 @@
+/**
+ * Kernels for the tensorflow backend: TensorFlow's own fused ops behind the engine's kernel names, so the
+ * engine's entry points (`batchNormTraining`, the ReLU gradient) run one native op where tfjs-core or the
+ * JS kernels would make several passes or copy tensors out of TensorFlow.
+ * - `RanasChannelMoments` → `FusedBatchNormV3` (training) mean and biased variance.
+ * - `RanasBatchNormGradSums` → native Sum/Sub/Mul.
+ * - `RanasBatchNormGradInput` → `FusedBatchNormGradV3` (training), fed the variance 1/rstd² and ε = 0.
+ * - `RanasReluGrad` → `ReluGrad`.
+ */
+import { tf } from '../tf.ts';
+import { BN_GRAD_INPUT, BN_GRAD_SUMS, CHANNEL_MOMENTS } from '../kernels/batch-norm-kernels.ts';
+import { RanasError } from '../../errors.ts';
+import { nativeOps, type OpAttr } from './tfjs-node-internals.ts';
+
+/** Kernel computing ReLU's input gradient from {dy, x}. */
+export const RELU_GRAD = 'RanasReluGrad';
+
+/** Epsilon for the statistics pass; only its y output (discarded) depends on it. */
+const MOMENTS_EPSILON = 1e-3;
+
+function input(inputs: tf.NamedTensorInfoMap, name: string, kernel: string): tf.TensorInfo {
+  const t = inputs[name];
+  if (!t) throw new RanasError('E_KERNEL_INPUT', `${kernel}: input ${name} is missing`);
+  return t;
+}
+
+function fusedAttrs(epsilon: number): OpAttr[] {
+  return [
+    { name: 'T', kind: 'type', value: 'float32' },
+    { name: 'U', kind: 'type', value: 'float32' },
+    { name: 'epsilon', kind: 'float', value: epsilon },
+    { name: 'data_format', kind: 'string', value: 'NHWC' },
+    { name: 'is_training', kind: 'bool', value: true },
+  ];
+}
+
+function tensorOf(info: tf.TensorInfo): tf.Tensor {
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+const reluGrad: tf.KernelFunc = ({ inputs, backend }) => {
+  const dy = input(inputs, 'dy', RELU_GRAD);
+  const x = input(inputs, 'x', RELU_GRAD);
+  return nativeOps(backend).run('ReluGrad', [{ name: 'T', kind: 'type', value: 'float32' }], [dy, x], 1)[0];
+};
+
+/** [2, C]: batch mean and biased variance (FusedBatchNormV3's reserve_space_1/2 on CPU). */
+const moments: tf.KernelFunc = ({ inputs, backend }) => {
+  const x = input(inputs, 'x', CHANNEL_MOMENTS);
+  const c = x.shape[x.shape.length - 1];
+  return tf.tidy(() => {
+    const ones = tf.ones([c]);
+    const zeros = tf.zeros([c]);
+    const empty = tf.zeros([0]);
+    const out = nativeOps(backend).run('FusedBatchNormV3', [...fusedAttrs(MOMENTS_EPSILON), { name: 'exponential_avg_factor', kind: 'float', value: 1 }], [x, ones, zeros, empty, empty], 6);
+    return tf.stack([out[3], out[4]]);
+  });
+};
+
+/** [2, C]: Σ dy and Σ dy·(x − mean) over N, H, W. */
+const gradSums: tf.KernelFunc = ({ inputs }) => {
+  const dy = tensorOf(input(inputs, 'dy', BN_GRAD_SUMS));
+  const x = tensorOf(input(inputs, 'x', BN_GRAD_SUMS));
+  const mean = tensorOf(input(inputs, 'mean', BN_GRAD_SUMS));
+  return tf.tidy(() => tf.stack([tf.sum(dy, [0, 1, 2]), tf.sum(tf.mul(dy, tf.sub(x, mean)), [0, 1, 2])]));
+};
+
+/** dx of training batch-norm: FusedBatchNormGradV3 with variance = 1/rstd² and ε = 0 (so its rsqrt gives rstd back). */
+const gradInput: tf.KernelFunc = ({ inputs, backend }) => {
+  const dy = input(inputs, 'dy', BN_GRAD_INPUT);
+  const x = input(inputs, 'x', BN_GRAD_INPUT);
+  const mean = input(inputs, 'mean', BN_GRAD_INPUT);
+  const gamma = input(inputs, 'gamma', BN_GRAD_INPUT);
+  const rstd = tensorOf(input(inputs, 'rstd', BN_GRAD_INPUT));
+  return tf.tidy(() => {
+    const variance = tf.reciprocal(tf.square(rstd));
+    const reserve = tf.zeros([0]);
+    return nativeOps(backend).run('FusedBatchNormGradV3', fusedAttrs(0), [dy, x, gamma, mean, variance, reserve], 5)[0];
+  });
+};
+
+/** The native kernels, for the tensorflow backend. */
+export function nativeKernelConfigs(backendName = 'tensorflow'): tf.KernelConfig[] {
+  return [
+    { kernelName: RELU_GRAD, backendName, kernelFunc: reluGrad },
+    { kernelName: CHANNEL_MOMENTS, backendName, kernelFunc: moments },
+    { kernelName: BN_GRAD_SUMS, backendName, kernelFunc: gradSums },
+    { kernelName: BN_GRAD_INPUT, backendName, kernelFunc: gradInput },
+  ];
+}
