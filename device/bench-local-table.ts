@@ -15,7 +15,7 @@ export function benchLocalTables(r: BenchLocalReport): BenchLocalTables {
     budgets: r.budgets.map((b) => ({ budgetUs: Math.round(b.budgetUs), requests: b.requests, missPct: 100 * b.missRate, overBudgetPct: 100 * b.overBudgetRate, meanExit: b.meanExit, exits: b.exitCounts.join('/'), totalP50Us: b.totalP50Us, totalP99Us: b.totalP99Us, accuracy: b.accuracy })),
     overhead: [{
       rawChainP50Us: o.rawChainP50Us, agentTensorP50Us: o.agentTensorP50Us, agentImageP50Us: o.agentImageP50Us, overheadPct: o.overheadPct, imageOverheadPct: o.imageOverheadPct, agentOwnP50Us: o.agentOwnP50Us, pairedOverheadPct: o.pairedOverheadPct,
-      monolithicP50Us: o.monolithicP50Us, chainedOverMonolithic: o.chainedOverMonolithic, runs: o.runs, rssStartMiB: r.rss.startBytes / 2 ** 20, rssEndMiB: r.rss.endBytes / 2 ** 20, rssChangePct: r.rss.changePct,
+      monolithicP50Us: o.monolithicP50Us, chainedOverMonolithic: o.chainedOverMonolithic, runs: o.runs, rssStartMiB: r.rss.startBytes / 2 ** 20, rssEndMiB: r.rss.endBytes / 2 ** 20, rssChangePct: r.rss.changePct, rssMaxDeviationPct: r.rss.maxDeviationPct,
     }],
   };
 }

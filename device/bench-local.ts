@@ -104,13 +104,21 @@ export interface BenchLocalReport {
   exits: ExitLatencyRow[];
   budgets: BudgetRow[];
   overhead: OverheadRow;
-  rss: { startBytes: number; endBytes: number; changePct: number; requests: number };
+  /** RSS after warm-up, after each budget's requests, and at the end (after a full GC when node runs with --expose-gc). */
+  rss: { startBytes: number; endBytes: number; changePct: number; maxDeviationPct: number; requests: number; gcBeforeSamples: boolean };
 }
 
 const RUNTIME: Record<BundleManifest['runtime'], (threads: number) => Runtime> = {
   tflite: (threads) => tfliteRuntime({ threads }),
   onnx: (threads) => onnxRuntime({ threads }),
 };
+
+/** RSS in bytes, after a full garbage collection when `gc` is exposed (node --expose-gc). */
+function settledRss(): number {
+  const gc: unknown = Reflect.get(globalThis, 'gc');
+  if (typeof gc === 'function') Reflect.apply(gc, globalThis, []);
+  return process.memoryUsage().rss;
+}
 
 /** `n` budgets evenly spread over [lo, hi]. */
 export function spreadBudgets(loUs: number, hiUs: number, n: number): number[] {
@@ -235,7 +243,8 @@ export async function benchLocal(bundleDir: string, o: BenchLocalOptions = {}): 
     const fullP99 = p99.reduce((x, y) => x + y, 0);
     const budgetsUs = o.budgetsUs ?? spreadBudgets(p99[0], fullP99, o.budgetCount ?? 5);
     const budgets: BudgetRow[] = [];
-    const rssStart = process.memoryUsage().rss;
+    const rssStart = settledRss();
+    const rssSamples: number[] = [];
     let served = 0;
     for (const budgetUs of budgetsUs) {
       let missed = 0;
@@ -265,9 +274,11 @@ export async function benchLocal(bundleDir: string, o: BenchLocalOptions = {}): 
         totalP99Us: quantile(totals, 0.99),
         accuracy: o.data ? correct / requests : null,
       });
+      rssSamples.push(settledRss());
       log(`budget ${budgetUs.toFixed(0)} µs: miss ${(100 * missed / requests).toFixed(2)} %, mean exit ${budgets.at(-1)?.meanExit.toFixed(2)}`);
     }
-    const rssEnd = process.memoryUsage().rss;
+    const rssEnd = settledRss();
+    const maxDeviationPct = Math.max(0, ...rssSamples.map((x) => (100 * Math.abs(x - rssStart)) / rssStart));
     const over = await overhead(agent, bundleDir, manifest, imageAt(o.data, 0, blank).image, o);
     log(`overhead: raw ${over.rawChainP50Us.toFixed(1)} µs, agent ${over.agentTensorP50Us.toFixed(1)} µs (${over.overheadPct.toFixed(2)} %)`);
     const info = await agent.info();
@@ -279,7 +290,7 @@ export async function benchLocal(bundleDir: string, o: BenchLocalOptions = {}): 
       exits,
       budgets,
       overhead: over,
-      rss: { startBytes: rssStart, endBytes: rssEnd, changePct: (100 * (rssEnd - rssStart)) / rssStart, requests: served },
+      rss: { startBytes: rssStart, endBytes: rssEnd, changePct: (100 * (rssEnd - rssStart)) / rssStart, maxDeviationPct, requests: served, gcBeforeSamples: typeof Reflect.get(globalThis, 'gc') === 'function' },
     };
   } finally {
     await agent.close();
