@@ -21,7 +21,7 @@ import { requestOfInferMsg } from './infer-input.ts';
 import { profileChain } from './profiler.ts';
 import { edgeTpuRuntime, findEdgeTpuLibrary } from './runtimes/edgetpu.ts';
 import { onnxRuntime } from './runtimes/onnx-runtime.ts';
-import type { Runtime, RuntimeOptions } from './runtimes/runtime.ts';
+import type { LoadedSegment, Runtime, RuntimeOptions } from './runtimes/runtime.ts';
 import { tfliteRuntime } from './runtimes/tflite-runtime.ts';
 import { wireChain, type Chain } from './scheduler/chain.ts';
 import { hrClock, type Clock } from './scheduler/clock.ts';
@@ -133,7 +133,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
   /** Loads (and profiles when needed) a bundle; the current active bundle is not touched. */
   async function load(bundle: InstalledBundle, forceProfile: boolean): Promise<Active> {
     const runtime = runtimeFor(bundle);
-    const loaded = [];
+    const loaded: LoadedSegment[] = [];
     try {
       for (const seg of bundle.manifest.segments) loaded.push(await runtime.load(await store.readFile(bundle, seg.file), seg));
       const chain = wireChain(bundle.manifest, loaded);
