@@ -86,13 +86,15 @@ export async function resolveEvalTarget(path: string, defaults: EvalDataDefaults
   }
   const graph = fromCheckpoint && run ? graphFromCheckpoint(dir, run) : loadModel(modelDir);
   if (run) {
-    const valImages = intOr(run.valImages, 0);
+    // The run's own held-out split when it made one; else `defaults.valImages` training images (seen in training).
+    const ownVal = intOr(run.valImages, 0);
+    const valImages = ownVal > 0 ? ownVal : defaults.valImages;
     const subsetRaw = run.subset;
     const data = await chooseData(parseDataChoice(run.data, defaults.data), {
       subset: typeof subsetRaw === 'number' ? subsetRaw : undefined, valImages, seed: intOr(run.seed, 0),
     });
     const name = fromCheckpoint ? `${basename(dir)}@step${String(graph.meta.checkpointStep)}` : basename(dir);
-    return { name, dir, graph, data, valNote: data.val ? `${data.val.count} training images held out by the run (--val-images)` : null };
+    return { name, dir, graph, data, valNote: !data.val ? null : ownVal > 0 ? `${data.val.count} training images held out by the run (--val-images)` : `${data.val.count} training images (seen in training: thresholds may be optimistic)` };
   }
   const data = await chooseData(defaults.data, { valImages: defaults.valImages, seed: defaults.seed });
   return {

@@ -85,7 +85,7 @@ export function registerEval(program: Command): void {
     .description('evaluate run or model folders: per-exit accuracy, anytime curve and area, MSDNet budgeted-batch; report.json + report.svg')
     .argument('<dirs...>', 'run folders (runs/<name>) or model folders (model.json + weights.bin)')
     .option('--data <src>', 'test data for model folders: cifar10 | mini | synthetic | DIR (run folders use their own)', 'cifar10')
-    .option('--val-images <n>', 'validation images from the training set for model folders (0 = no budgeted evaluation)', '5000')
+    .option('--val-images <n>', 'validation images from the training set when the run held none out, or for model folders (0 = no budgeted evaluation)', '5000')
     .option('--seed <n>', 'seed of the validation split for model folders', '0')
     .option('--batch-size <n>', 'evaluation batch size', '250')
     .option('--out <base>', 'report path without extension (default <dir>/report for one folder, ./report for several)')
