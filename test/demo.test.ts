@@ -12,11 +12,16 @@ import { haveSocat } from '../firmware-bridge/test-support/pty-pair.ts';
 import { parseDemoOptions } from '../src/cli/commands/demo.ts';
 import { budgetsFromProfile, summariseBudget } from '../src/demo/budget-sweep.ts';
 import { runDemo } from '../src/demo/run-demo.ts';
+import { initialAlphas } from '../src/demo/alpha-evolution.ts';
+import { ALPHA_NAMES, buildMsRanasSupernet } from '../src/model/supernet.ts';
+import { searchSupernetConfig } from '../src/search/search-options.ts';
 
-test('budgetsFromProfile spans half of exit 1 p99 to 1.5 × the whole path, geometrically', () => {
-  const b = budgetsFromProfile([1000, 2000, 1000], 3);
-  assert.deepEqual(b, [500, Math.round(500 * Math.sqrt(12)), 6000]);
-  assert.throws(() => budgetsFromProfile([0, 10], 4), /positive latency/);
+test('budgetsFromProfile spans half of exit 1 p50 to 1.5 × the whole path p99, geometrically', () => {
+  const seg = (p50Us: number, p99Us: number) => ({ p50Us, p99Us });
+  const b = budgetsFromProfile([seg(1000, 1200), seg(1500, 2000), seg(800, 800)], 3);
+  // 0.5 × 1000 = 500 … 1.5 × (1200 + 2000 + 800) = 6000, middle = the geometric mean.
+  assert.deepEqual(b, [500, Math.round(Math.sqrt(500 * 6000)), 6000]);
+  assert.throws(() => budgetsFromProfile([seg(0, 1), seg(10, 10)], 4), /positive latencies/);
 });
 
 test('summariseBudget counts exits, misses, quantiles and met/total disagreements', () => {
@@ -33,7 +38,7 @@ test('summariseBudget counts exits, misses, quantiles and met/total disagreement
   assert.equal(s.metMismatches, 1);
 });
 
-test('ranas demo --toy: every exit present, latencies > 0, accuracies in [0, 1], met ⇔ total ≤ budget, flash verified', { timeout: 170_000 }, async (t) => {
+test('ranas demo --toy: every exit present, latencies > 0, accuracies in [0, 1], met ⇔ total ≤ budget, flash verified', { timeout: 300_000 }, async (t) => {
   if (!haveSocat()) { t.skip('socat not installed (apt-get install -y socat): no pty pair for the local agent'); return; }
   const runsDir = mkdtempSync(join(tmpdir(), 'ranas-demo-'));
   try {
@@ -80,5 +85,13 @@ test('ranas demo --toy: every exit present, latencies > 0, accuracies in [0, 1],
     assert.ok(report.alphaEvolution.length > 0 && report.alphaEvolution.every((p) => p.weight > 0 && p.weight < 1));
   } finally {
     rmSync(runsDir, { recursive: true, force: true });
+  }
+});
+
+test('initialAlphas re-draws the supernet initialisation exactly (epoch 0 of the α evolution)', () => {
+  const g = buildMsRanasSupernet(searchSupernetConfig({ preset: 'tiny', nodes: 2, searchExits: true, seed: 5 }));
+  for (const cell of ['normal', 'reduce'] as const) {
+    const w = g.weights[ALPHA_NAMES[cell]];
+    assert.deepEqual(Float32Array.from(initialAlphas(5, cell, w.shape[0]).flat()), w.data);
   }
 });

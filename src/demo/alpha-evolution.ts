@@ -1,11 +1,13 @@
 /**
  * The α evolution of a search: from `alphas.jsonl` (one line per search epoch, alphas as [edges, primitives]
  * per cell kind, written by `runSearch`), the softmax weight of each primitive averaged over the cell's
- * edges, per epoch.
+ * edges, per epoch; epoch 0 is the initialisation, re-drawn exactly as `buildMsRanasSupernet` draws it
+ * (1e-3 · N(0, 1) from the supernet seed, as DARTS).
  */
 import { readFileSync } from 'node:fs';
 import { RanasError } from '../errors.ts';
 import { PRIMITIVE_NAMES } from '../ops/primitives.ts';
+import { Rng, mixSeed } from '../rng.ts';
 import { softmax } from '../search/derive-genotype.ts';
 import type { AlphaPoint } from './demo-report.ts';
 
@@ -21,8 +23,20 @@ function matrix(v: unknown, where: string): number[][] {
   });
 }
 
-/** Mean softmax weight per primitive of every cell kind over every epoch in `alphasJsonlPath`. */
-export function alphaEvolution(alphasJsonlPath: string): AlphaPoint[] {
+/** The supernet's initial alphas of one cell kind (`src/model/supernet.ts`: seed mixed with 1 normal, 2 reduce). */
+export function initialAlphas(seed: number, cell: (typeof CELLS)[number], rows: number): number[][] {
+  const rng = new Rng(mixSeed(seed, cell === 'normal' ? 1 : 2));
+  const flat = Float32Array.from({ length: rows * PRIMITIVE_NAMES.length }, () => 1e-3 * rng.normal());
+  return Array.from({ length: rows }, (_, r) => Array.from(flat.subarray(r * PRIMITIVE_NAMES.length, (r + 1) * PRIMITIVE_NAMES.length)));
+}
+
+function meanWeights(epoch: number, cell: (typeof CELLS)[number], alphaRows: number[][]): AlphaPoint[] {
+  const rows = alphaRows.map(softmax);
+  return PRIMITIVE_NAMES.map((primitive, j) => ({ epoch, cell, primitive, weight: rows.reduce((s, r) => s + r[j], 0) / rows.length }));
+}
+
+/** Mean softmax weight per primitive of every cell kind at initialisation (epoch 0) and every epoch in `alphasJsonlPath`. */
+export function alphaEvolution(alphasJsonlPath: string, supernetSeed: number): AlphaPoint[] {
   const out: AlphaPoint[] = [];
   const lines = readFileSync(alphasJsonlPath, 'utf8').split('\n').filter((l) => l.trim() !== '');
   for (const [n, line] of lines.entries()) {
@@ -34,10 +48,9 @@ export function alphaEvolution(alphasJsonlPath: string): AlphaPoint[] {
       throw new RanasError('E_DEMO_ALPHAS', `${where} has no epoch number and alphas object; expected the lines ranas search writes`);
     }
     for (const cell of CELLS) {
-      const rows = matrix(Reflect.get(alphas, cell), `${where} alphas.${cell}`).map(softmax);
-      PRIMITIVE_NAMES.forEach((primitive, j) => {
-        out.push({ epoch, cell, primitive, weight: rows.reduce((s, r) => s + r[j], 0) / rows.length });
-      });
+      const rows = matrix(Reflect.get(alphas, cell), `${where} alphas.${cell}`);
+      if (n === 0) out.push(...meanWeights(0, cell, initialAlphas(supernetSeed, cell, rows.length)));
+      out.push(...meanWeights(epoch, cell, rows));
     }
   }
   return out;

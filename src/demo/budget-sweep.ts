@@ -43,17 +43,18 @@ export function quantileOf(values: readonly number[], q: number): number {
 }
 
 /**
- * `steps` budgets, geometrically spaced from half of exit 1's p99 to 1.5 × the whole path's p99 sum (µs,
- * rounded to whole µs). The ends sit outside the profiled range so the sweep shows both a miss (exit 1
- * cannot fit) and the full path.
+ * `steps` budgets, geometrically spaced from half of exit 1's p50 to 1.5 × the whole path's p99 sum (µs,
+ * rounded to whole µs). The ends sit outside the profiled range so the sweep shows both misses (exit 1
+ * cannot fit) and the full path; starting from the p50 rather than the p99 keeps the low end informative
+ * when the p99 is far above the p50 (a loaded machine).
  */
-export function budgetsFromProfile(segmentP99Us: readonly number[], steps: number): number[] {
-  if (segmentP99Us.length === 0 || segmentP99Us.some((v) => !(v > 0))) {
-    throw new RanasError('E_DEMO_PROFILE', `segment p99s are [${segmentP99Us.join(', ')}] µs; expected one positive latency per segment`);
+export function budgetsFromProfile(segments: readonly { p50Us: number; p99Us: number }[], steps: number): number[] {
+  if (segments.length === 0 || segments.some((s) => !(s.p50Us > 0 && s.p99Us > 0))) {
+    throw new RanasError('E_DEMO_PROFILE', `segment latencies are [${segments.map((s) => `${s.p50Us}/${s.p99Us}`).join(', ')}] µs (p50/p99); expected positive latencies for every segment`);
   }
   if (!Number.isInteger(steps) || steps < 2) throw new RanasError('E_DEMO_OPTION', `budget steps is ${steps}; expected an integer ≥ 2`);
-  const lo = 0.5 * segmentP99Us[0];
-  const hi = 1.5 * segmentP99Us.reduce((a, b) => a + b, 0);
+  const lo = 0.5 * Math.min(segments[0].p50Us, segments[0].p99Us);
+  const hi = 1.5 * segments.reduce((a, s) => a + s.p99Us, 0);
   return Array.from({ length: steps }, (_, i) => Math.round(lo * (hi / lo) ** (i / (steps - 1))));
 }
 

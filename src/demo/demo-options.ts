@@ -42,7 +42,7 @@ export interface DemoOptions {
   deviceSeconds: number;
   /** Profiler runs per segment on the local agent. */
   profileRuns: number;
-  /** Data-parallel replicas for search and training. */
+  /** Data-parallel replicas for search and training; 0 = auto (1 on a multi-threaded engine such as tfjs-node, else 2). */
   threads: number;
   seed: number;
   /** Device key file (default: generated in the run folder; a real Pi needs its own). */
@@ -53,10 +53,10 @@ export interface DemoOptions {
 export const DEMO_DEFAULTS = {
   name: 'demo',
   runsDir: 'runs',
-  searchSubset: 1000,
+  searchSubset: 800,
   searchEpochs: 2,
   searchBatchSize: 32,
-  trainSubset: 4000,
+  trainSubset: 2000,
   trainEpochs: 2,
   trainBatchSize: 64,
   evalImages: 1000,
@@ -65,19 +65,20 @@ export const DEMO_DEFAULTS = {
   budgetSteps: 8,
   deviceSeconds: 240,
   profileRuns: 100,
-  threads: 2,
+  threads: 0,
   seed: 0,
 } as const;
 
 /** Sizes of `--toy` (the test inside `npm test`). */
 export const DEMO_TOY = {
-  searchSubset: 40,
+  // 24 images split 10 + 14 (stratified): one step of 8 on each half.
+  searchSubset: 24,
   searchEpochs: 1,
-  searchBatchSize: 16,
-  trainSubset: 48,
+  searchBatchSize: 8,
+  trainSubset: 32,
   trainEpochs: 1,
   trainBatchSize: 16,
-  evalImages: 40,
+  evalImages: 20,
   calibImages: 16,
   deviceImages: 8,
   budgetSteps: 4,

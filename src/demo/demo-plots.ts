@@ -32,7 +32,7 @@ export function budgetSpec(sweep: readonly BudgetSummary[], segmentP99Us: readon
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'Budgeted inference on the device (rules: cumulative profiled p99 per exit)',
     data: { values },
-    facet: { column: { field: 'measure', type: 'nominal', title: null } },
+    facet: { column: { field: 'measure', type: 'nominal', title: null, sort: ['top-1 accuracy (%)', 'misses (% of requests)'] } },
     spec: {
       width: 320,
       height: 220,
@@ -40,9 +40,12 @@ export function budgetSpec(sweep: readonly BudgetSummary[], segmentP99Us: readon
         {
           mark: { type: 'line', point: true },
           encoding: {
-            x: { field: 'budgetUs', type: 'quantitative', title: 'budget (µs, log)', scale: { type: 'log' } },
-            y: { field: 'value', type: 'quantitative', title: null },
+            x: { field: 'budgetUs', type: 'quantitative', title: 'budget (µs, log)', scale: { type: 'log' }, axis: { format: '~s' } },
+            y: { field: 'value', type: 'quantitative', title: 'percent', scale: { domain: [0, 100] }, axis: { format: 'd' } },
             color: { field: 'policy', type: 'nominal' },
+            // Both policies often give the same points: dashes and shapes keep the lower line visible.
+            strokeDash: { field: 'policy', type: 'nominal' },
+            shape: { field: 'policy', type: 'nominal' },
           },
         },
         {
@@ -52,7 +55,6 @@ export function budgetSpec(sweep: readonly BudgetSummary[], segmentP99Us: readon
         },
       ],
     },
-    resolve: { scale: { y: 'independent' } },
   };
 }
 
@@ -60,7 +62,7 @@ export function budgetSpec(sweep: readonly BudgetSummary[], segmentP99Us: readon
 export function alphaSpec(points: readonly AlphaPoint[]): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'α evolution (softmax weight per primitive, mean over edges, at each search epoch end)',
+    title: 'α evolution (softmax weight per primitive, mean over edges; epoch 0 = initialisation, uniform)',
     data: { values: points.map((p) => ({ ...p })) },
     facet: { column: { field: 'cell', type: 'nominal', title: null } },
     spec: {
@@ -68,8 +70,8 @@ export function alphaSpec(points: readonly AlphaPoint[]): TopLevelSpec {
       height: 220,
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'epoch', type: 'quantitative', title: 'search epoch', axis: { tickMinStep: 1 } },
-        y: { field: 'weight', type: 'quantitative', title: 'mean softmax(α)', scale: { zero: false } },
+        x: { field: 'epoch', type: 'quantitative', title: 'search epoch', axis: { tickMinStep: 1, format: 'd' }, scale: { domainMin: 0 } },
+        y: { field: 'weight', type: 'quantitative', title: 'mean softmax(α)', scale: { zero: false }, axis: { format: '.4f' } },
         color: { field: 'primitive', type: 'nominal' },
       },
     },

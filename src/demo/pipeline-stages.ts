@@ -15,7 +15,9 @@ import { RanasError } from '../errors.ts';
 import { evaluateModel, type ModelEvaluation } from '../eval/evaluate-model.ts';
 import { createProgram } from '../exec/program.ts';
 import { analyzeGraph } from '../ir/analysis.ts';
-import { loadModel } from '../ir/serialize.ts';
+import { loadModel, saveModel } from '../ir/serialize.ts';
+import { splitStridedDilation } from '../search/strided-dilation.ts';
+import { chooseModel } from '../train/model-choice.ts';
 import { runSearch } from '../search/run-search.ts';
 import { SEARCH_DEFAULTS } from '../search/search-options.ts';
 import { runTraining } from '../train/run-training.ts';
@@ -44,11 +46,22 @@ export async function searchStage(o: DemoOptions, runDir: string, data: DataChoi
   return { runDir: s.runDir, genotypePath: s.genotypePath, steps: s.loop.steps, halves: s.halves };
 }
 
-/** Stage "train": the tiny preset with the searched genotype, short; the trained model is saved as IR. */
+/**
+ * The derived network: the tiny preset with the searched genotype, its strided dilated convs split as in
+ * the search (the engine refuses dilation with stride 2, and a reduction cell may well pick dil_conv),
+ * saved as an IR model folder for `runTraining`.
+ */
+export function saveDerivedModel(genotypePath: string, dir: string, seed: number): string {
+  saveModel(dir, splitStridedDilation(chooseModel({ preset: 'tiny', genotype: genotypePath, singleExit: false, seed })));
+  return dir;
+}
+
+/** Stage "train": the derived network, short; the trained model is saved as IR. */
 export async function trainStage(o: DemoOptions, runDir: string, data: DataChoice, genotypePath: string, say: (l: string) => void): Promise<TrainResult> {
   const d = TRAIN_DEFAULTS;
+  const modelDir = saveDerivedModel(genotypePath, join(runDir, 'derived-model'), o.seed);
   const t = await runTraining({
-    preset: 'tiny', genotype: genotypePath, epochs: o.trainEpochs, batchSize: o.trainBatchSize,
+    preset: 'tiny', modelDir, epochs: o.trainEpochs, batchSize: o.trainBatchSize,
     lr: d.lr, lrMin: d.lrMin, momentum: d.momentum, weightDecay: d.weightDecay, gradClip: d.gradClip,
     subset: o.trainSubset, valImages: 0, data, cutout: o.toy ? 0 : d.cutout, singleExit: false, dropPath: 0,
     seed: o.seed, name: 'train', runsDir: runDir, resume: !o.fresh, checkpointEvery: 20, threads: o.threads,

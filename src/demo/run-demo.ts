@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { loadCifar10OrMini, type DatasetChoice } from '../data/dataset-choice.ts';
 import { loadCifar10Mini } from '../data/cifar10-mini.ts';
 import { subset } from '../data/splits.ts';
+import { initEngine } from '../engine/backend.ts';
 import { anytimeCurve, areaUnder } from '../eval/anytime-curve.ts';
 import { isRanasError } from '../errors.ts';
 import { genotypeHash, loadGenotype } from '../model/genotype.ts';
@@ -29,7 +30,7 @@ const DEVICE_BUNDLE = 'tflite-int8';
 /** Seed of the test images sent to the device. */
 const DEVICE_IMAGES_SEED = 3;
 /** Folders the demo creates inside its run folder (removed by --fresh). */
-const STAGE_DIRS = ['search', 'train', 'export', 'agent-store', 'stages'] as const;
+const STAGE_DIRS = ['search', 'derived-model', 'train', 'export', 'agent-store', 'stages'] as const;
 
 /** What `runDemo` returns. */
 export interface DemoResult {
@@ -79,7 +80,10 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
   const data = await stages.always('data', () => chooseDemoData(o, say));
   say(`data: ${data.which} (${data.train.count} train / ${data.test.count} test): ${data.reason}`);
   const choice = dataChoiceOf(data);
-  const sizes = { searchSubset: Math.min(o.searchSubset, data.train.count), trainSubset: Math.min(o.trainSubset, data.train.count) };
+  const engine = await initEngine();
+  const threads = o.threads > 0 ? o.threads : engine.threads > 1 ? 1 : 2;
+  say(`engine: ${engine.backend} (${engine.threads} thread(s) each); ${threads} data-parallel replica(s) for search and training`);
+  const sizes = { threads, searchSubset: Math.min(o.searchSubset, data.train.count), trainSubset: Math.min(o.trainSubset, data.train.count) };
   const oSized = { ...o, ...sizes };
 
   const searchKey = { data: data.which, subset: sizes.searchSubset, epochs: o.searchEpochs, batch: o.searchBatchSize, seed: o.seed };
@@ -142,7 +146,7 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
       exits,
       anytime: { fp32: evaluation.anytime, int8: anytimeCurve(exits.map((e) => e.mflops * 1e6), exits.map((e) => e.int8Top1 ?? NaN)) },
       anytimeArea: areaUnder(evaluation.anytime),
-      alphaEvolution: alphaEvolution(join(search.runDir, 'alphas.jsonl')),
+      alphaEvolution: alphaEvolution(join(search.runDir, 'alphas.jsonl'), o.seed),
       device,
       bundle: DEVICE_BUNDLE,
     };

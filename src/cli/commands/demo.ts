@@ -74,7 +74,7 @@ export function parseDemoOptions(r: RawDemoOptions): DemoOptions {
     policies,
     deviceSeconds: pick('--device-seconds', r.deviceSeconds, base.deviceSeconds, 1),
     profileRuns: base.profileRuns,
-    threads: pick('--threads', r.threads, base.threads, 1),
+    threads: pick('--threads', r.threads, base.threads, 0),
     seed: int('--seed', r.seed, 0),
     keyFile: r.keyFile,
   };
@@ -106,7 +106,7 @@ export function registerDemo(program: Command): void {
     .option('--eval-images <n>', `test images for fp32/int8 accuracy (default ${d.evalImages})`)
     .option('--device-images <n>', `test images per budget on the device (default ${d.deviceImages})`)
     .option('--device-seconds <n>', `time limit of the budget sweep, s (default ${d.deviceSeconds})`)
-    .option('--threads <n>', `data-parallel replicas for search and training (default ${d.threads})`)
+    .option('--threads <n>', 'data-parallel replicas for search and training (default: 1 on tfjs-node, else 2)')
     .option('--seed <n>', 'seed of every stage', String(d.seed))
     .option('--json', 'print report.json instead of tables')
     .action(async (raw: RawDemoOptions & { subset?: string }) => {
