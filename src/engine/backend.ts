@@ -96,6 +96,8 @@ async function start(prefer: BackendName | undefined, source: string): Promise<E
     try {
       const version = await LOADERS[backend]();
       await tf.ready();
+      // The wasm package is loaded whatever runs, so its kernels can be replaced once and for all.
+      if (backend !== 'wasm') await import('@tensorflow/tfjs-backend-wasm').catch(() => undefined);
       const kernels = registerTrainingKernels(backend);
       const why = prefer === backend ? `${source}=${backend}` : `first that loads in order ${order.join(' > ')}`;
       const reason = [why, ...skipped].join('; ');

@@ -107,38 +107,44 @@ function finiteDifferences(c: Case, which: 0 | 1, rand: () => number): { index: 
   });
 }
 
-let fast: BackendName = 'wasm';
+/** The active engine, and wasm (the project's kernels) when another one is active. */
+let backends: BackendName[] = ['wasm'];
 
 before(async () => {
-  fast = (await initEngine()).backend;
+  const active = (await initEngine()).backend;
+  backends = active === 'wasm' ? ['wasm'] : [active, 'wasm'];
   await import('@tensorflow/tfjs-backend-cpu');
 });
 
-describe('conv gradients on the fast backend', () => {
+describe('conv gradients on the active backend and on wasm', () => {
   const rand = mulberry32(20261128);
   const cases = Array.from({ length: CASES }, (_, i) => makeCase(rand, i));
   for (const c of cases) {
     it(describeCase(c), async () => {
-      const got = await onBackend(fast, c);
-      const stock = await onBackend('cpu', c);
-      await tf.setBackend(fast);
-      // The float64 reference matches tf's forward pass (validates the finite-difference reference).
-      const ref = referenceConv({ data: Float64Array.from(c.x), shape: c.xShape }, { data: Float64Array.from(c.w), shape: c.wShape }, { ...c.o, depthwise: c.depthwise });
-      assert.deepEqual(ref.shape, c.outShape);
-      assert.ok(relError(got.y, ref.data) <= 1e-5, `forward vs float64 reference: ${relError(got.y, ref.data)}`);
-      assert.ok(relError(got.dx, stock.dx) <= TOLERANCE, `dx vs stock cpu: ${relError(got.dx, stock.dx)}`);
-      assert.ok(relError(got.dw, stock.dw) <= TOLERANCE, `dw vs stock cpu: ${relError(got.dw, stock.dw)}`);
-      const fdRand = mulberry32(c.x.length * 31 + c.w.length);
-      for (const [which, grad] of [[0, got.dx], [1, got.dw]] as const) {
-        const scale = Math.max(maxAbs(grad), 1e-30);
-        for (const { index, value } of finiteDifferences(c, which, fdRand)) {
-          const err = Math.abs(grad[index] - value) / scale;
-          assert.ok(err <= TOLERANCE, `${which === 0 ? 'dx' : 'dw'}[${index}] = ${grad[index]}, finite difference ${value}, rel ${err}`);
-        }
-      }
+      for (const fast of backends) await checkCase(c, fast);
     });
   }
 });
+
+async function checkCase(c: Case, fast: BackendName): Promise<void> {
+  const got = await onBackend(fast, c);
+  const stock = await onBackend('cpu', c);
+  await tf.setBackend(backends[0]);
+  // The float64 reference matches tf's forward pass (validates the finite-difference reference).
+  const ref = referenceConv({ data: Float64Array.from(c.x), shape: c.xShape }, { data: Float64Array.from(c.w), shape: c.wShape }, { ...c.o, depthwise: c.depthwise });
+  assert.deepEqual(ref.shape, c.outShape);
+  assert.ok(relError(got.y, ref.data) <= 1e-5, `${fast}: forward vs float64 reference: ${relError(got.y, ref.data)}`);
+  assert.ok(relError(got.dx, stock.dx) <= TOLERANCE, `${fast}: dx vs stock cpu: ${relError(got.dx, stock.dx)}`);
+  assert.ok(relError(got.dw, stock.dw) <= TOLERANCE, `${fast}: dw vs stock cpu: ${relError(got.dw, stock.dw)}`);
+  const fdRand = mulberry32(c.x.length * 31 + c.w.length);
+  for (const [which, grad] of [[0, got.dx], [1, got.dw]] as const) {
+    const scale = Math.max(maxAbs(grad), 1e-30);
+    for (const { index, value } of finiteDifferences(c, which, fdRand)) {
+      const err = Math.abs(grad[index] - value) / scale;
+      assert.ok(err <= TOLERANCE, `${fast}: ${which === 0 ? 'dx' : 'dw'}[${index}] = ${grad[index]}, finite difference ${value}, rel ${err}`);
+    }
+  }
+}
 
 describe('conv options', () => {
   it('rejects dilation with stride > 1 (as TF does)', () => {

@@ -24,23 +24,24 @@ const KERNELS_FOR: Record<BackendName, (name: string) => tf.KernelConfig[]> = {
 
 const ALL_BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
+function install(config: tf.KernelConfig): void {
+  if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
+  tf.registerKernel(config);
+}
+
 /**
- * Registers (replacing any stock kernel) the project kernels for `backend`, and the engine's own kernels
- * (batch norm, which no stock backend has) for every backend so switching backends keeps them; returns
- * the names registered for `backend`.
+ * Registers (replacing stock kernels) the project kernels of every backend — so a process can switch
+ * backends, and the wasm kernels are tested whatever runs — plus the engine's own batch-norm kernels,
+ * which no stock backend has. Call after the backend packages are imported (an import re-registers its
+ * stock kernels). Returns the names registered for `active`.
  */
-export function registerTrainingKernels(backend: BackendName): string[] {
+export function registerTrainingKernels(active: BackendName): string[] {
   const names: string[] = [];
-  for (const other of ALL_BACKENDS) {
-    for (const config of batchNormKernelConfigs(other)) {
-      if (!tf.getKernel(config.kernelName, other)) tf.registerKernel(config);
-      if (other === backend) names.push(config.kernelName);
+  for (const backend of ALL_BACKENDS) {
+    for (const config of [...KERNELS_FOR[backend](backend), ...batchNormKernelConfigs(backend)]) {
+      install(config);
+      if (backend === active) names.push(config.kernelName);
     }
-  }
-  for (const config of KERNELS_FOR[backend](backend)) {
-    if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
-    tf.registerKernel(config);
-    names.push(config.kernelName);
   }
   return names;
 }
