@@ -30,7 +30,11 @@ test('a run killed with SIGKILL after a checkpoint resumes with the same losses 
     const child = spawn(cmd2, args2, { stdio: 'inherit' });
     const exited = new Promise<void>((res) => child.on('exit', () => res()));
     // Kill once step 4 is logged: the checkpoint after step 3 is on disk, epoch 1 is half done.
-    for (let i = 0; i < 600 && readLog(killed).length < 4; i++) await new Promise((res) => setTimeout(res, 50));
+    let childExited = false;
+    void exited.then(() => { childExited = true; });
+    // Generous wait: engine start-up on a loaded shared machine can take a minute.
+    for (let i = 0; i < 6000 && readLog(killed).length < 4 && !childExited; i++) await new Promise((res) => setTimeout(res, 50));
+    assert.ok(readLog(killed).length >= 4 && !childExited, 'the child reached step 4 and is still running');
     child.kill('SIGKILL');
     await exited;
     const ck = readCheckpoint(join(killed, 'checkpoint.bin'));
