@@ -10,7 +10,7 @@ const VIEW: Record<string, (b: Uint8Array) => InputData> = {
   int8: (b) => new Int8Array(b.buffer, b.byteOffset, b.length),
   float32: (b) => {
     if (b.length % 4 !== 0) throw new RanasError('E_BAD_INPUT', `float32 input of ${b.length} bytes is not a whole number of values`);
-    const aligned = b.byteOffset % 4 === 0 ? b : b.slice();
+    const aligned = b.byteOffset % 4 === 0 ? b : new Uint8Array(b); // a copy (Buffer#slice would not copy)
     return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4);
   },
 };

@@ -96,6 +96,16 @@ test('the runtime refuses a manifest that does not match the model', async () =>
   await assert.rejects(tfliteRuntime().load(new Uint8Array(64), m.segments[0]), (e) => isRanasError(e, 'E_TFLITE_RUNTIME'));
 });
 
+test('a model in a Buffer that views a larger shared ArrayBuffer loads (only its own bytes are passed)', async () => {
+  const m = manifestOf('tflite-int8');
+  const model = fs.readFileSync(path.join(dir, 'export', 'tflite-int8', m.segments[0].file));
+  const pool = Buffer.alloc(model.length + 100, 0x5a);
+  model.copy(pool, 37);
+  const view = pool.subarray(37, 37 + model.length);
+  const seg = await tfliteRuntime().load(view, m.segments[0]);
+  assert.equal(seg.inputs.length, 1);
+});
+
 test('profile survives an agent restart; a bundle whose model the runtime refuses leaves the old one active', async () => {
   const store = path.join(dir, 'store-restart');
   const first = await createAgent({ bundleDir: store, profile: { warmups: 1, runs: 5 }, deviceName: 'pi-a' });

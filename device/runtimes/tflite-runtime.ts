@@ -100,7 +100,11 @@ export function loadTfliteSegment(bytes: Uint8Array, tensors: { inputs: BundleTe
   const make = interpreterConstructor();
   let interp: NativeInterpreter;
   try {
-    interp = nativeInterpreter(make(bytes.slice().buffer, delegate ? { threads, delegate } : { threads }));
+    // An exact copy in its own ArrayBuffer: a Node Buffer may be a view into a shared pool (and
+    // Buffer#slice does not copy), so `bytes.buffer` can hold other data around the model.
+    const model = new Uint8Array(bytes.length);
+    model.set(bytes);
+    interp = nativeInterpreter(make(model.buffer, delegate ? { threads, delegate } : { threads }));
   } catch (e) {
     if (e instanceof RanasError) throw e;
     throw new RanasError('E_TFLITE_RUNTIME', `TFLite refused the model: ${e instanceof Error ? e.message : String(e)}`);
