@@ -71,7 +71,7 @@ export function alphaSpec(points: readonly AlphaPoint[]): TopLevelSpec {
       mark: { type: 'line', point: true },
       encoding: {
         x: { field: 'epoch', type: 'quantitative', title: 'search epoch', axis: { tickMinStep: 1, format: 'd' }, scale: { domainMin: 0 } },
-        y: { field: 'weight', type: 'quantitative', title: 'mean softmax(α)', scale: { zero: false }, axis: { format: '.4f' } },
+        y: { field: 'weight', type: 'quantitative', title: 'mean softmax(α)', scale: { zero: false }, axis: { format: '.5f' } },
         color: { field: 'primitive', type: 'nominal' },
       },
     },

@@ -76,5 +76,5 @@ export function budgetRows(sweep: readonly BudgetSummary[]): Row[] {
 
 /** Rows of the stage-time table. */
 export function stageRows(stages: readonly StageTime[]): Row[] {
-  return stages.map((s) => ({ stage: s.stage, seconds: Math.round(10 * s.seconds) / 10, status: s.status }));
+  return stages.map((s) => ({ stage: s.stage, seconds: Math.round(10 * s.seconds) / 10, 'CPU s': Math.round(10 * s.cpuSeconds) / 10, status: s.status }));
 }

@@ -12,6 +12,11 @@ import { writeJsonAtomic } from '../run-folder.ts';
 export interface StageTime {
   stage: string;
   seconds: number;
+  /**
+   * CPU seconds (user + system) of this process during the stage, all threads: on a loaded machine the wall
+   * time says little, this says what the stage costs (the agent child process is not counted).
+   */
+  cpuSeconds: number;
   /** `ran`, or `skipped` when the checkpoint was reused. */
   status: 'ran' | 'skipped';
 }
@@ -36,29 +41,30 @@ export class StageRunner {
       const result = saved && saved.key === keyJson ? check.parse(saved.result) : null;
       if (result !== null && check.valid(result)) {
         this.say(`[${stage}] reusing the result in ${marker} (--fresh to redo)`);
-        this.times.push({ stage, seconds: 0, status: 'skipped' });
+        this.times.push({ stage, seconds: 0, cpuSeconds: 0, status: 'skipped' });
         return result;
       }
     }
-    this.say(`[${stage}] running`);
-    const t0 = performance.now();
-    const result = await work();
-    const seconds = (performance.now() - t0) / 1000;
-    writeJsonAtomic(marker, { key: keyJson, result, seconds, finishedAt: new Date().toISOString() });
-    this.times.push({ stage, seconds, status: 'ran' });
-    this.say(`[${stage}] done in ${seconds.toFixed(1)} s`);
+    const { result, time } = await this.timed(stage, work);
+    writeJsonAtomic(marker, { key: keyJson, result, seconds: time.seconds, cpuSeconds: time.cpuSeconds, finishedAt: new Date().toISOString() });
     return result;
   }
 
   /** Times a stage that always runs. */
   async always<T>(stage: string, work: () => Promise<T>): Promise<T> {
+    return (await this.timed(stage, work)).result;
+  }
+
+  private async timed<T>(stage: string, work: () => Promise<T>): Promise<{ result: T; time: StageTime }> {
     this.say(`[${stage}] running`);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const result = await work();
-    const seconds = (performance.now() - t0) / 1000;
-    this.times.push({ stage, seconds, status: 'ran' });
-    this.say(`[${stage}] done in ${seconds.toFixed(1)} s`);
-    return result;
+    const cpu = process.cpuUsage(cpu0);
+    const time: StageTime = { stage, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, status: 'ran' };
+    this.times.push(time);
+    this.say(`[${stage}] done in ${time.seconds.toFixed(1)} s (${time.cpuSeconds.toFixed(1)} CPU s)`);
+    return { result, time };
   }
 }
 

@@ -51,6 +51,9 @@ const POLICIES: Record<string, 'deadline' | 'confidence'> = { deadline: 'deadlin
 export function parseDemoOptions(r: RawDemoOptions): DemoOptions {
   if (r.host && r.port) throw new RanasError('E_CLI_ARG', 'give at most one of --host HOST:PORT or --port PATH (neither = a local agent on a pty pair)');
   const link: DemoLink = r.host ? { kind: 'tcp', ...parseHostPort(r.host) } : r.port ? { kind: 'serial', path: r.port, baudRate: int('--baud', r.baud, 50) } : { kind: 'local' };
+  if (link.kind !== 'local' && !r.keyFile) {
+    throw new RanasError('E_CLI_ARG', `--${link.kind === 'tcp' ? 'host' : 'port'} points at a real device, but no --key-file was given; expected the device's key file (the one its ranas-agent --key-file reads)`);
+  }
   const base = r.toy ? { ...DEMO_DEFAULTS, ...DEMO_TOY } : DEMO_DEFAULTS;
   const pick = (flag: string, v: string | undefined, dflt: number, min: number) => (v === undefined ? dflt : int(flag, v, min));
   const policies = r.policies.split(',').map((p) => {
