@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Sets everything up on a fresh clone: Debian tools the tests use (socat for pseudo-terminal pairs,
-# python3-onnx for the ONNX checker), then the npm dependencies exactly as locked.
-# Idempotent: a second run only checks.
+# python3-onnx for the ONNX checker, python3-pyarmnn for an independent TFLite reader), the npm
+# dependencies exactly as locked, then the native TensorFlow engine when a TensorFlow CPU wheel can be had
+# (otherwise the WebAssembly engine stays active). Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v socat >/dev/null 2>&1 || need_apt+=(socat)
 /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || need_apt+=(python3-onnx)
+/usr/bin/python3 -c 'import pyarmnn' >/dev/null 2>&1 || need_apt+=(python3-pyarmnn)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing Debian packages: ${need_apt[*]}"
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null ||
+      echo "setup: apt-get could not install ${need_apt[*]}; the tests that need them are skipped"
   else
     echo "setup: optional Debian packages missing (${need_apt[*]}); the tests that need them are skipped"
   fi
@@ -23,4 +26,10 @@ fi
 export ONNXRUNTIME_NODE_INSTALL=skip
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
+fi
+
+# The native engine (issue: tfjs-node's own installer downloads from a host we may not reach): built from
+# a TensorFlow CPU wheel; on failure the WebAssembly engine stays active and this says why.
+if [ "${RANAS_SKIP_NATIVE:-0}" != 1 ]; then
+  ./bin/ranas.mjs setup native || echo "setup: native engine not built; the WebAssembly engine stays active"
 fi
