@@ -94,7 +94,8 @@ const info = (t: NativeTensor): RuntimeTensorInfo => ({ name: t.name, dataType: 
 /** Loads a model from bytes (the runtime copies them). Throws the runtime's message when it refuses the model. */
 export function loadTflite(bytes: Uint8Array, threads = 1): TfliteSession {
   const Ctor = interpreterCtor();
-  const copy = bytes.slice().buffer;
+  // An exact copy: a Node Buffer's .slice() is a view, and its .buffer may be a shared pool with other data.
+  const copy = new Uint8Array(bytes).buffer;
   let interp: NativeInterpreter;
   try {
     interp = parseInterpreter(new Ctor(copy, { threads }));
