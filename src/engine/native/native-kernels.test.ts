@@ -88,3 +88,26 @@ it('ReLU gradient through ReluGrad equals dy·step(x)', async (t) => {
   });
   assert.ok(tf.getKernel(RELU_GRAD, 'tensorflow'), `${RELU_GRAD} registered on tensorflow`);
 });
+
+it('native batch-norm training and inference leave no tensors behind', async (t) => {
+  if (!needsNative(t)) return;
+  await tf.setBackend('tensorflow');
+  const x = tf.randomNormal([2, 4, 4, 3]) as tf.Tensor4D;
+  const g = tf.ones([3]) as tf.Tensor1D;
+  const b = tf.zeros([3]) as tf.Tensor1D;
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) {
+    const held: tf.Tensor[] = []; // the batch statistics batchNormTraining keeps for the caller
+    tf.tidy(() => {
+      tf.grads((xi: tf.Tensor, gi: tf.Tensor) => {
+        const r = batchNormTraining(tf.reshape(xi, [2, 4, 4, 3]), tf.reshape(gi, [3]), b, EPS);
+        held.push(r.mean, r.variance);
+        return tf.sum(r.y);
+      })([x, g]);
+      tf.batchNorm(x, tf.zeros([3]), tf.ones([3]), b, g, EPS);
+    });
+    tf.dispose(held);
+  }
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([x, g, b]);
+});

@@ -3,12 +3,13 @@
  * engine's entry points (`batchNormTraining`, the ReLU gradient) run one native op where tfjs-core or the
  * JS kernels would make several passes or copy tensors out of TensorFlow.
  * - `RanasChannelMoments` → `FusedBatchNormV3` (training) mean and biased variance.
+ * - `RanasBatchNormApply` → `FusedBatchNormV3` (inference mode: the given statistics).
  * - `RanasBatchNormGradSums` → native Sum/Sub/Mul.
  * - `RanasBatchNormGradInput` → `FusedBatchNormGradV3` (training), fed the variance 1/rstd² and ε = 0.
  * - `RanasReluGrad` → `ReluGrad`.
  */
 import { tf } from '../tf.ts';
-import { BN_GRAD_INPUT, BN_GRAD_SUMS, CHANNEL_MOMENTS } from '../kernels/batch-norm-kernels.ts';
+import { BN_APPLY, BN_GRAD_INPUT, BN_GRAD_SUMS, CHANNEL_MOMENTS } from '../kernels/batch-norm-kernels.ts';
 import { RanasError } from '../../errors.ts';
 import { nativeOps, type OpAttr } from './tfjs-node-internals.ts';
 
@@ -24,18 +25,14 @@ function input(inputs: tf.NamedTensorInfoMap, name: string, kernel: string): tf.
   return t;
 }
 
-function fusedAttrs(epsilon: number): OpAttr[] {
+function fusedAttrs(epsilon: number, isTraining = true): OpAttr[] {
   return [
     { name: 'T', kind: 'type', value: 'float32' },
     { name: 'U', kind: 'type', value: 'float32' },
     { name: 'epsilon', kind: 'float', value: epsilon },
     { name: 'data_format', kind: 'string', value: 'NHWC' },
-    { name: 'is_training', kind: 'bool', value: true },
+    { name: 'is_training', kind: 'bool', value: isTraining },
   ];
-}
-
-function tensorOf(info: tf.TensorInfo): tf.Tensor {
-  return tf.engine().makeTensorFromTensorInfo(info);
 }
 
 const reluGrad: tf.KernelFunc = ({ inputs, backend }) => {
@@ -57,25 +54,41 @@ const moments: tf.KernelFunc = ({ inputs, backend }) => {
   });
 };
 
-/** [2, C]: Σ dy and Σ dy·(x − mean) over N, H, W. */
-const gradSums: tf.KernelFunc = ({ inputs }) => {
-  const dy = tensorOf(input(inputs, 'dy', BN_GRAD_SUMS));
-  const x = tensorOf(input(inputs, 'x', BN_GRAD_SUMS));
-  const mean = tensorOf(input(inputs, 'mean', BN_GRAD_SUMS));
-  return tf.tidy(() => tf.stack([tf.sum(dy, [0, 1, 2]), tf.sum(tf.mul(dy, tf.sub(x, mean)), [0, 1, 2])]));
+/** y = gamma·(x − mean)·rsqrt(variance + epsilon) + beta with the given statistics, one fused op. */
+const apply: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const names = ['x', 'gamma', 'beta', 'mean', 'variance'];
+  const [x, gamma, beta, mean, variance] = names.map((n) => input(inputs, n, BN_APPLY));
+  const epsilon = attrs?.epsilon;
+  if (typeof epsilon !== 'number') throw new RanasError('E_KERNEL_INPUT', `${BN_APPLY}: attribute epsilon is ${String(epsilon)}; expected a number`);
+  const attrList: OpAttr[] = [...fusedAttrs(epsilon, false), { name: 'exponential_avg_factor', kind: 'float', value: 1 }];
+  return tf.tidy(() => nativeOps(backend).run('FusedBatchNormV3', attrList, [x, gamma, beta, mean, variance], 6)[0]);
+};
+
+/** [2, C]: Σ dy and Σ dy·(x − mean) over N, H, W (native Sub/Mul/Sum on the kernel's inputs). */
+const gradSums: tf.KernelFunc = ({ inputs, backend }) => {
+  const [dy, x, mean] = ['dy', 'x', 'mean'].map((n) => input(inputs, n, BN_GRAD_SUMS));
+  const ops = nativeOps(backend);
+  const t: OpAttr[] = [{ name: 'T', kind: 'type', value: 'float32' }];
+  const sumAttrs: OpAttr[] = [...t, { name: 'Tidx', kind: 'type', value: 'int32' }, { name: 'keep_dims', kind: 'bool', value: false }];
+  return tf.tidy(() => {
+    const axes = tf.tensor1d([0, 1, 2], 'int32');
+    const [xc] = ops.run('Sub', t, [x, mean], 1);
+    const [dyXc] = ops.run('Mul', t, [dy, xc], 1);
+    const [sumDy] = ops.run('Sum', sumAttrs, [dy, axes], 1);
+    const [sumDyXc] = ops.run('Sum', sumAttrs, [dyXc, axes], 1);
+    return tf.stack([sumDy, sumDyXc]);
+  });
 };
 
 /** dx of training batch-norm: FusedBatchNormGradV3 with variance = 1/rstd² and ε = 0 (so its rsqrt gives rstd back). */
 const gradInput: tf.KernelFunc = ({ inputs, backend }) => {
-  const dy = input(inputs, 'dy', BN_GRAD_INPUT);
-  const x = input(inputs, 'x', BN_GRAD_INPUT);
-  const mean = input(inputs, 'mean', BN_GRAD_INPUT);
-  const gamma = input(inputs, 'gamma', BN_GRAD_INPUT);
-  const rstd = tensorOf(input(inputs, 'rstd', BN_GRAD_INPUT));
+  const [dy, x, mean, gamma, rstd] = ['dy', 'x', 'mean', 'gamma', 'rstd'].map((n) => input(inputs, n, BN_GRAD_INPUT));
+  const ops = nativeOps(backend);
   return tf.tidy(() => {
-    const variance = tf.reciprocal(tf.square(rstd));
+    const [rstd2] = ops.run('Square', [{ name: 'T', kind: 'type', value: 'float32' }], [rstd], 1);
+    const variance = tf.reciprocal(rstd2);
     const reserve = tf.zeros([0]);
-    return nativeOps(backend).run('FusedBatchNormGradV3', fusedAttrs(0), [dy, x, gamma, mean, variance, reserve], 5)[0];
+    return ops.run('FusedBatchNormGradV3', fusedAttrs(0), [dy, x, gamma, mean, variance, reserve], 5)[0];
   });
 };
 
@@ -84,6 +97,7 @@ export function nativeKernelConfigs(backendName = 'tensorflow'): tf.KernelConfig
   return [
     { kernelName: RELU_GRAD, backendName, kernelFunc: reluGrad },
     { kernelName: CHANNEL_MOMENTS, backendName, kernelFunc: moments },
+    { kernelName: BN_APPLY, backendName, kernelFunc: apply },
     { kernelName: BN_GRAD_SUMS, backendName, kernelFunc: gradSums },
     { kernelName: BN_GRAD_INPUT, backendName, kernelFunc: gradInput },
   ];
