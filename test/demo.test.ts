@@ -16,11 +16,12 @@ import { initialAlphas } from '../src/demo/alpha-evolution.ts';
 import { ALPHA_NAMES, buildMsRanasSupernet } from '../src/model/supernet.ts';
 import { searchSupernetConfig } from '../src/search/search-options.ts';
 
-test('budgetsFromProfile spans half of exit 1 p50 to 1.5 × the whole path p99, geometrically', () => {
+test('budgetsFromProfile: half of exit 1 p50 to 1.5 × the whole path p99 geometrically, plus 1.2 × each exit cumulative p99', () => {
   const seg = (p50Us: number, p99Us: number) => ({ p50Us, p99Us });
   const b = budgetsFromProfile([seg(1000, 1200), seg(1500, 2000), seg(800, 800)], 3);
-  // 0.5 × 1000 = 500 … 1.5 × (1200 + 2000 + 800) = 6000, middle = the geometric mean.
-  assert.deepEqual(b, [500, Math.round(Math.sqrt(500 * 6000)), 6000]);
+  // Grid: 0.5 × 1000 = 500 … 1.5 × (1200 + 2000 + 800) = 6000, middle = the geometric mean (1732);
+  // per exit: 1.2 × 1200, 1.2 × 3200, 1.2 × 4000.
+  assert.deepEqual(b, [500, 1440, 1732, 3840, 4800, 6000]);
   assert.throws(() => budgetsFromProfile([seg(0, 1), seg(10, 10)], 4), /positive latencies/);
 });
 
@@ -66,7 +67,7 @@ test('ranas demo --toy: every exit present, latencies > 0, accuracies in [0, 1],
 
     assert.ok(report.device.flash.verified, 'the device runs the flashed tar');
     assert.equal(report.device.flash.alreadyActive, false, 'a fresh local agent received the bundle');
-    assert.ok(report.device.sweep.length >= o.budgetSteps, `at least one policy swept fully; got ${report.device.sweep.length} points`);
+    assert.ok(report.device.sweep.length >= o.budgetSteps + exits, `at least one policy swept fully; got ${report.device.sweep.length} points`);
     for (const s of report.device.sweep) {
       assert.equal(s.requests, o.deviceImages);
       assert.equal(s.exitCounts.length, exits);

@@ -43,10 +43,11 @@ export function quantileOf(values: readonly number[], q: number): number {
 }
 
 /**
- * `steps` budgets, geometrically spaced from half of exit 1's p50 to 1.5 × the whole path's p99 sum (µs,
- * rounded to whole µs). The ends sit outside the profiled range so the sweep shows both misses (exit 1
- * cannot fit) and the full path; starting from the p50 rather than the p99 keeps the low end informative
- * when the p99 is far above the p50 (a loaded machine).
+ * The sweep: `steps` budgets geometrically spaced from half of exit 1's p50 to 1.5 × the whole path's p99
+ * sum, plus 1.2 × each exit's cumulative p99 (so every exit is the answer at some budget even when the grid
+ * would step over its window); sorted, whole µs, no duplicates. The ends sit outside the profiled range so
+ * the sweep shows both misses (exit 1 cannot fit) and the full path; starting from the p50 rather than the
+ * p99 keeps the low end informative when the p99 is far above the p50 (a loaded machine).
  */
 export function budgetsFromProfile(segments: readonly { p50Us: number; p99Us: number }[], steps: number): number[] {
   if (segments.length === 0 || segments.some((s) => !(s.p50Us > 0 && s.p99Us > 0))) {
@@ -55,7 +56,10 @@ export function budgetsFromProfile(segments: readonly { p50Us: number; p99Us: nu
   if (!Number.isInteger(steps) || steps < 2) throw new RanasError('E_DEMO_OPTION', `budget steps is ${steps}; expected an integer ≥ 2`);
   const lo = 0.5 * Math.min(segments[0].p50Us, segments[0].p99Us);
   const hi = 1.5 * segments.reduce((a, s) => a + s.p99Us, 0);
-  return Array.from({ length: steps }, (_, i) => Math.round(lo * (hi / lo) ** (i / (steps - 1))));
+  const grid = Array.from({ length: steps }, (_, i) => lo * (hi / lo) ** (i / (steps - 1)));
+  let cum = 0;
+  const perExit = segments.map((s) => 1.2 * (cum += s.p99Us));
+  return [...new Set([...grid, ...perExit].map(Math.round))].sort((a, b) => a - b);
 }
 
 /** Summarises the answers at one budget. */
