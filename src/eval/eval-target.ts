@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { RanasError } from '../errors.ts';
+import { bufferNames } from '../exec/program.ts';
 import { loadModel } from '../ir/serialize.ts';
 import type { ModelGraph } from '../ir/types.ts';
 import { readCheckpoint } from '../train/checkpoint.ts';
@@ -64,9 +65,11 @@ function graphFromCheckpoint(dir: string, run: Record<string, unknown>): ModelGr
     singleExit: run.singleExit === true, seed: intOr(run.seed, 0),
   });
   const ck = readCheckpoint(join(dir, 'checkpoint.bin'));
+  const buffers = bufferNames(graph);
   const weights = { ...graph.weights };
   for (const [name, w] of Object.entries(graph.weights)) {
     const saved = ck.tensors.variable.get(name) ?? ck.tensors.buffer.get(name);
+    if (!saved && !w.trainable && !buffers.has(name)) continue; // a constant: not checkpointed
     if (!saved || saved.length !== w.data.length) {
       throw new RanasError('E_EVAL_TARGET', `${join(dir, 'checkpoint.bin')}: weight ${name} expected ${w.data.length} values, found ${saved?.length ?? 'none'}`);
     }

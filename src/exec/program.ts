@@ -54,8 +54,8 @@ export function alphaNames(graph: ModelGraph): Set<string> {
   return names;
 }
 
-/** Weight names a batch-norm node keeps running statistics in. */
-function bufferNames(graph: ModelGraph): Set<string> {
+/** Weight names batch-norm nodes keep running statistics in. */
+export function bufferNames(graph: ModelGraph): Set<string> {
   const names = new Set<string>();
   for (const node of graph.nodes) {
     if (node.op !== 'batchNorm') continue;
