@@ -53,13 +53,21 @@ export const sepConv: OpSpec<KernelArgs> = {
   },
 };
 
-/** DARTS DilConv with dilation 2. */
+/**
+ * DARTS DilConv with dilation 2. At stride > 1 the dilated depthwise conv runs at stride 1 and a 1×1 `valid`
+ * max-pool with the stride subsamples it (rows/cols 0, s, 2s, …). That is exactly PyTorch DARTS's strided
+ * DilConv (symmetric padding d·(k−1)/2: output i reads around input s·i), whereas TF/TFLite have no agreed
+ * meaning for dilation with stride (TF refuses it; TFLite 'same' would read one pixel later on even sizes).
+ * So every consumer (engine, TFLite, ONNX) sees only stride-1 dilations. MACs count the depthwise conv at
+ * the full input resolution, as computed.
+ */
 export const dilConv: OpSpec<KernelArgs> = {
   params: (s) => s.kernel * s.kernel * s.cIn + s.cIn * s.cOut + bnParams(s.cOut, s.affine),
-  macs: (s) => outPixels(s) * (s.kernel * s.kernel * s.cIn + s.cIn * s.cOut),
+  macs: (s) => outPixels({ ...s, stride: 1 }) * s.kernel * s.kernel * s.cIn + outPixels(s) * s.cIn * s.cOut,
   expand: (b, x, a) => {
     let t = b.relu(x);
-    t = b.depthwise(t, { kernel: a.kernel, stride: a.stride, dilation: 2, name: 'dw' });
+    t = b.depthwise(t, { kernel: a.kernel, stride: 1, dilation: 2, name: 'dw' });
+    if (a.stride > 1) t = b.maxPool(t, 1, a.stride, 'valid', 'subsample');
     t = b.conv(t, a.cOut, { kernel: 1, name: 'pw' });
     return b.bn(t, { affine: a.affine });
   },

@@ -25,6 +25,8 @@ function measure(h: number, w: number, c: number, expand: (b: GraphBuilder, x: s
 //   sep 3×3: (9·16 + 16·16 + 9·16 + 16·16)·64 = 800·64; params 144+256+32+144+256+32
 //   sep 5×5: (25·16 + 256 + 25·16 + 256)·64 = 1312·64; params 400+256+32+400+256+32
 //   dil 3×3: (144 + 256)·64; params 144+256+32;  dil 5×5: (400 + 256)·64; params 400+256+32
+//   dil at stride 2: the depthwise runs at stride 1 (64 pixels), then subsampled: 3×3: 144·64 + 256·16
+//   = 13312; 5×5: 400·64 + 256·16 = 29696
 //   skip s2 = factorized reduce: 2 · (16·8)·16 pixels; params 2·16·8 + 2·16
 const HAND: Record<PrimitiveName, Record<Stride, { macs: number; params: number }>> = {
   none: { 1: { macs: 0, params: 0 }, 2: { macs: 0, params: 0 } },
@@ -33,8 +35,8 @@ const HAND: Record<PrimitiveName, Record<Stride, { macs: number; params: number 
   skip_connect: { 1: { macs: 0, params: 0 }, 2: { macs: 4096, params: 288 } },
   sep_conv_3x3: { 1: { macs: 51200, params: 864 }, 2: { macs: 12800, params: 864 } },
   sep_conv_5x5: { 1: { macs: 83968, params: 1376 }, 2: { macs: 20992, params: 1376 } },
-  dil_conv_3x3: { 1: { macs: 25600, params: 432 }, 2: { macs: 6400, params: 432 } },
-  dil_conv_5x5: { 1: { macs: 41984, params: 688 }, 2: { macs: 10496, params: 688 } },
+  dil_conv_3x3: { 1: { macs: 25600, params: 432 }, 2: { macs: 13312, params: 432 } },
+  dil_conv_5x5: { 1: { macs: 41984, params: 688 }, 2: { macs: 29696, params: 688 } },
 };
 
 for (const name of PRIMITIVE_NAMES) {

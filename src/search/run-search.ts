@@ -24,7 +24,6 @@ import { DARTS_ALPHA_ADAM } from './adam.ts';
 import { alphaRowsOf, deriveGenotype, meanEntropy, type AlphaMatrices } from './derive-genotype.ts';
 import { searchLoop, type SearchLoopResult } from './search-loop.ts';
 import { searchSupernetConfig, type SearchOptions } from './search-options.ts';
-import { splitStridedDilation } from './strided-dilation.ts';
 
 /** What a finished search reports. */
 export interface SearchSummary {
@@ -70,7 +69,7 @@ export async function runSearch(o: SearchOptions, say: (line: string) => void): 
   if (o.resume) checkResumeConfig(configPath, o);
   const supernetConfig = searchSupernetConfig(o);
   const run = openRunFolder(o.runsDir, o.name, 'search', { ...o, supernet: supernetConfig });
-  const graph = splitStridedDilation(buildMsRanasSupernet(supernetConfig));
+  const graph = buildMsRanasSupernet(supernetConfig);
   const exitWeights = o.exitWeights ?? graph.exits.map(() => 1);
   if (exitWeights.length !== graph.exits.length) {
     throw new RanasError('E_SEARCH_OPTION', `--exit-weights has ${exitWeights.length} values; the supernet has ${graph.exits.length} exits (layers ${supernetConfig.exitLayers.join(', ')})`);
