@@ -47,9 +47,9 @@ export async function searchStage(o: DemoOptions, runDir: string, data: DataChoi
 }
 
 /**
- * The derived network: the tiny preset with the searched genotype, its strided dilated convs split as in
- * the search (the engine refuses dilation with stride 2, and a reduction cell may well pick dil_conv),
- * saved as an IR model folder for `runTraining`.
+ * The derived network: the tiny preset with the searched genotype, saved as an IR model folder for
+ * `runTraining`. `splitStridedDilation` guards against strided dilated convs (the engine refuses them; a
+ * reduction cell may pick dil_conv); since the op table emits stride-1 dilations + subsample it is a no-op.
  */
 export function saveDerivedModel(genotypePath: string, dir: string, seed: number): string {
   saveModel(dir, splitStridedDilation(chooseModel({ preset: 'tiny', genotype: genotypePath, singleExit: false, seed })));
