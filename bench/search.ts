@@ -12,14 +12,13 @@ import { alphaNames } from '../src/exec/program.ts';
 import { buildTrainableGraph } from '../src/exec/trainable-graph.ts';
 import { buildMsRanasSupernet } from '../src/model/supernet.ts';
 import { searchSupernetConfig } from '../src/search/search-options.ts';
-import { splitStridedDilation } from '../src/search/strided-dilation.ts';
 import { singleThread } from '../src/train/gradient-engine.ts';
 import { formatTable } from '../src/cli/table.ts';
 
 const batch = Number(process.argv[2] ?? 32);
 const steps = Number(process.argv[3] ?? 3);
 const engine = await initEngine();
-const graph = splitStridedDilation(buildMsRanasSupernet(searchSupernetConfig({ preset: 'tiny', nodes: 2, searchExits: true, seed: 0 })));
+const graph = buildMsRanasSupernet(searchSupernetConfig({ preset: 'tiny', nodes: 2, searchExits: true, seed: 0 }));
 const dp = singleThread(buildTrainableGraph({ graph, exitWeights: graph.exits.map(() => 1) }));
 const alphas = [...alphaNames(graph)];
 const weights = [...dp.model.variables.keys()].filter((n) => !alphas.includes(n));

@@ -16,7 +16,6 @@ import { evaluateModel, type ModelEvaluation } from '../eval/evaluate-model.ts';
 import { createProgram } from '../exec/program.ts';
 import { analyzeGraph } from '../ir/analysis.ts';
 import { loadModel, saveModel } from '../ir/serialize.ts';
-import { splitStridedDilation } from '../search/strided-dilation.ts';
 import { chooseModel } from '../train/model-choice.ts';
 import { runSearch } from '../search/run-search.ts';
 import { SEARCH_DEFAULTS } from '../search/search-options.ts';
@@ -46,13 +45,9 @@ export async function searchStage(o: DemoOptions, runDir: string, data: DataChoi
   return { runDir: s.runDir, genotypePath: s.genotypePath, steps: s.loop.steps, halves: s.halves };
 }
 
-/**
- * The derived network: the tiny preset with the searched genotype, saved as an IR model folder for
- * `runTraining`. `splitStridedDilation` guards against strided dilated convs (the engine refuses them; a
- * reduction cell may pick dil_conv); since the op table emits stride-1 dilations + subsample it is a no-op.
- */
+/** The derived network: the tiny preset with the searched genotype, saved as an IR model folder for `runTraining`. */
 export function saveDerivedModel(genotypePath: string, dir: string, seed: number): string {
-  saveModel(dir, splitStridedDilation(chooseModel({ preset: 'tiny', genotype: genotypePath, singleExit: false, seed })));
+  saveModel(dir, chooseModel({ preset: 'tiny', genotype: genotypePath, singleExit: false, seed }));
   return dir;
 }
 
