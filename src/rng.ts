@@ -151,3 +151,18 @@ export function parseRngState(v: unknown): RngState {
   if (words.every((w) => w === 0)) throw bad('all words are zero');
   return { kind: 'xoshiro128**', s: [words[0], words[1], words[2], words[3]] };
 }
+
+/**
+ * A tiny seeded generator (mulberry32) giving uniform floats in [0, 1), for test data, benchmark inputs and
+ * fault-injection plans where a closure is handier than an `Rng` and no state needs saving.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,11 +1,4 @@
-/** A small seeded PRNG (mulberry32) so that fault-injection runs are reproducible from their seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG (mulberry32) that makes fault-injection runs reproducible from their seed. */
+import { mulberry32 } from '../../src/rng.ts';
+
+export const seededRandom: (seed: number) => () => number = mulberry32;

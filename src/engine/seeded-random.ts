@@ -1,16 +1,5 @@
-/** A small seeded PRNG (mulberry32) for reproducible test data and benchmark inputs. */
-
-/** Returns a function giving uniform floats in [0, 1), deterministic for `seed`. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded helpers for reproducible test data and benchmark inputs, on the project's mulberry32. */
+export { mulberry32 } from '../rng.ts';
 
 /** Integer in [lo, hi] from `rand`. */
 export function randomInt(rand: () => number, lo: number, hi: number): number {

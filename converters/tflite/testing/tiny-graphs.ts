@@ -3,17 +3,12 @@
  * of ops. `Sketch` tracks each tensor's channel count to size the weights.
  */
 import type { FusedActivation, IrNode, ModelGraph, Padding } from '../../../src/ir/types.ts';
+import { mulberry32 } from '../../../src/rng.ts';
 
 /** Seeded uniform [-1, 1) generator (mulberry32). */
 export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const next = mulberry32(seed);
+  return () => next() * 2 - 1;
 }
 
 export interface ConvOpts {
