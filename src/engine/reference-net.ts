@@ -66,9 +66,13 @@ export function buildReferenceNet(config: ReferenceNetConfig = REFERENCE_NET): R
   function forward(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
     let h = conv2d(x, stem, SAME);
     for (const b of blocks) {
-      let y = conv2d(depthwiseConv2d(tf.relu(h), b.dw, SAME), b.pw, SAME);
-      if (b.gamma && b.beta && b.mean && b.variance) {
+      const pre = depthwiseConv2d(tf.relu(h), b.dw, SAME);
+      let y: tf.Tensor4D;
+      if (!(b.gamma && b.beta && b.mean && b.variance)) {
+        y = conv2d(pre, b.pw, SAME);
+      } else {
         if (training) {
+          y = conv2d(pre, b.pw, SAME);
           const m = batchNormTraining(y, b.gamma, b.beta, BN_EPSILON);
           y = m.y;
           // Running statistics: a side effect outside the gradient (TF's unbiased variance).
@@ -77,7 +81,11 @@ export function buildReferenceNet(config: ReferenceNetConfig = REFERENCE_NET): R
           b.mean.assign(tf.add(tf.mul(b.mean, BN_MOMENTUM), tf.mul(m.mean, 1 - BN_MOMENTUM)));
           b.variance.assign(tf.add(tf.mul(b.variance, BN_MOMENTUM), tf.mul(m.variance, (1 - BN_MOMENTUM) * unbiased)));
         } else {
-          y = rank4(tf.batchNorm(y, b.mean, b.variance, b.beta, b.gamma, BN_EPSILON));
+          // Inference: batch-norm folded into the pointwise conv (scale on its filter, shift as its bias), as
+          // the converters do at export; one fused conv+bias kernel instead of conv then batch-norm.
+          const scale = tf.div(b.gamma, tf.sqrt(tf.add(b.variance, BN_EPSILON)));
+          const bias = tf.sub(b.beta, tf.mul(b.mean, scale));
+          y = tf.fused.conv2d({ x: pre, filter: rank4(tf.mul(b.pw, scale)), strides: 1, pad: 'same', bias });
         }
       }
       h = tf.add(h, y);
