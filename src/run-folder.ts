@@ -3,9 +3,10 @@
  * version, git commit), `log.jsonl` (one JSON object a line) and its outputs, so any number in a report can
  * be traced and re-run.
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { RanasError } from './errors.ts';
 
 const packageRoot = resolve(new URL('..', import.meta.url).pathname);
 
@@ -77,4 +78,25 @@ export function openRunFolder(
     log: (entry) => appendFileSync(logPath, JSON.stringify({ time: new Date().toISOString(), ...entry }) + '\n'),
     path: (file) => join(dir, file),
   };
+}
+
+/**
+ * Refuses a `--resume` whose options differ from the run's saved `config.json` in any of `keys` (the options
+ * that decide the exact sequence of steps). No saved config: nothing to compare. Throws `code`.
+ */
+export function checkResumeOptions<T extends object>(configPath: string, options: T, keys: readonly (keyof T & string)[], code: string): void {
+  if (!existsSync(configPath)) return;
+  let saved: unknown;
+  try {
+    saved = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch (e) {
+    throw new RanasError(code, `--resume: ${configPath} is not valid JSON (${e instanceof Error ? e.message : String(e)}); expected the run's config`);
+  }
+  const before: unknown = typeof saved === 'object' && saved !== null ? Reflect.get(saved, 'options') : undefined;
+  if (typeof before !== 'object' || before === null) return;
+  for (const k of keys) {
+    const was = JSON.stringify(Reflect.get(before, k));
+    const now = JSON.stringify(options[k]);
+    if (was !== now) throw new RanasError(code, `--resume with ${k} = ${now}, but the run in ${configPath} used ${was}; expected the same options`, { option: k });
+  }
 }

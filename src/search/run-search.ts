@@ -4,7 +4,7 @@
  * at every epoch end the alphas and derived genotype (`alphas.jsonl`, one line per epoch; `genotype.json`, the
  * latest, in the format `ranas train --genotype` reads) and the alpha entropy (`log.jsonl`).
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchIterator } from '../data/batch-iterator.ts';
 import { splitTrainVal } from '../data/splits.ts';
@@ -16,7 +16,7 @@ import { alphaNames as graphAlphaNames } from '../exec/program.ts';
 import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-graph.ts';
 import { genotypeHash, type CellKind, type Genotype } from '../model/genotype.ts';
 import { ALPHA_NAMES, buildMsRanasSupernet } from '../model/supernet.ts';
-import { openRunFolder, writeJsonAtomic } from '../run-folder.ts';
+import { checkResumeOptions, openRunFolder, writeJsonAtomic } from '../run-folder.ts';
 import { iteratorSource } from '../train/batch-source.ts';
 import { chooseData } from '../train/data-choice.ts';
 import { singleThread } from '../train/gradient-engine.ts';
@@ -40,17 +40,6 @@ export interface SearchSummary {
 /** Options that decide the exact sequence of steps (must match on resume). */
 const RESUME_KEYS = ['preset', 'nodes', 'scales', 'layers', 'initChannels', 'searchExits', 'cutout', 'exitWeights', 'epochs', 'batchSize', 'subset', 'data', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'alphaLr', 'alphaWeightDecay', 'secondOrder', 'warmupEpochs', 'seed'] as const;
 
-function checkResumeConfig(configPath: string, o: SearchOptions): void {
-  if (!existsSync(configPath)) return;
-  const saved: unknown = JSON.parse(readFileSync(configPath, 'utf8'));
-  const options: unknown = typeof saved === 'object' && saved !== null ? Reflect.get(saved, 'options') : undefined;
-  if (typeof options !== 'object' || options === null) return;
-  for (const k of RESUME_KEYS) {
-    const before = JSON.stringify(Reflect.get(options, k));
-    const now = JSON.stringify(o[k]);
-    if (before !== now) throw new RanasError('E_SEARCH_RESUME', `--resume with ${k} = ${now}, but the run in ${configPath} used ${before}; expected the same options`, { option: k });
-  }
-}
 
 /** Alpha matrices (rows of primitives) from the flat alpha tensors by name. */
 export function alphaMatrices(alphas: ReadonlyMap<string, ArrayLike<number>>): AlphaMatrices {
@@ -66,7 +55,7 @@ export function alphaMatrices(alphas: ReadonlyMap<string, ArrayLike<number>>): A
 export async function runSearch(o: SearchOptions, say: (line: string) => void): Promise<SearchSummary> {
   const engine = await initEngine();
   const configPath = join(o.runsDir, o.name, 'config.json');
-  if (o.resume) checkResumeConfig(configPath, o);
+  if (o.resume) checkResumeOptions(configPath, o, RESUME_KEYS, 'E_SEARCH_RESUME');
   const supernetConfig = searchSupernetConfig(o);
   const run = openRunFolder(o.runsDir, o.name, 'search', { ...o, supernet: supernetConfig });
   const graph = buildMsRanasSupernet(supernetConfig);

@@ -3,7 +3,6 @@
  * data, the training loop (single-thread or data-parallel), the trained model saved as IR (`model/`), and
  * the final test evaluation (`eval.json`, `report.json`, `report.svg`).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchIterator } from '../data/batch-iterator.ts';
 import { initEngine, type EngineInfo } from '../engine/backend.ts';
@@ -16,7 +15,7 @@ import { createProgram } from '../exec/program.ts';
 import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-graph.ts';
 import { saveModel } from '../ir/serialize.ts';
 import type { ModelGraph, WeightTensor } from '../ir/types.ts';
-import { openRunFolder, writeJsonAtomic } from '../run-folder.ts';
+import { checkResumeOptions, openRunFolder, writeJsonAtomic } from '../run-folder.ts';
 import { iteratorSource } from './batch-source.ts';
 import { chooseData } from './data-choice.ts';
 import { singleThread } from './gradient-engine.ts';
@@ -37,19 +36,6 @@ export interface TrainSummary {
 /** Options that must not change between a run and its resume (they decide the exact sequence of steps). */
 const RESUME_KEYS = ['preset', 'genotype', 'modelDir', 'epochs', 'batchSize', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'subset', 'valImages', 'data', 'cutout', 'exitWeights', 'singleExit', 'scales', 'seed'] as const;
 
-function checkResumeConfig(configPath: string, o: TrainOptions): void {
-  if (!existsSync(configPath)) return;
-  const saved: unknown = JSON.parse(readFileSync(configPath, 'utf8'));
-  const options: unknown = typeof saved === 'object' && saved !== null ? Reflect.get(saved, 'options') : undefined;
-  if (typeof options !== 'object' || options === null) return;
-  for (const k of RESUME_KEYS) {
-    const before = JSON.stringify(Reflect.get(options, k));
-    const now = JSON.stringify(o[k]);
-    if (before !== now) {
-      throw new RanasError('E_TRAIN_RESUME', `--resume with ${k} = ${now}, but the run in ${configPath} used ${before}; expected the same options`, { option: k });
-    }
-  }
-}
 
 /** The graph with the trained variables and buffers as its weights. */
 export function trainedGraph(graph: ModelGraph, model: TrainableModel, meta: Record<string, unknown>): ModelGraph {
@@ -65,7 +51,7 @@ export function trainedGraph(graph: ModelGraph, model: TrainableModel, meta: Rec
 export async function runTraining(o: TrainOptions, say: (line: string) => void): Promise<TrainSummary> {
   const engine = await initEngine();
   const configPath = join(o.runsDir, o.name, 'config.json');
-  if (o.resume) checkResumeConfig(configPath, o);
+  if (o.resume) checkResumeOptions(configPath, o, RESUME_KEYS, 'E_TRAIN_RESUME');
   const run = openRunFolder(o.runsDir, o.name, 'train', { ...o });
   if (o.dropPath > 0) say(`note: --drop-path ${o.dropPath} is accepted but drop-path is not implemented (no-op)`);
 
