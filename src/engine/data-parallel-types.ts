@@ -16,6 +16,20 @@ export interface ModelRecipe {
   config: unknown;
 }
 
+/** Per-step settings every replica applies to its shard (structured-cloneable). */
+export interface StepSettings {
+  /**
+   * Drop-path probability and this step's mask seed. Masks are a function of the seed and the global sample
+   * index, so every split of the batch across replicas draws the same masks.
+   */
+  dropPath?: { prob: number; seed: number };
+}
+
+/** One shard's view of a step: the step's settings plus the global batch index of the shard's first row. */
+export interface ShardStep extends StepSettings {
+  sampleOffset: number;
+}
+
 /** What a recipe builds. */
 export interface TrainableModel {
   /** Trainable variables by name (weights; architecture parameters too, in search). */
@@ -26,7 +40,7 @@ export interface TrainableModel {
    * Training-mode loss on one batch: the total (what is differentiated) and its terms (per-exit
    * cross-entropies), all means over the batch. Must update `buffers` as a side effect.
    */
-  loss(x: tf.Tensor4D, labels: tf.Tensor1D): { total: tf.Scalar; terms: tf.Scalar[] };
+  loss(x: tf.Tensor4D, labels: tf.Tensor1D, step?: ShardStep): { total: tf.Scalar; terms: tf.Scalar[] };
   /** Releases tensors. */
   dispose(): void;
 }
@@ -47,8 +61,8 @@ export interface DataParallel {
   /**
    * Splits the batch (x: N*H*W*C float32 NHWC, labels: N int32) across replicas, computes gradients of
    * `total` with respect to `varNames` (default: every variable), returns them averaged, and leaves the
-   * batch-norm buffers of every replica equal to their average.
+   * batch-norm buffers of every replica equal to their average. `step` carries per-step settings (drop-path).
    */
-  gradients(x: Float32Array, shape: [number, number, number, number], labels: Int32Array, varNames?: string[]): Promise<GradientResult>;
+  gradients(x: Float32Array, shape: [number, number, number, number], labels: Int32Array, varNames?: string[], step?: StepSettings): Promise<GradientResult>;
   dispose(): Promise<void>;
 }

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initEngine, type BackendName } from './backend.ts';
 import { buildFromRecipe, shardGradients, writeState, type NamedArrays, type ShardResult } from './replica.ts';
-import type { ModelRecipe } from './data-parallel-types.ts';
+import type { ModelRecipe, ShardStep } from './data-parallel-types.ts';
 import { errorMessage } from '../errors.ts';
 
 /** What the main thread sends a worker. */
@@ -16,6 +16,7 @@ export interface WorkerRequest {
   shape: [number, number, number, number];
   labels: Int32Array;
   varNames?: string[];
+  step: ShardStep;
 }
 
 /** What a worker answers: ready once, then one result (or error) per request. */
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     port.on('message', (req: WorkerRequest) => {
       try {
         writeState(model, req.state);
-        const result = shardGradients(model, req.x, req.shape, req.labels, req.varNames);
+        const result = shardGradients(model, req.x, req.shape, req.labels, req.varNames, req.step);
         const transfer = [...result.grads, ...result.buffers].map(([, a]) => a.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
         port.postMessage({ kind: 'result', id: req.id, result } satisfies WorkerReply, uniqueBuffers(transfer));
       } catch (e) {

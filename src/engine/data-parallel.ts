@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { initEngine } from './backend.ts';
-import type { DataParallel, GradientResult, ModelRecipe } from './data-parallel-types.ts';
+import type { DataParallel, GradientResult, ModelRecipe, StepSettings } from './data-parallel-types.ts';
 import { buildFromRecipe, readState, shardGradients, writeState, type NamedArrays, type ShardResult } from './replica.ts';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './data-parallel-worker.ts';
 import { RanasError } from '../errors.ts';
@@ -128,7 +128,7 @@ export async function createDataParallel(recipe: ModelRecipe, opts: DataParallel
   }
   let disposed = false;
 
-  async function gradients(x: Float32Array, shape: [number, number, number, number], labels: Int32Array, varNames?: string[]): Promise<GradientResult> {
+  async function gradients(x: Float32Array, shape: [number, number, number, number], labels: Int32Array, varNames?: string[], step: StepSettings = {}): Promise<GradientResult> {
     if (disposed) throw new RanasError('E_DATA_PARALLEL', 'gradients() called after dispose()');
     const [n, h, w, c] = shape;
     if (x.length !== n * h * w * c) throw new RanasError('E_DATA_PARALLEL', `x has ${x.length} values; shape [${shape}] needs ${n * h * w * c}`);
@@ -146,9 +146,10 @@ export async function createDataParallel(recipe: ModelRecipe, opts: DataParallel
         shape: [rows, h, w, c],
         labels: labels.slice(from, from + rows),
         varNames,
+        step: { ...step, sampleOffset: from },
       });
     });
-    const local = shardGradients(model, sizes.length > 1 ? x.subarray(0, sizes[0] * perRow) : x, [sizes[0], h, w, c], sizes.length > 1 ? labels.subarray(0, sizes[0]) : labels, varNames);
+    const local = shardGradients(model, sizes.length > 1 ? x.subarray(0, sizes[0] * perRow) : x, [sizes[0], h, w, c], sizes.length > 1 ? labels.subarray(0, sizes[0]) : labels, varNames, { ...step, sampleOffset: 0 });
     const shards = [local, ...(await Promise.all(remote))];
     if (shards.length === 1) return { grads: new Map(local.grads), total: local.total, terms: local.terms };
     const weights = shards.map((s) => s.rows / n);

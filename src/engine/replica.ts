@@ -3,7 +3,7 @@
  * and read its state (variables + buffers), and compute the gradients of one shard.
  */
 import { tf } from './tf.ts';
-import type { ModelRecipe, TrainableModel } from './data-parallel-types.ts';
+import type { ModelRecipe, ShardStep, TrainableModel } from './data-parallel-types.ts';
 import { RanasError } from '../errors.ts';
 
 /** Named float32 arrays (weights, buffers or gradients) as they cross threads. */
@@ -65,7 +65,7 @@ export function writeState(model: TrainableModel, state: NamedArrays): void {
 }
 
 /** Gradients of the shard-mean total with respect to `varNames` (default: every variable). */
-export function shardGradients(model: TrainableModel, x: Float32Array, shape: [number, number, number, number], labels: Int32Array, varNames?: string[]): ShardResult {
+export function shardGradients(model: TrainableModel, x: Float32Array, shape: [number, number, number, number], labels: Int32Array, varNames?: string[], step: ShardStep = { sampleOffset: 0 }): ShardResult {
   const names = varNames ?? [...model.variables.keys()];
   const vars = names.map((n) => {
     const v = model.variables.get(n);
@@ -80,7 +80,7 @@ export function shardGradients(model: TrainableModel, x: Float32Array, shape: [n
     const xt = tf.tensor4d(x, shape);
     const lt = tf.tensor1d(labels, 'int32');
     const out = tf.variableGrads(() => {
-      const r = model.loss(xt, lt);
+      const r = model.loss(xt, lt, step);
       terms = r.terms.map((t) => t.dataSync()[0]);
       return r.total;
     }, vars);

@@ -8,6 +8,7 @@ import { conv2d, depthwiseConv2d } from '../engine/conv.ts';
 import { batchNormTraining } from '../engine/batch-norm.ts';
 import { RanasError } from '../errors.ts';
 import type { FusedActivation, IrNodeOf, OpType, OpWeights } from '../ir/types.ts';
+import { dropPathMask, type DropPathShard } from './drop-path.ts';
 
 /** What an executor may ask of the running program. */
 export interface ExecContext {
@@ -19,6 +20,8 @@ export interface ExecContext {
   assignBuffer(name: string, value: tf.Tensor): void;
   /** Keeps a tensor alive past the forward pass's tidy until the next training step (backward needs it). */
   holdUntilNextStep(t: tf.Tensor): void;
+  /** Drop-path of this training step (absent in inference or when off). */
+  dropPath?: DropPathShard;
 }
 
 /** Runs one node on its input tensors (in `node.inputs` order) and returns its single output. */
@@ -116,6 +119,19 @@ const mixedOp: OpExecutor<'mixedOp'> = (node, inputs, ctx) => {
   return terms.length === 1 ? terms[0] : tf.addN(terms);
 };
 
+/** The inputs of a cell sum with drop-path applied to the flagged ones (training with drop-path on only). */
+function withDropPath(node: IrNodeOf<'add'>, inputs: tf.Tensor[], ctx: ExecContext): tf.Tensor[] {
+  const flags = node.attrs.dropPath;
+  const dp = ctx.dropPath;
+  if (!ctx.training || !dp || !(dp.prob > 0) || !flags) return inputs;
+  return inputs.map((t, i) => {
+    if (!flags[i]) return t;
+    const rows = t.shape[0];
+    const mask = tf.tensor(dropPathMask(dp, `${node.name}#${i}`, rows), [rows, ...t.shape.slice(1).map(() => 1)]);
+    return tf.mul(t, mask);
+  });
+}
+
 /** The executor of every IR op. */
 export const opExecutors: { [T in OpType]: OpExecutor<T> } = {
   conv2d: (node, inputs, ctx) => {
@@ -136,9 +152,10 @@ export const opExecutors: { [T in OpType]: OpExecutor<T> } = {
   },
   batchNorm,
   relu: (node, inputs) => tf.relu(one(node, inputs)),
-  add: (node, inputs) => {
+  add: (node, inputs, ctx) => {
     if (inputs.length === 0) throw new RanasError('E_IR_ARITY', `node ${node.name} (add) has no inputs`, { node: node.name });
-    return activate(inputs.length === 1 ? inputs[0] : tf.addN(inputs), node.attrs.activation);
+    const terms = withDropPath(node, inputs, ctx);
+    return activate(terms.length === 1 ? terms[0] : tf.addN(terms), node.attrs.activation);
   },
   concat: (node, inputs) => {
     if (inputs.length === 0) throw new RanasError('E_IR_ARITY', `node ${node.name} (concat) has no inputs`, { node: node.name });

@@ -9,6 +9,7 @@ import { tf } from '../engine/tf.ts';
 import { RanasError } from '../errors.ts';
 import type { IrNode, ModelGraph, WeightTensor } from '../ir/types.ts';
 import { executeNode, type ExecContext } from './op-executors.ts';
+import type { DropPathShard } from './drop-path.ts';
 
 /** What a trainable variable is for. */
 export type VariableKind = 'weight' | 'alpha';
@@ -19,6 +20,8 @@ export interface ForwardOptions {
   training?: boolean;
   /** Names of intermediate tensors (node names or graph inputs) to return beside the exits. */
   capture?: string[];
+  /** Drop-path of this training step (ignored unless `training`). */
+  dropPath?: DropPathShard;
 }
 
 /** Result of one forward pass. */
@@ -108,6 +111,7 @@ export function createProgram(graph: ModelGraph): Program {
     }
     const ctx: ExecContext = {
       training,
+      dropPath: training ? opts.dropPath : undefined,
       holdUntilNextStep: (t) => { held.push(t); },
       weight: lookup,
       assignBuffer: (name, value) => {

@@ -17,6 +17,8 @@ export interface TinyGraphOptions {
   seed?: number;
   /** Add a `mixedOp` with a trainable alpha `alpha/normal` (search-style graph). Default false. */
   withMixedOp?: boolean;
+  /** Mark the residual sum's non-identity input for drop-path (as cells do). Default false. */
+  dropPath?: boolean;
 }
 
 function gaussian(seed: number): () => number {
@@ -82,7 +84,10 @@ export function tinyGraph(o: TinyGraphOptions = {}): ModelGraph {
       weights: { filter: w('b1/pw/filter', [1, 1, c, c], c), bias: fill('b1/pw/bias', [c], 0, true) },
     },
     bn('b1/bn', 'b1/pw', c),
-    { name: 'b1/add', op: 'add', inputs: ['b1/bn', 'stem/relu'], attrs: { activation: 'relu' }, weights: {} },
+    {
+      name: 'b1/add', op: 'add', inputs: ['b1/bn', 'stem/relu'],
+      attrs: o.dropPath ? { activation: 'relu', dropPath: [true, false] } : { activation: 'relu' }, weights: {},
+    },
     { name: 'b1/max', op: 'maxPool', inputs: ['b1/add'], attrs: { kernel: [3, 3], strides: [2, 2], padding: 'same' }, weights: {} },
     { name: 'b1/avg', op: 'avgPool', inputs: ['b1/add'], attrs: { kernel: [3, 3], strides: [2, 2], padding: 'same' }, weights: {} },
   ];

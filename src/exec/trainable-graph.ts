@@ -44,8 +44,9 @@ export function buildTrainableGraph(config: TrainableGraphConfig): TrainableGrap
     program,
     variables: program.variables,
     buffers: program.buffers,
-    loss(x, labels) {
-      const { exits } = program.forward(x, { training: true });
+    loss(x, labels, step) {
+      const dropPath = step?.dropPath ? { ...step.dropPath, sampleOffset: step.sampleOffset } : undefined;
+      const { exits } = program.forward(x, { training: true, dropPath });
       return exitWeightedLoss(exits, labels, config.exitWeights);
     },
     dispose: () => program.dispose(),

@@ -14,7 +14,7 @@
 import { RanasError } from '../errors.ts';
 import { Rng, mixSeed } from '../rng.ts';
 import { ShapeRuleError, inferNodeShape } from './infer-shape.ts';
-import type { ExitSpec, FusedActivation, IrNode, ModelGraph, Padding, WeightTensor } from './types.ts';
+import type { ExitSpec, FusedActivation, IrNode, ModelGraph, OpAttrs, Padding, WeightTensor } from './types.ts';
 import { shapeSize } from './validate.ts';
 
 /** Batch-norm defaults: PyTorch's eps 1e-5 and momentum 0.1 (IR momentum = 1 − PyTorch momentum). */
@@ -213,10 +213,14 @@ export class GraphBuilder {
     return this.push({ name: this.uniqueName(name), op: 'relu', inputs: [input], attrs: {}, weights: {} });
   }
 
-  /** Element-wise sum; a single input is returned unchanged (no node). */
-  add(inputs: string[], name = 'add'): string {
+  /**
+   * Element-wise sum; a single input is returned unchanged (no node). `dropPath` (one flag per input) marks
+   * the inputs training may drop per sample (see `OpAttrs.add`).
+   */
+  add(inputs: string[], name = 'add', dropPath?: boolean[]): string {
     if (inputs.length === 1) return inputs[0];
-    return this.push({ name: this.uniqueName(name), op: 'add', inputs, attrs: { activation: 'none' }, weights: {} });
+    const attrs: OpAttrs['add'] = dropPath && dropPath.some((f) => f) ? { activation: 'none', dropPath } : { activation: 'none' };
+    return this.push({ name: this.uniqueName(name), op: 'add', inputs, attrs, weights: {} });
   }
 
   /** Channel concatenation; a single input is returned unchanged (no node). */

@@ -116,7 +116,16 @@ export const OP_RULES: { [T in OpType]: OpRule<T> } = {
     },
   },
   relu: { arity: 1, output: (inputs) => [...inputs[0]], weights: none },
-  add: { arity: [2, Infinity], output: (inputs) => sameShapes(inputs), weights: none },
+  add: {
+    arity: [2, Infinity],
+    output: (inputs, a) => {
+      if (a.dropPath !== undefined && a.dropPath.length !== inputs.length) {
+        fail(`dropPath has ${a.dropPath.length} flags; expected one per input (${inputs.length})`);
+      }
+      return sameShapes(inputs);
+    },
+    weights: none,
+  },
   concat: {
     arity: [1, Infinity],
     output: (inputs) => {

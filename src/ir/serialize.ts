@@ -205,7 +205,14 @@ const NODE_PARSERS: { [T in OpType]: (r: JsonReader, a: JsonReader, base: NodeBa
     weights: weightRoles(r, ['gamma', 'beta', 'movingMean', 'movingVariance']),
   }),
   relu: (_r, _a, b) => ({ ...b, op: 'relu', attrs: {}, weights: {} }),
-  add: (_r, a, b) => ({ ...b, op: 'add', attrs: { activation: a.get('activation').oneOf(ACTIVATIONS) }, weights: {} }),
+  add: (_r, a, b) => ({
+    ...b,
+    op: 'add',
+    attrs: a.has('dropPath')
+      ? { activation: a.get('activation').oneOf(ACTIVATIONS), dropPath: a.get('dropPath').array().map((f) => f.boolean()) }
+      : { activation: a.get('activation').oneOf(ACTIVATIONS) },
+    weights: {},
+  }),
   concat: (_r, _a, b) => ({ ...b, op: 'concat', attrs: {}, weights: {} }),
   maxPool: (_r, a, b) => ({ ...b, op: 'maxPool', attrs: windowAttrs(a), weights: {} }),
   avgPool: (_r, a, b) => ({ ...b, op: 'avgPool', attrs: windowAttrs(a), weights: {} }),

@@ -40,8 +40,12 @@ export interface OpAttrs {
    */
   batchNorm: { epsilon: number; momentum: number; affine: boolean };
   relu: Record<string, never>;
-  /** Element-wise sum of all inputs (same shape). */
-  add: { activation: FusedActivation };
+  /**
+   * Element-wise sum of all inputs (same shape). `dropPath` (cell sums only; one flag per input) marks the
+   * inputs drop-path may zero per sample in training (cell edges that are not identity, as in DARTS);
+   * inference and every exported model ignore it.
+   */
+  add: { activation: FusedActivation; dropPath?: boolean[] };
   /** Concatenation along the channel axis. */
   concat: Record<string, never>;
   maxPool: { kernel: [number, number]; strides: [number, number]; padding: Padding };

@@ -97,7 +97,8 @@ export function buildCell(b: GraphBuilder, c: CellInputs): string {
       const stride: Stride = c.kind === 'reduce' && from < 2 ? 2 : 1;
       return c.spec.edgeOp(b, states[from], stride, { node, from, slot, cell: c.kind });
     });
-    states.push(b.add(outs, `node${node}`));
+    // Drop-path (training only) applies to every edge that is not an identity, as in DARTS.
+    states.push(b.add(outs, `node${node}`, outs.map((out, slot) => out !== states[froms[slot]])));
   });
   return b.concat(c.spec.plan.concat.map((i) => states[i]), 'out');
 }

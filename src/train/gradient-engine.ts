@@ -10,7 +10,7 @@ export function singleThread(model: TrainableModel): DataParallel {
   return {
     model,
     replicas: 1,
-    async gradients(x, shape, labels, varNames): Promise<GradientResult> {
+    async gradients(x, shape, labels, varNames, step = {}): Promise<GradientResult> {
       const names = varNames ?? [...model.variables.keys()];
       const vars = names.map((n) => {
         const v = model.variables.get(n);
@@ -21,7 +21,7 @@ export function singleThread(model: TrainableModel): DataParallel {
       const lt = tf.tensor1d(labels, 'int32');
       let terms: tf.Scalar[] = [];
       const { value, grads } = tf.variableGrads(() => {
-        const out = model.loss(xt, lt);
+        const out = model.loss(xt, lt, { ...step, sampleOffset: 0 });
         terms = out.terms.map((t) => tf.keep(t));
         return out.total;
       }, vars);

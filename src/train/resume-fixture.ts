@@ -21,14 +21,15 @@ const slowAt = rest.indexOf('--slow-ms');
 const slowMs = slowAt >= 0 ? Number(rest[slowAt + 1]) : 0;
 mkdirSync(dir, { recursive: true });
 await initEngine();
-const graph = tinyGraph({ size: 8, width: 6, classes: 4, seed: 3 });
+// Drop-path on (DARTS schedule: 0 in epoch 1, 0.25 in epoch 2), so resumed steps must also redraw the same masks.
+const graph = tinyGraph({ size: 8, width: 6, classes: 4, seed: 3, dropPath: true });
 const data = syntheticDataset({ count: 64, classes: 4, height: 8, width: 8, seed: 5 });
 const it = new BatchIterator(data, { batchSize: 8, seed: 7, augment: { padPx: 1, cutoutPx: 4 } });
 const engine = singleThread(buildTrainableGraph({ graph, exitWeights: [1, 1] }));
 await trainLoop({
   engine,
   source: iteratorSource(it),
-  hyper: { epochs: 2, batchSize: 8, lr: 0.05, lrMin: 0, momentum: 0.9, weightDecay: 3e-4, gradClipNorm: 5, checkpointEverySteps: 3 },
+  hyper: { epochs: 2, batchSize: 8, lr: 0.05, lrMin: 0, momentum: 0.9, weightDecay: 3e-4, gradClipNorm: 5, checkpointEverySteps: 3, dropPath: 0.5, seed: 11 },
   checkpointPath: join(dir, 'checkpoint.bin'),
   resume,
   onStep: (s) => {

@@ -34,7 +34,7 @@ export interface TrainSummary {
 }
 
 /** Options that must not change between a run and its resume (they decide the exact sequence of steps). */
-const RESUME_KEYS = ['preset', 'genotype', 'modelDir', 'epochs', 'batchSize', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'subset', 'valImages', 'data', 'cutout', 'exitWeights', 'singleExit', 'scales', 'seed'] as const;
+const RESUME_KEYS = ['preset', 'genotype', 'modelDir', 'epochs', 'batchSize', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'subset', 'valImages', 'data', 'cutout', 'exitWeights', 'singleExit', 'scales', 'dropPath', 'seed'] as const;
 
 
 /** The graph with the trained variables and buffers as its weights. */
@@ -53,7 +53,6 @@ export async function runTraining(o: TrainOptions, say: (line: string) => void):
   const configPath = join(o.runsDir, o.name, 'config.json');
   if (o.resume) checkResumeOptions(configPath, o, RESUME_KEYS, 'E_TRAIN_RESUME');
   const run = openRunFolder(o.runsDir, o.name, 'train', { ...o });
-  if (o.dropPath > 0) say(`note: --drop-path ${o.dropPath} is accepted but drop-path is not implemented (no-op)`);
 
   const graph = chooseModel(o);
   const exitWeights = o.exitWeights ?? graph.exits.map(() => 1);
@@ -76,6 +75,7 @@ export async function runTraining(o: TrainOptions, say: (line: string) => void):
       hyper: {
         epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, lrMin: o.lrMin, momentum: o.momentum,
         weightDecay: o.weightDecay, gradClipNorm: o.gradClip, checkpointEverySteps: o.checkpointEvery,
+        dropPath: o.dropPath, seed: o.seed,
       },
       checkpointPath: run.path('checkpoint.bin'),
       resume: o.resume,

@@ -3,8 +3,8 @@
  * the total number of steps, weight decay, gradient clipping by global norm, atomic checkpoints every N
  * steps and at every epoch end, and exact resume (weights, BN running statistics, momentum, data position
  * and augmentation generator state, step). Gradients come from a `DataParallel` (one thread or several).
- *
- * Drop-path is accepted as a flag but is a documented no-op (not implemented in the IR executor yet).
+ * Drop-path follows DARTS' schedule (probability p · epoch / epochs); each step's masks come from a seed
+ * derived from the run seed and the step number, so a resumed run draws the same masks.
  */
 import { existsSync } from 'node:fs';
 import { tf } from '../engine/tf.ts';
@@ -13,6 +13,7 @@ import { RanasError } from '../errors.ts';
 import type { BatchSource } from './batch-source.ts';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { cosineLr } from './cosine-lr.ts';
+import { dropPathSeed, scheduledDropPath } from '../exec/drop-path.ts';
 import { createProgress } from './progress.ts';
 import { clipByGlobalNorm, sgdStep } from './sgd.ts';
 
@@ -30,6 +31,10 @@ export interface TrainHyper {
   gradClipNorm: number;
   /** Checkpoint every this many steps (0 = only at epoch ends). */
   checkpointEverySteps: number;
+  /** Drop-path probability reached at the last epoch (0 = off; default 0). */
+  dropPath?: number;
+  /** Run seed (drop-path masks derive from it and the step number; default 0). */
+  seed?: number;
 }
 
 /** One logged step. */
@@ -113,7 +118,9 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       const batch = source.next();
       const ts = performance.now();
       const lr = cosineLr(step, totalSteps, hyper.lr, hyper.lrMin);
-      const g = await engine.gradients(batch.x, batch.shape, batch.labels, names);
+      const dropProb = scheduledDropPath(hyper.dropPath ?? 0, batch.epoch, hyper.epochs);
+      const stepSettings = dropProb > 0 ? { dropPath: { prob: dropProb, seed: dropPathSeed(hyper.seed ?? 0, step) } } : {};
+      const g = await engine.gradients(batch.x, batch.shape, batch.labels, names, stepSettings);
       if (!Number.isFinite(g.total)) {
         throw new RanasError('E_TRAIN_DIVERGED', `loss is ${g.total} at step ${step + 1} (epoch ${batch.epoch + 1}); expected a finite loss — lower --lr or enable gradient clipping`);
       }

@@ -33,7 +33,10 @@ export interface TrainOptions {
   singleExit: boolean;
   /** Override the preset's number of scales (MS-RANAS presets only). */
   scales?: 1 | 2 | 3;
-  /** Accepted for compatibility; a documented no-op (drop-path is not implemented). */
+  /**
+   * Drop-path probability at the last epoch (DARTS schedule: p · epoch / epochs, so 0 in the first epoch);
+   * applied per sample to every non-identity cell edge in training. 0 = off.
+   */
   dropPath: number;
   seed: number;
   name: string;

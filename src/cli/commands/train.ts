@@ -119,7 +119,7 @@ export function registerTrain(program: Command): void {
     .option('--exit-weights <list>', 'comma-separated loss weight per exit (default equal)')
     .option('--single-exit', 'keep only the last exit')
     .option('--scales <n>', 'override the preset\'s number of scales (1|2|3, MS-RANAS presets)')
-    .option('--drop-path <p>', 'accepted but a no-op (drop-path is not implemented)', String(d.dropPath))
+    .option('--drop-path <p>', 'drop-path probability reached at the last epoch (DARTS schedule p·epoch/epochs; non-identity cell edges)', String(d.dropPath))
     .option('--seed <n>', 'seed of data order, augmentation and weight init', String(d.seed))
     .option('--name <name>', 'run name (folder under --runs-dir)')
     .option('--runs-dir <dir>', 'where run folders go', d.runsDir)
