@@ -5,14 +5,13 @@
  * `ranas train --genotype`). `--resume` continues a killed run exactly.
  */
 import type { Command } from 'commander';
-import { RanasError } from '../../errors.ts';
 import { runSearch } from '../../search/run-search.ts';
 import { SEARCH_DEFAULTS, type SearchOptions } from '../../search/search-options.ts';
-import type { DataChoice } from '../../train/train-options.ts';
+import { addRunOptions, int, nonNeg, parseRunOptions, parseScales, pos, type RawRunOptions } from '../run-options.ts';
 import { printTable, type Row } from '../table.ts';
 
 /** Raw commander values. */
-interface RawSearchOptions {
+interface RawSearchOptions extends RawRunOptions {
   preset: string;
   nodes: string;
   scales?: string;
@@ -21,83 +20,36 @@ interface RawSearchOptions {
   searchExits: boolean;
   cutout?: boolean;
   cutoutPx: string;
-  exitWeights?: string;
-  epochs: string;
-  subset?: string;
-  batchSize: string;
-  data: string;
-  lr: string;
-  lrMin: string;
-  momentum: string;
-  weightDecay: string;
-  gradClip: string;
   alphaLr: string;
   alphaWeightDecay: string;
   secondOrder?: boolean;
   warmupEpochs: string;
   maxSkip?: string;
-  seed: string;
-  name?: string;
-  runsDir: string;
-  resume?: boolean;
-  checkpointEvery: string;
-  threads: string;
-  json?: boolean;
 }
-
-function num(flag: string, v: string, check: (n: number) => boolean, expected: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new RanasError('E_CLI_ARG', `${flag} is ${JSON.stringify(v)}; expected ${expected}`);
-  return n;
-}
-const int = (flag: string, v: string, min: number) => num(flag, v, (n) => Number.isInteger(n) && n >= min, `an integer ≥ ${min}`);
-const nonNeg = (flag: string, v: string) => num(flag, v, (n) => n >= 0, 'a number ≥ 0');
-const pos = (flag: string, v: string) => num(flag, v, (n) => n > 0, 'a number > 0');
-
-const SCALES: Record<string, 1 | 2 | 3> = { '1': 1, '2': 2, '3': 3 };
 
 /** Parses commander's values into the typed options (exported for tests). */
 export function parseSearchOptions(r: RawSearchOptions): SearchOptions {
-  const scales = r.scales === undefined ? undefined : SCALES[r.scales];
-  if (r.scales !== undefined && scales === undefined) throw new RanasError('E_CLI_ARG', `--scales is ${JSON.stringify(r.scales)}; expected 1, 2 or 3`);
-  const data: DataChoice = r.data === 'cifar10' || r.data === 'mini' || r.data === 'synthetic' ? r.data : { dir: r.data };
-  const seed = int('--seed', r.seed, 0);
   return {
+    ...parseRunOptions(r, (seed) => `search-${r.preset}-s${seed}`, 2),
     preset: r.preset,
     nodes: int('--nodes', r.nodes, 1),
-    scales,
+    scales: r.scales === undefined ? undefined : parseScales(r.scales),
     layers: r.layers === undefined ? undefined : int('--layers', r.layers, 2),
     initChannels: r.initChannels === undefined ? undefined : int('--init-channels', r.initChannels, 2),
     searchExits: r.searchExits,
     cutout: r.cutout === true ? int('--cutout-px', r.cutoutPx, 1) : 0,
-    exitWeights: r.exitWeights?.split(',').map((w) => nonNeg('--exit-weights', w.trim())),
-    epochs: int('--epochs', r.epochs, 1),
-    batchSize: int('--batch-size', r.batchSize, 1),
-    subset: r.subset === undefined ? undefined : int('--subset', r.subset, 2),
-    data,
-    lr: pos('--lr', r.lr),
-    lrMin: nonNeg('--lr-min', r.lrMin),
-    momentum: num('--momentum', r.momentum, (n) => n >= 0 && n < 1, 'a number in [0, 1)'),
-    weightDecay: nonNeg('--weight-decay', r.weightDecay),
-    gradClip: nonNeg('--grad-clip', r.gradClip),
     alphaLr: pos('--alpha-lr', r.alphaLr),
     alphaWeightDecay: nonNeg('--alpha-weight-decay', r.alphaWeightDecay),
     secondOrder: r.secondOrder ?? false,
     warmupEpochs: int('--warmup-epochs', r.warmupEpochs, 0),
     maxSkip: r.maxSkip === undefined ? undefined : int('--max-skip', r.maxSkip, 0),
-    seed,
-    name: r.name ?? `search-${r.preset}-s${seed}`,
-    runsDir: r.runsDir,
-    resume: r.resume ?? false,
-    checkpointEvery: int('--checkpoint-every', r.checkpointEvery, 0),
-    threads: int('--threads', r.threads, 1),
   };
 }
 
 /** Registers `ranas search`. */
 export function registerSearch(program: Command): void {
   const d = SEARCH_DEFAULTS;
-  program
+  const cmd = program
     .command('search')
     .description('DARTS search of the MS-RANAS cells (bilevel: SGD on weights, Adam on alphas; first or second order); writes genotype.json')
     .option('--preset <name>', 'MS-RANAS preset the supernet is derived from (tiny | paper-cifar)', d.preset)
@@ -109,29 +61,13 @@ export function registerSearch(program: Command): void {
     .option('--no-search-exits', 'only the last layer\'s exit during search')
     .option('--cutout', 'cutout augmentation (off by default, as DARTS search)')
     .option('--no-cutout', 'no cutout')
-    .option('--cutout-px <px>', 'cutout square side', String(d.cutoutPx))
-    .option('--exit-weights <list>', 'comma-separated loss weight per exit (default equal)')
-    .option('--epochs <n>', 'search epochs', String(d.epochs))
-    .option('--subset <n>', 'search on a stratified subset of n training images (split 50/50)')
-    .option('--batch-size <n>', 'images per step in each half', String(d.batchSize))
-    .option('--data <src>', 'cifar10 | mini | synthetic | DIR (CIFAR binary folder)', 'cifar10')
-    .option('--lr <x>', 'weight learning rate (cosine-annealed per step)', String(d.lr))
-    .option('--lr-min <x>', 'final weight learning rate', String(d.lrMin))
-    .option('--momentum <x>', 'weight SGD momentum', String(d.momentum))
-    .option('--weight-decay <x>', 'weight L2 decay', String(d.weightDecay))
-    .option('--grad-clip <x>', 'max global weight-gradient norm (0 = off)', String(d.gradClip))
+    .option('--cutout-px <px>', 'cutout square side', String(d.cutoutPx));
+  addRunOptions(cmd, d, { weights: 'weight ', batchSize: 'images per step in each half', subset: 'search on a stratified subset of n training images (split 50/50)', seed: 'seed of split, data order, augmentation and init' })
     .option('--alpha-lr <x>', 'alpha Adam learning rate (betas 0.5/0.999)', String(d.alphaLr))
     .option('--alpha-weight-decay <x>', 'alpha Adam weight decay', String(d.alphaWeightDecay))
     .option('--second-order', 'unrolled hypergradient (finite-difference Hessian-vector product)')
     .option('--warmup-epochs <n>', 'weight-only epochs before alpha updates', String(d.warmupEpochs))
     .option('--max-skip <n>', 'cap skip_connect edges per cell in the derived genotype')
-    .option('--seed <n>', 'seed of split, data order, augmentation and init', String(d.seed))
-    .option('--name <name>', 'run name (folder under --runs-dir)')
-    .option('--runs-dir <dir>', 'where run folders go', d.runsDir)
-    .option('--resume', 'continue from the run\'s checkpoint')
-    .option('--checkpoint-every <n>', 'checkpoint every n steps (and at every epoch end)', String(d.checkpointEvery))
-    .option('--threads <n>', 'data-parallel replicas (worker threads)', String(d.threads))
-    .option('--json', 'print the result as JSON')
     .action(async (raw: RawSearchOptions) => {
       const o = parseSearchOptions(raw);
       const s = await runSearch(o, (line) => { if (process.env.RANAS_QUIET !== '1') process.stderr.write(line + '\n'); });

@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Command } from 'commander';
+import { isRanasError } from '../errors.ts';
+import { parseSearchOptions, registerSearch } from './commands/search.ts';
+import { parseTrainOptions, registerTrain } from './commands/train.ts';
+
+/** Parses `ranas <name> ...args` with the real command declaration, through the command's own parser. */
+function parsed(name: 'train', args: string[]): ReturnType<typeof parseTrainOptions>;
+function parsed(name: 'search', args: string[]): ReturnType<typeof parseSearchOptions>;
+function parsed(name: 'train' | 'search', args: string[]): unknown {
+  const program = new Command().exitOverride();
+  (name === 'train' ? registerTrain : registerSearch)(program);
+  const cmd = program.commands.find((c) => c.name() === name);
+  assert.ok(cmd);
+  let result: unknown;
+  if (name === 'train') cmd.action((raw: Parameters<typeof parseTrainOptions>[0]) => { result = parseTrainOptions(raw); });
+  else cmd.action((raw: Parameters<typeof parseSearchOptions>[0]) => { result = parseSearchOptions(raw); });
+  program.parse(['node', 'ranas', name, ...args]);
+  return result;
+}
+
+test('train and search parse the shared options alike, with their own defaults and run names', () => {
+  const t = parsed('train', ['--epochs', '3', '--lr', '0.1', '--seed', '4', '--data', 'mini', '--threads', '2']);
+  assert.deepEqual([t.epochs, t.lr, t.seed, t.data, t.threads, t.name, t.momentum, t.dropPath], [3, 0.1, 4, 'mini', 2, 'train-tiny-s4', 0.9, 0]);
+  const s = parsed('search', ['--epochs', '3', '--lr', '0.1', '--seed', '4', '--data', '/x/cifar']);
+  assert.deepEqual([s.epochs, s.lr, s.seed, s.data, s.name], [3, 0.1, 4, { dir: '/x/cifar' }, 'search-tiny-s4']);
+});
+
+test('a bad shared option is a typed error naming the flag, the value and what was expected', () => {
+  const cases: [('train' | 'search'), string[], RegExp][] = [
+    ['train', ['--lr', '0'], /--lr is "0"; expected a number > 0/],
+    ['search', ['--momentum', '1'], /--momentum is "1"; expected a number in \[0, 1\)/],
+    ['search', ['--subset', '1'], /--subset is "1"; expected an integer ≥ 2/],
+    ['train', ['--epochs', ''], /--epochs is ""; expected an integer ≥ 1/],
+    ['train', ['--drop-path', '1'], /--drop-path is "1"; expected a probability in \[0, 1\)/],
+    ['search', ['--scales', '4'], /--scales is "4"; expected 1, 2 or 3/],
+  ];
+  for (const [name, args, message] of cases) {
+    const parse = () => (name === 'train' ? parsed('train', args) : parsed('search', args));
+    assert.throws(parse, (e: unknown) => isRanasError(e) && e.code === 'E_CLI_ARG' && message.test(e.message), `${name} ${args.join(' ')}`);
+  }
+});
