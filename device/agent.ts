@@ -90,6 +90,8 @@ interface Active {
   profile: BundleProfile;
   /** Live p99 per segment: the profile's, raised when recent runs are slower (adaptive mode). */
   tracker: LatencyTracker;
+  /** Live p99 of the request overhead outside the segments: [input, answer] (same rule). */
+  overheadTracker: LatencyTracker;
 }
 
 export async function createAgent(o: AgentOptions): Promise<Agent> {
@@ -122,8 +124,8 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
     return RUNTIMES[bundle.manifest.runtime]({ threads: o.threads });
   }
 
-  async function measure(chain: Chain, bundle: InstalledBundle): Promise<BundleProfile> {
-    const profile = await profileChain(chain, { clock, deviceName, warmups: o.profile?.warmups, runs: o.profile?.runs });
+  async function measure(chain: Chain, preprocess: Preprocessor, bundle: InstalledBundle): Promise<BundleProfile> {
+    const profile = await profileChain({ chain, preprocess }, { clock, deviceName, warmups: o.profile?.warmups, runs: o.profile?.runs });
     await store.writeProfile(bundle, profile);
     counters.profiles++;
     log(`profiled ${bundle.manifest.model.name} on ${deviceName}: ${profile.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs p99 ${s.p99Us.toFixed(0)} µs`).join(', ')}`);
@@ -139,18 +141,20 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
       const chain = wireChain(bundle.manifest, loaded);
       const preprocess = makePreprocessor(bundle.manifest.input);
       const saved = await store.readProfile(bundle);
-      const usable = saved && saved.device === deviceName && saved.segments.length === bundle.manifest.segments.length;
-      const profile = usable && !forceProfile ? saved : await measure(chain, bundle);
-      return { bundle, chain, preprocess, profile, tracker: trackerFor(profile) };
+      // A profile without the request overhead predates its measurement: measure again.
+      const usable = saved && saved.device === deviceName && saved.segments.length === bundle.manifest.segments.length && saved.overhead;
+      const profile = usable && !forceProfile ? saved : await measure(chain, preprocess, bundle);
+      return { bundle, chain, preprocess, profile, ...trackersFor(profile) };
     } catch (e) {
       await Promise.all(loaded.map((s) => s.dispose()));
       throw e;
     }
   }
 
-  function trackerFor(profile: BundleProfile): LatencyTracker {
-    const p99 = profile.segments.map((seg) => seg.p99Us);
-    return o.adaptive === false ? new LatencyTracker(p99, 1, Number.POSITIVE_INFINITY) : new LatencyTracker(p99);
+  function trackersFor(profile: BundleProfile): Pick<Active, 'tracker' | 'overheadTracker'> {
+    const make = (p99: number[]) => (o.adaptive === false ? new LatencyTracker(p99, 1, Number.POSITIVE_INFINITY) : new LatencyTracker(p99));
+    const over = profile.overhead;
+    return { tracker: make(profile.segments.map((seg) => seg.p99Us)), overheadTracker: make([over?.input.p99Us ?? 0, over?.answer.p99Us ?? 0]) };
   }
 
   async function activate(next: Active): Promise<void> {
@@ -202,8 +206,13 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
       try {
         if (!active) throw new RanasError('E_NO_BUNDLE', 'no bundle is installed; install one first (ranas device flash, or --install)');
         const a = active;
-        const tracker = a.tracker;
-        const answer = await runAnytime({ chain: a.chain, preprocess: a.preprocess, p99Us: tracker.p99Us, safetyFactor, clock, observe: (k, us) => tracker.observe(k, us) }, req);
+        const { tracker, overheadTracker } = a;
+        const [inputP99Us, answerP99Us] = overheadTracker.p99Us;
+        const answer = await runAnytime({
+          chain: a.chain, preprocess: a.preprocess, p99Us: tracker.p99Us, inputP99Us, answerP99Us, safetyFactor, clock,
+          observe: (k, us) => tracker.observe(k, us),
+          observeOverhead: (inputUs, answerUs) => { overheadTracker.observe(0, inputUs); overheadTracker.observe(1, answerUs); },
+        }, req);
         counters[answer.met ? 'met' : 'missed']++;
         if (answer.overBudget) counters.overBudget++;
         counters.totalUsSum += answer.totalUs;
@@ -264,8 +273,8 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
     profile: () => serial(async () => {
       if (!active) throw new RanasError('E_NO_BUNDLE', 'no bundle is installed; nothing to profile');
       const a = active;
-      a.profile = await measure(a.chain, a.bundle);
-      a.tracker = trackerFor(a.profile);
+      a.profile = await measure(a.chain, a.preprocess, a.bundle);
+      Object.assign(a, trackersFor(a.profile));
       return a.profile;
     }),
     rollback: () => serial(async () => {

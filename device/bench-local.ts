@@ -2,13 +2,17 @@
  * `ranas device bench` with a local agent: loads a bundle folder into a throw-away store, profiles it,
  * and measures
  * - per-exit latency: each segment's p50/p99 and the cumulative time to each exit (full-path requests);
- * - per budget: deadline miss rate (answers later than the budget), over-budget rate, exits chosen,
- *   total latency p50/p99, and top-1 accuracy when labelled images are given;
+ * - per budget: deadline miss rate (answers later than the budget) and what the misses were, over-budget
+ *   rate, exits chosen, total latency p50/p99, and top-1 accuracy when labelled images are given;
+ *   the default budgets are spread between exit 1's predicted p99 cost (input + segment 0 + answer) and
+ *   the full path's (input + every segment + answer), from the profile;
  * - agent overhead: the agent's full-path time (tensor input, and raw uint8 image input) against the raw
  *   interpreter invokes of the same segments (input already in the model's dtype; hand-off copies only),
  *   interleaved run by run so machine load affects both alike; the monolithic model's invoke when the
  *   bundle has one (chained / monolithic ratio);
- * - RSS at the start and end of the budget runs.
+ * - RSS over the budget runs, in steady state: after a warm-up of requests (same budget mix) and a GC, a
+ *   baseline, then a sample every `rssSampleEvery` requests and at the end, each after a full GC when node
+ *   runs with --expose-gc.
  * Times are µs from process.hrtime.bigint().
  */
 import fs from 'node:fs';
@@ -20,6 +24,7 @@ import type { AnytimeAnswer } from './scheduler/run-anytime.ts';
 import { quantile } from './profiler.ts';
 import { inputGeometry, makePreprocessor } from './scheduler/preprocess.ts';
 import { hrClock } from './scheduler/clock.ts';
+import { DEFAULT_SAFETY_FACTOR } from './scheduler/policy.ts';
 import type { InferPolicy } from '../firmware-bridge/messages.ts';
 import { onnxRuntime } from './runtimes/onnx-runtime.ts';
 import { tfliteRuntime } from './runtimes/tflite-runtime.ts';
@@ -43,6 +48,16 @@ export interface BenchLocalOptions {
   safetyFactor?: number;
   /** Live p99 tracking in the agent (default true). */
   adaptive?: boolean;
+  /** Requests (cycling through the budgets) run before the RSS baseline (at least; default 1000). */
+  rssWarmupRequests?: number;
+  /**
+   * Least warm-up time before the RSS baseline, ms (default 15,000). V8 sizes its young generation by
+   * the allocation rate and its memory reducer releases pages seconds after a full GC: on a ~100 MB
+   * process that moved RSS by 6-8 % in the first seconds of a run, with the JS heap in use flat.
+   */
+  rssWarmupMs?: number;
+  /** Requests between RSS samples during the budget runs (default 500). */
+  rssSampleEvery?: number;
   deviceName?: string;
   /** Progress lines. */
   log?: (line: string) => void;
@@ -62,7 +77,15 @@ export interface BudgetRow {
   requests: number;
   /** Fraction of answers later than the budget. */
   missRate: number;
-  /** Fraction of requests whose budget was below exit 1's p99. */
+  /** Fraction of answers later than the budget among requests not flagged over budget. */
+  missRateInBudget: number;
+  /**
+   * Misses by what overran: `forced` = answered at exit 1, which always runs (segment 0 or the input
+   * phase ran long, or the budget was below exit 1's cost); `segment` = a later segment the scheduler chose
+   * ran longer than safety × its profiled p99; `outside` = neither (answer phase, or time between segments).
+   */
+  missCauses: Record<MissCause, number>;
+  /** Fraction of requests flagged over budget (budget below exit 1's predicted cost). */
   overBudgetRate: number;
   /** Answers per exit. */
   exitCounts: number[];
@@ -96,16 +119,53 @@ export interface OverheadRow {
   chainedOverMonolithic: number | null;
 }
 
+/** What made an answer late (see BudgetRow.missCauses). */
+export type MissCause = 'forced' | 'segment' | 'outside';
+
+/** RSS (and V8 heap) over the budget runs; every sample after a full GC when gc is exposed. */
+export interface RssReport {
+  /** Requests run before the baseline (same budget mix, same GC cadence), and for how long, ms. */
+  warmupRequests: number;
+  warmupMs: number;
+  /** Requests measured after the baseline. */
+  requests: number;
+  startBytes: number;
+  endBytes: number;
+  minBytes: number;
+  maxBytes: number;
+  /** Every sample, bytes, in order (baseline first, end last): the shape of any drift. */
+  samplesBytes: number[];
+  /** (end - start) / start, %. */
+  changePct: number;
+  /** Largest |sample - start| / start, %. */
+  maxDeviationPct: number;
+  /** V8 heap in use at the baseline and at the end (a JS leak shows here first). */
+  heapStartBytes: number;
+  heapEndBytes: number;
+  /** V8 heap reserved (young generation included) at the baseline and at the end: RSS - this is native memory. */
+  heapTotalStartBytes: number;
+  heapTotalEndBytes: number;
+  /** ArrayBuffer bytes (typed arrays, Buffers) at the baseline and at the end. */
+  arrayBuffersStartBytes: number;
+  arrayBuffersEndBytes: number;
+  gcBeforeSamples: boolean;
+}
+
 export interface BenchLocalReport {
   bundle: { name: string; runtime: string; precision: string; segments: number };
   device: string;
   threads: number;
   profile: { p50Us: number; p99Us: number }[];
+  /** Profiled p50/p99 of the request phases outside the segments, µs. */
+  requestOverhead: { inputP50Us: number; inputP99Us: number; answerP50Us: number; answerP99Us: number };
+  /** The budget spread's ends: exit 1's and the full path's predicted p99, µs. */
+  exitOneCostUs: number;
+  fullPathCostUs: number;
+  safetyFactor: number;
   exits: ExitLatencyRow[];
   budgets: BudgetRow[];
   overhead: OverheadRow;
-  /** RSS after warm-up, after each budget's requests, and at the end (after a full GC when node runs with --expose-gc). */
-  rss: { startBytes: number; endBytes: number; changePct: number; maxDeviationPct: number; requests: number; gcBeforeSamples: boolean };
+  rss: RssReport;
 }
 
 const RUNTIME: Record<BundleManifest['runtime'], (threads: number) => Runtime> = {
@@ -113,11 +173,23 @@ const RUNTIME: Record<BundleManifest['runtime'], (threads: number) => Runtime> =
   onnx: (threads) => onnxRuntime({ threads }),
 };
 
-/** RSS in bytes, after a full garbage collection when `gc` is exposed (node --expose-gc). */
-function settledRss(): number {
+/** Pause after a GC, ms: V8 sweeps and frees ArrayBuffer memory on background threads after it returns. */
+const GC_SETTLE_MS = 20;
+
+/** Memory use after a full garbage collection when `gc` is exposed (node --expose-gc), and a short pause. */
+async function settledMemory(): Promise<NodeJS.MemoryUsage> {
   const gc: unknown = Reflect.get(globalThis, 'gc');
-  if (typeof gc === 'function') Reflect.apply(gc, globalThis, []);
-  return process.memoryUsage().rss;
+  if (typeof gc === 'function') {
+    Reflect.apply(gc, globalThis, []);
+    await new Promise((resolve) => setTimeout(resolve, GC_SETTLE_MS));
+  }
+  return process.memoryUsage();
+}
+
+/** Why a late answer was late, from its measured segment times and the profiled p99s. */
+export function missCause(a: Pick<AnytimeAnswer, 'exitIndex' | 'segmentLatencyUs'>, p99Us: readonly number[], safetyFactor: number): MissCause {
+  if (a.exitIndex === 0) return 'forced';
+  return a.segmentLatencyUs.some((t, k) => k > 0 && t > safetyFactor * p99Us[k]) ? 'segment' : 'outside';
 }
 
 /** `n` budgets evenly spread over [lo, hi]. */
@@ -240,33 +312,60 @@ export async function benchLocal(bundleDir: string, o: BenchLocalOptions = {}): 
     });
 
     const p99 = profile.map((s) => s.p99Us);
-    const fullP99 = p99.reduce((x, y) => x + y, 0);
-    const budgetsUs = o.budgetsUs ?? spreadBudgets(p99[0], fullP99, o.budgetCount ?? 5);
+    const requestOverhead = active.profile.overhead;
+    if (!requestOverhead) throw new Error('the agent profiled no request overhead');
+    const fixedP99Us = requestOverhead.input.p99Us + requestOverhead.answer.p99Us;
+    const exitOneCostUs = fixedP99Us + p99[0];
+    const fullPathCostUs = fixedP99Us + p99.reduce((x, y) => x + y, 0);
+    const budgetsUs = o.budgetsUs ?? spreadBudgets(exitOneCostUs, fullPathCostUs, o.budgetCount ?? 5);
+    const safetyFactor = o.safetyFactor ?? DEFAULT_SAFETY_FACTOR;
+    const policy = o.policy ?? 'deadline';
+
+    // RSS warm-up: the same budget mix and GC cadence as the measured runs, for at least
+    // rssWarmupRequests requests and rssWarmupMs, so the baseline is taken in steady state.
+    const rssEvery = o.rssSampleEvery ?? 500;
+    const warmupStart = hrClock.nowUs();
+    const warmupMs = o.rssWarmupMs ?? 15_000;
+    let warmupRequests = 0;
+    while (warmupRequests < (o.rssWarmupRequests ?? 1000) || hrClock.nowUs() - warmupStart < 1000 * warmupMs) {
+      await agent.run({ input: imageAt(o.data, warmupRequests, blank).image, shape, budgetUs: budgetsUs[warmupRequests % budgetsUs.length], policy });
+      if (++warmupRequests % rssEvery === 0) await settledMemory();
+    }
+    const memStart = await settledMemory();
+    const warmupTookMs = (hrClock.nowUs() - warmupStart) / 1000;
+    const rssSamples: number[] = [memStart.rss];
     const budgets: BudgetRow[] = [];
-    const rssStart = settledRss();
-    const rssSamples: number[] = [];
     let served = 0;
     for (const budgetUs of budgetsUs) {
       let missed = 0;
+      let missedInBudget = 0;
       let over = 0;
       let correct = 0;
+      const missCauses: Record<MissCause, number> = { forced: 0, segment: 0, outside: 0 };
       const exitCounts = manifest.segments.map(() => 0);
       const totals: number[] = [];
       for (let i = 0; i < requests; i++) {
-        const { image, label } = imageAt(o.data, served + i, blank);
-        const a = await agent.run({ input: image, shape, budgetUs, policy: o.policy ?? 'deadline' });
-        if (!a.met) missed++;
+        const { image, label } = imageAt(o.data, served, blank);
+        const a = await agent.run({ input: image, shape, budgetUs, policy });
+        served++;
+        if (!a.met) {
+          missed++;
+          if (!a.overBudget) missedInBudget++;
+          missCauses[missCause(a, p99, safetyFactor)]++;
+        }
         if (a.overBudget) over++;
         if (a.classIndex === label) correct++;
         exitCounts[a.exitIndex]++;
         totals.push(a.totalUs);
+        if (served % rssEvery === 0) rssSamples.push((await settledMemory()).rss);
       }
-      served += requests;
       totals.sort((x, y) => x - y);
       budgets.push({
         budgetUs,
         requests,
         missRate: missed / requests,
+        missRateInBudget: over < requests ? missedInBudget / (requests - over) : 0,
+        missCauses,
         overBudgetRate: over / requests,
         exitCounts,
         meanExit: exitCounts.reduce((s, n, k) => s + n * k, 0) / requests,
@@ -274,11 +373,32 @@ export async function benchLocal(bundleDir: string, o: BenchLocalOptions = {}): 
         totalP99Us: quantile(totals, 0.99),
         accuracy: o.data ? correct / requests : null,
       });
-      rssSamples.push(settledRss());
-      log(`budget ${budgetUs.toFixed(0)} µs: miss ${(100 * missed / requests).toFixed(2)} %, mean exit ${budgets.at(-1)?.meanExit.toFixed(2)}`);
+      log(`budget ${budgetUs.toFixed(0)} µs (RSS ${((rssSamples.at(-1) ?? 0) / 2 ** 20).toFixed(1)} MiB): miss ${(100 * missed / requests).toFixed(2)} % (${Object.entries(missCauses).map(([c, n]) => `${c} ${n}`).join(', ')}), mean exit ${budgets.at(-1)?.meanExit.toFixed(2)}`);
     }
-    const rssEnd = settledRss();
-    const maxDeviationPct = Math.max(0, ...rssSamples.map((x) => (100 * Math.abs(x - rssStart)) / rssStart));
+    const memEnd = await settledMemory();
+    rssSamples.push(memEnd.rss);
+    const rssStart = memStart.rss;
+    const pct = (x: number) => (100 * (x - rssStart)) / rssStart;
+    const rss: RssReport = {
+      warmupRequests,
+      warmupMs: warmupTookMs,
+      requests: served,
+      startBytes: rssStart,
+      endBytes: memEnd.rss,
+      minBytes: Math.min(...rssSamples),
+      maxBytes: Math.max(...rssSamples),
+      samplesBytes: rssSamples,
+      changePct: pct(memEnd.rss),
+      maxDeviationPct: Math.max(...rssSamples.map((x) => Math.abs(pct(x)))),
+      heapTotalStartBytes: memStart.heapTotal,
+      heapTotalEndBytes: memEnd.heapTotal,
+      heapStartBytes: memStart.heapUsed,
+      heapEndBytes: memEnd.heapUsed,
+      arrayBuffersStartBytes: memStart.arrayBuffers,
+      arrayBuffersEndBytes: memEnd.arrayBuffers,
+      gcBeforeSamples: typeof Reflect.get(globalThis, 'gc') === 'function',
+    };
+    log(`RSS ${(rssStart / 2 ** 20).toFixed(1)} → ${(memEnd.rss / 2 ** 20).toFixed(1)} MiB (${rss.changePct.toFixed(2)} %), heap ${(memStart.heapUsed / 2 ** 20).toFixed(1)} → ${(memEnd.heapUsed / 2 ** 20).toFixed(1)} MiB`);
     const over = await overhead(agent, bundleDir, manifest, imageAt(o.data, 0, blank).image, o);
     log(`overhead: raw ${over.rawChainP50Us.toFixed(1)} µs, agent ${over.agentTensorP50Us.toFixed(1)} µs (${over.overheadPct.toFixed(2)} %)`);
     const info = await agent.info();
@@ -287,10 +407,14 @@ export async function benchLocal(bundleDir: string, o: BenchLocalOptions = {}): 
       device: info.deviceName,
       threads,
       profile: profile.map((s) => ({ p50Us: s.p50Us, p99Us: s.p99Us })),
+      requestOverhead: { inputP50Us: requestOverhead.input.p50Us, inputP99Us: requestOverhead.input.p99Us, answerP50Us: requestOverhead.answer.p50Us, answerP99Us: requestOverhead.answer.p99Us },
+      exitOneCostUs,
+      fullPathCostUs,
+      safetyFactor,
       exits,
       budgets,
       overhead: over,
-      rss: { startBytes: rssStart, endBytes: rssEnd, changePct: (100 * (rssEnd - rssStart)) / rssStart, maxDeviationPct, requests: served, gcBeforeSamples: typeof Reflect.get(globalThis, 'gc') === 'function' },
+      rss,
     };
   } finally {
     await agent.close();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isRanasError } from '../src/errors.ts';
 import { bundleFiles } from '../converters/bundle/write-bundle.ts';
-import { parseBundleManifest } from './bundle-manifest-parse.ts';
+import { parseBundleManifest, parseProfile } from './bundle-manifest-parse.ts';
 import { fakeBundleContents } from './testing/fake-bundle.ts';
 
 /** A fresh, valid manifest as plain JSON (what JSON.parse gives). */
@@ -50,4 +50,13 @@ test('a bad field is named by its path', () => {
   refused({ runtime: 'tensorrt' }, 'E_MANIFEST_FIELD', /one of tflite, onnx/);
   refused({ 'segments.0.inputs.0.dtype': 'int8' }, 'E_MANIFEST_FIELD', 'segments[0].inputs[0].scale');
   refused({ profile: { device: 'pi', measuredAt: 'x', segments: [{ p50Us: 1, p99Us: 'slow', runs: 1 }] } }, 'E_MANIFEST_FIELD', 'profile.segments[0].p99Us');
+});
+
+test('a profile keeps its request overhead when present, and a bad overhead field is named', () => {
+  const lat = (p50Us: number, p99Us: number) => ({ p50Us, p99Us, runs: 200 });
+  const saved = { device: 'pi', measuredAt: 'x', segments: [lat(300, 350)], overhead: { input: lat(20, 30), answer: lat(5, 9) } };
+  assert.deepEqual(parseProfile(JSON.parse(JSON.stringify(saved))), saved);
+  const old = { device: 'pi', measuredAt: 'x', segments: [lat(300, 350)] };
+  assert.equal(parseProfile(old).overhead, undefined, 'a profile from before the overhead was measured has none');
+  assert.throws(() => parseProfile({ ...old, overhead: { input: lat(20, 30) } }, 'profile.json'), (e) => isRanasError(e, 'E_MANIFEST_FIELD') && e.details.field === 'profile.json.overhead.answer');
 });

@@ -18,6 +18,7 @@ import {
   type SegmentLatency,
   type TensorDType,
 } from './bundle-manifest.ts';
+import type { BundleProfile } from './store/store.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -149,11 +150,16 @@ function latency(v: unknown, field: string): SegmentLatency {
   return { p50Us: num(o, 'p50Us', p), p99Us: num(o, 'p99Us', p), runs: num(o, 'runs', p) };
 }
 
-/** Parses a bundle profile (`profile` field of the manifest, or `profile.json`). */
-export function parseProfile(v: unknown, field = 'profile'): NonNullable<BundleManifest['profile']> {
+/** Parses a bundle profile (`profile` field of the manifest, or `profile.json`), with its request overhead when present. */
+export function parseProfile(v: unknown, field = 'profile'): BundleProfile {
   const o = obj(v, field);
   const p = `${field}.`;
-  return { device: str(o, 'device', p), measuredAt: str(o, 'measuredAt', p), segments: arr(o, 'segments', p).map((s, i) => latency(s, `${p}segments[${i}]`)) };
+  const profile: BundleProfile = { device: str(o, 'device', p), measuredAt: str(o, 'measuredAt', p), segments: arr(o, 'segments', p).map((s, i) => latency(s, `${p}segments[${i}]`)) };
+  if (o.overhead !== undefined) {
+    const over = obj(o.overhead, `${p}overhead`);
+    profile.overhead = { input: latency(over.input, `${p}overhead.input`), answer: latency(over.answer, `${p}overhead.answer`) };
+  }
+  return profile;
 }
 
 /** Parses a decoded manifest.json; throws E_MANIFEST_FORMAT / E_MANIFEST_VERSION / E_MANIFEST_FIELD. */

@@ -3,6 +3,8 @@
  * advances a clock by `costsUs[k]` (a FakeClock, so timing is exact) and writes
  * - its logits output: `logits(k, firstInput)`;
  * - every other output: the first input plus one (so tests can see tensors handed between segments).
+ * With `readoutUs`, every read of a segment's `outputs` advances the clock too (reading an exit's logits
+ * in the scheduler, and the hand-off copy into the next segment), to model work outside `run()`.
  */
 import { RanasError } from '../../src/errors.ts';
 import type { FakeClock } from '../scheduler/clock.ts';
@@ -14,6 +16,8 @@ export interface FakeRuntimeOptions {
   costsUs: number[] | ((k: number, call: number) => number);
   /** Logits of exit k given the segment's first input. */
   logits: (k: number, input: TensorArray) => number[];
+  /** Time each read of a segment's `outputs` takes, µs (default 0). */
+  readoutUs?: number;
 }
 
 /** Counts of runs per segment, for tests. */
@@ -34,7 +38,10 @@ export function fakeRuntime(o: FakeRuntimeOptions): FakeRuntime {
       const outputs = tensors.outputs.map((t) => TYPED_ARRAY[t.dtype](elementCount(t.shape)));
       const seg: LoadedSegment = {
         inputs,
-        outputs,
+        get outputs() {
+          if (o.readoutUs) o.clock.advance(o.readoutUs);
+          return outputs;
+        },
         async run() {
           const cost = typeof o.costsUs === 'function' ? o.costsUs(k, runs[k]) : o.costsUs[k];
           runs[k]++;

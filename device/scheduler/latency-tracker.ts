@@ -1,5 +1,6 @@
 /**
- * Live latency tails. The profile's p99 is measured once (at install/start); on a device, the tail moves
+ * Live latency tails (of segments, or of the request overhead phases). The profile's p99 is measured once
+ * (at install/start); on a device, the tail moves
  * afterwards — thermal throttling on a Pi, other processes — and a stale p99 turns into deadline misses.
  * The tracker keeps the last `window` measured times of every segment and, every `every` observations,
  * sets the prediction to max(profile p99, p99 of the window): it only ever becomes more cautious than
@@ -29,7 +30,7 @@ export class LatencyTracker {
     this.windows[k][n % this.window] = us;
     if ((n + 1) % this.every !== 0 || n + 1 < this.window / 2) return;
     const filled = Math.min(n + 1, this.window);
-    const sorted = Array.from(this.windows[k].subarray(0, filled)).sort((a, b) => a - b);
+    const sorted = this.windows[k].slice(0, filled).sort(); // a typed array sorts numerically
     this.p99Us[k] = Math.max(this.profileP99Us[k], quantile(sorted, 0.99));
   }
 }

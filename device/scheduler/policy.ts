@@ -19,6 +19,11 @@ export interface PolicyState {
   nextP99Us: number | undefined;
   /** Multiplier on the next segment's p99 (default `DEFAULT_SAFETY_FACTOR`). */
   safetyFactor: number;
+  /**
+   * p99 of the fixed work still ahead once the next segment has run: reading its exit (softmax), top-k and
+   * the answer, µs (the profile's `overhead.answer`). Not scaled by the safety factor.
+   */
+  answerP99Us: number;
   /** Softmax confidence of the exit just completed. */
   confidence: number;
   /** Confidence threshold of that exit (manifest, or the request's override). */

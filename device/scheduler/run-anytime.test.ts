@@ -13,9 +13,9 @@ const COSTS_US = [100, 200, 300];
 /** Exit 0 is confident (softmax ≈ 0.98 on class 1); exits 1 and 2 are not (≈ 0.58 on class 2). */
 const LOGITS = [[0, 5, 1], [0, 0.5, 1], [1, 0, 2]];
 
-async function setup(over: { safetyFactor?: number; costsUs?: number[] } = {}) {
+async function setup(over: { safetyFactor?: number; costsUs?: number[]; readoutUs?: number } = {}) {
   const clock = new FakeClock();
-  const runtime = fakeRuntime({ clock, costsUs: over.costsUs ?? COSTS_US, logits: (k) => LOGITS[k] });
+  const runtime = fakeRuntime({ clock, costsUs: over.costsUs ?? COSTS_US, logits: (k) => LOGITS[k], readoutUs: over.readoutUs });
   const { manifest, files } = bundleFiles(fakeBundleContents({ segments: 3, classes: 3 }));
   const store = new FakeStore().add('b', manifest, files);
   const agent = await createAgent({ bundleDir: '/nonexistent', store, runtime, clock, safetyFactor: over.safetyFactor ?? 1.1, profile: { warmups: 2, runs: 10 }, deviceName: 'test-device' });
@@ -77,6 +77,66 @@ test('a budget below exit 1 still answers exit 1, flagged over budget and missed
   const stats = await agent.stats();
   assert.equal(stats.overBudget, 1);
   assert.equal(stats.missed, 1);
+});
+
+test('the profile measures the answer overhead, and the deadline leaves room for it', async () => {
+  // Reading outputs costs 10 µs: the exit readout after each segment, and the hand-off into the next one.
+  const { agent } = await setup({ safetyFactor: 1, readoutUs: 10 });
+  const profile = agent.active()?.profile;
+  assert.deepEqual(profile?.segments.map((s) => s.p99Us), [100, 210, 310], 'segments 1 and 2 include the hand-off read');
+  assert.deepEqual(profile?.overhead?.answer, { p50Us: 10, p99Us: 10, runs: 10 });
+  assert.deepEqual(profile?.overhead?.input, { p50Us: 0, p99Us: 0, runs: 10 });
+  // After exit 0: 110 µs elapsed; exit 1 is predicted at 110 + 210 + 10 (answer) = 330 (320 without the answer).
+  assert.equal(await exitFor(agent, 325), 0);
+  const one = await agent.run(req(330));
+  assert.equal(one.exitIndex, 1);
+  assert.equal(one.totalUs, 330);
+  assert.equal(one.met, true, 'the prediction was exact, so the answer lands on the budget');
+  // After exit 1 (its readout included): 330 µs elapsed; exit 2 is predicted at 330 + 310 + 10 = 650.
+  assert.equal(await exitFor(agent, 649), 1);
+  assert.equal((await agent.run(req(650))).totalUs, 650);
+  // Exit 1 costs input 0 + segment 0 100 + answer 10 = 110 µs: a lower budget is over budget.
+  assert.equal((await agent.run(req(109))).overBudget, true);
+  const exact = await agent.run(req(110));
+  assert.equal(exact.overBudget, false);
+  assert.equal(exact.met, true);
+});
+
+test('the answer overhead is tracked online: a slower readout than profiled makes the deadline more cautious', async () => {
+  const clock = new FakeClock();
+  const options = { clock, costsUs: COSTS_US, logits: (k: number) => LOGITS[k], readoutUs: 0 };
+  const { manifest, files } = bundleFiles(fakeBundleContents({ segments: 3, classes: 3 }));
+  const agent = await createAgent({ bundleDir: '/x', store: new FakeStore().add('b', manifest, files), runtime: fakeRuntime(options), clock, safetyFactor: 1, profile: { warmups: 0, runs: 10 } });
+  await agent.install('b');
+  assert.equal(agent.active()?.profile.overhead?.answer.p99Us, 0);
+  options.readoutUs = 40; // from now on, reading outputs takes 40 µs (the hand-off into the next segment too)
+  for (let i = 0; i < 160; i++) await agent.run(req(1e6));
+  // After exit 0: 100 + 40 µs; exit 1 is now predicted at 140 + 240 + 40 (answer, tracked) = 420.
+  // With the profile's answer p99 (0) it would be 380.
+  assert.equal(await exitFor(agent, 419), 0);
+  const one = await agent.run(req(420));
+  assert.equal(one.exitIndex, 1);
+  assert.equal(one.met, true);
+});
+
+test('a profile saved without the request overhead is measured again at load', async () => {
+  const clock = new FakeClock();
+  const runtime = fakeRuntime({ clock, costsUs: COSTS_US, logits: (k) => LOGITS[k] });
+  const { manifest, files } = bundleFiles(fakeBundleContents({ segments: 3, classes: 3 }));
+  const store = new FakeStore().add('b', manifest, files);
+  const first = await createAgent({ bundleDir: '/x', store, runtime, clock, profile: { warmups: 0, runs: 4 }, deviceName: 'd' });
+  await first.install('b');
+  const measured = first.active();
+  assert.ok(measured?.profile.overhead);
+  // What a profile.json written before the overhead was measured holds.
+  await store.writeProfile(measured.bundle, { device: 'd', measuredAt: measured.profile.measuredAt, segments: measured.profile.segments });
+  const writes = store.profileWrites;
+  const second = await createAgent({ bundleDir: '/x', store, runtime, clock, profile: { warmups: 0, runs: 4 }, deviceName: 'd' });
+  assert.equal(store.profileWrites, writes + 1, 're-profiled');
+  assert.ok(second.active()?.profile.overhead);
+  const third = await createAgent({ bundleDir: '/x', store, runtime, clock, profile: { warmups: 0, runs: 4 }, deviceName: 'd' });
+  assert.equal(store.profileWrites, writes + 1, 'a complete saved profile is reused');
+  assert.ok(third.active());
 });
 
 test('a segment slower than its profile makes a miss, counted in stats', async () => {

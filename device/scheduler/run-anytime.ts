@@ -3,7 +3,12 @@
  * the policy after each exit whether the next one may run (see policy.ts). Segment 0 always runs. The
  * answer is the last exit completed, with its label, confidence, top-k, each segment's measured latency
  * (µs, including the hand-off copy into it), the total since the request arrived, and whether the budget
- * was met. `overBudget` flags a budget below exit 1's profiled p99 (exit 1 is returned anyway).
+ * was met. `overBudget` flags a budget below exit 1's predicted cost, input p99 + segment 0 p99 + answer
+ * p99 (exit 1 is returned anyway).
+ *
+ * Phases of a request, as timed here (and reported to `observe` / `observeOverhead`):
+ *   input (arrival → segment 0 starts) | segment 0 | readout 0 + policy | segment 1 | … | answer
+ * where `answer` runs from the end of the answering exit's segment to the answer (softmax, policy, top-k).
  */
 import type { InferPolicy, InferResultMsg } from '../../firmware-bridge/messages.ts';
 import { RanasError } from '../../src/errors.ts';
@@ -32,18 +37,28 @@ export type AnytimeAnswer = InferResultMsg;
 export interface SchedulerSetup {
   chain: Chain;
   preprocess: Preprocessor;
-  /** Profiled p99 per segment, µs. */
+  /** Predicted p99 per segment, µs (profile, or the live tracker's). */
   p99Us: readonly number[];
+  /** Predicted p99 of the input phase and of the answer phase, µs (the profile's `overhead`). */
+  inputP99Us: number;
+  answerP99Us: number;
   safetyFactor: number;
   clock: Clock;
   /** Called with every measured segment time (the agent's LatencyTracker). */
   observe?: (segment: number, us: number) => void;
+  /** Called once per answered request with its input and answer phases, µs (profiler, live tracker). */
+  observeOverhead?: (inputUs: number, answerUs: number) => void;
 }
 
 export function checkRequest(req: AnytimeRequest): void {
   if (!(Number.isFinite(req.budgetUs) && req.budgetUs >= 0)) throw new RanasError('E_BAD_REQUEST', `budgetUs is ${req.budgetUs}; expected a non-negative number of µs`);
   if (!(req.policy in POLICIES)) throw new RanasError('E_BAD_REQUEST', `policy is '${req.policy}'; expected one of ${Object.keys(POLICIES).join(', ')}`);
   if (req.threshold !== undefined && !(req.threshold >= 0 && req.threshold <= 1)) throw new RanasError('E_BAD_REQUEST', `threshold is ${req.threshold}; expected a number in [0, 1]`);
+}
+
+/** Predicted p99 cost of exit 1's answer, µs: input + segment 0 + answer; a lower budget is flagged over budget. */
+export function exitOneCostUs(s: Pick<SchedulerSetup, 'p99Us' | 'inputP99Us' | 'answerP99Us'>): number {
+  return s.inputP99Us + (s.p99Us[0] ?? 0) + s.answerP99Us;
 }
 
 /** Runs one request. */
@@ -57,11 +72,15 @@ export async function runAnytime(s: SchedulerSetup, req: AnytimeRequest): Promis
   const latencies: number[] = [];
   let k = 0;
   let probs: Float64Array;
+  let inputUs = 0;
+  let segmentEnd = 0;
   for (;;) {
     const start = s.clock.nowUs();
+    if (k === 0) inputUs = start - t0;
     chain.feed(k);
     await chain.segments[k].run();
-    const took = s.clock.nowUs() - start;
+    segmentEnd = s.clock.nowUs();
+    const took = segmentEnd - start;
     latencies.push(took);
     s.observe?.(k, took);
     const seg = manifest.segments[k];
@@ -74,6 +93,7 @@ export async function runAnytime(s: SchedulerSetup, req: AnytimeRequest): Promis
       budgetUs: req.budgetUs,
       nextP99Us: s.p99Us[k + 1],
       safetyFactor: s.safetyFactor,
+      answerP99Us: s.answerP99Us,
       confidence: probs[argmax(probs)],
       threshold: req.threshold ?? seg.exit.confidenceThreshold,
     });
@@ -83,7 +103,9 @@ export async function runAnytime(s: SchedulerSetup, req: AnytimeRequest): Promis
   const best = argmax(probs);
   const label = manifest.model.classNames[best] ?? `class${best}`;
   const top = topK(probs, req.topK ?? 5, manifest.model.classNames);
-  const totalUs = s.clock.nowUs() - t0;
+  const end = s.clock.nowUs();
+  const totalUs = end - t0;
+  s.observeOverhead?.(inputUs, end - segmentEnd);
   return {
     exitIndex: k,
     classIndex: best,
@@ -94,6 +116,6 @@ export async function runAnytime(s: SchedulerSetup, req: AnytimeRequest): Promis
     totalUs,
     budgetUs: req.budgetUs,
     met: totalUs <= req.budgetUs,
-    overBudget: req.budgetUs < (s.p99Us[0] ?? 0),
+    overBudget: req.budgetUs < exitOneCostUs(s),
   };
 }
