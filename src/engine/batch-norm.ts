@@ -1,11 +1,14 @@
 /**
  * Training-mode batch normalisation over N,H,W of an NHWC tensor, with its own gradient. tfjs-core's
  * composite gradient (moments → batchNorm) makes about twenty full-size passes including tiles and
- * transposing reductions; this one makes two passes forward (statistics, normalise) and two backward
- * (statistics, input gradient), as plain loops over backend memory (`kernels/batch-norm-kernels.ts`).
+ * transposing reductions. Two ways instead, chosen by what the active backend registers:
+ * - fused (tensorflow): one kernel forward (`BN_TRAINING`: TF's FusedBatchNormV3 returns y and the
+ *   statistics) and one backward (`BN_TRAINING_GRAD`: FusedBatchNormGradV3 returns dx, dGamma, dBeta);
+ * - composed (wasm, cpu): two passes forward (statistics, normalise) and two backward (statistics, input
+ *   gradient), as plain loops over backend memory (`kernels/batch-norm-kernels.ts`).
  */
 import { tf } from './tf.ts';
-import { BN_APPLY, BN_GRAD_INPUT, BN_GRAD_SUMS, CHANNEL_MOMENTS } from './kernels/batch-norm-kernels.ts';
+import { BN_APPLY, BN_GRAD_INPUT, BN_GRAD_SUMS, BN_TRAINING, BN_TRAINING_GRAD, CHANNEL_MOMENTS } from './kernels/batch-norm-kernels.ts';
 import { rank4 } from './kernels/conv-attrs.ts';
 
 /** Output and the batch statistics it used (biased variance), for running-average updates. */
@@ -13,6 +16,12 @@ export interface BatchNormResult {
   y: tf.Tensor4D;
   mean: tf.Tensor1D;
   variance: tf.Tensor1D;
+}
+
+function runOutputs(kernel: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap, count: number): tf.Tensor[] {
+  const out = tf.engine().runKernel(kernel, inputs, attrs);
+  if (!Array.isArray(out) || out.length !== count) throw new Error(`${kernel}: ${count} outputs expected`);
+  return out;
 }
 
 function run(kernel: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor {
@@ -26,32 +35,52 @@ function tensorArg(a: tf.Tensor | tf.GradSaveFunc): tf.Tensor {
   throw new Error('customGrad input is not a tensor');
 }
 
+/** The forward of one way: y and the statistics, the tensors its gradient needs, and that gradient. */
+interface Forward {
+  y: tf.Tensor;
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+  /** [dx, dGamma, dBeta] from dy and the tensors saved as [x, gamma, mean, variance]. */
+  gradient: (dy: tf.Tensor4D, saved: tf.Tensor[]) => tf.Tensor[];
+}
+
+function fused(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): Forward {
+  const [y, mean, variance] = runOutputs(BN_TRAINING, { x, gamma, beta }, { epsilon }, 3);
+  return {
+    y, mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D,
+    gradient: (dy, [sx, sg, sm, sv]) => runOutputs(BN_TRAINING_GRAD, { dy, x: sx, gamma: sg, mean: sm, variance: sv }, { epsilon }, 3),
+  };
+}
+
+function composed(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): Forward {
+  const [m, v] = tf.unstack(run(CHANNEL_MOMENTS, { x }), 0);
+  return {
+    y: run(BN_APPLY, { x, mean: m, variance: v, gamma, beta }, { epsilon }),
+    mean: tf.keep(m) as tf.Tensor1D,
+    variance: tf.keep(v) as tf.Tensor1D,
+    gradient: (dy, [sx, sg, sm, sv]) => {
+      const [dBeta, dyXc] = tf.unstack(run(BN_GRAD_SUMS, { dy, x: sx, mean: sm }), 0);
+      const rstd = tf.rsqrt(tf.add(sv, epsilon));
+      const dGamma = tf.mul(dyXc, rstd);
+      return [run(BN_GRAD_INPUT, { dy, x: sx, mean: sm, rstd, gamma: sg, dBeta, dGamma }), dGamma, dBeta];
+    },
+  };
+}
+
 /** y = gamma·(x − mean)/√(variance + epsilon) + beta with the batch's own statistics; differentiable in x, gamma, beta. */
 export function batchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormResult {
+  const way = tf.getKernel(BN_TRAINING, tf.getBackend()) && tf.getKernel(BN_TRAINING_GRAD, tf.getBackend()) ? fused : composed;
   let mean: tf.Tensor1D | undefined;
   let variance: tf.Tensor1D | undefined;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, g, b] = args.slice(0, 3).map(tensorArg);
     const save = args[3];
     if (typeof save !== 'function') throw new Error('customGrad passes a save function last');
-    const moments = run(CHANNEL_MOMENTS, { x: xs });
-    const [m, v] = tf.unstack(moments, 0) as [tf.Tensor1D, tf.Tensor1D];
-    mean = tf.keep(m);
-    variance = tf.keep(v);
-    const value = rank4(run(BN_APPLY, { x: xs, mean: m, variance: v, gamma: g, beta: b }, { epsilon }));
-    save([xs, g, m, v]);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [sx, sg, sm, sv] = saved;
-        const sums = run(BN_GRAD_SUMS, { dy, x: sx, mean: sm });
-        const [dBeta, dyXc] = tf.unstack(sums, 0);
-        const rstd = tf.rsqrt(tf.add(sv, epsilon));
-        const dGamma = tf.mul(dyXc, rstd);
-        const dx = run(BN_GRAD_INPUT, { dy, x: sx, mean: sm, rstd, gamma: sg, dBeta, dGamma });
-        return [dx, dGamma, dBeta];
-      },
-    };
+    const forward = way(xs, g, b, epsilon);
+    mean = forward.mean;
+    variance = forward.variance;
+    save([xs, g, forward.mean, forward.variance]);
+    return { value: rank4(forward.y), gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => forward.gradient(dy, saved) };
   });
   const y = rank4(f(x, gamma, beta));
   if (!mean || !variance) throw new Error('batch-norm statistics missing');

@@ -10,6 +10,16 @@ export const CHANNEL_MOMENTS = 'RanasChannelMoments';
 export const BN_GRAD_SUMS = 'RanasBatchNormGradSums';
 export const BN_GRAD_INPUT = 'RanasBatchNormGradInput';
 export const BN_APPLY = 'RanasBatchNormApply';
+/**
+ * Fused training batch-norm, for backends with one native op for it (tensorflow): inputs {x, gamma, beta},
+ * attribute epsilon; outputs [y, mean, biased variance]. `batchNormTraining` uses it when registered.
+ */
+export const BN_TRAINING = 'RanasBatchNormTraining';
+/**
+ * Its gradient: inputs {dy, x, gamma, mean, variance} (the forward's statistics), attribute epsilon;
+ * outputs [dx, dGamma, dBeta].
+ */
+export const BN_TRAINING_GRAD = 'RanasBatchNormTrainingGrad';
 
 function input(inputs: tf.NamedTensorInfoMap, name: string, kernel: string): tf.TensorInfo {
   const t = inputs[name];

@@ -1,8 +1,10 @@
 /**
- * The native kernels (tensorflow backend only; skipped when tfjs-node does not load): the engine's
- * training batch-norm through FusedBatchNormV3/FusedBatchNormGradV3 against tfjs-core's composite
- * moments → batchNorm on the stock cpu backend (outputs, statistics, gradients of x, gamma, beta within
- * 1e-4 relative), and ReLU's gradient through ReluGrad against dy·step(x).
+ * The native kernels and gradients (tensorflow backend only; skipped when tfjs-node does not load): the
+ * engine's training batch-norm through FusedBatchNormV3/FusedBatchNormGradV3 against tfjs-core's
+ * composite moments → batchNorm on the stock cpu backend (outputs, statistics, gradients of x, gamma, beta
+ * within 1e-4 relative), ReLU's gradient through ReluGrad against dy·step(x), Mean's tiled gradient
+ * against the stock one on cpu, and a reference-net training step that runs those kernels and not the
+ * JS batch-norm ones or a full-size ones tensor.
  */
 import { before, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +14,10 @@ import { batchNormTraining } from '../batch-norm.ts';
 import { mulberry32, randomFloats } from '../seeded-random.ts';
 import { registerNativeKernels } from './register-native.ts';
 import { RELU_GRAD } from './native-kernels.ts';
+import { BN_APPLY, BN_GRAD_INPUT, BN_GRAD_SUMS, BN_TRAINING, BN_TRAINING_GRAD, CHANNEL_MOMENTS } from '../kernels/batch-norm-kernels.ts';
+import { buildReferenceNet } from '../reference-net.ts';
+import { shardGradients } from '../replica.ts';
+import { syntheticBatch } from '../throughput.ts';
 
 let native = false;
 before(async () => {
@@ -110,4 +116,46 @@ it('native batch-norm training and inference leave no tensors behind', async (t)
   }
   assert.equal(tf.memory().numTensors, before);
   tf.dispose([x, g, b]);
+});
+
+for (const [axis, keepDims] of [[null, false], [[1, 2], false], [0, true], [[-1], false]] as [number | number[] | null, boolean][]) {
+  it(`Mean's gradient on tensorflow (tiled dy/count) equals the stock gradient on cpu, axis ${JSON.stringify(axis)} keepDims ${keepDims}`, async (t) => {
+    if (!needsNative(t)) return;
+    const shape: [number, number, number, number] = [2, 3, 4, 5];
+    const rand = mulberry32(17);
+    const xv = randomFloats(rand, 120);
+    const wv = randomFloats(rand, 120);
+    const grad = async (backend: string): Promise<Float32Array> => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const mean = (x: tf.Tensor) => tf.mean(x, axis ?? undefined, keepDims);
+        const outShape = mean(tf.zeros(shape)).shape;
+        // A weighted sum after the mean, so dy differs from element to element.
+        const weights = tf.tensor(wv.slice(0, outShape.reduce((p, d) => p * d, 1)), outShape);
+        return new Float32Array(tf.grad((x: tf.Tensor) => tf.sum(tf.mul(mean(x), weights)))(tf.tensor4d(xv, shape)).dataSync());
+      });
+    };
+    const got = await grad('tensorflow');
+    const want = await grad('cpu');
+    await tf.setBackend('tensorflow');
+    assert.ok(relError(got, want) <= 1e-6, `relative error ${relError(got, want)}`);
+  });
+}
+
+it('a reference-net training step on tensorflow runs the fused batch-norm, ReluGrad and a tiled Mean gradient', async (t) => {
+  if (!needsNative(t)) return;
+  await tf.setBackend('tensorflow');
+  const net = buildReferenceNet({ channels: 4, blocks: 2, classes: 10, batchNorm: true, seed: 2 });
+  const b = syntheticBatch(4, 1);
+  const { kernels } = await tf.profile(() => {
+    shardGradients(net, b.x, b.shape, b.labels);
+  });
+  net.dispose();
+  const names = new Set(kernels.map((k) => k.name));
+  for (const k of [BN_TRAINING, BN_TRAINING_GRAD, RELU_GRAD, 'Tile']) assert.ok(names.has(k), `${k} not run; ran ${[...names].join(', ')}`);
+  for (const k of [CHANNEL_MOMENTS, BN_APPLY, BN_GRAD_SUMS, BN_GRAD_INPUT]) assert.ok(!names.has(k), `JS batch-norm kernel ${k} ran on tensorflow`);
+  // The stock Mean gradient multiplies dy by a full-size ones tensor: no Multiply may take an input of x's size.
+  const full = b.shape[0] * 32 * 32 * 4;
+  const big = kernels.filter((k) => k.name === 'Multiply' && k.inputShapes.some((s) => s && s.reduce((p, d) => p * d, 1) >= full));
+  assert.equal(big.length, 0, `full-size Multiply: ${JSON.stringify(big.map((k) => k.inputShapes))}`);
 });
