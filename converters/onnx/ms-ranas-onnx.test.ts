@@ -11,6 +11,7 @@ import { cutSegments } from '../segments.ts';
 import { calibrate } from '../quantize/calibrate.ts';
 import { quantizeGraph } from '../quantize/quantize.ts';
 import { quantizeTensor } from '../quantize/quant-params.ts';
+import { integerForward } from '../reference/integer-forward.ts';
 import { writeOnnx } from './write-onnx.ts';
 import { openOnnx } from './run-onnx.ts';
 import { uniformSource } from './fixture-graph.ts';
@@ -68,21 +69,42 @@ test('tiny MS-RANAS fp32 ONNX: every exit within 1e-4 relative L2 of the tfjs en
   await Promise.all([mono.release(), ...sessions.map((s) => s.release())]);
 });
 
-test('tiny MS-RANAS QDQ ONNX: chained int8 segments give exactly the monolithic logits at every exit', async () => {
+/**
+ * onnxruntime leaves some QDQ convolutions unfused on this build (about a quarter of them) and runs those
+ * in float; at a near-tie the float sum can round one step away from the integer reference (about 1 in 10^6
+ * outputs). This untrained net with random batch-norm statistics, calibrated on 4 noise images, can carry
+ * such a step to 2 at an exit, so the strict 1-LSB bound is asserted on the fixture graph
+ * (write-onnx.test.ts) and here the share of logits within 1 LSB and a 2-LSB ceiling.
+ */
+test('tiny MS-RANAS QDQ ONNX: chained int8 segments give exactly the monolithic logits; exits track the integer reference (ONNX QDQ rules)', async () => {
   const q = quantizeGraph(prepared, calibrate(prepared, [11, 12, 13, 14].map(image), { method: 'minmax', minImages: 4 }));
   const segments = cutSegments(prepared);
   const monoBytes = writeOnnx(prepared, { nodes: prepared.nodes.map((n) => n.name), inputs: [input.name], outputs: exits }, shapes, { quant: q });
   if (onnxCheckerAvailable()) checkOnnxModel(monoBytes);
   const mono = await openOnnx(monoBytes, shapes);
   const sessions = await Promise.all(segments.map((s) => OPEN_MODEL.onnx(writeOnnx(prepared, s, shapes, { quant: q }), shapes)));
-  for (const seed of [21, 22]) {
+  let worst = 0;
+  let logits = 0;
+  let withinOne = 0;
+  for (const seed of [21, 22, 23, 24]) {
     const x = image(seed);
     const got = await mono.run(new Map([[input.name, quantizeTensor(x, q.activations[input.name])]]));
     const chained = await runChained(sessions, segments, input.name, x, q.activations[input.name]);
+    const ref = integerForward(q, quantizeTensor(x, q.activations[input.name]), exits, { semantics: 'onnx-qdq' });
     for (const t of exits) {
-      assert.ok(got.get(t) instanceof Int8Array);
-      assert.deepEqual(chained.get(t), got.get(t), t);
+      const out = got.get(t);
+      assert.ok(out instanceof Int8Array);
+      assert.deepEqual(chained.get(t), out, t);
+      const want = ref.get(t) ?? new Int8Array();
+      out.forEach((v, i) => {
+        const lsb = Math.abs(v - want[i]);
+        worst = Math.max(worst, lsb);
+        logits++;
+        if (lsb <= 1) withinOne++;
+      });
     }
   }
+  assert.ok(worst <= 2, `exits: ${worst} LSB from the integer reference`);
+  assert.ok(withinOne / logits >= 0.99, `exits: ${withinOne} of ${logits} logits within 1 LSB`);
   await Promise.all([mono.release(), ...sessions.map((s) => s.release())]);
 });

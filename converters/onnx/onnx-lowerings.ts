@@ -29,10 +29,23 @@ export interface LowerContext {
   shape(tensor: string): number[];
   /** A fresh value name derived from the node's name. */
   temp(suffix: string): string;
+  /**
+   * True when the node's output is quantised with zero point −128 (QDQ mode): QuantizeLinear then
+   * saturates every negative value to the step of real 0, which is what a ReLU before it would give,
+   * so a fused ReLU is left out (onnxruntime drops such a ReLU too). Always false in fp32.
+   */
+  readonly outputClampsAtZero: boolean;
   /** Appends an ONNX node. */
   emit(opType: string, inputs: string[], outputs: string[], attrs?: AttributeProto[]): void;
   /** Float weight in the given ONNX layout (dequantised in QDQ mode). */
   weight(weightName: string, layout: WeightLayout): string;
+  /**
+   * Emits an averaging op (`AveragePool`, `GlobalAveragePool`) of input 0 into `out`. fp32: the op itself.
+   * QDQ: the op runs on the centred integers q − zp (DequantizeLinear with scale 1, exact), so sums and
+   * x.5 ties are exact; QuantizeLinear with scale 1 rounds the mean to input 0's grid (ties to even) and
+   * DequantizeLinear with input 0's parameters gives `out` — not float noise in dequantised values.
+   */
+  averageOnGrid(opType: 'AveragePool' | 'GlobalAveragePool', attrs: AttributeProto[], out: string): void;
 }
 
 type Lowering<T extends OpType> = (node: IrNodeOf<T>, ctx: LowerContext) => void;
@@ -43,6 +56,10 @@ function withActivation(ctx: LowerContext, activation: FusedActivation, core: (o
   const ACTIVATIONS: Record<FusedActivation, () => void> = {
     none: () => core(ctx.output),
     relu: () => {
+      if (ctx.outputClampsAtZero) {
+        core(ctx.output);
+        return;
+      }
       const pre = ctx.temp('preact');
       core(pre);
       ctx.emit('Relu', [pre], [ctx.output]);
@@ -73,12 +90,14 @@ function convLike(
   const a = node.attrs;
   const inputs = [ctx.input(0), ctx.weight(requireWeight(node, node.weights.filter, 'filter'), layout)];
   if (node.weights.bias !== undefined) inputs.push(ctx.weight(node.weights.bias, 'vector'));
+  // Attributes at their ONNX defaults are left out (kernel_shape is inferred from W; strides and
+  // dilations 1, pads 0, group 1): the same model in fewer bytes, for fp32 and int8 alike.
+  const pads = tfPads(a.padding, spatialIn(node, ctx), a.kernel, a.strides, a.dilation);
   const attrs = [
-    attrInts('kernel_shape', a.kernel),
-    attrInts('strides', a.strides),
-    attrInts('dilations', a.dilation),
-    attrInts('pads', tfPads(a.padding, spatialIn(node, ctx), a.kernel, a.strides, a.dilation)),
-    attrInt('group', group),
+    ...(a.strides.every((v) => v === 1) ? [] : [attrInts('strides', a.strides)]),
+    ...(a.dilation.every((v) => v === 1) ? [] : [attrInts('dilations', a.dilation)]),
+    ...(pads.every((v) => v === 0) ? [] : [attrInts('pads', pads)]),
+    ...(group === 1 ? [] : [attrInt('group', group)]),
   ];
   withActivation(ctx, a.activation, (out) => ctx.emit('Conv', inputs, [out], attrs));
 }
@@ -90,9 +109,13 @@ function pool(opType: 'AveragePool' | 'MaxPool', node: IrNodeOf<'avgPool'> | IrN
     attrInts('strides', a.strides),
     attrInts('pads', tfPads(a.padding, spatialIn(node, ctx), a.kernel, a.strides)),
   ];
+  if (opType === 'MaxPool') {
+    ctx.emit(opType, [ctx.input(0)], [ctx.output], attrs);
+    return;
+  }
   // TF (and DARTS) average pooling leaves padded cells out of the count.
-  if (opType === 'AveragePool') attrs.push(attrInt('count_include_pad', 0));
-  ctx.emit(opType, [ctx.input(0)], [ctx.output], attrs);
+  attrs.push(attrInt('count_include_pad', 0));
+  ctx.averageOnGrid(opType, attrs, ctx.output);
 }
 
 function noLowering(node: { name: string; op: OpType }, why: string): never {
@@ -118,7 +141,7 @@ export const ONNX_LOWERINGS: LoweringTable = {
   globalAvgPool: (node, ctx) => {
     spatialIn(node, ctx);
     const pooled = ctx.temp('gap4d');
-    ctx.emit('GlobalAveragePool', [ctx.input(0)], [pooled]);
+    ctx.averageOnGrid('GlobalAveragePool', [], pooled);
     ctx.emit('Flatten', [pooled], [ctx.output], [attrInt('axis', 1)]);
   },
   dense: (node, ctx) => {

@@ -9,6 +9,7 @@ import { openOnnx } from './run-onnx.ts';
 import { fixtureGraph, uniformSource } from './fixture-graph.ts';
 import { tfReference, useCpuBackend } from './tf-reference.ts';
 import { checkOnnxModel, onnxCheckerAvailable } from './onnx-checker.ts';
+import { onnx } from './onnx-proto.ts';
 import { fromOnnxLayout, permute, tfPads, toOnnxLayout } from './layout.ts';
 
 function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -212,7 +213,7 @@ function lsbDiff(a: Int8Array, b: Int8Array): { max: number; differing: number }
   return { max, differing };
 }
 
-test('QDQ int8 ONNX (core quantiser): every op within 1 LSB of the integer reference; exits mostly within 1 LSB end to end', async () => {
+test('QDQ int8 ONNX (core quantiser): every op and every exit, monolithic and chained, within 1 LSB of the integer reference under ONNX QDQ rules', async () => {
   const { calibrate } = await import('../quantize/calibrate.ts');
   const { quantizeGraph } = await import('../quantize/quantize.ts');
   const { quantizeTensor } = await import('../quantize/quant-params.ts');
@@ -221,17 +222,17 @@ test('QDQ int8 ONNX (core quantiser): every op within 1 LSB of the integer refer
   const q = quantizeGraph(graph, calibrate(graph, images, { method: 'minmax', minImages: 8 }));
   const all = graph.nodes.map((n) => n.name);
   const mono = await openOnnx(writeOnnx(graph, whole, shapes, { quant: q }), shapes);
-  // Each op alone, fed the integer reference's int8 inputs: the lowering itself is within 1 LSB.
+  const s0 = await openOnnx(writeOnnx(graph, seg0, shapes, { quant: q }), shapes);
+  const s1 = await openOnnx(writeOnnx(graph, seg1, shapes, { quant: q }), shapes);
+  // Each op alone, fed the integer reference's int8 inputs.
   const single = new Map(await Promise.all(graph.nodes.map(async (n) => {
     const part = { nodes: [n.name], inputs: [...new Set(n.inputs)], outputs: [n.name] };
     return [n.name, await openOnnx(writeOnnx(graph, part, shapes, { quant: q }), shapes)] as const;
   })));
-  let endToEnd = 0;
-  let logits = 0;
-  let withinOne = 0;
-  for (const seed of [41, 42, 43, 44]) {
+  let tfliteDrift = 0;
+  for (const seed of [41, 42, 43, 44, 45, 46]) {
     const imageQ = quantizeTensor(randomImage(graph, seed), q.activations.image);
-    const ref = integerForward(q, imageQ, all);
+    const ref = integerForward(q, imageQ, all, { semantics: 'onnx-qdq' });
     ref.set('image', imageQ);
     for (const n of graph.nodes) {
       const feeds = new Map(n.inputs.map((t) => [t, ref.get(t) ?? new Int8Array()]));
@@ -240,20 +241,27 @@ test('QDQ int8 ONNX (core quantiser): every op within 1 LSB of the integer refer
       const d = lsbDiff(out, ref.get(n.name) ?? new Int8Array());
       assert.ok(d.max <= 1, `${n.name} (${n.op}) seed ${seed}: ${d.max} LSB from the integer reference`);
     }
-    // End to end, off-by-one roundings (onnxruntime requantises in float, TFLite's kernels in fixed
-    // point) compound through the layers, so the exits are compared statistically.
     const got = await mono.run(new Map([['image', imageQ]]));
+    const a = await s0.run(new Map([['image', imageQ]]));
+    const stem = a.get('stem');
+    assert.ok(stem instanceof Int8Array);
+    const b = await s1.run(new Map([['stem', stem]]));
+    const chained = new Map([['exit0/logits', a.get('exit0/logits')], ['exit1/logits', b.get('exit1/logits')]]);
+    const tflite = integerForward(q, imageQ, exits);
     for (const t of exits) {
-      const out = got.get(t);
       const r = ref.get(t) ?? new Int8Array();
-      assert.ok(out instanceof Int8Array);
-      endToEnd = Math.max(endToEnd, lsbDiff(out, r).max);
-      out.forEach((v, i) => { logits++; if (Math.abs(v - r[i]) <= 1) withinOne++; });
+      for (const [how, out] of [['monolithic', got.get(t)], ['chained', chained.get(t)]] as const) {
+        assert.ok(out instanceof Int8Array, `${t} ${how} is int8`);
+        const d = lsbDiff(out, r);
+        assert.ok(d.max <= 1, `${t} ${how} seed ${seed}: ${d.max} LSB from the integer reference`);
+      }
+      tfliteDrift = Math.max(tfliteDrift, lsbDiff(got.get(t) as Int8Array, tflite.get(t) ?? new Int8Array()).max);
     }
   }
-  assert.ok(endToEnd <= 4, `exits: ${endToEnd} LSB from the integer reference`);
-  assert.ok(withinOne / logits >= 0.9, `exits: ${withinOne} of ${logits} logits within 1 LSB`);
-  await Promise.all([mono.release(), ...[...single.values()].map((r) => r.release())]);
+  // For the record: TFLite's fixed-point rules round differently, so the ONNX exits may drift further
+  // from the TFLite-rule reference (reported, not asserted).
+  console.log(`QDQ ONNX exits vs the TFLite-rule reference: up to ${tfliteDrift} LSB`);
+  await Promise.all([mono.release(), s0.release(), s1.release(), ...[...single.values()].map((r) => r.release())]);
 });
 
 test('boundary tensors named like generated internal names do not collide', async () => {
@@ -273,4 +281,28 @@ test('boundary tensors named like generated internal names do not collide', asyn
   const ref = tfReference(g, image, ['exit1/logits']);
   assert.ok(relL2(got.get('2') ?? [], ref.get('exit1/logits') ?? []) < 1e-4);
   await runner.release();
+});
+
+test('written without redundancy: no default Conv attributes; in QDQ no ReLU that QuantizeLinear with zero point -128 already applies', async () => {
+  await useCpuBackend();
+  const decode = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph?.node ?? [];
+  const fp32 = decode(writeOnnx(graph, whole, shapes));
+  for (const n of fp32.filter((x) => x.opType === 'Conv')) {
+    const attrs = new Map((n.attribute ?? []).map((a) => [a.name, a]));
+    assert.ok(!attrs.has('kernel_shape'), 'kernel_shape is inferred from the weights');
+    for (const name of ['strides', 'dilations', 'pads']) {
+      const ints = attrs.get(name)?.ints?.map(Number);
+      if (ints) assert.ok(ints.some((v) => v !== (name === 'pads' ? 0 : 1)), `${name} [${ints}] is the default`);
+    }
+    const group = attrs.get('group');
+    if (group) assert.notEqual(Number(group.i), 1);
+  }
+  const fusedRelu = graph.nodes.filter((n) => 'activation' in n.attrs && n.attrs.activation === 'relu').length;
+  const standaloneRelu = graph.nodes.filter((n) => n.op === 'relu').length;
+  assert.equal(fp32.filter((n) => n.opType === 'Relu').length, fusedRelu + standaloneRelu);
+  const q = fixtureQuant(graph);
+  const clamped = graph.nodes.filter((n) => 'activation' in n.attrs && n.attrs.activation === 'relu' && q.activations[n.name].zeroPoint === -128).length;
+  assert.ok(clamped > 0, 'the fixture has fused ReLUs whose output zero point is -128');
+  const qdq = decode(writeOnnx(graph, whole, shapes, { quant: q }));
+  assert.equal(qdq.filter((n) => n.opType === 'Relu').length, fusedRelu + standaloneRelu - clamped);
 });

@@ -11,13 +11,17 @@
  *    (axis 0 = output channel) DequantizeLinear, biases int32 with scale s_in·s_w. Inputs and outputs are
  *    int8 (the quantised tensor itself, like a full-int8 TFLite model), so chained segments hand over
  *    exactly the int8 values the monolithic model computes; `floatIo` makes them float instead.
+ *    A fused ReLU is left out when its output's zero point is -128 (QuantizeLinear's saturation is the
+ *    ReLU), and average pooling runs on centred integers (see `averageOnGrid` in onnx-lowerings.ts).
+ *    onnxruntime's integer results follow ONNX QDQ rounding (ties to even), which the integer reference
+ *    reproduces with `semantics: 'onnx-qdq'`.
  *
  * Names: inputs and outputs carry their IR tensor names; internal values and initializers get short
  * generated names (base-36 counters) to keep a QDQ file's per-node overhead small next to int8 weights.
  */
 import { RanasError } from '../../src/errors.ts';
 import type { IrNode, ModelGraph } from '../../src/ir/types.ts';
-import type { QuantizedGraph, QuantizedWeight } from '../quant-types.ts';
+import type { QuantizedGraph, QuantizedWeight, TensorQuant } from '../quant-types.ts';
 import { onnxDims, permute } from './layout.ts';
 import { lowerNode, WEIGHT_PERM, type LowerContext, type WeightLayout } from './onnx-lowerings.ts';
 import {
@@ -116,15 +120,24 @@ export function writeOnnx(
     initializers.push(t);
   };
 
+  const activation = (tensor: string): TensorQuant => {
+    const p = quant?.activations[tensor];
+    if (!p) throw new RanasError('E_ONNX_QUANT', `tensor ${tensor} has no activation quantisation`, { tensor });
+    return p;
+  };
+  // Scale and zero-point initializers, one pair per distinct value: tensors with equal parameters (concat
+  // and pooling share them) share the initializers.
+  const quantParams = (p: TensorQuant): [string, string] => {
+    const qp: [string, string] = [short(`scale:${p.scale}`), short(`zero:${p.zeroPoint}`)];
+    addInit(initializer(qp[0], 'float32', [], Float32Array.of(p.scale)));
+    addInit(initializer(qp[1], 'int8', [], Int8Array.of(p.zeroPoint)));
+    return qp;
+  };
+
   // Quantise + dequantise an activation through its per-tensor parameters.
   const qdq = (tensor: string, from: string, int8: string, read: string, quantise: boolean) => {
     if (!quant) return;
-    const p = quant.activations[tensor];
-    if (!p) throw new RanasError('E_ONNX_QUANT', `tensor ${tensor} has no activation quantisation`, { tensor });
-    // Tensors with equal parameters (concat and pooling share them) share the initializers.
-    const qp = [short(`scale:${p.scale}`), short(`zero:${p.zeroPoint}`)];
-    addInit(initializer(qp[0], 'float32', [], Float32Array.of(p.scale)));
-    addInit(initializer(qp[1], 'int8', [], Int8Array.of(p.zeroPoint)));
+    const qp = quantParams(activation(tensor));
     if (quantise) emit('QuantizeLinear', [from, ...qp], [int8]);
     emit('DequantizeLinear', [int8, ...qp], [read]);
   };
@@ -187,8 +200,22 @@ export function writeOnnx(
       output: names(node.name).produced,
       shape: shapeOf,
       temp: (suffix) => short(`${node.name}#${suffix}`),
+      outputClampsAtZero: quant !== undefined && activation(node.name).zeroPoint === -128,
       emit,
       weight,
+      averageOnGrid: (opType, attrs, out) => {
+        const source = node.inputs[0];
+        if (!quant) {
+          emit(opType, [names(source).read], [out], attrs);
+          return;
+        }
+        const [one, zero] = quantParams({ scale: 1, zeroPoint: activation(source).zeroPoint });
+        const [centred, mean, onGrid] = ['centred', 'mean', 'grid'].map((s) => short(`${node.name}#${s}`));
+        emit('DequantizeLinear', [names(source).int8, one, zero], [centred]);
+        emit(opType, [centred], [mean], attrs);
+        emit('QuantizeLinear', [mean, one, zero], [onGrid]);
+        emit('DequantizeLinear', [onGrid, ...quantParams(activation(source))], [out]);
+      },
     };
     lowerNode<IrNode['op']>(node, ctx);
     const n = names(node.name);

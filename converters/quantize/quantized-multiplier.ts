@@ -41,6 +41,12 @@ export function roundHalfAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
+/** Round to nearest with ties to even (ONNX QuantizeLinear, C's nearbyint in the default mode). */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x); // ties toward +infinity
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 /** TFLite `QuantizeMultiplier(double)`: the fixed-point form of a positive real multiplier. */
 export function quantizeMultiplier(real: number): QuantizedMultiplier {
   if (real === 0) return { multiplier: 0, shift: 0 };

@@ -1,13 +1,15 @@
 /**
- * The project's own int8 reference executor: runs a QuantizedGraph with TFLite's int8 kernels
- * (integer-kernels.ts), so a TFLite int8 model written from the same QuantizedGraph must agree with it
- * (bit-exact for convolutions, within one output step elsewhere).
+ * The project's own int8 reference executor: runs a QuantizedGraph with the int8 kernels
+ * (integer-kernels.ts) under TFLite's requantisation rules (default), so a TFLite int8 model written from
+ * the same QuantizedGraph must agree with it (bit-exact for convolutions, within one output step
+ * elsewhere), or under ONNX QDQ's rules, which a QDQ ONNX model run in onnxruntime must agree with.
  */
 import { RanasError } from '../../src/errors.ts';
 import type { IrNode, IrNodeOf, OpType } from '../../src/ir/types.ts';
 import type { QuantizedGraph, QuantizedWeight } from '../quant-types.ts';
 import { multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierRuy } from '../quantize/quantized-multiplier.ts';
 import { INT_KERNELS, type IntKernelArgs } from './integer-kernels.ts';
+import { ONNX_QDQ_RULES, tfliteRules, type RequantSemantics } from './requant-rules.ts';
 import { runGraph } from './run-graph.ts';
 import { inferShapes, sizeOf } from './shapes.ts';
 
@@ -25,6 +27,11 @@ export interface IntegerForwardOptions {
    * TFLite's reference kernels (gemmlowp: ties away from zero in the final shift).
    */
   gemmRounding?: 'ruy' | 'reference';
+  /**
+   * Requantisation rules: `tflite` (default) is TFLite 2.9's fixed point, `onnx-qdq` ONNX QDQ's
+   * round-half-to-even as onnxruntime computes it (see requant-rules.ts). `gemmRounding` applies to `tflite`.
+   */
+  semantics?: RequantSemantics;
 }
 
 /** Runs the int8 graph from fed int8 tensors (graph inputs or a segment's inputs), returning the wanted ones. */
@@ -32,6 +39,7 @@ export function integerForwardFeeds(
   q: QuantizedGraph, feeds: ReadonlyMap<string, Int8Array>, wanted: readonly string[], opts: IntegerForwardOptions = {},
 ): Map<string, Int8Array> {
   const rescaleGemm = (opts.gemmRounding ?? 'ruy') === 'ruy' ? multiplyByQuantizedMultiplierRuy : multiplyByQuantizedMultiplier;
+  const rules = (opts.semantics ?? 'tflite') === 'tflite' ? tfliteRules(rescaleGemm) : ONNX_QDQ_RULES;
   const shapes = inferShapes(q.graph);
   for (const [name, data] of feeds) {
     const shape = shapes.get(name);
@@ -57,7 +65,7 @@ export function integerForwardFeeds(
     inQuant: node.inputs.map((t) => quantOf(t, node)),
     outQuant: quantOf(node.name, node),
     weight,
-    rescaleGemm,
+    rules,
   });
   return runGraph(q.graph, feeds, wanted, step, opts.keepAll ?? false);
 }

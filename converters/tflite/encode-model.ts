@@ -2,6 +2,10 @@
  * Serialises a `ModelSpec` into TFLite flatbuffer bytes with the `flatbuffers` package's Builder, field
  * by field from the ids in `schema-subset.ts`. Flatbuffers are built back to front, so children (buffers,
  * tensors, operators) are created before the tables that point at them.
+ *
+ * A flatbuffer may reference one object from any number of tables, so objects with equal contents are
+ * written once: int32 vectors (tensor shapes, operator inputs/outputs), builtin-options tables and
+ * quantisation tables and vectors. Readers see the same values; the file only loses the copies.
  */
 import { Builder } from 'flatbuffers';
 import type { ModelSpec, OperatorSpec, OptionsSpec, QuantSpec, SignatureTensor, TensorSpec } from './model-spec.ts';
@@ -26,12 +30,14 @@ export function encodeModel(spec: ModelSpec): Uint8Array {
 
   const buffers = spec.buffers.map((data) => buffer(b, data));
   const shared = new SharedQuant(b);
-  const tensors = spec.tensors.map((t) => tensor(b, t, shared));
-  const operators = spec.operators.map((op) => operator(b, op));
+  const ints = new Interned<readonly number[]>((v) => v.join(','), (v) => int32Vector(b, v));
+  const options = new Interned<OptionsSpec>(optionsKey, (o) => builtinOptions(b, o, ints));
+  const tensors = spec.tensors.map((t) => tensor(b, t, shared, ints));
+  const operators = spec.operators.map((op) => operator(b, op, ints, options));
   const subgraphName = b.createString(spec.subgraphName);
   const tensorsVec = offsetVector(b, tensors);
-  const inputsVec = int32Vector(b, spec.inputs);
-  const outputsVec = int32Vector(b, spec.outputs);
+  const inputsVec = ints.get(spec.inputs);
+  const outputsVec = ints.get(spec.outputs);
   const operatorsVec = offsetVector(b, operators);
   const S = FIELD.SubGraph;
   b.startObject(S.count);
@@ -84,8 +90,30 @@ function buffer(b: Builder, data: Uint8Array): Offset {
   return b.endObject();
 }
 
-function tensor(b: Builder, t: TensorSpec, shared: SharedQuant): Offset {
-  const shape = int32Vector(b, t.shape);
+/** Objects written once per distinct content (`key`), then referenced wherever they recur. */
+class Interned<T> {
+  private readonly offsets = new Map<string, Offset>();
+
+  constructor(private readonly key: (value: T) => string, private readonly write: (value: T) => Offset) {}
+
+  get(value: T): Offset {
+    const k = this.key(value);
+    let offset = this.offsets.get(k);
+    if (offset === undefined) {
+      offset = this.write(value);
+      this.offsets.set(k, offset);
+    }
+    return offset;
+  }
+}
+
+/** Content key of an options table: its kind and every field in a fixed order. */
+function optionsKey(o: OptionsSpec): string {
+  return JSON.stringify(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function tensor(b: Builder, t: TensorSpec, shared: SharedQuant, ints: Interned<readonly number[]>): Offset {
+  const shape = ints.get(t.shape);
   const name = b.createString(t.name);
   const quant = t.quant ? shared.table(t.quant) : 0;
   const T = FIELD.Tensor;
@@ -141,10 +169,10 @@ class SharedQuant {
   }
 }
 
-function operator(b: Builder, op: OperatorSpec): Offset {
-  const inputs = int32Vector(b, op.inputs);
-  const outputs = int32Vector(b, op.outputs);
-  const options = op.options ? builtinOptions(b, op.options) : 0;
+function operator(b: Builder, op: OperatorSpec, ints: Interned<readonly number[]>, options: Interned<OptionsSpec>): Offset {
+  const inputs = ints.get(op.inputs);
+  const outputs = ints.get(op.outputs);
+  const optionsTable = op.options ? options.get(op.options) : 0;
   const O = FIELD.Operator;
   b.startObject(O.count);
   b.addFieldInt32(O.opcode_index, op.opcodeIndex, 0);
@@ -152,13 +180,13 @@ function operator(b: Builder, op: OperatorSpec): Offset {
   b.addFieldOffset(O.outputs, outputs, 0);
   if (op.options) {
     b.addFieldInt8(O.builtin_options_type, BUILTIN_OPTIONS_TYPE[op.options.kind], 0);
-    b.addFieldOffset(O.builtin_options, options, 0);
+    b.addFieldOffset(O.builtin_options, optionsTable, 0);
   }
   return b.endObject();
 }
 
 /** Writes one options table; every scalar is written explicitly (no reliance on schema defaults). */
-function builtinOptions(b: Builder, o: OptionsSpec): Offset {
+function builtinOptions(b: Builder, o: OptionsSpec, ints: Interned<readonly number[]>): Offset {
   switch (o.kind) {
     case 'Conv2DOptions': {
       const F = FIELD.Conv2DOptions;
@@ -218,7 +246,7 @@ function builtinOptions(b: Builder, o: OptionsSpec): Offset {
       return b.endObject();
     }
     case 'ReshapeOptions': {
-      const newShape = int32Vector(b, o.newShape);
+      const newShape = ints.get(o.newShape);
       b.startObject(FIELD.ReshapeOptions.count);
       b.addFieldOffset(FIELD.ReshapeOptions.new_shape, newShape, 0);
       return b.endObject();

@@ -2,6 +2,7 @@
  * Accumulates the tensors, constant buffers, operator codes and operators of one TFLite subgraph while
  * the IR is lowered, then hands out a `ModelSpec` for `encodeModel`.
  */
+import { createHash } from 'node:crypto';
 import { RanasError } from '../../src/errors.ts';
 import { littleEndianBytes } from './layouts.ts';
 import type { ModelSpec, OperatorCodeSpec, OperatorSpec, OptionsSpec, QuantSpec, SignatureTensor, TensorSpec } from './model-spec.ts';
@@ -28,6 +29,12 @@ export class TfliteGraphBuilder {
   private readonly reserved = new Set<string>();
   /** Constant tensors of IR weights by weight name and TFLite layout, so a shared weight is stored once. */
   private readonly weightTensors = new Map<string, number>();
+  /**
+   * Buffers by content (sha256 of the bytes): constants with equal bytes (zero biases of equal width,
+   * repeated reshape targets) share one read-only buffer, as the schema allows.
+   */
+  private readonly bufferIndex = new Map<string, number>();
+  private constantCount = 0;
 
   /** Reserves IR tensor names: `uniqueName` never hands them out. */
   reserve(names: Iterable<string>): void {
@@ -43,12 +50,21 @@ export class TfliteGraphBuilder {
     return `${base}_${k}`;
   }
 
+  /**
+   * A short generated name for a constant (a base-36 counter, kept clear of IR names): weight and bias
+   * names would otherwise cost ~40 bytes per constant, as much as a small int8 filter. Inputs and outputs
+   * keep their IR names; so do activations.
+   */
+  constantName(): string {
+    return this.uniqueName((this.constantCount++).toString(36));
+  }
+
   /** The constant of IR weight `weightName` in TFLite layout `shape`/`type`, created by `make` the first time. */
   weightConstant(weightName: string, shape: number[], type: TensorTypeName, make: (tensorName: string) => number): number {
     const key = `${weightName}|${type}|${shape.join('x')}`;
     let idx = this.weightTensors.get(key);
     if (idx === undefined) {
-      idx = make(this.uniqueName(weightName));
+      idx = make(this.constantName());
       this.weightTensors.set(key, idx);
     }
     return idx;
@@ -69,8 +85,15 @@ export class TfliteGraphBuilder {
         { tensor: name },
       );
     }
-    this.buffers.push(littleEndianBytes(values));
-    return this.push({ name, shape, type, buffer: this.buffers.length - 1, quant });
+    const bytes = littleEndianBytes(values);
+    const key = createHash('sha256').update(bytes).digest('hex');
+    let buffer = this.bufferIndex.get(key);
+    if (buffer === undefined) {
+      this.buffers.push(bytes);
+      buffer = this.buffers.length - 1;
+      this.bufferIndex.set(key, buffer);
+    }
+    return this.push({ name, shape, type, buffer, quant });
   }
 
   /** Index of a tensor by name, if added. */

@@ -111,7 +111,7 @@ export const LOWERINGS: { [T in OpType]: Lowering<T> } = {
       last = ctx.builder.addActivation(ctx.builder.uniqueName(`${node.name}/requantized_1x1`), [1, 1, 1, channels], out.type, out.quant);
       ctx.builder.addOperator('QUANTIZE', opVersion('QUANTIZE', ctx.precision), [pooled], [last], { kind: 'QuantizeOptions' });
     }
-    const newShape = generated(ctx, `${node.name}/shape`, [2], 'INT32', Int32Array.from([1, channels]));
+    const newShape = generated(ctx, [2], 'INT32', Int32Array.from([1, channels]));
     ctx.builder.addOperator('RESHAPE', opVersion('RESHAPE', ctx.precision), [last, newShape], [ctx.output], { kind: 'ReshapeOptions', newShape: [1, channels] });
   },
   dense: (node, ctx) => {
@@ -236,11 +236,10 @@ function biasTensor(
   weightScales: Float32Array | undefined,
 ): number {
   const biasName: string | undefined = node.weights.bias;
-  const zeroName = `${node.name}/zero_bias`;
   const bias = biasName === undefined ? undefined : floatWeight(node, ctx, 'bias');
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== channels)) throw unsupported(node, `bias shape [${bias.shape}], expected [${channels}]`);
   if (!ctx.quant || !weightScales) {
-    return biasName && bias ? constant(ctx, biasName, [channels], 'FLOAT32', bias.data) : generated(ctx, zeroName, [channels], 'FLOAT32', new Float32Array(channels));
+    return biasName && bias ? constant(ctx, biasName, [channels], 'FLOAT32', bias.data) : generated(ctx, [channels], 'FLOAT32', new Float32Array(channels));
   }
 
   const inputScale = ctx.activationQuant(node.inputs[0]).scale;
@@ -250,7 +249,7 @@ function biasTensor(
   const scaleCount = perTensor ? 1 : channels;
   const expected = Array.from({ length: scaleCount }, (_, c) => Math.fround(inputScale) * weightScales[c]);
   const biasQuant = (scale: number[]): QuantSpec => ({ scale, zeroPoint: new Array<number>(scale.length).fill(0), quantizedDimension: 0 });
-  if (biasName === undefined) return generated(ctx, zeroName, [channels], 'INT32', new Int32Array(channels), biasQuant(expected));
+  if (biasName === undefined) return generated(ctx, [channels], 'INT32', new Int32Array(channels), biasQuant(expected));
   const q = quantWeight(node, ctx.quant, biasName, 'int32', channels);
   if (q.scales.length !== 1 && q.scales.length !== scaleCount) {
     throw unsupported(node, `bias '${biasName}' has ${q.scales.length} scales, expected ${scaleCount} like its weight`);
@@ -265,14 +264,14 @@ function biasTensor(
   return constant(ctx, biasName, [channels], 'INT32', q.values, biasQuant(scales));
 }
 
-/** The constant holding an IR weight (stored once however many nodes use it), named after the weight. */
+/** The constant holding an IR weight (stored once however many nodes use it), under a short generated name. */
 function constant(ctx: LoweringContext, weightName: string, shape: number[], type: 'FLOAT32' | 'INT32' | 'INT8', values: Float32Array | Int32Array | Int8Array, quant?: QuantSpec): number {
   return ctx.builder.weightConstant(weightName, shape, type, (tensorName) => ctx.builder.addConstant(tensorName, shape, type, values, quant));
 }
 
-/** A constant the lowering makes up (zero bias, reshape target), under a name no IR tensor uses. */
-function generated(ctx: LoweringContext, base: string, shape: number[], type: 'FLOAT32' | 'INT32', values: Float32Array | Int32Array, quant?: QuantSpec): number {
-  return ctx.builder.addConstant(ctx.builder.uniqueName(base), shape, type, values, quant);
+/** A constant the lowering makes up (zero bias, reshape target), under a short name no IR tensor uses. */
+function generated(ctx: LoweringContext, shape: number[], type: 'FLOAT32' | 'INT32', values: Float32Array | Int32Array, quant?: QuantSpec): number {
+  return ctx.builder.addConstant(ctx.builder.constantName(), shape, type, values, quant);
 }
 
 function perChannel(scales: Float32Array, axis: number): QuantSpec {

@@ -139,15 +139,22 @@ describe('writeTflite int8 in TFLite 2.9 vs the integer reference', () => {
       assert.deepEqual(t(name).zeroPoint, [q.activations[name].zeroPoint + 0], name); // + 0: no -0
       assert.equal(t(name).scale[0], Math.fround(q.activations[name].scale), name);
     }
-    assert.equal(t('c/w').type, 'INT8');
-    assert.equal(t('c/w').quantizedDimension, 0);
-    assert.equal(t('c/w').scale.length, 4);
-    assert.equal(t('d/w').quantizedDimension, 3);
-    assert.deepEqual(t('d/w').shape, [1, 3, 3, 4]);
-    assert.equal(t('fc/w').scale.length, 1);
-    assert.equal(t('fc/b').scale.length, 1); // per-tensor kernel → per-tensor bias
+    // Constants have short generated names: find them as the weight (1) and bias (2) inputs of the operator
+    // that writes a node's output.
+    const operand = (node: string, input: 1 | 2) => {
+      const op = model.operators.find((o) => o.outputs.some((i) => model.tensors[i].name === node));
+      assert.ok(op, node);
+      return model.tensors[op.inputs[input]];
+    };
+    assert.equal(operand('c', 1).type, 'INT8');
+    assert.equal(operand('c', 1).quantizedDimension, 0);
+    assert.equal(operand('c', 1).scale.length, 4);
+    assert.equal(operand('d', 1).quantizedDimension, 3);
+    assert.deepEqual(operand('d', 1).shape, [1, 3, 3, 4]);
+    assert.equal(operand('fc', 1).scale.length, 1);
+    assert.equal(operand('fc', 2).scale.length, 1); // per-tensor kernel → per-tensor bias
     // int32 bias with scale s_in * s_w per channel.
-    const bias = t('c/b');
+    const bias = operand('c', 2);
     assert.equal(bias.type, 'INT32');
     bias.scale.forEach((sb, c) => {
       const expected = q.activations.input.scale * q.weights['c/w'].scales[c];
@@ -206,15 +213,16 @@ describe('writeTflite int8 in TFLite 2.9 vs the integer reference', () => {
   it('generated tensor names never take an IR tensor\'s name', () => {
     const s = new Sketch([6, 6, 3], 13);
     const c = s.conv('c', 'input', 4, { bias: false });
-    // IR tensors named like what the writer generates: the int8 twin of 'input' and the zero bias of 'c'.
+    // IR tensors named like what the writer generates: the int8 twin of 'input' and its first constant
+    // name ('0', which the filter of 'c' would get).
     const a = s.relu('input_int8', c);
-    const r = s.relu('c/zero_bias', a);
+    const r = s.relu('0', a);
     s.gap('g', r);
     const { q, shapes } = quantize(s);
     const bytes = writeTflite(s.graph, { nodes: allNodes(s.graph), inputs: ['input'], outputs: ['input_int8', 'g'] }, shapes, { quant: q, floatIo: true });
     const names = readTflite(bytes).tensors.map((t) => t.name);
     assert.equal(new Set(names).size, names.length);
-    assert.ok(names.includes('input_int8_2') && names.includes('c/zero_bias_2'), names.join(' '));
+    assert.ok(names.includes('input_int8_2') && names.includes('0_2'), names.join(' '));
     const session = loadTflite(bytes);
     assert.deepEqual(session.outputs.map((t) => [t.name, t.dataType]), [['input_int8', 'float32'], ['g', 'float32']]);
     const x = dequantizeTensor(quantizeTensor(s.data([6, 6, 3]), q.activations.input), q.activations.input);

@@ -131,9 +131,14 @@ describe('writeTflite fp32: file structure', () => {
     for (const b of withData) assert.equal(b.offset % 16, 0, `buffer at byte ${b.offset} is not 16-byte aligned`);
     // Conv filter in OHWI: [cout, kh, kw, cin]; depthwise [1, kh, kw, c]; dense [cout, cin].
     const shapeOf = (name: string) => m.tensors.find((t) => t.name === name)?.shape;
-    assert.deepEqual(shapeOf('down/w'), [4, 3, 3, 3]);
-    assert.deepEqual(shapeOf('dil/w'), [1, 3, 3, 4]);
-    assert.deepEqual(shapeOf('logits/w'), [3, 4]);
+    // Weights have short generated names: the weight is input 1 of the operator writing the node's output.
+    const weightShape = (node: string) => {
+      const op = m.operators.find((o) => o.outputs.some((i) => m.tensors[i].name === node));
+      return op ? m.tensors[op.inputs[1]].shape : undefined;
+    };
+    assert.deepEqual(weightShape('down'), [4, 3, 3, 3]);
+    assert.deepEqual(weightShape('dil'), [1, 3, 3, 4]);
+    assert.deepEqual(weightShape('logits'), [3, 4]);
     assert.deepEqual(shapeOf('logits'), [1, 3]);
     assert.deepEqual(shapeOf('input'), [1, 8, 8, 3]);
   });
