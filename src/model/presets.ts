@@ -30,7 +30,7 @@ export type Preset =
   | { kind: 'darts'; genotype: string; config: DartsNetConfig; description: string };
 
 /** Preset names. */
-export type PresetName = 'paper-cifar' | 'tiny' | 'msdnet-cifar10' | 'darts-cifar';
+export type PresetName = 'paper-cifar' | 'small' | 'tiny' | 'msdnet-cifar10' | 'darts-cifar';
 
 /** Every preset. */
 export const PRESETS: Record<PresetName, Preset> = {
@@ -52,6 +52,25 @@ export const PRESETS: Record<PresetName, Preset> = {
       seed: 0,
       head: { kind: 'msdnet', channels: 120 },
       bottleneckWidth: [1, 2, 4],
+    },
+  },
+  small: {
+    kind: 'ms-ranas',
+    description: 'tiny at twice the width: 2 scales, 4 layers, 2-node cells, 64-channel heads; weights outweigh graph structure, as in larger models',
+    genotype: 'ms-ranas-default',
+    config: {
+      scales: 2,
+      layers: 4,
+      initChannels: 16,
+      nodes: 2,
+      reductionLayers: [3],
+      exitLayers: [2, 3, 4],
+      growth: [1, 2],
+      numClasses: 10,
+      inputShape: [32, 32, 3],
+      seed: 0,
+      head: { kind: 'msdnet', channels: 64 },
+      bottleneckWidth: [1, 2],
     },
   },
   tiny: {

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { runTraining } from '../../train/run-training.ts';
 import { TRAIN_DEFAULTS, type TrainOptions } from '../../train/train-options.ts';
+import { PRESET_NAMES } from '../../model/presets.ts';
 import { addRunOptions, int, num, parseRunOptions, parseScales, type RawRunOptions } from '../run-options.ts';
 import { printTable, type Row } from '../table.ts';
 
@@ -47,7 +48,7 @@ export function registerTrain(program: Command): void {
   const cmd = program
     .command('train')
     .description('train a multi-exit model (exit-weighted cross-entropy, SGD + cosine LR), then evaluate every exit on the test set')
-    .option('--preset <name>', 'tiny | paper-cifar | msdnet-cifar10 | darts-cifar', d.preset)
+    .option('--preset <name>', PRESET_NAMES.join(' | '), d.preset)
     .option('--genotype <file>', 'genotype JSON replacing the preset\'s')
     .option('--model <dir>', 'start from a saved IR model folder instead of a preset');
   addRunOptions(cmd, d, { weights: '', batchSize: 'images per step', subset: 'train on a stratified subset of n images', seed: 'seed of data order, augmentation, drop-path and weight init' })
