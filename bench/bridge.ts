@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { printTable, type Row } from '../src/cli/table.ts';
-import { DeviceClient } from '../firmware-bridge/client/device-client.ts';
+import { DEFAULT_FLASH_CHUNK_BYTES, DeviceClient } from '../firmware-bridge/client/device-client.ts';
 import { loadBundleTar, type BundleTar } from '../firmware-bridge/client/bundle-tar.ts';
 import { SerialTransport } from '../firmware-bridge/transport/serial-transport.ts';
 import { ThrottledTransport, BITS_PER_BYTE_8N1 } from '../firmware-bridge/transport/throttled-transport.ts';
@@ -27,7 +27,7 @@ const { values } = parseArgs({
     'flash-mib': { type: 'string', default: '8' },
     'uart-kib': { type: 'string', default: '512' },
     requests: { type: 'string', default: '500' },
-    chunk: { type: 'string', default: '16384' },
+    chunk: { type: 'string', default: String(DEFAULT_FLASH_CHUNK_BYTES) },
     window: { type: 'string', default: '4' },
     reps: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
@@ -80,6 +80,8 @@ async function flashSeconds(client: DeviceClient, bundle: BundleTar): Promise<{ 
 
 const rows: Row[] = [];
 const mb = (bytes: number, s: number) => bytes / s / 1e6;
+/** The acceptance column: ✓ when `ratio` meets the issue's target, ✗ otherwise. */
+const verdict = (ok: boolean) => (ok ? '✓' : '✗');
 
 const pty = await openPtyPair();
 if (!pty) {
@@ -109,13 +111,13 @@ try {
   try {
     const client = await DeviceClient.open({ connect: () => SerialTransport.open(pty.hostPath, BAUD) });
     rows.push({ measure: `pty plain write (median of ${reps})`, bytes: bundle.bytes.length, 'MB/s': mb(bundle.bytes.length, plainS), ratio: 1, target: '-' });
-    rows.push({ measure: `pty flash transfer (chunk ${chunkBytes}, window ${window}, median of ${reps})`, bytes: bundle.bytes.length, 'MB/s': mb(bundle.bytes.length, flash.transfer), ratio: plainS / flash.transfer, target: '≥ 0.80' });
+    rows.push({ measure: `pty flash transfer (chunk ${chunkBytes}, window ${window}, median of ${reps})`, bytes: bundle.bytes.length, 'MB/s': mb(bundle.bytes.length, flash.transfer), ratio: plainS / flash.transfer, target: '≥ 0.80', accepted: verdict(plainS / flash.transfer >= 0.8) });
     rows.push({ measure: 'pty flash incl. begin + verify + install', bytes: bundle.bytes.length, 'MB/s': mb(bundle.bytes.length, flash.total), ratio: plainS / flash.total, target: '-' });
 
     // 2. Infer round-trip overhead (3×32×32 int8).
     await client.bench({ requests: 50, shape: [1, 32, 32, 3], dtype: 'int8', budgetUs: 1e6 }); // warm-up
     const b = await client.bench({ requests: Number(values.requests), shape: [1, 32, 32, 3], dtype: 'int8', budgetUs: 1e6 });
-    rows.push({ measure: `pty infer overhead p50 (${b.requests} × 3×32×32 int8), µs`, bytes: 3072, 'MB/s': null, ratio: b.overheadP50Us, target: '≤ 2000' });
+    rows.push({ measure: `pty infer overhead p50 (${b.requests} × 3×32×32 int8), µs`, bytes: 3072, 'MB/s': null, ratio: b.overheadP50Us, target: '≤ 2000', accepted: verdict(b.overheadP50Us <= 2000) });
     rows.push({ measure: 'pty infer overhead p99, µs', bytes: 3072, 'MB/s': null, ratio: b.overheadP99Us, target: '-' });
     rows.push({ measure: 'pty infer round trip p50, µs', bytes: 3072, 'MB/s': null, ratio: b.roundTripP50Us, target: '-' });
     await client.close();
@@ -125,7 +127,7 @@ try {
     const slow = await DeviceClient.open({ connect: async () => new ThrottledTransport(await SerialTransport.open(pty.hostPath, BAUD), BAUD), baudRate: BAUD });
     const t = await flashSeconds(slow, uart);
     const lineRate = BAUD / BITS_PER_BYTE_8N1;
-    rows.push({ measure: `921600 baud 8N1 flash transfer vs line rate (${lineRate} B/s)`, bytes: uart.bytes.length, 'MB/s': mb(uart.bytes.length, t.transfer), ratio: uart.bytes.length / t.transfer / lineRate, target: '≥ 0.85' });
+    rows.push({ measure: `921600 baud 8N1 flash transfer vs line rate (${lineRate} B/s)`, bytes: uart.bytes.length, 'MB/s': mb(uart.bytes.length, t.transfer), ratio: uart.bytes.length / t.transfer / lineRate, target: '≥ 0.85', accepted: verdict(uart.bytes.length / t.transfer / lineRate >= 0.85) });
     rows.push({ measure: '921600 baud 8N1 flash incl. begin + verify + install', bytes: uart.bytes.length, 'MB/s': mb(uart.bytes.length, t.total), ratio: uart.bytes.length / t.total / lineRate, target: '-' });
     await slow.close();
   } finally {
@@ -135,4 +137,8 @@ try {
   await pty.close();
   fs.rmSync(work, { recursive: true, force: true });
 }
-printTable(rows, { json: values.json, title: `firmware bridge (${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})` });
+printTable(rows, {
+  json: values.json,
+  title: `firmware bridge (${os.cpus().length} cores, load averages ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`,
+  columns: ['measure', 'bytes', 'MB/s', 'ratio', 'target', 'accepted'],
+});

@@ -71,6 +71,37 @@ export function encodeMessage<K extends MessageName>(name: K, body: Messages[K])
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** Protobuf wire types (the low 3 bits of a field's tag). */
+const WIRE_TYPE = { varint: 0, lengthDelimited: 2 } as const;
+
+/** The tag of `field` of message `name` as read from protocol.proto, so a renumbered field cannot be missed. */
+function fieldTag(name: MessageName, field: string, wireType: number): number {
+  const f = typeOf(name).fields[field];
+  if (!f) throw new RanasError('E_PROTOCOL', `protocol.proto: message '${name}' has no field '${field}'`);
+  return (f.id << 3) | wireType;
+}
+
+const FLASH_CHUNK_OFFSET_TAG = fieldTag('flashChunk', 'offset', WIRE_TYPE.varint);
+const FLASH_CHUNK_DATA_TAG = fieldTag('flashChunk', 'data', WIRE_TYPE.lengthDelimited);
+
+/**
+ * Messages whose payload is built as parts that reference the caller's big bytes field instead of copying it
+ * (a flash chunk's data is a view of the bundle): the parts joined are byte-for-byte `encodeMessage`'s output
+ * (protobufjs writes present fields in field-number order; see protocol.test.ts).
+ */
+const PAYLOAD_PARTS: { [K in MessageName]?: (body: Messages[K]) => Uint8Array[] } = {
+  flashChunk: ({ offset, data }) => [
+    protobuf.Writer.create().uint32(FLASH_CHUNK_OFFSET_TAG).uint32(offset).uint32(FLASH_CHUNK_DATA_TAG).uint32(data.length).finish(),
+    data,
+  ],
+};
+
+/** Encodes one message body as payload parts to be sent back to back (one part unless listed in PAYLOAD_PARTS). */
+export function encodeMessageParts<K extends MessageName>(name: K, body: Messages[K]): Uint8Array[] {
+  const parts = PAYLOAD_PARTS[name];
+  return parts ? parts(body) : [encodeMessage(name, body)];
+}
+
 /**
  * Decodes protobuf payload bytes of the named message. Throws RanasError E_BAD_MESSAGE when the bytes are
  * not a valid encoding. protobufjs checks every field's wire type against the schema, and `defaults`

@@ -6,7 +6,7 @@
  */
 import { Transform, type TransformCallback, type TransformOptions } from 'node:stream';
 import { RanasError } from '../../src/errors.ts';
-import { SLIP_END, slipUnescape } from './slip.ts';
+import { SLIP_END, slipUnescapeInPlace } from './slip.ts';
 import { FRAME_OVERHEAD_BYTES, parseFrameBody, type FrameDropReason } from './frame.ts';
 
 export interface FrameDecoderOptions extends TransformOptions {
@@ -75,11 +75,12 @@ export class FrameDecoder extends Transform {
       return;
     }
     if (this.pendingBytes === 0) return; // back-to-back END bytes: an empty frame, not an error
-    // Concatenation copies, so emitted frames never alias a buffer the transport still holds.
+    // Concatenation copies, so emitted frames never alias a buffer the transport still holds; the escapes are
+    // then undone inside that copy (one buffer per frame: fresh memory is the decoder's main cost).
     const escaped = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    const body = slipUnescape(escaped);
+    const body = slipUnescapeInPlace(escaped);
     if (!body) { this.stats.badEscape++; return; }
     if (body.length > this.maxFrameBytes) { this.stats.oversize++; return; }
     const frame = parseFrameBody(body);

@@ -27,15 +27,24 @@ export type FrameDropReason = 'runt' | 'badCrc' | 'badVersion' | 'badKind' | 'ba
 
 /** Builds the SLIP-wrapped wire bytes of one frame (the payload is escaped straight into the output). */
 export function encodeFrame(frame: Frame): Buffer {
+  return encodeFrameParts(frame.kind, frame.sequence, frame.typeId, [frame.payload]);
+}
+
+/**
+ * `encodeFrame` for a payload given as consecutive parts (e.g. a message header and a bundle slice): the
+ * parts are checksummed and escaped straight into the one output buffer, never joined first.
+ */
+export function encodeFrameParts(kind: FrameKind, sequence: number, typeId: number, payloadParts: readonly Uint8Array[]): Buffer {
   const header = Buffer.allocUnsafe(6);
-  header[0] = (FRAME_FORMAT_VERSION << 4) | KIND_BITS[frame.kind];
-  header.writeUInt32BE(frame.sequence >>> 0, 1);
-  header[5] = frame.typeId;
+  header[0] = (FRAME_FORMAT_VERSION << 4) | KIND_BITS[kind];
+  header.writeUInt32BE(sequence >>> 0, 1);
+  header[5] = typeId;
   const crc = Buffer.allocUnsafe(4);
-  // zlib.crc32(empty view, seed) returns 0 rather than the seed for some empty views: skip empty payloads.
-  const headerCrc = crc32(header);
-  crc.writeUInt32BE(frame.payload.length === 0 ? headerCrc : crc32(frame.payload, headerCrc), 0);
-  return slipEncodeParts([header, frame.payload, crc]);
+  // zlib.crc32(empty view, seed) returns 0 rather than the seed for some empty views: skip empty parts.
+  let sum = crc32(header);
+  for (const part of payloadParts) if (part.length > 0) sum = crc32(part, sum);
+  crc.writeUInt32BE(sum, 0);
+  return slipEncodeParts([header, ...payloadParts, crc]);
 }
 
 /** Parses an unescaped frame body, or returns the reason it is invalid. The payload is a view. */

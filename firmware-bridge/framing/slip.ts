@@ -53,25 +53,26 @@ export function slipEncodeParts(parts: Uint8Array[]): Buffer {
 }
 
 /**
- * Undoes SLIP escaping of one frame's bytes (without the END delimiters); returns them as they are (no copy)
- * when nothing is escaped. Returns undefined when an ESC is followed by anything but ESC_END / ESC_ESC, or
- * ends the frame.
+ * Undoes SLIP escaping of one frame's bytes (without the END delimiters) over its input: unescaped bytes are
+ * never more than escaped ones, so the write position never passes the read position, and no second buffer
+ * is needed. Returns the view of `buf` holding the result (`buf` itself when nothing is escaped), or
+ * undefined when an ESC is followed by anything but ESC_END / ESC_ESC, or ends the frame.
  */
-export function slipUnescape(escaped: Uint8Array): Buffer | undefined {
-  const src = asBuffer(escaped);
-  let at = src.indexOf(SLIP_ESC);
-  if (at < 0) return src; // nothing escaped: the caller's (owned) bytes as they are
-  const out = Buffer.allocUnsafe(src.length);
-  let o = 0;
-  let from = 0;
-  for (; at >= 0; at = src.indexOf(SLIP_ESC, from)) {
-    o += src.copy(out, o, from, at);
-    const next = src[at + 1];
-    if (next === SLIP_ESC_END) out[o++] = SLIP_END;
-    else if (next === SLIP_ESC_ESC) out[o++] = SLIP_ESC;
+export function slipUnescapeInPlace(buf: Buffer): Buffer | undefined {
+  let at = buf.indexOf(SLIP_ESC);
+  if (at < 0) return buf;
+  let o = at;
+  let from = at;
+  for (; at >= 0; at = buf.indexOf(SLIP_ESC, from)) {
+    buf.copyWithin(o, from, at); // memmove: the regions may overlap
+    o += at - from;
+    const next = buf[at + 1];
+    if (next === SLIP_ESC_END) buf[o++] = SLIP_END;
+    else if (next === SLIP_ESC_ESC) buf[o++] = SLIP_ESC;
     else return undefined;
     from = at + 2;
   }
-  o += src.copy(out, o, from);
-  return out.subarray(0, o);
+  buf.copyWithin(o, from);
+  o += buf.length - from;
+  return buf.subarray(0, o);
 }

@@ -5,8 +5,8 @@
  * At most `maxPending` requests are in flight; more are refused with E_BUSY rather than queued unbounded.
  */
 import { RanasError } from '../../src/errors.ts';
-import { encodeFrame, type Frame } from '../framing/frame.ts';
-import { decodeMessage, encodeMessage, MESSAGE_TYPE_IDS, messageNameOf } from '../protocol.ts';
+import { encodeFrameParts, type Frame } from '../framing/frame.ts';
+import { decodeMessage, encodeMessageParts, MESSAGE_TYPE_IDS, messageNameOf } from '../protocol.ts';
 import { RESPONSE_OF, type Messages, type RequestName, type ResponseName } from '../messages.ts';
 import type { FrameLink } from './frame-link.ts';
 
@@ -58,7 +58,8 @@ export class RpcClient {
     }
     const expected: ResponseName<R> = RESPONSE_OF[name];
     const sequence = this.opts.nextSequence() >>> 0;
-    const wire = encodeFrame({ kind: 'request', sequence, typeId: MESSAGE_TYPE_IDS[name], payload: encodeMessage(name, body) });
+    // A flash chunk's bytes go from the bundle straight into the escaped frame (one copy, see encodeMessageParts).
+    const wire = encodeFrameParts('request', sequence, MESSAGE_TYPE_IDS[name], encodeMessageParts(name, body));
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const attempts = options.attempts ?? this.attempts;
     this.stats.requests++;

@@ -10,6 +10,27 @@ import { TransportBase } from './transport.ts';
 
 /** Default line rate, in baud (8N1). */
 export const DEFAULT_BAUD = 921_600;
+/** Queued writes up to this many bytes in all are joined into one port write (small, pooled buffers), in bytes. */
+const JOIN_QUEUED_WRITES_BYTES = 4096;
+
+/**
+ * serialport's stream, except that writes queued while the port was busy are not joined into one fresh buffer
+ * when they are big (flash frames): they go to the port one after another, straight from their own buffers.
+ * Joining four 64 KiB frames means a fresh 256 KiB buffer and a copy of every byte, and the port writes in
+ * pieces of a few KiB anyway.
+ */
+class UnjoinedWriteStream extends SerialPortStream {
+  override _writev(queued: Array<{ chunk: Buffer; encoding: BufferEncoding }>, callback: (error: Error | null) => void): void {
+    const total = queued.reduce((n, q) => n + q.chunk.length, 0);
+    if (total <= JOIN_QUEUED_WRITES_BYTES) { super._writev(queued, callback); return; }
+    let next = 0;
+    const writeNext = (error: Error | null): void => {
+      if (error || next === queued.length) { callback(error); return; }
+      this._write(queued[next++].chunk, 'binary', writeNext);
+    };
+    writeNext(null);
+  }
+}
 
 export class SerialTransport extends TransportBase {
   readonly description: string;
@@ -27,7 +48,7 @@ export class SerialTransport extends TransportBase {
   /** Opens `path` at `baudRate`; throws E_CONNECT naming the port when it cannot be opened. */
   static open(path: string, baudRate = DEFAULT_BAUD): Promise<SerialTransport> {
     return new Promise((resolve, reject) => {
-      const port = new SerialPortStream({ binding: PollSafeBinding, path, baudRate, autoOpen: false });
+      const port = new UnjoinedWriteStream({ binding: PollSafeBinding, path, baudRate, autoOpen: false });
       port.open((e) => {
         if (e) reject(new RanasError('E_CONNECT', `cannot open serial port ${path} at ${baudRate} baud: ${e.message}`, { path }));
         else resolve(new SerialTransport(port, path, baudRate));

@@ -12,9 +12,24 @@ const SLICE_BYTES = 256;
 /** Simulated kernel transmit buffer: writes resolve while less than this is queued, in bytes. */
 const TX_BUFFER_BYTES = 4096;
 
-/** One direction of the line: schedules slices at the line rate. */
+/** A slice of bytes and when it has finished crossing the line (ms, performance.now clock). */
+interface InFlight {
+  slice: Buffer;
+  dueMs: number;
+  deliver: (slice: Buffer) => void;
+}
+
+/**
+ * One direction of the line: slices are queued at the line rate and delivered in order by one timer. (A timer
+ * per slice reordered them when the event loop lagged: Node times a timer from the loop's cached clock, so
+ * timers armed late in a long loop turn fire early, before slices armed earlier — corrupted frames and flashes
+ * stalled on retransmit timeouts on a loaded machine; throttled-transport.test.ts.)
+ */
 class Line {
   private freeAtMs = 0;
+  private readonly queue: InFlight[] = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | undefined;
   constructor(private readonly bytesPerMs: number) {}
 
   /** Schedules `bytes`; returns the time (ms, performance.now clock) the last byte is on the far side. */
@@ -22,9 +37,27 @@ class Line {
     for (let at = 0; at < bytes.length; at += SLICE_BYTES) {
       const slice = bytes.subarray(at, at + SLICE_BYTES);
       this.freeAtMs = Math.max(this.freeAtMs, performance.now()) + slice.length / this.bytesPerMs;
-      setTimeout(() => deliver(slice), Math.max(0, this.freeAtMs - performance.now()));
+      this.queue.push({ slice, dueMs: this.freeAtMs, deliver });
     }
+    this.arm();
     return this.freeAtMs;
+  }
+
+  private arm(): void {
+    if (this.timer || this.head === this.queue.length) return;
+    this.timer = setTimeout(() => this.deliverDue(), Math.max(0, this.queue[this.head].dueMs - performance.now()));
+  }
+
+  /** Delivers every slice that is due, oldest first, then waits for the next one. */
+  private deliverDue(): void {
+    this.timer = undefined;
+    const nowMs = performance.now();
+    while (this.head < this.queue.length && this.queue[this.head].dueMs <= nowMs) {
+      const { slice, deliver } = this.queue[this.head++];
+      deliver(slice);
+    }
+    if (this.head === this.queue.length) { this.queue.length = 0; this.head = 0; }
+    this.arm();
   }
 }
 

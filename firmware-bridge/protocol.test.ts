@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeMessage, encodeMessage, encodeMessageParts } from './protocol.ts';
+import { encodeFrame, encodeFrameParts } from './framing/frame.ts';
+
+test('a flash chunk encoded as parts is byte-for-byte encodeMessage, and its data part is the caller\'s bytes', () => {
+  const bundle = Buffer.alloc(200_000);
+  for (let i = 0; i < bundle.length; i++) bundle[i] = (i * 131 + 7) & 0xff;
+  for (const [offset, length] of [[0, 0], [0, 5], [1, 3], [127, 128], [300, 16_384], [2 ** 31, 65_536], [2 ** 32 - 1, 199_999]]) {
+    const data = bundle.subarray(0, length);
+    const parts = encodeMessageParts('flashChunk', { offset, data });
+    const joined = Buffer.concat(parts);
+    assert.deepEqual(joined, encodeMessage('flashChunk', { offset, data }), `offset ${offset}, ${length} bytes`);
+    assert.deepEqual(decodeMessage('flashChunk', joined), { offset, data });
+    assert.equal(parts[parts.length - 1], data, 'the data is referenced, not copied');
+  }
+});
+
+test('other messages encode as one part, equal to encodeMessage', () => {
+  const body = { minProtocolVersion: 1, maxProtocolVersion: 3, hostName: 'host-a' };
+  const parts = encodeMessageParts('hello', body);
+  assert.equal(parts.length, 1);
+  assert.deepEqual(Buffer.from(parts[0]), encodeMessage('hello', body));
+});
+
+test('a frame built from payload parts equals the frame of the joined payload (CRC over all parts)', () => {
+  const parts = [Buffer.from([0xc0, 1, 2]), Buffer.alloc(0), Buffer.from([0xdb, 0xdb, 9, 0xc0])];
+  const joined = Buffer.concat(parts);
+  assert.deepEqual(encodeFrameParts('request', 0xfeedbeef, 4, parts), encodeFrame({ kind: 'request', sequence: 0xfeedbeef, typeId: 4, payload: joined }));
+  assert.deepEqual(encodeFrameParts('response', 3, 12, []), encodeFrame({ kind: 'response', sequence: 3, typeId: 12, payload: Buffer.alloc(0) }));
+});

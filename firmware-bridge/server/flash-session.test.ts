@@ -1,0 +1,75 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { isRanasError } from '../../src/errors.ts';
+import { bundleAuth } from '../client/bundle-tar.ts';
+import { seededRandom } from '../transport/seeded-random.ts';
+import { FlashSession } from './flash-session.ts';
+
+const KEY = Buffer.from('flash-session-test-key-0123456789');
+const dirs: string[] = [];
+after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+
+function setup(totalBytes: number) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-flash-session-'));
+  dirs.push(dir);
+  const random = seededRandom(5);
+  const bundle = Buffer.alloc(totalBytes);
+  for (let i = 0; i < totalBytes; i++) bundle[i] = Math.floor(random() * 256);
+  const sha256 = createHash('sha256').update(bundle).digest('hex');
+  const begin = { manifestJson: '{}', totalBytes, sha256, auth: bundleAuth(bundle, KEY), resume: true };
+  const session = () => new FlashSession({ stagingDir: path.join(dir, 'staging'), keyBytes: KEY, maxBundleBytes: 1 << 24 });
+  const stagedFile = path.join(dir, 'staging', `${sha256}.part`);
+  return { bundle, sha256, begin, session, stagedFile };
+}
+
+/** Sends `bundle[from, to)` in chunks of `chunkBytes` (copies: the decoder hands the session owned bytes). */
+async function sendChunks(s: FlashSession, bundle: Buffer, from: number, to: number, chunkBytes: number): Promise<number> {
+  let next = from;
+  for (let at = from; at < to; at += chunkBytes) {
+    const ack = await s.chunk({ offset: at, data: Buffer.from(bundle.subarray(at, Math.min(at + chunkBytes, to))) });
+    next = ack.nextOffset;
+  }
+  return next;
+}
+
+test('acknowledged chunks still in memory reach the staging file when the session ends, before a resume looks', async () => {
+  const { bundle, begin, session, stagedFile } = setup(700_000);
+  const first = session();
+  assert.equal((await first.begin(begin)).nextOffset, 0);
+  // 620,000 bytes: two gathered writes of 270,000 bytes (≥ 256 KiB) are queued, and 80,000 bytes are still gathered.
+  assert.equal(await sendChunks(first, bundle, 0, 620_000, 10_000), 620_000);
+  // As on a disconnect: the session is ended without waiting, and a new one resumes at once.
+  void first.closeHandle();
+  const second = session();
+  assert.equal((await second.begin(begin)).nextOffset, 620_000, 'the resume sees every acknowledged byte');
+  assert.deepEqual(fs.readFileSync(stagedFile), bundle.subarray(0, 620_000));
+
+  assert.equal(await sendChunks(second, bundle, 620_000, bundle.length, 10_000), bundle.length);
+  let installed: Buffer | undefined;
+  await second.commit(begin.sha256, async (file) => { installed = fs.readFileSync(file); });
+  assert.deepEqual(installed, bundle);
+  assert.equal(fs.existsSync(stagedFile), false, 'the staged file is deleted after the install');
+});
+
+test('a chunk that does not start at the staged length is not gathered; commit of a corrupted staging file is refused', async () => {
+  const { bundle, begin, session, stagedFile } = setup(300_000);
+  const s = session();
+  await s.begin({ ...begin, resume: false });
+  await sendChunks(s, bundle, 0, 100_000, 25_000);
+  assert.deepEqual(await s.chunk({ offset: 150_000, data: Buffer.from(bundle.subarray(150_000, 160_000)) }), { nextOffset: 100_000, totalBytes: bundle.length });
+  await sendChunks(s, bundle, 100_000, bundle.length, 25_000);
+  await s.closeHandle();
+  // Flip one staged byte behind the session's back: the sha256 check before install must catch it.
+  const staged = fs.readFileSync(stagedFile);
+  staged[123_456] ^= 0x01;
+  fs.writeFileSync(stagedFile, staged);
+  const again = session();
+  assert.equal((await again.begin(begin)).nextOffset, bundle.length);
+  let installs = 0;
+  await assert.rejects(again.commit(begin.sha256, async () => { installs++; }), (e) => isRanasError(e, 'E_CHECKSUM'));
+  assert.equal(installs, 0);
+});
