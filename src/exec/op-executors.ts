@@ -9,6 +9,7 @@ import { batchNormTraining } from '../engine/batch-norm.ts';
 import { RanasError } from '../errors.ts';
 import type { FusedActivation, IrNodeOf, OpType, OpWeights } from '../ir/types.ts';
 import { dropPathMask, type DropPathShard } from './drop-path.ts';
+import { mixedOp } from './mixed-op.ts';
 
 /** What an executor may ask of the running program. */
 export interface ExecContext {
@@ -103,21 +104,7 @@ const batchNorm: OpExecutor<'batchNorm'> = (node, inputs, ctx) => {
   return tf.batchNorm(x, ctx.weight(meanName), ctx.weight(varName), beta, gamma, epsilon);
 };
 
-/** sum_k softmax(alpha[row])_k * input_k over the non-`none` primitives (softmax is over all K). */
-const mixedOp: OpExecutor<'mixedOp'> = (node, inputs, ctx) => {
-  const { alpha, row, primitives } = node.attrs;
-  const present = primitives.map((p, k) => (p === 'none' ? -1 : k)).filter((k) => k >= 0);
-  if (present.length !== inputs.length) {
-    throw new RanasError('E_IR_ARITY', `node ${node.name} (mixedOp) has ${inputs.length} inputs but ${present.length} non-none primitives in [${primitives.join(', ')}]`, { node: node.name });
-  }
-  const a = ctx.weight(alpha);
-  if (a.rank !== 2 || a.shape[1] !== primitives.length || row < 0 || row >= a.shape[0]) {
-    throw new RanasError('E_IR_SHAPE', `node ${node.name} (mixedOp) needs alpha ${alpha} of shape [rows > ${row}, ${primitives.length}], found [${a.shape.join(', ')}]`, { node: node.name });
-  }
-  const w = tf.softmax(tf.squeeze(tf.slice(a, [row, 0], [1, primitives.length]), [0]));
-  const terms = present.map((k, i) => tf.mul(inputs[i], tf.slice(w, [k], [1])));
-  return terms.length === 1 ? terms[0] : tf.addN(terms);
-};
+// mixedOp: `./mixed-op.ts` (one softmax per alpha matrix per forward pass; stock gradients).
 
 /** The inputs of a cell sum with drop-path applied to the flagged ones (training with drop-path on only). */
 function withDropPath(node: IrNodeOf<'add'>, inputs: tf.Tensor[], ctx: ExecContext): tf.Tensor[] {
