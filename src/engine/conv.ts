@@ -6,6 +6,7 @@
  */
 import { tf } from './tf.ts';
 import { RanasError } from '../errors.ts';
+import { subsample } from './subsample.ts';
 
 /** Options shared by `conv2d` and `depthwiseConv2d` (TF semantics, NHWC). */
 export interface ConvOptions {
@@ -35,11 +36,19 @@ export function dilatedAxisPads(size: number, kernel: number, rate: number, padd
 
 function run(kind: keyof typeof CONVS, x: tf.Tensor4D, filter: tf.Tensor4D, o: ConvOptions): tf.Tensor4D {
   const [dh, dw] = o.dilation;
-  if (dh === 1 && dw === 1) return CONVS[kind](x, filter, o.strides, o.padding);
+  const [kh, kw] = filter.shape;
+  if (dh === 1 && dw === 1) {
+    if (kh === 1 && kw === 1 && (o.strides[0] > 1 || o.strides[1] > 1)) {
+      // TensorFlow 2.21's oneDNN filter gradient of strided 1×1 convs corrupts the heap for some shapes (the
+      // factorized reduce's: x [2,16,16,4] with filter [1,1,4,2] aborts with munmap_chunk()). A 1×1 conv at
+      // stride s reads every s-th pixel (and pads nothing under either padding), so subsample, then stride 1.
+      return tf.tidy(() => CONVS[kind](subsample(x, o.strides), filter, [1, 1], 'valid'));
+    }
+    return CONVS[kind](x, filter, o.strides, o.padding);
+  }
   if (o.strides[0] !== 1 || o.strides[1] !== 1) {
     throw new RanasError('E_CONV_DILATION_STRIDE', `${kind}: dilation ${dh}x${dw} with strides ${o.strides.join('x')}; TF allows dilation > 1 only with stride 1`, { dilation: o.dilation, strides: o.strides });
   }
-  const [kh, kw] = filter.shape;
   const h = dilatedAxisPads(x.shape[1], kh, dh, o.padding);
   const w = dilatedAxisPads(x.shape[2], kw, dw, o.padding);
   return tf.tidy(() => {

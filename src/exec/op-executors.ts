@@ -6,6 +6,7 @@
 import { tf } from '../engine/tf.ts';
 import { conv2d, depthwiseConv2d } from '../engine/conv.ts';
 import { batchNormTraining } from '../engine/batch-norm.ts';
+import { subsample } from '../engine/subsample.ts';
 import { RanasError } from '../errors.ts';
 import type { FusedActivation, IrNodeOf, OpType, OpWeights } from '../ir/types.ts';
 import { dropPathMask, type DropPathShard } from './drop-path.ts';
@@ -148,8 +149,12 @@ export const opExecutors: { [T in OpType]: OpExecutor<T> } = {
     if (inputs.length === 0) throw new RanasError('E_IR_ARITY', `node ${node.name} (concat) has no inputs`, { node: node.name });
     return inputs.length === 1 ? inputs[0] : tf.concat(inputs, -1);
   },
-  maxPool: (node, inputs) =>
-    tf.maxPool(as4d(node, one(node, inputs)), node.attrs.kernel, node.attrs.strides, node.attrs.padding),
+  maxPool: (node, inputs) => {
+    const x = as4d(node, one(node, inputs));
+    const { kernel, strides, padding } = node.attrs;
+    // A 1×1 window is a subsample (either padding): run it as one, since wasm's MaxPoolGrad is wrong there.
+    return kernel[0] === 1 && kernel[1] === 1 ? subsample(x, strides) : tf.maxPool(x, kernel, strides, padding);
+  },
   avgPool: (node, inputs) =>
     tf.avgPool(as4d(node, one(node, inputs)), node.attrs.kernel, node.attrs.strides, node.attrs.padding),
   globalAvgPool: (node, inputs) => tf.mean(as4d(node, one(node, inputs)), [1, 2]),

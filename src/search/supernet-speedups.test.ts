@@ -5,13 +5,7 @@
  * loss w.r.t. every weight and both alpha matrices, and the batch-norm running statistics after the pass (a
  * merged batch-norm's through the node kept in its place) agree within 1e-5 relative (‖a − b‖ / ‖b‖ per tensor). A small MS-RANAS (2 scales, a reduction layer, 3
  * exits) so normal and reduction cells, strided edges and factorized reduces all occur.
- *
- * oneDNN off for this process: with it on, TensorFlow 2.21's filter gradient of a 1×1 stride-2 conv (the
- * factorized reduce) corrupts the heap on some shapes (`free(): invalid next size`, SIGABRT; 16×16 and 32×32
- * inputs here), an engine fault reported apart. The comparison is of the graph rewrite and the executor, which
- * call the same TF ops either way.
  */
-process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine } from '../engine/backend.ts';
