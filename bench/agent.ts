@@ -8,7 +8,8 @@
  * - RSS flat (± 5 %) over those 10,000 requests, measured from a steady state: after a warm-up of at
  *   least --rss-warmup requests (default 1000) and --rss-warmup-s seconds (default 15), with the same
  *   budget mix and GC cadence; sampled after a GC every 500 requests.
- *   node --expose-gc --import tsx bench/agent.ts [--json] [--requests-per-budget N] [--budgets N] [--threads N] [--rss-warmup N] [--rss-warmup-s S] [--bundle DIR]
+ * The bench re-runs itself with the agent's V8 flags (device/agent-node-flags.ts) and --expose-gc if missing.
+ *   node --import tsx bench/agent.ts [--json] [--requests-per-budget N] [--budgets N] [--threads N] [--rss-warmup N] [--rss-warmup-s S] [--bundle DIR]
  * Without --bundle it exports the bundle into a temp folder first, in a child process (the exporter's
  * memory is not the agent's). --expose-gc lets the RSS samples be
  * taken after a full GC (retained memory, not garbage not yet collected).
@@ -24,6 +25,14 @@ import { loadCifar10Mini } from '../src/data/cifar10-mini.ts';
 import { exportModel } from '../converters/export.ts';
 import { benchLocal } from '../device/bench-local.ts';
 import { benchLocalTables } from '../device/bench-local-table.ts';
+import { AGENT_NODE_FLAGS, hasAgentNodeFlags } from '../device/agent-node-flags.ts';
+
+// Measure the agent as it runs on a device: with its V8 flags, and --expose-gc so RSS samples follow a full GC.
+if (!hasAgentNodeFlags() || !process.execArgv.includes('--expose-gc')) {
+  const flags = [...new Set([...process.execArgv, '--expose-gc', ...AGENT_NODE_FLAGS])];
+  const r = spawnSync(process.execPath, [...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
