@@ -25,12 +25,12 @@ import { loadCifar10Mini } from '../src/data/cifar10-mini.ts';
 import { exportModel } from '../converters/export.ts';
 import { benchLocal } from '../device/bench-local.ts';
 import { benchLocalTables } from '../device/bench-local-table.ts';
-import { AGENT_NODE_FLAGS, hasAgentNodeFlags } from '../device/agent-node-flags.ts';
+import { AGENT_ENV, AGENT_NODE_FLAGS, hasAgentNodeFlags } from '../device/agent-node-flags.ts';
 
-// Measure the agent as it runs on a device: with its V8 flags, and --expose-gc so RSS samples follow a full GC.
+// Measure the agent as it runs on a device: with its V8 flags and environment, and --expose-gc so RSS samples follow a full GC.
 if (!hasAgentNodeFlags() || !process.execArgv.includes('--expose-gc')) {
   const flags = [...new Set([...process.execArgv, '--expose-gc', ...AGENT_NODE_FLAGS])];
-  const r = spawnSync(process.execPath, [...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, ...AGENT_ENV } });
   process.exit(r.status ?? 1);
 }
 

@@ -1,5 +1,5 @@
-#!/usr/bin/env -S node --min-semi-space-size=16 --max-semi-space-size=16
-// (The V8 flags are device/agent-node-flags.ts's AGENT_NODE_FLAGS: a fixed young generation keeps RSS flat.)
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --min-semi-space-size=16 --max-semi-space-size=16
+// (device/agent-node-flags.ts: AGENT_ENV and AGENT_NODE_FLAGS keep the agent's RSS flat.)
 // Entry point of the device agent: registers the TypeScript loader, then runs the agent's CLI.
 import { register } from 'tsx/esm/api';
 register();

@@ -4,7 +4,7 @@
  * make them); the host opens the other end as a serial port, exactly as it would a Pi's /dev/ttyACM0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { AGENT_NODE_FLAGS } from '../../device/agent-node-flags.ts';
+import { AGENT_ENV, AGENT_NODE_FLAGS } from '../../device/agent-node-flags.ts';
 import { fileURLToPath } from 'node:url';
 import { openPtyPair, type PtyPair } from '../../firmware-bridge/test-support/pty-pair.ts';
 import { DEFAULT_BAUD } from '../../firmware-bridge/transport/serial-transport.ts';
@@ -54,7 +54,7 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
     AGENT_BIN, '--bundle-dir', o.bundleDir, '--serial', pty.devicePath, '--baud', String(DEFAULT_BAUD),
     '--key-file', o.keyFile, '--device-name', o.deviceName, '--profile-runs', String(o.profileRuns), '--warmups', '5',
   ];
-  const proc = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...AGENT_ENV } });
   const logs: string[] = [];
   proc.stderr.on('data', (b: Buffer) => {
     for (const line of b.toString().split('\n').filter(Boolean)) { logs.push(line); o.onLog?.(line); }
