@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { RanasError } from '../errors.ts';
-import type { DataChoice } from '../train/train-options.ts';
+import type { DataChoice, RunOptions } from '../train/train-options.ts';
 
 /** A number flag: finite, and `check` must hold; the error names the flag, the value and what was expected. */
 export function num(flag: string, v: string, check: (n: number) => boolean, expected: string): number {
@@ -54,40 +54,8 @@ export interface RawRunOptions {
   json?: boolean;
 }
 
-/** Defaults of the shared options. */
-export interface RunDefaults {
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  lrMin: number;
-  momentum: number;
-  weightDecay: number;
-  gradClip: number;
-  seed: number;
-  runsDir: string;
-  checkpointEvery: number;
-  threads: number;
-}
-
-/** Typed values of the shared options. */
-export interface RunOptions {
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  lrMin: number;
-  momentum: number;
-  weightDecay: number;
-  gradClip: number;
-  subset?: number;
-  data: DataChoice;
-  exitWeights?: number[];
-  seed: number;
-  name: string;
-  runsDir: string;
-  resume: boolean;
-  checkpointEvery: number;
-  threads: number;
-}
+/** Defaults of the shared options (the numbers and the runs folder). */
+export type RunDefaults = Pick<RunOptions, 'epochs' | 'batchSize' | 'lr' | 'lrMin' | 'momentum' | 'weightDecay' | 'gradClip' | 'seed' | 'runsDir' | 'checkpointEvery' | 'threads'>;
 
 /** How a command words its shared options: `weights` prefixes the SGD options ('' for train, 'weight ' for search). */
 export interface RunWording {

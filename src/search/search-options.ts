@@ -5,10 +5,10 @@
 import { RanasError } from '../errors.ts';
 import type { MsRanasConfig } from '../model/ms-ranas.ts';
 import { getPreset } from '../model/presets.ts';
-import type { DataChoice } from '../train/train-options.ts';
+import type { RunOptions } from '../train/train-options.ts';
 
-/** Every option of one search run. */
-export interface SearchOptions {
+/** Every option of one search run (the SGD options apply to the weights). */
+export interface SearchOptions extends RunOptions {
   /** MS-RANAS preset the supernet is derived from. */
   preset: string;
   /** Intermediate nodes per cell. */
@@ -20,19 +20,6 @@ export interface SearchOptions {
   searchExits: boolean;
   /** Cutout side in pixels (0 = off, the DARTS search default). */
   cutout: number;
-  /** One loss weight per exit (default equal 1s). */
-  exitWeights?: number[];
-  epochs: number;
-  batchSize: number;
-  /** Stratified subset of the training set, split 50/50 into weight and alpha halves. */
-  subset?: number;
-  data: DataChoice;
-  /** Weight SGD: lr cosine-annealed per step to lrMin, momentum, weight decay, global-norm clip. */
-  lr: number;
-  lrMin: number;
-  momentum: number;
-  weightDecay: number;
-  gradClip: number;
   /** Alpha Adam: lr, weight decay (betas 0.5/0.999 as DARTS). */
   alphaLr: number;
   alphaWeightDecay: number;
@@ -42,14 +29,6 @@ export interface SearchOptions {
   warmupEpochs: number;
   /** Cap on skip_connect edges per cell in the derived genotype (undefined = no cap). */
   maxSkip?: number;
-  seed: number;
-  name: string;
-  runsDir: string;
-  resume: boolean;
-  /** Checkpoint every n steps (and at every epoch end); 0 = epoch ends only. */
-  checkpointEvery: number;
-  /** Data-parallel replicas. */
-  threads: number;
 }
 
 /** DARTS search defaults. */

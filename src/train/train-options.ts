@@ -5,31 +5,43 @@
 /** Where training data comes from: full CIFAR-10 (cache), the shipped mini set, generated data, or a CIFAR binary folder. */
 export type DataChoice = 'cifar10' | 'mini' | 'synthetic' | { dir: string };
 
+/** Options every SGD run has (`ranas train` and `ranas search`; one CLI declaration in src/cli/run-options.ts). */
+export interface RunOptions {
+  epochs: number;
+  batchSize: number;
+  /** SGD: lr cosine-annealed per step to lrMin, momentum, weight decay, global-norm clip (0 = off). */
+  lr: number;
+  lrMin: number;
+  momentum: number;
+  weightDecay: number;
+  gradClip: number;
+  /** Stratified subset of the training set (search splits it 50/50 into weight and alpha halves). */
+  subset?: number;
+  data: DataChoice;
+  /** One loss weight per exit (default equal 1s). */
+  exitWeights?: number[];
+  seed: number;
+  name: string;
+  runsDir: string;
+  resume: boolean;
+  /** Checkpoint every n steps (and at every epoch end); 0 = epoch ends only. */
+  checkpointEvery: number;
+  /** Data-parallel replicas (1 = this thread only). */
+  threads: number;
+}
+
 /** Every option of one training run. */
-export interface TrainOptions {
+export interface TrainOptions extends RunOptions {
   /** Model preset (ignored when `modelDir` is given). */
   preset: string;
   /** Genotype JSON replacing the preset's. */
   genotype?: string;
   /** Start from a saved IR model folder instead of a preset. */
   modelDir?: string;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  lrMin: number;
-  momentum: number;
-  weightDecay: number;
-  /** Max global gradient norm (0 = off). */
-  gradClip: number;
-  /** Train on a stratified subset of this many images. */
-  subset?: number;
   /** Hold out this many training images (stratified) as the validation split for budgeted thresholds. */
   valImages: number;
-  data: DataChoice;
   /** Cutout side in pixels (0 = off). */
   cutout: number;
-  /** One weight per exit (default equal 1s). */
-  exitWeights?: number[];
   singleExit: boolean;
   /** Override the preset's number of scales (MS-RANAS presets only). */
   scales?: 1 | 2 | 3;
@@ -38,13 +50,6 @@ export interface TrainOptions {
    * applied per sample to every non-identity cell edge in training. 0 = off.
    */
   dropPath: number;
-  seed: number;
-  name: string;
-  runsDir: string;
-  resume: boolean;
-  checkpointEvery: number;
-  /** Replicas for data-parallel training (1 = this thread only). */
-  threads: number;
   evalBatchSize: number;
   /** Skip the final evaluation. */
   skipEval: boolean;
