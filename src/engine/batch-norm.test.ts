@@ -6,6 +6,7 @@
 import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from './tf.ts';
+import { relError } from './test-support.ts';
 import { initEngine, type BackendName } from './backend.ts';
 import { batchNormTraining } from './batch-norm.ts';
 import { mulberry32, randomFloats } from './seeded-random.ts';
@@ -18,15 +19,6 @@ before(async () => {
 
 const EPS = 1e-3;
 
-function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let e = 0;
-  let s = 1e-30;
-  for (let i = 0; i < want.length; i++) {
-    e = Math.max(e, Math.abs(got[i] - want[i]));
-    s = Math.max(s, Math.abs(want[i]));
-  }
-  return e / s;
-}
 
 it('matches the composite batch norm and its gradients', async () => {
   const rand = mulberry32(42);

@@ -7,6 +7,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from './tf.ts';
+import { relError } from './test-support.ts';
 import { initEngine, type BackendName } from './backend.ts';
 import { conv2d, depthwiseConv2d, type ConvOptions } from './conv.ts';
 import { referenceConv, axisGeometry } from './reference-conv.ts';
@@ -74,12 +75,6 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  assert.equal(got.length, want.length);
-  let m = 0;
-  for (let i = 0; i < got.length; i++) m = Math.max(m, Math.abs(got[i] - want[i]));
-  return m / Math.max(maxAbs(want), 1e-30);
-}
 
 /** Loss of the float64 reference: sum(conv(x, w) * r). */
 function referenceLoss(c: Case, x: Float64Array, w: Float64Array): number {

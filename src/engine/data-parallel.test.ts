@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from './tf.ts';
+import { relError } from './test-support.ts';
 import { initEngine } from './backend.ts';
 import { createDataParallel, shardSizes } from './data-parallel.ts';
 import { referenceNetRecipe, type ReferenceNetConfig } from './reference-net.ts';
@@ -17,15 +18,6 @@ const SMALL: ReferenceNetConfig = { channels: 4, blocks: 2, classes: 10, batchNo
 const SMALL_BN: ReferenceNetConfig = { ...SMALL, batchNorm: true };
 const batch = syntheticBatch(6, 11);
 
-function relError(got: Float32Array, want: Float32Array): number {
-  let e = 0;
-  let s = 1e-30;
-  for (let i = 0; i < want.length; i++) {
-    e = Math.max(e, Math.abs(got[i] - want[i]));
-    s = Math.max(s, Math.abs(want[i]));
-  }
-  return e / s;
-}
 
 const open: DataParallel[] = [];
 async function make(config: ReferenceNetConfig, replicas: number): Promise<DataParallel> {

@@ -2,6 +2,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../engine/tf.ts';
+import { relativeL2 } from '../engine/test-support.ts';
 import { initEngine } from '../engine/backend.ts';
 import type { IrNodeOf } from '../ir/types.ts';
 import { Rng } from '../rng.ts';
@@ -11,16 +12,6 @@ import type { ExecContext } from './op-executors.ts';
 
 before(async () => { await initEngine(); });
 
-/** ‖a − b‖ / ‖b‖. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 const PRIMS = ['max_pool_3x3', 'none', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3'];
 
@@ -54,7 +45,7 @@ test('fast mixedOp = composite mixedOp: value and gradients w.r.t. every input a
   assert.ok(Math.abs(got.loss - want.loss) <= 1e-5 * Math.abs(want.loss), `loss ${got.loss} vs ${want.loss}`);
   assert.deepEqual(Object.keys(got.grads).sort(), Object.keys(want.grads).sort());
   for (const [name, g] of Object.entries(want.grads)) {
-    const e = relErr(got.grads[name], g);
+    const e = relativeL2(got.grads[name], g);
     assert.ok(e <= 1e-5, `${name}: relative error ${e}`);
   }
   // Row 3 is read by no edge, and column 1 is `none` (in the softmax, not in the sum): both still get gradient

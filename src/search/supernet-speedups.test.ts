@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine } from '../engine/backend.ts';
 import { tf } from '../engine/tf.ts';
+import { relativeL2 } from '../engine/test-support.ts';
 import { compositeMixedOp } from '../exec/mixed-op-reference.ts';
 import { mixedOp } from '../exec/mixed-op.ts';
 import { opExecutors } from '../exec/op-executors.ts';
@@ -25,15 +26,6 @@ const TOL = 1e-5;
 const BATCH = 4;
 const SIDE = 16;
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
-}
 
 /** Exits, gradients of every variable and running statistics of one training pass. */
 async function pass(graph: ModelGraph, mixed: typeof mixedOp) {
@@ -75,11 +67,11 @@ test('merged supernet + fast mixedOp = supernet as expanded + textbook mixedOp (
   const want = await pass(raw, compositeMixedOp);
   const got = await pass(merged, mixedOp);
   assert.equal(got.exits.length, 3);
-  got.exits.forEach((e, i) => assert.ok(relErr(e, want.exits[i]) <= TOL, `exit ${i}: ${relErr(e, want.exits[i])}`));
+  got.exits.forEach((e, i) => assert.ok(relativeL2(e, want.exits[i]) <= TOL, `exit ${i}: ${relativeL2(e, want.exits[i])}`));
   assert.ok(Math.abs(got.loss - want.loss) <= TOL * Math.abs(want.loss), `loss ${got.loss} vs ${want.loss}`);
   let worst = { name: '', err: 0 };
   for (const [name, g] of want.grads) {
-    const e = relErr(got.grads.get(name) ?? [], g);
+    const e = relativeL2(got.grads.get(name) ?? [], g);
     if (e > worst.err) worst = { name, err: e };
   }
   console.log(`${want.grads.size} gradients, worst relative error ${worst.err.toExponential(2)} (${worst.name}); ${raw.nodes.length} → ${merged.nodes.length} nodes`);
@@ -103,6 +95,6 @@ test('merged supernet + fast mixedOp = supernet as expanded + textbook mixedOp (
   assert.equal(got.buffers.size + keptBuffer.size, want.buffers.size);
   for (const [name, b] of want.buffers) {
     const other = got.buffers.get(keptBuffer.get(name) ?? name);
-    assert.ok(other && relErr(other, b) <= TOL, `buffer ${name}`);
+    assert.ok(other && relativeL2(other, b) <= TOL, `buffer ${name}`);
   }
 });

@@ -110,14 +110,5 @@ export function tfjsShapes(graph: ModelGraph): Map<string, number[]> {
   }
 }
 
-/** Relative L2 error ||a - b|| / ||b||. */
-export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
+/** Relative L2 error ||a - b|| / ||b|| (the engine tests' measure). */
+export { relativeL2 } from '../../../src/engine/test-support.ts';

@@ -5,10 +5,10 @@
  * wrong (they ignore `dilations`): a second test shows TF's own backprop is off, so the first test is
  * known to catch it if the zero-inserted-filter workaround is dropped.
  */
-import { before, it, type TestContext } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../tf.ts';
-import { initEngine } from '../backend.ts';
+import { relError, useNativeEngine } from '../test-support.ts';
 import { conv2d, depthwiseConv2d, type ConvOptions } from '../conv.ts';
 import { mulberry32, randomFloats } from '../seeded-random.ts';
 import { nativeConv2d, nativeDepthwiseConv2d, zeroInsertedFilter, type DepthwiseDilationBackprop } from './native-conv.ts';
@@ -16,26 +16,8 @@ import { nativeConv2d, nativeDepthwiseConv2d, zeroInsertedFilter, type Depthwise
 /** The strategy under test (a scratch run sets 'tf-native' here to see the first depthwise tests fail). */
 const DEPTHWISE_BACKPROP: DepthwiseDilationBackprop = 'zero-inserted-filter';
 
-let native = false;
-before(async () => {
-  native = (await initEngine('tensorflow')).backend === 'tensorflow';
-  await import('@tensorflow/tfjs-backend-cpu');
-});
+const needsNative = useNativeEngine();
 
-function needsNative(t: TestContext): boolean {
-  if (!native) t.skip('tfjs-node does not load (run `ranas setup native`)');
-  return native;
-}
-
-function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let e = 0;
-  let s = 1e-30;
-  for (let i = 0; i < want.length; i++) {
-    e = Math.max(e, Math.abs(got[i] - want[i]));
-    s = Math.max(s, Math.abs(want[i]));
-  }
-  return e / s;
-}
 
 interface Case {
   depthwise: boolean;

@@ -6,10 +6,10 @@
  * against the stock one on cpu, and a reference-net training step that runs those kernels and not the
  * JS batch-norm ones or a full-size ones tensor.
  */
-import { before, it, type TestContext } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../tf.ts';
-import { initEngine } from '../backend.ts';
+import { relError, useNativeEngine } from '../test-support.ts';
 import { batchNormTraining } from '../batch-norm.ts';
 import { mulberry32, randomFloats } from '../seeded-random.ts';
 import { registerNativeKernels } from './register-native.ts';
@@ -19,27 +19,8 @@ import { buildReferenceNet } from '../reference-net.ts';
 import { shardGradients } from '../replica.ts';
 import { syntheticBatch } from '../throughput.ts';
 
-let native = false;
-before(async () => {
-  native = (await initEngine('tensorflow')).backend === 'tensorflow';
-  if (native) registerNativeKernels();
-  await import('@tensorflow/tfjs-backend-cpu');
-});
+const needsNative = useNativeEngine(registerNativeKernels);
 
-function needsNative(t: TestContext): boolean {
-  if (!native) t.skip('tfjs-node does not load (run `ranas setup native`)');
-  return native;
-}
-
-function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let e = 0;
-  let s = 1e-30;
-  for (let i = 0; i < want.length; i++) {
-    e = Math.max(e, Math.abs(got[i] - want[i]));
-    s = Math.max(s, Math.abs(want[i]));
-  }
-  return e / s;
-}
 
 const EPS = 1e-3;
 
