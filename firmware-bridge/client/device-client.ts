@@ -10,6 +10,7 @@ import { RanasError, isRanasError } from '../../src/errors.ts';
 import type { FlashAckMsg, FlashDoneMsg, InferMsg, InferResultMsg, InfoMsg, StatsMsg } from '../messages.ts';
 import { PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from '../protocol.ts';
 import { FRAME_OVERHEAD_BYTES } from '../framing/frame.ts';
+import { BufferPool } from '../framing/buffer-pool.ts';
 import { FrameLink } from '../rpc/frame-link.ts';
 import { RpcClient } from '../rpc/rpc-client.ts';
 import { BITS_PER_BYTE_8N1 } from '../transport/throttled-transport.ts';
@@ -102,6 +103,8 @@ export class DeviceClient {
   private rpc: RpcClient | undefined;
   private sequence = randomInt(0, 2 ** 31); // random start: a new client never collides with a device's replay cache
   private lastInfo: InfoMsg | undefined;
+  /** Wire buffers of flash chunks, reused once answered (see RequestOptions.wirePool). */
+  private readonly chunkWires = new BufferPool();
 
   private constructor(private readonly opts: DeviceClientOptions) {}
 
@@ -208,7 +211,7 @@ export class DeviceClient {
       while (acked < total) {
         while (inflight.length < window && sendAt < total) {
           const end = Math.min(sendAt + chunkBytes, total);
-          const reply = rpc.request('flashChunk', { offset: sendAt, data: bytes.subarray(sendAt, end) }, { timeoutMs });
+          const reply = rpc.request('flashChunk', { offset: sendAt, data: bytes.subarray(sendAt, end) }, { timeoutMs, wirePool: this.chunkWires });
           reply.catch(() => undefined); // awaited below; this only marks it handled
           inflight.push({ end, reply });
           counters.chunksSent++;

@@ -4,6 +4,7 @@ import { FrameDecoder } from './frame-decoder.ts';
 import { encodeFrame, type Frame } from './frame.ts';
 import { SLIP_END, SLIP_ESC, slipEncode } from './slip.ts';
 import { encodeMessage } from '../protocol.ts';
+import { BufferPool } from './buffer-pool.ts';
 
 /** Feeds `chunks` to a fresh decoder and returns the frames it emitted plus the decoder. */
 function decode(chunks: Buffer[], maxFrameBytes?: number): { frames: Frame[]; decoder: FrameDecoder } {
@@ -90,4 +91,37 @@ test('a frame with an empty payload (e.g. StatsRequest) round-trips', async () =
 
 test('slipEncode of a body without specials is END + body + END', () => {
   assert.deepEqual(slipEncode(Buffer.from([1, 2, 3])), Buffer.from([SLIP_END, 1, 2, 3, SLIP_END]));
+});
+
+test('received pieces may be reused by the transport right after feed: frames keep their own bytes', () => {
+  const big: Frame = { kind: 'request', sequence: 3, typeId: 9, payload: Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31) & 0xff)) };
+  const wire = Buffer.concat([encodeFrame(big), encodeFrame(frameA), encodeFrame(big)]);
+  const pool = new BufferPool(1024, 4);
+  const decoder = new FrameDecoder({ bodyPool: pool });
+  const frames: Frame[] = [];
+  decoder.onFrame = (f) => frames.push(f);
+  const reused = Buffer.alloc(4096); // like a serial port's one read buffer
+  for (let at = 0; at < wire.length; at += reused.length) {
+    const n = wire.copy(reused, 0, at, at + reused.length);
+    decoder.feed(reused.subarray(0, n));
+    reused.fill(0xaa);
+  }
+  assert.equal(frames.length, 3);
+  assert.deepEqual(Buffer.from(frames[0].payload), big.payload);
+  assert.deepEqual(Buffer.from(frames[1].payload), frameA.payload);
+  assert.deepEqual(Buffer.from(frames[2].payload), big.payload);
+  assert.notEqual(frames[0].payload.buffer, frames[2].payload.buffer, 'a body not given back is not reused');
+  pool.release(frames[0].payload);
+  const again = pool.take(70_000);
+  assert.equal(again.buffer, frames[0].payload.buffer, 'big bodies come from the pool');
+});
+
+test('a dropped frame gives its pooled body back', () => {
+  const pool = new BufferPool(16, 4);
+  const decoder = new FrameDecoder({ bodyPool: pool });
+  const wire = encodeFrame({ kind: 'request', sequence: 1, typeId: 9, payload: Buffer.alloc(100, 7) });
+  wire[50] ^= 0x01; // bad CRC
+  decoder.feed(wire);
+  assert.equal(decoder.stats.badCrc, 1);
+  assert.equal(pool.freeBlocks, 1);
 });

@@ -7,11 +7,17 @@
 import { Transform, type TransformCallback, type TransformOptions } from 'node:stream';
 import { RanasError } from '../../src/errors.ts';
 import { SLIP_END, slipUnescapeInPlace } from './slip.ts';
-import { FRAME_OVERHEAD_BYTES, parseFrameBody, type FrameDropReason } from './frame.ts';
+import type { BufferPool } from './buffer-pool.ts';
+import { FRAME_OVERHEAD_BYTES, parseFrameBody, type Frame, type FrameDropReason } from './frame.ts';
 
 export interface FrameDecoderOptions extends TransformOptions {
   /** Largest unescaped frame body accepted (header + payload + CRC), in bytes. Default 256 KiB. */
   maxFrameBytes?: number;
+  /**
+   * Where big frame bodies are taken from; whoever ends up holding a frame's bytes may give them back to it
+   * (the device's flash session does, once a chunk is on disk). Default: fresh memory for every frame.
+   */
+  bodyPool?: BufferPool;
 }
 
 /** Counters of what the decoder saw. */
@@ -22,21 +28,41 @@ export const DEFAULT_MAX_FRAME_BYTES = 256 * 1024;
 export class FrameDecoder extends Transform {
   readonly maxFrameBytes: number;
   readonly stats: FrameDecoderStats = { frames: 0, bytesIn: 0, runt: 0, badCrc: 0, badVersion: 0, badKind: 0, badEscape: 0, oversize: 0 };
-  /** Escaped bytes of the frame being received (a frame is at most 2 × max escaped). */
-  private pending: Buffer[] = [];
+  /**
+   * Escaped bytes of the frame being received, copied out of the received pieces (a transport may reuse a
+   * piece's memory once its `data` event is over). Grows as needed up to 2 × max (a frame's largest escaped
+   * size) and is reused for every frame.
+   */
+  private pending = Buffer.allocUnsafe(4096);
   private pendingBytes = 0;
   /** True while skipping the rest of an oversize frame. */
   private discarding = false;
 
-  constructor({ maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, ...options }: FrameDecoderOptions = {}) {
+  private readonly bodyPool: BufferPool | undefined;
+
+  constructor({ maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, bodyPool, ...options }: FrameDecoderOptions = {}) {
     super({ ...options, readableObjectMode: true });
     if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < FRAME_OVERHEAD_BYTES) {
       throw new RanasError('E_BAD_OPTION', `maxFrameBytes must be an integer ≥ ${FRAME_OVERHEAD_BYTES}, got ${maxFrameBytes}`);
     }
     this.maxFrameBytes = maxFrameBytes;
+    this.bodyPool = bodyPool;
   }
 
+  /**
+   * Where `feed` delivers frames: the stream's readable side by default. A FrameLink sets its own sink and
+   * calls `feed` directly, which spares every received piece (a tty read is at most 4 KiB) a round through
+   * the Writable and Readable machinery.
+   */
+  onFrame: (frame: Frame) => void = (frame) => { this.push(frame); };
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, cb: TransformCallback): void {
+    this.feed(chunk);
+    cb();
+  }
+
+  /** Decodes received bytes synchronously, handing each complete valid frame to `onFrame`. */
+  feed(chunk: Buffer): void {
     this.stats.bytesIn += chunk.length;
     let start = 0;
     while (start < chunk.length) {
@@ -46,11 +72,9 @@ export class FrameDecoder extends Transform {
       this.finishFrame();
       start = end + 1;
     }
-    cb();
   }
 
   override _flush(cb: TransformCallback): void {
-    this.pending = [];
     this.pendingBytes = 0;
     cb();
   }
@@ -58,14 +82,18 @@ export class FrameDecoder extends Transform {
   private accumulate(part: Buffer): void {
     if (part.length === 0 || this.discarding) return;
     // An escaped frame is at most twice its body; anything longer cannot be a valid frame.
-    if (this.pendingBytes + part.length > 2 * this.maxFrameBytes) {
+    const needed = this.pendingBytes + part.length;
+    if (needed > 2 * this.maxFrameBytes) {
       this.discarding = true;
-      this.pending = [];
       this.pendingBytes = 0;
       return;
     }
-    this.pending.push(part); // no copy: transports hand over buffers they do not reuse (see Transport)
-    this.pendingBytes += part.length;
+    if (needed > this.pending.length) {
+      const grown = Buffer.allocUnsafe(Math.min(2 * this.maxFrameBytes, Math.max(needed, 2 * this.pending.length)));
+      this.pending.copy(grown, 0, 0, this.pendingBytes);
+      this.pending = grown;
+    }
+    this.pendingBytes += part.copy(this.pending, this.pendingBytes);
   }
 
   private finishFrame(): void {
@@ -75,17 +103,19 @@ export class FrameDecoder extends Transform {
       return;
     }
     if (this.pendingBytes === 0) return; // back-to-back END bytes: an empty frame, not an error
-    // Concatenation copies, so emitted frames never alias a buffer the transport still holds; the escapes are
-    // then undone inside that copy (one buffer per frame: fresh memory is the decoder's main cost).
-    const escaped = Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
+    // Each frame gets its own body (from the pool when one is set), so emitted frames own their bytes; the
+    // escapes are then undone inside it.
+    const escaped = this.bodyPool ? this.bodyPool.take(this.pendingBytes) : Buffer.allocUnsafe(this.pendingBytes);
+    this.pending.copy(escaped, 0, 0, this.pendingBytes);
     this.pendingBytes = 0;
     const body = slipUnescapeInPlace(escaped);
-    if (!body) { this.stats.badEscape++; return; }
-    if (body.length > this.maxFrameBytes) { this.stats.oversize++; return; }
-    const frame = parseFrameBody(body);
-    if (typeof frame === 'string') { this.stats[frame]++; return; }
+    const frame = !body ? 'badEscape' : body.length > this.maxFrameBytes ? 'oversize' : parseFrameBody(body);
+    if (typeof frame === 'string') {
+      this.stats[frame]++;
+      this.bodyPool?.release(escaped);
+      return;
+    }
     this.stats.frames++;
-    this.push(frame);
+    this.onFrame(frame);
   }
 }

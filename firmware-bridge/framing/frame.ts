@@ -32,9 +32,9 @@ export function encodeFrame(frame: Frame): Buffer {
 
 /**
  * `encodeFrame` for a payload given as consecutive parts (e.g. a message header and a bundle slice): the
- * parts are checksummed and escaped straight into the one output buffer, never joined first.
+ * parts are checksummed and escaped straight into the one output buffer (from `alloc`), never joined first.
  */
-export function encodeFrameParts(kind: FrameKind, sequence: number, typeId: number, payloadParts: readonly Uint8Array[]): Buffer {
+export function encodeFrameParts(kind: FrameKind, sequence: number, typeId: number, payloadParts: readonly Uint8Array[], alloc?: (size: number) => Buffer): Buffer {
   const header = Buffer.allocUnsafe(6);
   header[0] = (FRAME_FORMAT_VERSION << 4) | KIND_BITS[kind];
   header.writeUInt32BE(sequence >>> 0, 1);
@@ -44,7 +44,7 @@ export function encodeFrameParts(kind: FrameKind, sequence: number, typeId: numb
   let sum = crc32(header);
   for (const part of payloadParts) if (part.length > 0) sum = crc32(part, sum);
   crc.writeUInt32BE(sum, 0);
-  return slipEncodeParts([header, ...payloadParts, crc]);
+  return slipEncodeParts([header, ...payloadParts, crc], alloc);
 }
 
 /** Parses an unescaped frame body, or returns the reason it is invalid. The payload is a view. */

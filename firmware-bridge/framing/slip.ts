@@ -30,12 +30,15 @@ export function slipEncode(body: Uint8Array): Buffer {
   return slipEncodeParts([body]);
 }
 
-/** SLIP-encodes the concatenation of `parts` (without building it first) as END + escaped bytes + END. */
-export function slipEncodeParts(parts: Uint8Array[]): Buffer {
+/**
+ * SLIP-encodes the concatenation of `parts` (without building it first) as END + escaped bytes + END, into a
+ * buffer of the exact size from `alloc` (default: fresh memory).
+ */
+export function slipEncodeParts(parts: Uint8Array[], alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const srcs = parts.map(asBuffer);
   const specials = srcs.map(specialOffsets);
   const size = srcs.reduce((n, src, i) => n + src.length + specials[i].length, 2);
-  const out = Buffer.allocUnsafe(size);
+  const out = alloc(size);
   out[0] = SLIP_END;
   let o = 1;
   srcs.forEach((src, i) => {

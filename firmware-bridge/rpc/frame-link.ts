@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { FrameDecoder, DEFAULT_MAX_FRAME_BYTES, type FrameDecoderStats } from '../framing/frame-decoder.ts';
 import { encodeFrame, type Frame } from '../framing/frame.ts';
+import { BufferPool } from '../framing/buffer-pool.ts';
 import type { Transport } from '../transport/transport.ts';
 
 export interface FrameLinkEvents {
@@ -16,11 +17,14 @@ export class FrameLink extends EventEmitter<FrameLinkEvents> {
   private readonly decoder: FrameDecoder;
   framesOut = 0;
 
+  /** Big received frame bodies come from here; a holder done with one may give it back (see FrameDecoder). */
+  readonly bodyPool = new BufferPool();
+
   constructor(readonly transport: Transport, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
     super();
-    this.decoder = new FrameDecoder({ maxFrameBytes });
-    this.decoder.on('data', (f: Frame) => this.emit('frame', f));
-    transport.on('data', (b) => this.decoder.write(b));
+    this.decoder = new FrameDecoder({ maxFrameBytes, bodyPool: this.bodyPool });
+    this.decoder.onFrame = (f) => this.emit('frame', f);
+    transport.on('data', (b) => this.decoder.feed(b));
     transport.once('close', (e) => this.emit('close', e));
   }
 

@@ -6,6 +6,7 @@
  */
 import { RanasError } from '../../src/errors.ts';
 import { encodeFrameParts, type Frame } from '../framing/frame.ts';
+import type { BufferPool } from '../framing/buffer-pool.ts';
 import { decodeMessage, encodeMessageParts, MESSAGE_TYPE_IDS, messageNameOf } from '../protocol.ts';
 import { RESPONSE_OF, type Messages, type RequestName, type ResponseName } from '../messages.ts';
 import type { FrameLink } from './frame-link.ts';
@@ -15,6 +16,12 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Sends in total (first + retries) before failing with E_TIMEOUT. */
   attempts?: number;
+  /**
+   * Pool for the request's wire bytes (flash chunks): given back once answered. An answer means the device
+   * received the whole frame, so its first send is off this host; retries send copies, which may still be
+   * queued then. A request that fails keeps its buffer (the garbage collector takes it).
+   */
+  wirePool?: BufferPool;
 }
 
 interface Pending {
@@ -59,7 +66,8 @@ export class RpcClient {
     const expected: ResponseName<R> = RESPONSE_OF[name];
     const sequence = this.opts.nextSequence() >>> 0;
     // A flash chunk's bytes go from the bundle straight into the escaped frame (one copy, see encodeMessageParts).
-    const wire = encodeFrameParts('request', sequence, MESSAGE_TYPE_IDS[name], encodeMessageParts(name, body));
+    const wirePool = options.wirePool;
+    const wire = encodeFrameParts('request', sequence, MESSAGE_TYPE_IDS[name], encodeMessageParts(name, body), wirePool && ((n) => wirePool.take(n)));
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const attempts = options.attempts ?? this.attempts;
     this.stats.requests++;
@@ -82,11 +90,12 @@ export class RpcClient {
         }
         if (sent > 0) this.stats.retries++;
         sent++;
-        this.link.sendRaw(wire).catch(() => undefined); // a dead link is reported by 'close'
+        this.link.sendRaw(sent > 1 && wirePool ? Buffer.from(wire) : wire).catch(() => undefined); // a dead link is reported by 'close'
         timer = setTimeout(attempt, timeoutMs);
       };
       attempt();
     });
+    wirePool?.release(wire);
     return decodeMessage(expected, payload);
   }
 

@@ -73,3 +73,24 @@ test('a chunk that does not start at the staged length is not gathered; commit o
   await assert.rejects(again.commit(begin.sha256, async () => { installs++; }), (e) => isRanasError(e, 'E_CHECKSUM'));
   assert.equal(installs, 0);
 });
+
+test('each accepted chunk is released once its staging write is over, and only then', async () => {
+  const { bundle, begin, sha256, stagedFile } = setup(600_000);
+  const released: Buffer[] = [];
+  const dir = path.dirname(path.dirname(stagedFile));
+  const s = new FlashSession({ stagingDir: path.join(dir, 'staging'), keyBytes: KEY, maxBundleBytes: 1 << 24, releaseChunk: (b) => released.push(b) });
+  await s.begin(begin);
+  const sent: Buffer[] = [];
+  for (let at = 0; at < bundle.length; at += 50_000) {
+    const data = Buffer.from(bundle.subarray(at, at + 50_000));
+    sent.push(data);
+    await s.chunk({ offset: at, data });
+  }
+  // A chunk at the wrong offset is not accepted, so it is not the session's to release.
+  await s.chunk({ offset: 5, data: Buffer.alloc(10) });
+  await s.commit(sha256, async (file) => {
+    assert.deepEqual(fs.readFileSync(file), bundle);
+    assert.equal(released.length, sent.length, 'every accepted chunk is released before the install');
+  });
+  assert.deepEqual(new Set(released), new Set(sent));
+});

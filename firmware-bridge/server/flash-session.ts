@@ -38,6 +38,8 @@ export interface FlashSessionOptions {
   stagingDir: string;
   keyBytes: Buffer | null;
   maxBundleBytes: number;
+  /** Called with each accepted chunk's bytes once they are written (or failed to be): the session is done with them. */
+  releaseChunk?: (data: Buffer) => void;
 }
 
 interface Staging {
@@ -57,8 +59,11 @@ interface Staging {
   writeError?: unknown;
 }
 
-/** Hands the gathered chunks to one positional write, queued after the earlier ones (in file order). */
-function flushGathered(s: Staging, stagingDir: string): void {
+/**
+ * Hands the gathered chunks to one positional write, queued after the earlier ones (in file order); their
+ * buffers go to `release` once the write is over.
+ */
+function flushGathered(s: Staging, stagingDir: string, release?: (data: Buffer) => void): void {
   if (s.gatheredBytes === 0) return;
   const buffers = s.gathered;
   const bytes = s.gatheredBytes;
@@ -75,7 +80,10 @@ function flushGathered(s: Staging, stagingDir: string): void {
     }
   })
     .catch((e: unknown) => { s.writeError ??= e; })
-    .finally(() => { s.pendingWrites--; });
+    .finally(() => {
+      s.pendingWrites--;
+      if (release) for (const b of buffers) release(b);
+    });
 }
 
 /** Hex sha256 and raw HMAC-SHA256 of a file, streamed. */
@@ -145,7 +153,7 @@ export class FlashSession {
     s.gathered.push(chunk.data);
     s.gatheredBytes += chunk.data.length;
     s.stagedBytes += chunk.data.length;
-    if (s.gatheredBytes >= STAGING_FLUSH_BYTES || s.stagedBytes === totalBytes) flushGathered(s, this.opts.stagingDir);
+    if (s.gatheredBytes >= STAGING_FLUSH_BYTES || s.stagedBytes === totalBytes) flushGathered(s, this.opts.stagingDir, this.opts.releaseChunk);
     return { nextOffset: s.stagedBytes, totalBytes };
   }
 
@@ -159,7 +167,7 @@ export class FlashSession {
     if (s.stagedBytes !== s.begin.totalBytes) {
       throw new RanasError('E_FLASH_INCOMPLETE', `flashCommit after ${s.stagedBytes} of ${s.begin.totalBytes} bytes`);
     }
-    flushGathered(s, this.opts.stagingDir);
+    flushGathered(s, this.opts.stagingDir, this.opts.releaseChunk);
     await s.writes;
     if (s.writeError) throw s.writeError;
     await this.closeHandle();
@@ -197,7 +205,7 @@ export class FlashSession {
     const s = this.staging;
     this.staging = undefined;
     if (!s) return;
-    flushGathered(s, this.opts.stagingDir);
+    flushGathered(s, this.opts.stagingDir, this.opts.releaseChunk);
     await withStagingLock(this.opts.stagingDir, () => s.handle.close()).catch(() => undefined);
   }
 

@@ -68,7 +68,11 @@ export function serveDevice(transport: Transport, service: AgentService, opts: S
   const range = opts.protocolRange ?? { min: PROTOCOL_VERSION_MIN, max: PROTOCOL_VERSION_MAX };
   const maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const link = new FrameLink(transport, maxFrameBytes);
-  const flash = new FlashSession({ stagingDir: opts.stagingDir, keyBytes: opts.keyBytes, maxBundleBytes: opts.maxBundleBytes ?? DEFAULT_MAX_BUNDLE_BYTES });
+  const flash = new FlashSession({
+    stagingDir: opts.stagingDir, keyBytes: opts.keyBytes, maxBundleBytes: opts.maxBundleBytes ?? DEFAULT_MAX_BUNDLE_BYTES,
+    // A staged chunk's bytes are a view of its received frame (nothing else keeps it): its block is reused.
+    releaseChunk: (data) => link.bodyPool.release(data),
+  });
   const counters = { flashesStarted: 0, flashesInstalled: 0, flashesRefused: 0, flashesFailed: 0 };
   const peer = transport.description;
 

@@ -1,90 +1,54 @@
 /**
- * A serialport binding that works around a full-duplex stall in @serialport/bindings-cpp 13 on Unix: its
- * Poller restarts uv_poll with only the newest event (`uv_poll_start(handle, events, …)` instead of the
- * accumulated set), so when a write is waiting for "writable" and a read then waits for "readable", the
- * write's interest is lost and the write never resumes — both ends wait forever. Our protocol always has
- * a read pending while big frames are written, so it hit this on ptys within a few hundred KB.
- * This binding delegates everything to the stock binding and fixes the port's poller so that every poll
- * asks for all events still awaited (readable and/or writable). When a port has no recognisable poller,
- * `write` falls back to retrying EAGAIN on timers instead of waiting on the poller.
+ * A serialport binding for Unix ports that does its I/O on the event loop:
+ *  - Reads and writes are non-blocking system calls made right on the event loop, and a port that has no
+ *    data (or no room) waits on bindings-cpp's poller (uv_poll) for readiness. The stock binding hands every
+ *    read and write to libuv's thread pool instead; a tty read returns at most 4 KiB, so at pty speeds each
+ *    4 KiB cost two thread hand-offs (futex wake-ups) and a round of promises, which was most of the CPU of a
+ *    serial reader (measured: 0.98 s of CPU to read 32 MiB from a pty; bench/bridge.ts for the figures now).
+ *  - It works around a full-duplex stall in @serialport/bindings-cpp 13: its Poller restarts uv_poll with
+ *    only the newest event (`uv_poll_start(handle, events, …)` instead of the accumulated set), so when a
+ *    write waits for "writable" and a read then waits for "readable", the write's interest is lost and both
+ *    ends wait forever. Every poll here asks for all events still awaited.
+ * Ports without a recognisable poller or fd (Windows) keep the stock binding's I/O.
  */
 import fs from 'node:fs';
-import { promisify } from 'node:util';
-import { autoDetect, type BindingInterface, type BindingPortInterface, type OpenOptions, type PortInfo, type SetOptions, type UpdateOptions, type PortStatus } from '@serialport/bindings-cpp';
+import { autoDetect, BindingsError, type BindingInterface, type BindingPortInterface, type OpenOptions, type PortInfo, type SetOptions, type UpdateOptions, type PortStatus } from '@serialport/bindings-cpp';
 
-const fsWrite = promisify(fs.write);
 const base: BindingInterface = autoDetect();
 
-/** Spins on setImmediate this many times before backing off to 1 ms timers while the OS buffer is full. */
-const IMMEDIATE_RETRIES = 20;
+/** errno codes that mean "try again when the poller says so". */
+const RETRY_CODES = new Set(['EAGAIN', 'EWOULDBLOCK', 'EINTR']);
+/** errno codes that mean the device went away (as the stock binding marks them). */
+const DISCONNECT_CODES = new Set(['EBADF', 'ENXIO', 'EIO', 'UNKNOWN']);
 
 function errnoCode(e: unknown): string | undefined {
   return e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
 }
 
-/** Writes all of `buffer` to a non-blocking fd, retrying EAGAIN without the poller. */
-async function writeAll(fd: number, buffer: Buffer, isOpen: () => boolean): Promise<void> {
-  let offset = 0;
-  let retries = 0;
-  while (offset < buffer.length) {
-    if (!isOpen()) throw new Error('Port is not open');
-    try {
-      const { bytesWritten } = await fsWrite(fd, buffer, offset, buffer.length - offset);
-      offset += bytesWritten;
-      retries = 0;
-    } catch (e) {
-      const code = errnoCode(e);
-      if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') throw e;
-      retries++;
-      await new Promise((r) => (retries <= IMMEDIATE_RETRIES ? setImmediate(r) : setTimeout(r, 1)));
-    }
-  }
-}
-
-/** The part of bindings-cpp's Poller we touch (an EventEmitter with `poll(flags)`). */
+/** The part of bindings-cpp's Poller we use (an EventEmitter with `poll(flags)`). */
 interface PollerLike {
   poll(flags: number): void;
+  once(event: 'readable' | 'writable', listener: (error: Error | null) => void): unknown;
   listenerCount(event: string): number;
 }
 const UV_READABLE = 0b01;
 const UV_WRITABLE = 0b10;
 
 function isPollerLike(x: unknown): x is PollerLike {
-  return typeof x === 'object' && x !== null && 'poll' in x && typeof x.poll === 'function' && 'listenerCount' in x && typeof x.listenerCount === 'function';
+  return typeof x === 'object' && x !== null && 'poll' in x && typeof x.poll === 'function' && 'once' in x && typeof x.once === 'function'
+    && 'listenerCount' in x && typeof x.listenerCount === 'function';
 }
 
 /** Makes every poll include the events other waiters still need (the fix for the lost-interest stall). */
-function fixPoller(port: BindingPortInterface): boolean {
+function fixPoller(port: BindingPortInterface): PollerLike | undefined {
   const poller: unknown = 'poller' in port ? port.poller : undefined;
-  if (!isPollerLike(poller)) return false;
+  if (!isPollerLike(poller)) return undefined;
   const poll = poller.poll.bind(poller);
   poller.poll = (flags: number) => {
     const pending = (poller.listenerCount('readable') > 0 ? UV_READABLE : 0) | (poller.listenerCount('writable') > 0 ? UV_WRITABLE : 0);
     poll(flags | pending);
   };
-  return true;
-}
-
-class PollSafePort implements BindingPortInterface {
-  private readonly fd: number | undefined;
-  constructor(private readonly inner: BindingPortInterface, fd: number | undefined) {
-    // With a fixed poller the stock write is right; otherwise write through the fd on timers.
-    this.fd = fixPoller(inner) ? undefined : fd;
-  }
-  get openOptions(): Required<OpenOptions> { return this.inner.openOptions; }
-  get isOpen(): boolean { return this.inner.isOpen; }
-  set isOpen(_: boolean) { /* read-only view of the inner port */ }
-  close(): Promise<void> { return this.inner.close(); }
-  read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> { return this.inner.read(buffer, offset, length); }
-  write(buffer: Buffer): Promise<void> {
-    return this.fd === undefined ? this.inner.write(buffer) : writeAll(this.fd, buffer, () => this.inner.isOpen);
-  }
-  update(options: UpdateOptions): Promise<void> { return this.inner.update(options); }
-  set(options: SetOptions): Promise<void> { return this.inner.set(options); }
-  get(): Promise<PortStatus> { return this.inner.get(); }
-  getBaudRate(): Promise<{ baudRate: number }> { return this.inner.getBaudRate(); }
-  flush(): Promise<void> { return this.inner.flush(); }
-  drain(): Promise<void> { return this.inner.drain(); }
+  return poller;
 }
 
 /** The fd of a Unix port binding (Linux/Darwin expose `fd`; Windows has none). */
@@ -92,10 +56,93 @@ function fdOf(port: BindingPortInterface): number | undefined {
   return 'fd' in port && typeof port.fd === 'number' ? port.fd : undefined;
 }
 
+/** A failed read or write: marked `disconnect` like the stock binding's, so the stream reports a disconnect. */
+function ioError(e: unknown): Error {
+  const error = e instanceof Error ? e : new Error(String(e));
+  if (DISCONNECT_CODES.has(errnoCode(e) ?? '')) Object.assign(error, { disconnect: true });
+  return error;
+}
+
+class PollSafePort implements BindingPortInterface {
+  /** Set when reads and writes run on the event loop (a Unix port with a poller). */
+  private readonly loop: { fd: number; poller: PollerLike } | undefined;
+  /** The last read returned less than asked: the port was empty then. */
+  private readDrained = false;
+
+  constructor(private readonly inner: BindingPortInterface) {
+    const poller = fixPoller(inner);
+    const fd = fdOf(inner);
+    this.loop = poller && fd !== undefined ? { fd, poller } : undefined;
+  }
+  get openOptions(): Required<OpenOptions> { return this.inner.openOptions; }
+  get isOpen(): boolean { return this.inner.isOpen; }
+  set isOpen(_: boolean) { /* read-only view of the inner port */ }
+  close(): Promise<void> { return this.inner.close(); }
+
+  read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {
+    return this.loop ? this.loopRead(this.loop, buffer, offset, length) : this.inner.read(buffer, offset, length);
+  }
+
+  write(buffer: Buffer): Promise<void> {
+    return this.loop ? this.loopWrite(this.loop, buffer) : this.inner.write(buffer);
+  }
+
+  update(options: UpdateOptions): Promise<void> { return this.inner.update(options); }
+  set(options: SetOptions): Promise<void> { return this.inner.set(options); }
+  get(): Promise<PortStatus> { return this.inner.get(); }
+  getBaudRate(): Promise<{ baudRate: number }> { return this.inner.getBaudRate(); }
+  flush(): Promise<void> { return this.inner.flush(); }
+  drain(): Promise<void> { return this.inner.drain(); }
+
+  /** Resolves when the poller reports `event`; rejects with the poller's error (a canceled one on close). */
+  private ready(poller: PollerLike, event: 'readable' | 'writable'): Promise<void> {
+    return new Promise((resolve, reject) => { poller.once(event, (e) => (e ? reject(e) : resolve())); });
+  }
+
+  private requireOpen(): void {
+    if (!this.inner.isOpen) throw new BindingsError('Port is not open', { canceled: true });
+  }
+
+  /**
+   * Reads what the port has, up to `length` bytes, once it has something. A read that returns fewer bytes
+   * than asked emptied the port, so the next one is not tried until the poller says readable.
+   */
+  private async loopRead({ fd, poller }: { fd: number; poller: PollerLike }, buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {
+    if (this.readDrained) await this.ready(poller, 'readable');
+    for (;;) {
+      this.requireOpen();
+      let bytesRead = 0;
+      try {
+        bytesRead = fs.readSync(fd, buffer, offset, length, null);
+      } catch (e) {
+        if (!RETRY_CODES.has(errnoCode(e) ?? '')) throw ioError(e);
+      }
+      this.readDrained = bytesRead < length;
+      if (bytesRead > 0) return { buffer, bytesRead };
+      await this.ready(poller, 'readable');
+    }
+  }
+
+  /** Writes all of `buffer`; when the port takes only part of it, waits for the poller's writable. */
+  private async loopWrite({ fd, poller }: { fd: number; poller: PollerLike }, buffer: Buffer): Promise<void> {
+    let offset = 0;
+    while (offset < buffer.length) {
+      if (!this.inner.isOpen) throw new Error('Port is not open');
+      let written = 0;
+      try {
+        written = fs.writeSync(fd, buffer, offset, buffer.length - offset);
+      } catch (e) {
+        if (!RETRY_CODES.has(errnoCode(e) ?? '')) throw ioError(e);
+      }
+      offset += written;
+      if (offset < buffer.length) await this.ready(poller, 'writable');
+    }
+  }
+}
+
 export const PollSafeBinding: BindingInterface<PollSafePort, OpenOptions, PortInfo> = {
   list: () => base.list(),
   async open(options: OpenOptions): Promise<PollSafePort> {
-    const port = await base.open(options);
-    return new PollSafePort(port, fdOf(port));
+    return new PollSafePort(await base.open(options));
   },
 };

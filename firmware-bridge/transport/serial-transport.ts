@@ -1,77 +1,91 @@
 /**
- * Serial transport (serialport): a UART (/dev/ttyAMA0 on the Pi, /dev/ttyUSB0 on the host) or the USB CDC
- * gadget (/dev/ttyGS0 on the Pi ↔ /dev/ttyACM0 on the host). Also used on pseudo-terminals in tests.
- * It is serialport's stream over `PollSafeBinding` (see there: a full-duplex stall in the stock binding).
+ * Serial transport: a UART (/dev/ttyAMA0 on the Pi, /dev/ttyUSB0 on the host) or the USB CDC gadget
+ * (/dev/ttyGS0 on the Pi ↔ /dev/ttyACM0 on the host). Also used on pseudo-terminals in tests.
+ * It drives a serialport binding port (`PollSafeBinding`, see there) directly: one read loop that hands
+ * each read to `data` listeners, and one queue of writes. serialport's Duplex stream on top of the binding
+ * cost a Readable push, a Writable round and their callbacks per read — and a tty read returns at most
+ * 4 KiB — which was a large part of a serial link's CPU at pty speeds.
  */
-import { SerialPortStream } from '@serialport/stream';
+import type { BindingPortInterface } from '@serialport/bindings-cpp';
 import { PollSafeBinding } from './poll-safe-binding.ts';
 import { RanasError } from '../../src/errors.ts';
 import { TransportBase } from './transport.ts';
 
 /** Default line rate, in baud (8N1). */
 export const DEFAULT_BAUD = 921_600;
-/** Queued writes up to this many bytes in all are joined into one port write (small, pooled buffers), in bytes. */
-const JOIN_QUEUED_WRITES_BYTES = 4096;
+/** Most bytes one read takes; every read goes into the same buffer (see TransportEvents: listeners copy). */
+const READ_BUFFER_BYTES = 64 * 1024;
+/** `write` resolves at once while fewer bytes than this are queued ahead; otherwise when its bytes are out. */
+const WRITE_HIGH_WATER_BYTES = 64 * 1024;
 
-/**
- * serialport's stream, except that writes queued while the port was busy are not joined into one fresh buffer
- * when they are big (flash frames): they go to the port one after another, straight from their own buffers.
- * Joining four 64 KiB frames means a fresh 256 KiB buffer and a copy of every byte, and the port writes in
- * pieces of a few KiB anyway.
- */
-class UnjoinedWriteStream extends SerialPortStream {
-  override _writev(queued: Array<{ chunk: Buffer; encoding: BufferEncoding }>, callback: (error: Error | null) => void): void {
-    const total = queued.reduce((n, q) => n + q.chunk.length, 0);
-    if (total <= JOIN_QUEUED_WRITES_BYTES) { super._writev(queued, callback); return; }
-    let next = 0;
-    const writeNext = (error: Error | null): void => {
-      if (error || next === queued.length) { callback(error); return; }
-      this._write(queued[next++].chunk, 'binary', writeNext);
-    };
-    writeNext(null);
-  }
+function isCanceled(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && 'canceled' in e && e.canceled === true;
 }
 
 export class SerialTransport extends TransportBase {
   readonly description: string;
-  /** Resolves at the port's next 'drain' while its write buffer is over the high-water mark. */
-  private drained: Promise<void> | undefined;
+  /** The chain of queued writes (in order; one at a time on the port). */
+  private writes: Promise<void> = Promise.resolve();
+  private queuedBytes = 0;
+  private closing: Promise<void> | undefined;
 
-  private constructor(private readonly port: SerialPortStream, path: string, baudRate: number) {
+  private constructor(private readonly port: BindingPortInterface, path: string, baudRate: number) {
     super();
     this.description = `serial:${path}@${baudRate}`;
-    port.on('data', (b: Buffer) => this.receive(b));
-    port.on('error', (e: Error) => this.closed(e));
-    port.on('close', () => this.closed());
+    void this.readLoop();
   }
 
   /** Opens `path` at `baudRate`; throws E_CONNECT naming the port when it cannot be opened. */
-  static open(path: string, baudRate = DEFAULT_BAUD): Promise<SerialTransport> {
-    return new Promise((resolve, reject) => {
-      const port = new UnjoinedWriteStream({ binding: PollSafeBinding, path, baudRate, autoOpen: false });
-      port.open((e) => {
-        if (e) reject(new RanasError('E_CONNECT', `cannot open serial port ${path} at ${baudRate} baud: ${e.message}`, { path }));
-        else resolve(new SerialTransport(port, path, baudRate));
-      });
-    });
+  static async open(path: string, baudRate = DEFAULT_BAUD): Promise<SerialTransport> {
+    try {
+      return new SerialTransport(await PollSafeBinding.open({ path, baudRate }), path, baudRate);
+    } catch (e) {
+      throw new RanasError('E_CONNECT', `cannot open serial port ${path} at ${baudRate} baud: ${e instanceof Error ? e.message : String(e)}`, { path });
+    }
   }
 
   write(bytes: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (!this.isOpen) {
-        reject(new RanasError('E_LINK_CLOSED', `${this.description}: write of ${bytes.length} bytes on a closed port`));
-        return;
-      }
-      const ok = this.port.write(bytes, (e) => { if (e) reject(e); });
-      if (ok) { resolve(); return; }
-      this.drained ??= new Promise<void>((r) => this.port.once('drain', () => { this.drained = undefined; r(); }));
-      void this.drained.then(resolve);
-    });
+    if (!this.isOpen) return Promise.reject(new RanasError('E_LINK_CLOSED', `${this.description}: write of ${bytes.length} bytes on a closed port`));
+    const ahead = this.queuedBytes;
+    this.queuedBytes += bytes.length;
+    const written = this.writes.then(async () => {
+      if (!this.isOpen) throw new RanasError('E_LINK_CLOSED', `${this.description}: port closed before ${bytes.length} queued bytes were written`);
+      await this.port.write(bytes);
+    }).finally(() => { this.queuedBytes -= bytes.length; });
+    this.writes = written.catch((e: unknown) => { this.fail(e); });
+    return ahead < WRITE_HIGH_WATER_BYTES ? Promise.resolve() : written;
   }
 
-  async close(): Promise<void> {
-    if (!this.port.isOpen) { this.closed(); return; }
-    await new Promise<void>((resolve) => this.port.close(() => resolve()));
-    this.closed();
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.port.isOpen) await this.port.close().catch(() => undefined);
+      this.closed();
+    })();
+    return this.closing;
+  }
+
+  /**
+   * Reads until the port closes; a failed read (the device went away) closes the transport with its error.
+   * Every read lands in the same buffer: fresh memory per read cost a page fault per 4 KiB received.
+   */
+  private async readLoop(): Promise<void> {
+    const buffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+    while (this.isOpen && this.port.isOpen) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await this.port.read(buffer, 0, buffer.length));
+      } catch (e) {
+        if (!isCanceled(e)) this.fail(e);
+        return;
+      }
+      if (bytesRead > 0) this.receive(buffer.subarray(0, bytesRead));
+    }
+  }
+
+  /** Ends the link after an I/O error. */
+  private fail(e: unknown): void {
+    if (!this.isOpen) return;
+    const error = e instanceof Error ? e : new Error(String(e));
+    void (this.port.isOpen ? this.port.close().catch(() => undefined) : Promise.resolve()).then(() => this.closed(error));
   }
 }

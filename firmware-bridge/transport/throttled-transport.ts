@@ -74,7 +74,7 @@ export class ThrottledTransport extends TransportBase {
     this.out = new Line(bytesPerMs);
     this.in = new Line(bytesPerMs);
     this.bufferMs = TX_BUFFER_BYTES / bytesPerMs;
-    inner.on('data', (b) => this.in.send(b, (s) => this.receive(s)));
+    inner.on('data', (b) => this.in.send(Buffer.from(b), (s) => this.receive(s))); // kept past the event: copied
     inner.on('close', (e) => this.closed(e));
   }
 

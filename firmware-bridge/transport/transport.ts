@@ -6,7 +6,8 @@ import { EventEmitter } from 'node:events';
 
 /**
  * Events of a transport: received bytes, and the end of the link (with the error that ended it, if any).
- * A `data` buffer belongs to the listener: the transport never writes into it again.
+ * A `data` buffer is only valid during the listener call: the transport may receive into the same memory
+ * afterwards, so a listener copies what it keeps (the frame decoder does; a serial port reuses one buffer).
  */
 export interface TransportEvents {
   data: [bytes: Buffer];
