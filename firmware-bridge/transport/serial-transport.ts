@@ -6,8 +6,7 @@
  * cost a Readable push, a Writable round and their callbacks per read — and a tty read returns at most
  * 4 KiB — which was a large part of a serial link's CPU at pty speeds.
  */
-import type { BindingPortInterface } from '@serialport/bindings-cpp';
-import { PollSafeBinding } from './poll-safe-binding.ts';
+import { PollSafeBinding, type PollSafePort } from './poll-safe-binding.ts';
 import { RanasError } from '../../src/errors.ts';
 import { TransportBase } from './transport.ts';
 
@@ -18,10 +17,6 @@ const READ_BUFFER_BYTES = 64 * 1024;
 /** `write` resolves at once while fewer bytes than this are queued ahead; otherwise when its bytes are out. */
 const WRITE_HIGH_WATER_BYTES = 64 * 1024;
 
-function isCanceled(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && 'canceled' in e && e.canceled === true;
-}
-
 export class SerialTransport extends TransportBase {
   readonly description: string;
   /** The chain of queued writes (in order; one at a time on the port). */
@@ -29,10 +24,10 @@ export class SerialTransport extends TransportBase {
   private queuedBytes = 0;
   private closing: Promise<void> | undefined;
 
-  private constructor(private readonly port: BindingPortInterface, path: string, baudRate: number) {
+  private constructor(private readonly port: PollSafePort, path: string, baudRate: number) {
     super();
     this.description = `serial:${path}@${baudRate}`;
-    void this.readLoop();
+    this.startReading();
   }
 
   /** Opens `path` at `baudRate`; throws E_CONNECT naming the port when it cannot be opened. */
@@ -68,18 +63,9 @@ export class SerialTransport extends TransportBase {
    * Reads until the port closes; a failed read (the device went away) closes the transport with its error.
    * Every read lands in the same buffer: fresh memory per read cost a page fault per 4 KiB received.
    */
-  private async readLoop(): Promise<void> {
+  private startReading(): void {
     const buffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
-    while (this.isOpen && this.port.isOpen) {
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await this.port.read(buffer, 0, buffer.length));
-      } catch (e) {
-        if (!isCanceled(e)) this.fail(e);
-        return;
-      }
-      if (bytesRead > 0) this.receive(buffer.subarray(0, bytesRead));
-    }
+    this.port.startReading(buffer, (bytesRead) => this.receive(buffer.subarray(0, bytesRead)), (e) => { if (e) this.fail(e); });
   }
 
   /** Ends the link after an I/O error. */
