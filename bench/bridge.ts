@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { printTable, type Row } from '../src/cli/table.ts';
-import { DEFAULT_FLASH_CHUNK_BYTES, DeviceClient } from '../firmware-bridge/client/device-client.ts';
+import { DEFAULT_FLASH_CHUNK_BYTES, DEFAULT_FLASH_WINDOW, DeviceClient } from '../firmware-bridge/client/device-client.ts';
 import { loadBundleTar, type BundleTar } from '../firmware-bridge/client/bundle-tar.ts';
 import { SerialTransport } from '../firmware-bridge/transport/serial-transport.ts';
 import { ThrottledTransport, BITS_PER_BYTE_8N1 } from '../firmware-bridge/transport/throttled-transport.ts';
@@ -28,7 +28,7 @@ const { values } = parseArgs({
     'uart-kib': { type: 'string', default: '512' },
     requests: { type: 'string', default: '500' },
     chunk: { type: 'string', default: String(DEFAULT_FLASH_CHUNK_BYTES) },
-    window: { type: 'string', default: '4' },
+    window: { type: 'string', default: String(DEFAULT_FLASH_WINDOW) },
     reps: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
   },

@@ -104,3 +104,19 @@ test('an interrupted flash leaves the old bundle active, and a later flash resum
   assert.ok(report.chunksSent < Math.ceil(bundle.bytes.length / 1024), `sent ${report.chunksSent} chunks`);
   assert.equal(activeSha(), bundle.sha256);
 });
+
+test('with the default chunk size, a link that spoils big chunks gets smaller ones and the flash completes', async () => {
+  const port = device.port ?? 0;
+  const bundle = await loadBundleTar(makeFakeBundle(path.join(work, 'adaptive'), { segments: 2, segmentBytes: 60_000, seed: 21 }));
+  // At BER 3e-5 a 192 KiB chunk (1.6 Mbit) almost never arrives intact; a few KiB usually does.
+  const faults = new FaultInjector({ seed: 21, bitErrorRate: 3e-5 });
+  const client = await DeviceClient.open({ connect: async () => faults.wrap(await connectTcp('127.0.0.1', port)), timeoutMs: 100, attempts: 3 });
+  try {
+    const report = await client.flash(bundle, { keyBytes: KEY, maxReconnects: 40 });
+    console.log(`adaptive: ${report.chunksSent} chunk sends, ${report.reconnects} reconnects, final chunk ${report.finalChunkBytes} B, faults ${JSON.stringify(faults.counters)}`);
+    assert.equal(activeSha(), bundle.sha256);
+    assert.ok(report.finalChunkBytes < 192 * 1024, `chunks shrank (final ${report.finalChunkBytes} B)`);
+  } finally {
+    await client.close();
+  }
+});

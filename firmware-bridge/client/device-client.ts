@@ -16,6 +16,7 @@ import { RpcClient } from '../rpc/rpc-client.ts';
 import { BITS_PER_BYTE_8N1 } from '../transport/throttled-transport.ts';
 import type { Connect } from '../transport/transport.ts';
 import { bundleAuth, loadBundleTar, type BundleTar } from './bundle-tar.ts';
+import { ChunkSizer } from './chunk-sizer.ts';
 
 export interface DeviceClientOptions {
   connect: Connect;
@@ -40,10 +41,11 @@ export interface FlashOptions {
   keyBytes: Buffer;
   onProgress?: (p: FlashProgress) => void;
   /**
-   * Bytes of bundle per chunk. Default DEFAULT_FLASH_CHUNK_BYTES (capped by the device's frame limit).
+   * Bytes of bundle per chunk, at most. Default DEFAULT_FLASH_CHUNK_BYTES (capped by the device's frame limit).
+   * Chunks shrink while chunks need resending and grow back when they stop (see ChunkSizer).
    */
   chunkBytes?: number;
-  /** Chunks in flight. Default 4. */
+  /** Chunks in flight. Default DEFAULT_FLASH_WINDOW. */
   window?: number;
   /** Keep bytes the device already staged for this bundle. Default true. */
   resume?: boolean;
@@ -59,6 +61,8 @@ export interface FlashReport extends FlashDoneMsg {
   reconnects: number;
   /** Chunk sends, counting rewinds (≥ totalBytes / chunkBytes). */
   chunksSent: number;
+  /** The chunk size when the flash ended (smaller than asked when the link lost chunks), in bytes. */
+  finalChunkBytes: number;
   /** True when the device already ran this bundle and nothing was sent. */
   alreadyActive: boolean;
 }
@@ -82,12 +86,14 @@ export interface BenchReport {
 }
 
 /**
- * Bundle bytes per flash chunk by default (64 KiB). Every chunk costs both ends a frame, an answer and a few
- * trips through the event loop whatever its size, so on a pty or USB link bigger chunks move more bytes per
- * unit of CPU (16 KiB chunks spent about as much CPU on those as on the bytes); on a noisy UART a bad chunk
- * costs a resend of this many bytes (0.7 s at 921,600 baud).
+ * Bundle bytes per flash chunk by default, at most (192 KiB; the device's default frame limit is 256 KiB). Every
+ * chunk costs both ends a frame, an answer and a few trips through the event loop whatever its size, so on a
+ * pty, USB or TCP link bigger chunks move more bytes per unit of CPU; on a link that spoils chunks the
+ * ChunkSizer halves them until they get through.
  */
-export const DEFAULT_FLASH_CHUNK_BYTES = 64 * 1024;
+export const DEFAULT_FLASH_CHUNK_BYTES = 192 * 1024;
+/** Chunks in flight by default: two big chunks keep a serial line busy while the device answers. */
+export const DEFAULT_FLASH_WINDOW = 2;
 
 /** Error codes after which a flash reconnects and resumes rather than giving up. */
 const RETRYABLE = new Set(['E_TIMEOUT', 'E_LINK_CLOSED', 'E_CONNECT']);
@@ -97,6 +103,12 @@ export function quantile(values: number[], q: number): number {
   if (values.length === 0) return NaN;
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+}
+
+/** What a flash keeps across reconnects. */
+interface FlashState {
+  chunksSent: number;
+  sizer: ChunkSizer | undefined;
 }
 
 export class DeviceClient {
@@ -146,21 +158,21 @@ export class DeviceClient {
     const maxReconnects = opts.maxReconnects ?? 10;
     let reconnects = 0;
     let resume = opts.resume ?? true;
-    const counters = { chunksSent: 0 };
+    const state: FlashState = { chunksSent: 0, sizer: undefined };
     for (;;) {
       try {
         await this.ensureLink();
         if (this.info.activeBundle?.sha256 === sha256 && (reconnects > 0 || !opts.force)) {
           // Already running this bundle (or the commit went through and its answer was lost with the link).
-          return { activeBundle: this.info.activeBundle, sha256, totalBytes: bytes.length, reconnects, chunksSent: counters.chunksSent, alreadyActive: reconnects === 0 };
+          return { activeBundle: this.info.activeBundle, sha256, totalBytes: bytes.length, reconnects, chunksSent: state.chunksSent, finalChunkBytes: state.sizer?.bytes ?? 0, alreadyActive: reconnects === 0 };
         }
         const rpc = await this.ensureLink();
         const begin = await rpc.request('flashBegin', { manifestJson: bundle.manifestJson, totalBytes: bytes.length, sha256, auth, resume });
         resume = true;
-        await this.sendChunks(rpc, bytes, begin.nextOffset, opts, reconnects, counters);
+        await this.sendChunks(rpc, bytes, begin.nextOffset, opts, reconnects, state);
         // The device hashes the bundle and the agent verifies and installs it: allow minutes.
         const done = await rpc.request('flashCommit', { sha256 }, { timeoutMs: 10_000, attempts: 30 });
-        return { ...done, sha256, totalBytes: bytes.length, reconnects, chunksSent: counters.chunksSent, alreadyActive: false };
+        return { ...done, sha256, totalBytes: bytes.length, reconnects, chunksSent: state.chunksSent, finalChunkBytes: state.sizer?.bytes ?? 0, alreadyActive: false };
       } catch (e) {
         if (!isRanasError(e) || !RETRYABLE.has(e.code) || reconnects >= maxReconnects) throw e;
         reconnects++;
@@ -196,32 +208,44 @@ export class DeviceClient {
     await this.dropLink();
   }
 
-  /** Go-back-N: keep `window` chunks in flight; on an ack short of a chunk's end, rewind to the device's offset. */
-  private async sendChunks(rpc: RpcClient, bytes: Buffer, start: number, opts: FlashOptions, reconnects: number, counters: { chunksSent: number }): Promise<void> {
+  /**
+   * Go-back-N: keep `window` chunks in flight; on an ack short of a chunk's end, rewind to the device's offset.
+   * Chunk sizes come from the flash's ChunkSizer (kept across reconnects), told of every resend.
+   */
+  private async sendChunks(rpc: RpcClient, bytes: Buffer, start: number, opts: FlashOptions, reconnects: number, state: FlashState): Promise<void> {
     const total = bytes.length;
     const frameRoom = this.info.maxFrameBytes - FRAME_OVERHEAD_BYTES - 32; // protobuf field tags and lengths
-    const chunkBytes = Math.max(1, Math.min(opts.chunkBytes ?? DEFAULT_FLASH_CHUNK_BYTES, frameRoom));
-    const window = Math.max(1, opts.window ?? 4);
-    const timeoutMs = this.timeoutFor(chunkBytes * window);
-    const inflight: { end: number; reply: Promise<FlashAckMsg> }[] = [];
+    const sizer = (state.sizer ??= new ChunkSizer(Math.max(1, Math.min(opts.chunkBytes ?? DEFAULT_FLASH_CHUNK_BYTES, frameRoom))));
+    const window = Math.max(1, opts.window ?? DEFAULT_FLASH_WINDOW);
+    const timeoutMs = this.timeoutFor(sizer.max * window);
+    const inflight: { end: number; reply: Promise<FlashAckMsg>; sends: { retried: boolean } }[] = [];
     let sendAt = start;
     let acked = start;
     opts.onProgress?.({ ackedBytes: acked, totalBytes: total, reconnects });
     try {
       while (acked < total) {
         while (inflight.length < window && sendAt < total) {
-          const end = Math.min(sendAt + chunkBytes, total);
-          const reply = rpc.request('flashChunk', { offset: sendAt, data: bytes.subarray(sendAt, end) }, { timeoutMs, wirePool: this.chunkWires });
+          const end = Math.min(sendAt + sizer.bytes, total);
+          const sends = { retried: false };
+          const reply = rpc.request('flashChunk', { offset: sendAt, data: bytes.subarray(sendAt, end) }, { timeoutMs, wirePool: this.chunkWires, onRetry: () => { sends.retried = true; } });
           reply.catch(() => undefined); // awaited below; this only marks it handled
-          inflight.push({ end, reply });
-          counters.chunksSent++;
+          inflight.push({ end, reply, sends });
+          state.chunksSent++;
           sendAt = end;
         }
         const head = inflight.shift();
         if (!head) throw new RanasError('E_INTERNAL', `flash stalled at ${acked} of ${total} bytes`);
-        const ack = await head.reply;
+        let ack: FlashAckMsg;
+        try {
+          ack = await head.reply;
+        } catch (e) {
+          sizer.record(true); // a chunk that never got an answer: smaller ones after the reconnect
+          throw e;
+        }
         acked = Math.max(acked, ack.nextOffset);
-        if (ack.nextOffset < head.end) {
+        const rewind = ack.nextOffset < head.end;
+        sizer.record(head.sends.retried || rewind);
+        if (rewind) {
           // The device is missing bytes before this chunk's end: let the rest answer, then resend from its offset.
           for (const r of await Promise.allSettled(inflight.splice(0).map((x) => x.reply))) {
             if (r.status === 'fulfilled') acked = Math.max(acked, r.value.nextOffset);

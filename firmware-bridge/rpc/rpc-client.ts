@@ -22,6 +22,8 @@ export interface RequestOptions {
    * queued then. A request that fails keeps its buffer (the garbage collector takes it).
    */
   wirePool?: BufferPool;
+  /** Called each time the request is sent again after a timeout. */
+  onRetry?: () => void;
 }
 
 interface Pending {
@@ -88,7 +90,7 @@ export class RpcClient {
           reject(new RanasError('E_TIMEOUT', `no answer to '${name}' (sequence ${sequence}) after ${attempts} sends of ${timeoutMs} ms each`, { sequence }));
           return;
         }
-        if (sent > 0) this.stats.retries++;
+        if (sent > 0) { this.stats.retries++; options.onRetry?.(); }
         sent++;
         this.link.sendRaw(sent > 1 && wirePool ? Buffer.from(wire) : wire).catch(() => undefined); // a dead link is reported by 'close'
         timer = setTimeout(attempt, timeoutMs);

@@ -18,7 +18,7 @@ import { SingleBar } from 'cli-progress';
 import { PNG } from 'pngjs';
 import { RanasError } from '../../errors.ts';
 import { printTable, type Row } from '../table.ts';
-import { DEFAULT_FLASH_CHUNK_BYTES, DeviceClient, type FlashProgress } from '../../../firmware-bridge/client/device-client.ts';
+import { DEFAULT_FLASH_CHUNK_BYTES, DEFAULT_FLASH_WINDOW, DeviceClient, type FlashProgress } from '../../../firmware-bridge/client/device-client.ts';
 import { readKeyFile } from '../../../firmware-bridge/client/bundle-tar.ts';
 import type { InferMsg, InferPolicy } from '../../../firmware-bridge/messages.ts';
 import { DEFAULT_BAUD, SerialTransport } from '../../../firmware-bridge/transport/serial-transport.ts';
@@ -301,8 +301,8 @@ export function registerDevice(program: Command): void {
     .requiredOption('--key-file <file>', 'device key (the agent\'s --key-file)')
     .option('--no-resume', 'start over instead of continuing a previous interrupted flash')
     .option('--force', 'flash even when the device already runs this bundle', false)
-    .option('--chunk <bytes>', 'bundle bytes per chunk', String(DEFAULT_FLASH_CHUNK_BYTES))
-    .option('--window <n>', 'chunks in flight', '4')
+    .option('--chunk <bytes>', 'bundle bytes per chunk, at most (smaller while the link loses chunks)', String(DEFAULT_FLASH_CHUNK_BYTES))
+    .option('--window <n>', 'chunks in flight', String(DEFAULT_FLASH_WINDOW))
     .action(async (bundle: string, raw: RawLinkOptions & { keyFile: string; resume: boolean; force: boolean; chunk: string; window: string }) => runFlash({
       ...parseLinkOptions(raw),
       bundle,
