@@ -97,6 +97,8 @@ test('bridge over loopback TCP: authenticated flash of a real bundle, then infer
       const info = await client.hello();
       assert.equal(info.activeBundle?.sha256, bundle.sha256);
       assert.equal(info.profile?.segments.length, 2);
+      assert.equal(info.profile?.overhead?.input.runs, 5, 'the request overhead reaches the host in Info');
+      assert.ok((info.profile?.overhead?.answer.p99Us ?? 0) > 0);
       const result = await client.infer({ input: Buffer.from(image), shape: [TINY_SIZE, TINY_SIZE, 3], dtype: 'uint8', budgetUs: 1e9, policy: 'deadline', topK: 2 });
       assert.equal(result.exitIndex, 1);
       assert.equal(result.topK.length, 2);

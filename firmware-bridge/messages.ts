@@ -26,6 +26,8 @@ export interface ProfileMsg {
   device: string;
   measuredAt: string;
   segments: SegmentProfileMsg[];
+  /** Time a request spends outside its segments (absent from profiles measured before it was). */
+  overhead?: { input: SegmentProfileMsg; answer: SegmentProfileMsg };
 }
 
 export interface InfoMsg {

@@ -29,3 +29,15 @@ test('a frame built from payload parts equals the frame of the joined payload (C
   assert.deepEqual(encodeFrameParts('request', 0xfeedbeef, 4, parts), encodeFrame({ kind: 'request', sequence: 0xfeedbeef, typeId: 4, payload: joined }));
   assert.deepEqual(encodeFrameParts('response', 3, 12, []), encodeFrame({ kind: 'response', sequence: 3, typeId: 12, payload: Buffer.alloc(0) }));
 });
+
+test('Info carries the profile with its request overhead; a profile without one decodes with no overhead field', () => {
+  const seg = (p50Us: number) => ({ p50Us, p99Us: p50Us * 2, runs: 200 });
+  const base = { deviceName: 'pi', agentVersion: '0.1.0', protocolVersion: 1, minProtocolVersion: 1, maxProtocolVersion: 1, runtimes: ['tflite'], maxFrameBytes: 262144 };
+  const profile = { device: 'pi', measuredAt: '2026-11-28T00:00:00Z', segments: [seg(100), seg(250)] };
+  const withOverhead = { ...base, profile: { ...profile, overhead: { input: seg(30), answer: seg(12) } } };
+  assert.deepEqual(decodeMessage('info', encodeMessage('info', withOverhead)).profile, withOverhead.profile);
+  const older = decodeMessage('info', encodeMessage('info', { ...base, profile }));
+  assert.deepEqual(older.profile, profile);
+  assert.equal('overhead' in (older.profile ?? {}), false, 'absent, not null');
+  assert.equal('profile' in decodeMessage('info', encodeMessage('info', base)), false);
+});

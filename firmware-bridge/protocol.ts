@@ -121,7 +121,19 @@ export function decodeMessage<K extends MessageName>(name: K, payload: Uint8Arra
     if (!policy) throw new RanasError('E_BAD_MESSAGE', `infer: unknown policy '${wire}', expected one of ${Object.keys(POLICY_FROM_WIRE).join(', ')}`);
     obj.policy = policy;
   }
-  // protobufjs `defaults` fills absent sub-messages with null; our types use absent fields.
-  for (const [k, v] of Object.entries(obj)) if (v === null) delete obj[k];
+  dropNulls(obj);
   return obj as Messages[K];
+}
+
+/** protobufjs `defaults` fills absent sub-messages with null, at any depth; our types use absent fields. */
+function dropNulls(obj: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === null) delete obj[k];
+    else if (Array.isArray(v)) { for (const x of v) if (isPlainObject(x)) dropNulls(x); }
+    else if (isPlainObject(v)) dropNulls(v);
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && !Array.isArray(v);
 }

@@ -47,17 +47,20 @@ export function quantileOf(values: readonly number[], q: number): number {
  * sum, plus 1.2 × each exit's cumulative p99 (so every exit is the answer at some budget even when the grid
  * would step over its window); sorted, whole µs, no duplicates. The ends sit outside the profiled range so
  * the sweep shows both misses (exit 1 cannot fit) and the full path; starting from the p50 rather than the
- * p99 keeps the low end informative when the p99 is far above the p50 (a loaded machine).
+ * p99 keeps the low end informative when the p99 is far above the p50 (a loaded machine). `overheadP99Us` is
+ * the time a request spends outside its segments (the profile's input + answer p99), added to every exit's
+ * cumulative cost.
  */
-export function budgetsFromProfile(segments: readonly { p50Us: number; p99Us: number }[], steps: number): number[] {
+export function budgetsFromProfile(segments: readonly { p50Us: number; p99Us: number }[], steps: number, overheadP99Us = 0): number[] {
   if (segments.length === 0 || segments.some((s) => !(s.p50Us > 0 && s.p99Us > 0))) {
     throw new RanasError('E_DEMO_PROFILE', `segment latencies are [${segments.map((s) => `${s.p50Us}/${s.p99Us}`).join(', ')}] µs (p50/p99); expected positive latencies for every segment`);
   }
   if (!Number.isInteger(steps) || steps < 2) throw new RanasError('E_DEMO_OPTION', `budget steps is ${steps}; expected an integer ≥ 2`);
   const lo = 0.5 * Math.min(segments[0].p50Us, segments[0].p99Us);
-  const hi = 1.5 * segments.reduce((a, s) => a + s.p99Us, 0);
+  const over = Number.isFinite(overheadP99Us) && overheadP99Us > 0 ? overheadP99Us : 0;
+  const hi = 1.5 * (segments.reduce((a, s) => a + s.p99Us, 0) + over);
   const grid = Array.from({ length: steps }, (_, i) => lo * (hi / lo) ** (i / (steps - 1)));
-  let cum = 0;
+  let cum = over;
   const perExit = segments.map((s) => 1.2 * (cum += s.p99Us));
   return [...new Set([...grid, ...perExit].map(Math.round))].sort((a, b) => a - b);
 }

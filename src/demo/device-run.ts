@@ -77,9 +77,10 @@ export async function runOnDevice(o: DeviceRunOptions): Promise<DeviceRun> {
     }
     const profile = info.profile;
     if (!profile || profile.segments.length === 0) throw new RanasError('E_DEMO_PROFILE', `device ${info.deviceName} reports no profile for the flashed bundle; expected one p50/p99 per segment`);
-    o.say(`flash verified in ${seconds.toFixed(1)} s; profile: ${profile.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} / p99 ${s.p99Us.toFixed(0)} µs`).join(', ')}`);
+    const overheadText = profile.overhead ? `; request overhead p99 ${(profile.overhead.input.p99Us + profile.overhead.answer.p99Us).toFixed(0)} µs` : '';
+    o.say(`flash verified in ${seconds.toFixed(1)} s; profile: ${profile.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} / p99 ${s.p99Us.toFixed(0)} µs`).join(', ')}${overheadText}`);
 
-    const budgetsUs = o.budgetsUs.length > 0 ? o.budgetsUs : budgetsFromProfile(profile.segments, o.budgetSteps);
+    const budgetsUs = o.budgetsUs.length > 0 ? o.budgetsUs : budgetsFromProfile(profile.segments, o.budgetSteps, (profile.overhead?.input.p99Us ?? 0) + (profile.overhead?.answer.p99Us ?? 0));
     const sweep: BudgetSummary[] = [];
     const skipped: DeviceRun['skipped'] = [];
     const size = imageBytes(o.images);

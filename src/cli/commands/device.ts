@@ -119,6 +119,11 @@ async function runInfo(o: DeviceCliOptions): Promise<void> {
     { field: 'max frame, bytes', value: info.maxFrameBytes },
   ];
   info.profile?.segments.forEach((s, i) => rows.push({ field: `segment ${i} latency p50 / p99, µs`, value: `${s.p50Us.toFixed(0)} / ${s.p99Us.toFixed(0)} (${s.runs} runs on ${info.profile?.device})` }));
+  const overhead = info.profile?.overhead;
+  if (overhead) {
+    rows.push({ field: 'request input overhead p50 / p99, µs', value: `${overhead.input.p50Us.toFixed(0)} / ${overhead.input.p99Us.toFixed(0)}` });
+    rows.push({ field: 'request answer overhead p50 / p99, µs', value: `${overhead.answer.p50Us.toFixed(0)} / ${overhead.answer.p99Us.toFixed(0)}` });
+  }
   printTable(rows);
 }
 
