@@ -1,9 +1,10 @@
 /**
  * Firmware bridge benchmark (issue 7). Prints a table:
  *  - flash throughput over a real pty pair (socat) to a separate device process, vs a plain write of the
- *    same bytes over the same pty to a separate reader process (target ≥ 80 %). Each rep times two passes
- *    on each side: the first in a fresh process and the second in a warm one (a device agent is a
- *    long-running service); the acceptance compares warm with warm, and the first passes are printed too;
+ *    same bytes over the same pty to a separate reader process (target ≥ 80 %). Each rep starts a fresh
+ *    reader and a fresh device process and times two passes on each: the acceptance compares the first
+ *    passes (fresh with fresh, as every rep did before the second pass was added); the second passes
+ *    (warm with warm, both faster) are printed too;
  *  - infer round-trip overhead over the pty for a 3×32×32 int8 input beyond the agent's own time
  *    (target ≤ 2 ms at the median);
  *  - flash efficiency on a link throttled to 921,600 baud 8N1 vs the line rate (target ≥ 85 %).
@@ -31,7 +32,7 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '500' },
     chunk: { type: 'string', default: String(DEFAULT_FLASH_CHUNK_BYTES) },
     window: { type: 'string', default: String(DEFAULT_FLASH_WINDOW) },
-    reps: { type: 'string', default: '3' },
+    reps: { type: 'string', default: '5' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -131,11 +132,11 @@ try {
     const client = await DeviceClient.open({ connect: () => SerialTransport.open(pty.hostPath, BAUD) });
     const n = bundle.bytes.length;
     const setting = `chunk ≤ ${chunkBytes}, window ${window}, median of ${reps}`;
-    rows.push({ measure: `pty plain write, warm reader (${reps} reps)`, bytes: n, 'MB/s': mb(n, plainSecond), ratio: 1, target: '-' });
-    rows.push({ measure: `pty flash transfer, warm device (${setting})`, bytes: n, 'MB/s': mb(n, flashSecond), ratio: plainSecond / flashSecond, target: '≥ 0.80', accepted: verdict(plainSecond / flashSecond >= 0.8) });
+    rows.push({ measure: `pty plain write, fresh reader process (median of ${reps})`, bytes: n, 'MB/s': mb(n, plainFirst), ratio: 1, target: '-' });
+    rows.push({ measure: `pty flash transfer, fresh device process (${setting})`, bytes: n, 'MB/s': mb(n, flashFirst), ratio: plainFirst / flashFirst, target: '≥ 0.80', accepted: verdict(plainFirst / flashFirst >= 0.8) });
+    rows.push({ measure: 'pty plain write, second pass (warm reader)', bytes: n, 'MB/s': mb(n, plainSecond), ratio: 1, target: '-' });
+    rows.push({ measure: 'pty flash transfer, second flash (warm device)', bytes: n, 'MB/s': mb(n, flashSecond), ratio: plainSecond / flashSecond, target: '-' });
     rows.push({ measure: 'pty flash incl. begin + verify + install, warm device', bytes: n, 'MB/s': mb(n, flashTotal), ratio: plainSecond / flashTotal, target: '-' });
-    rows.push({ measure: 'pty plain write, first pass of a fresh reader', bytes: n, 'MB/s': mb(n, plainFirst), ratio: 1, target: '-' });
-    rows.push({ measure: 'pty flash transfer, first flash of a fresh device', bytes: n, 'MB/s': mb(n, flashFirst), ratio: plainFirst / flashFirst, target: '-' });
 
     // 2. Infer round-trip overhead (3×32×32 int8).
     await client.bench({ requests: 50, shape: [1, 32, 32, 3], dtype: 'int8', budgetUs: 1e6 }); // warm-up
