@@ -180,6 +180,7 @@ async function runFlash(o: FlashCliOptions): Promise<void> {
     seconds,
     'KiB/s': report.alreadyActive ? null : report.totalBytes / 1024 / seconds,
     reconnects: report.reconnects,
+    'last chunk, B': report.alreadyActive ? null : report.finalChunkBytes,
     status: report.alreadyActive ? 'already active' : 'installed',
   }], { json: o.json });
 }
