@@ -104,12 +104,15 @@ export class PollSafePort implements BindingPortInterface {
     const onReadable = (e: Error | null): void => {
       if (e) { end(isCanceledError(e) ? undefined : e); return; }
       if (!this.inner.isOpen) { end(); return; }
-      let bytesRead = 0;
+      let bytesRead = -1;
       try {
         bytesRead = fs.readSync(fd, buffer, 0, buffer.length, null);
       } catch (error) {
         if (!RETRY_CODES.has(errnoCode(error) ?? '')) { end(ioError(error)); return; }
       }
+      // Readable with nothing to read is end of file: the other end hung up (a tty opened with VMIN 1 says
+      // EAGAIN, not 0, when it merely has no data). Polling again would report readable forever.
+      if (bytesRead === 0) { end(Object.assign(new Error('the port reached end of file: the other end hung up'), { disconnect: true })); return; }
       if (bytesRead > 0) onData(bytesRead); // may close the port
       if (this.inner.isOpen) poller.poll(UV_READABLE);
       else end();
