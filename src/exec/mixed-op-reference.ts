@@ -4,17 +4,14 @@
  * all through tfjs's stock gradients.
  */
 import { tf } from '../engine/tf.ts';
-import { RanasError } from '../errors.ts';
 import type { IrNodeOf } from '../ir/types.ts';
 import type { ExecContext } from './op-executors.ts';
+import { presentPrimitives } from './mixed-op.ts';
 
 /** sum_k softmax(alpha[row])_k * input_k over the non-`none` primitives (softmax over all K). */
 export function compositeMixedOp(node: IrNodeOf<'mixedOp'>, inputs: tf.Tensor[], ctx: ExecContext): tf.Tensor {
   const { alpha, row, primitives } = node.attrs;
-  const present = primitives.map((p, k) => (p === 'none' ? -1 : k)).filter((k) => k >= 0);
-  if (present.length !== inputs.length) {
-    throw new RanasError('E_IR_ARITY', `node ${node.name} (mixedOp) has ${inputs.length} inputs but ${present.length} non-none primitives in [${primitives.join(', ')}]`, { node: node.name });
-  }
+  const present = presentPrimitives(node, inputs);
   const a = ctx.weight(alpha);
   const w = tf.softmax(tf.squeeze(tf.slice(a, [row, 0], [1, primitives.length]), [0]));
   const terms = present.map((k, i) => tf.mul(inputs[i], tf.slice(w, [k], [1])));
