@@ -62,7 +62,11 @@ export function openRunFolder(
   command: string,
   options: Record<string, unknown>,
 ): RunFolder {
-  const dir = resolve(runsDir, name);
+  return openRunFolderAt(resolve(runsDir, name), command, options);
+}
+
+/** As `openRunFolder`, in a given folder (a staging folder: src/run/run-dir-plan.ts). */
+export function openRunFolderAt(dir: string, command: string, options: Record<string, unknown>): RunFolder {
   mkdirSync(dir, { recursive: true });
   writeJsonAtomic(join(dir, 'config.json'), {
     command,

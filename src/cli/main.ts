@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.ts';
 import { errorMessage, isRanasError } from '../errors.ts';
 import { packageVersion } from '../run-folder.ts';
+import { RunInterrupted } from '../run/guarded-run.ts';
 
 /** Builds the program with every command registered (exported for tests). */
 export function buildProgram(): Command {
@@ -27,6 +28,12 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // Commander already printed help, version or a usage error.
+      process.exitCode = e.exitCode;
+      return;
+    }
+    if (e instanceof RunInterrupted) {
+      // Not an error: the run stopped on request, its checkpoint is saved.
+      console.error(`ranas: ${e.message}`);
       process.exitCode = e.exitCode;
       return;
     }

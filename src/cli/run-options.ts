@@ -49,6 +49,7 @@ export interface RawRunOptions {
   name?: string;
   runsDir: string;
   resume?: boolean;
+  overwrite?: boolean;
   checkpointEvery: string;
   threads: string;
   json?: boolean;
@@ -81,7 +82,8 @@ export function addRunOptions(cmd: Command, d: RunDefaults, w: RunWording): Comm
     .option('--seed <n>', w.seed, String(d.seed))
     .option('--name <name>', 'run name (folder under --runs-dir)')
     .option('--runs-dir <dir>', 'where run folders go', d.runsDir)
-    .option('--resume', 'continue from the run\'s checkpoint')
+    .option('--resume', 'continue the run named by --name from its checkpoint (an error when it does not exist)')
+    .option('--overwrite', 'replace an existing run of the same name (the old folder goes only when the new run succeeds)')
     .option('--checkpoint-every <n>', 'checkpoint every n steps (and at every epoch end)', String(d.checkpointEvery))
     .option('--threads <n>', 'data-parallel replicas (worker threads)', String(d.threads))
     .option('--json', 'print the result as JSON');
@@ -105,6 +107,7 @@ export function parseRunOptions(r: RawRunOptions, defaultName: (seed: number) =>
     name: r.name ?? defaultName(seed),
     runsDir: r.runsDir,
     resume: r.resume ?? false,
+    overwrite: r.overwrite ?? false,
     checkpointEvery: int('--checkpoint-every', r.checkpointEvery, 0),
     threads: int('--threads', r.threads, 1),
   };

@@ -16,7 +16,10 @@ import { alphaNames as graphAlphaNames } from '../exec/program.ts';
 import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-graph.ts';
 import { genotypeHash, type CellKind, type Genotype } from '../model/genotype.ts';
 import { ALPHA_NAMES, buildMsRanasSupernet } from '../model/supernet.ts';
-import { checkResumeOptions, openRunFolder, writeJsonAtomic } from '../run-folder.ts';
+import { checkResumeOptions, openRunFolderAt, writeJsonAtomic } from '../run-folder.ts';
+import { resumeCommand } from '../run/resume-command.ts';
+import { guardRun, type RunGuard } from '../run/guarded-run.ts';
+import { planRunDir, type RunDirPlan } from '../run/run-dir-plan.ts';
 import { iteratorSource } from '../train/batch-source.ts';
 import { chooseData } from '../train/data-choice.ts';
 import { singleThread } from '../train/gradient-engine.ts';
@@ -51,13 +54,17 @@ export function alphaMatrices(alphas: ReadonlyMap<string, ArrayLike<number>>): A
   return { normal: get('normal'), reduce: get('reduce') };
 }
 
-/** Runs (or resumes) one search; `say` prints progress lines. */
-export async function runSearch(o: SearchOptions, say: (line: string) => void): Promise<SearchSummary> {
+/** Runs (or resumes) one search; `say` prints progress lines; `resumeWith` is printed when a signal stops it. */
+export async function runSearch(o: SearchOptions, say: (line: string) => void, resumeWith = resumeCommand(process.argv.slice(2))): Promise<SearchSummary> {
+  const plan = planRunDir(o.runsDir, o.name, { resume: o.resume, overwrite: o.overwrite, command: 'search' });
+  if (o.resume) checkResumeOptions(join(plan.finalDir, 'config.json'), o, RESUME_KEYS, 'E_SEARCH_RESUME');
+  return guardRun(plan, say, resumeWith, (guard) => searchIn(plan, guard, o, say));
+}
+
+async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say: (line: string) => void): Promise<SearchSummary> {
   const engine = await initEngine();
-  const configPath = join(o.runsDir, o.name, 'config.json');
-  if (o.resume) checkResumeOptions(configPath, o, RESUME_KEYS, 'E_SEARCH_RESUME');
   const supernetConfig = searchSupernetConfig(o);
-  const run = openRunFolder(o.runsDir, o.name, 'search', { ...o, supernet: supernetConfig });
+  const run = openRunFolderAt(plan.workDir, 'search', { ...o, supernet: supernetConfig });
   const graph = buildMsRanasSupernet(supernetConfig);
   const exitWeights = o.exitWeights ?? graph.exits.map(() => 1);
   if (exitWeights.length !== graph.exits.length) {
@@ -77,7 +84,7 @@ export async function runSearch(o: SearchOptions, say: (line: string) => void): 
     const val = iteratorSource(new BatchIterator(halves.val, { batchSize: o.batchSize, seed: o.seed + 1, augment }));
     let genotype = deriveGenotype(alphaMatrices(new Map(alphaNames.map((n) => [n, graph.weights[n].data]))), { maxSkip: o.maxSkip });
     const genotypePath = run.path('genotype.json');
-    const writeGenotype = (g: Genotype, at: string) => writeJsonAtomic(genotypePath, { name: `${o.name}-${at}`, source: `ranas search ${run.dir} (${at}, hash ${genotypeHash(g)})`, ...g });
+    const writeGenotype = (g: Genotype, at: string) => writeJsonAtomic(genotypePath, { name: `${o.name}-${at}`, source: `ranas search ${plan.finalDir} (${at}, hash ${genotypeHash(g)})`, ...g });
     const loop = await searchLoop({
       engine: dp, train, val, alphaNames,
       hyper: {
@@ -88,6 +95,7 @@ export async function runSearch(o: SearchOptions, say: (line: string) => void): 
       checkpointPath: run.path('checkpoint.bin'),
       resume: o.resume,
       meta: { name: o.name },
+      stop: () => guard.stopRequested() !== null,
       onStep: (s) => run.log({ type: 'step', ...s }),
       onEpoch: (e) => {
         const m = alphaMatrices(e.alphas);
@@ -102,7 +110,8 @@ export async function runSearch(o: SearchOptions, say: (line: string) => void): 
     });
     genotype = deriveGenotype(alphaMatrices(loop.alphas), { maxSkip: o.maxSkip });
     writeGenotype(genotype, `step${loop.steps}`);
-    return { runDir: run.dir, engine, data: data.note, halves: [halves.train.count, halves.val.count], loop, genotype, genotypePath };
+    guard.throwIfStopped(() => `stopped at step ${loop.steps} (${loop.steps - loop.startStep} this run); genotype of this step in genotype.json`);
+    return { runDir: plan.finalDir, engine, data: data.note, halves: [halves.train.count, halves.val.count], loop, genotype, genotypePath };
   } finally {
     await dp.dispose();
   }

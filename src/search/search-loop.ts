@@ -13,6 +13,7 @@ import type { BatchSource } from '../train/batch-source.ts';
 import { readCheckpoint, writeCheckpoint } from '../train/checkpoint.ts';
 import { cosineLr } from '../train/cosine-lr.ts';
 import { createProgress } from '../train/progress.ts';
+import { yieldToEvents } from '../run/stop-signal.ts';
 import { clipByGlobalNorm, sgdStep } from '../train/sgd.ts';
 import { adamStep, type AdamParams } from './adam.ts';
 import { firstOrderAlphaGrad, unrolledAlphaGrad } from './architect.ts';
@@ -64,6 +65,8 @@ export interface SearchLoopOptions {
   /** Stop after this many total steps (tests). */
   stopAtStep?: number;
   meta?: Record<string, unknown>;
+  /** Read before every step: true stops the search with a checkpoint (SIGINT/SIGTERM; src/run/stop-signal.ts). */
+  stop?: () => boolean;
 }
 
 /** Outcome of a search run. */
@@ -72,6 +75,8 @@ export interface SearchLoopResult {
   startStep: number;
   seconds: number;
   alphas: Map<string, Float32Array>;
+  /** True when `stop` ended the search early (a checkpoint at `steps` is on disk). */
+  interrupted: boolean;
 }
 
 const read = (vars: Map<string, tf.Variable>, names: string[]) => new Map(names.map((n) => [n, new Float32Array(vars.get(n)?.dataSync() ?? [])]));
@@ -143,8 +148,17 @@ export async function searchLoop(o: SearchLoopOptions): Promise<SearchLoopResult
   const progress = createProgress(totalSteps, step);
   const t0 = performance.now();
   let acc = { start: performance.now(), steps: 0, alphaSteps: 0, train: 0, val: 0, terms: [] as number[], weightMs: 0, alphaMs: 0 };
+  let interrupted = false;
   try {
     while (step < lastStep) {
+      if (o.stop) {
+        await yieldToEvents();
+        if (o.stop()) {
+          save();
+          interrupted = true;
+          break;
+        }
+      }
       const epoch = Math.floor(step / perEpoch);
       const tb = o.train.next();
       const vb = o.val.next();
@@ -211,5 +225,5 @@ export async function searchLoop(o: SearchLoopOptions): Promise<SearchLoopResult
   } finally {
     progress.stop();
   }
-  return { steps: step, startStep, seconds: (performance.now() - t0) / 1000, alphas };
+  return { steps: step, startStep, seconds: (performance.now() - t0) / 1000, alphas, interrupted };
 }

@@ -15,7 +15,10 @@ import { createProgram } from '../exec/program.ts';
 import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-graph.ts';
 import { saveModel } from '../ir/serialize.ts';
 import type { ModelGraph, WeightTensor } from '../ir/types.ts';
-import { checkResumeOptions, openRunFolder, writeJsonAtomic } from '../run-folder.ts';
+import { checkResumeOptions, openRunFolderAt, writeJsonAtomic } from '../run-folder.ts';
+import { resumeCommand } from '../run/resume-command.ts';
+import { guardRun, type RunGuard } from '../run/guarded-run.ts';
+import { planRunDir, type RunDirPlan } from '../run/run-dir-plan.ts';
 import { iteratorSource } from './batch-source.ts';
 import { chooseData } from './data-choice.ts';
 import { singleThread } from './gradient-engine.ts';
@@ -47,12 +50,16 @@ export function trainedGraph(graph: ModelGraph, model: TrainableModel, meta: Rec
   return { ...graph, weights, meta: { ...graph.meta, ...meta } };
 }
 
-/** Runs (or resumes) one training run; `say` prints progress lines to stderr. */
-export async function runTraining(o: TrainOptions, say: (line: string) => void): Promise<TrainSummary> {
+/** Runs (or resumes) one training run; `say` prints progress lines to stderr; `resumeWith` is printed when a signal stops it. */
+export async function runTraining(o: TrainOptions, say: (line: string) => void, resumeWith = resumeCommand(process.argv.slice(2))): Promise<TrainSummary> {
+  const plan = planRunDir(o.runsDir, o.name, { resume: o.resume, overwrite: o.overwrite, command: 'train' });
+  if (o.resume) checkResumeOptions(join(plan.finalDir, 'config.json'), o, RESUME_KEYS, 'E_TRAIN_RESUME');
+  return guardRun(plan, say, resumeWith, (guard) => trainIn(plan, guard, o, say));
+}
+
+async function trainIn(plan: RunDirPlan, guard: RunGuard, o: TrainOptions, say: (line: string) => void): Promise<TrainSummary> {
   const engine = await initEngine();
-  const configPath = join(o.runsDir, o.name, 'config.json');
-  if (o.resume) checkResumeOptions(configPath, o, RESUME_KEYS, 'E_TRAIN_RESUME');
-  const run = openRunFolder(o.runsDir, o.name, 'train', { ...o });
+  const run = openRunFolderAt(plan.workDir, 'train', { ...o });
 
   const graph = chooseModel(o);
   const exitWeights = o.exitWeights ?? graph.exits.map(() => 1);
@@ -80,12 +87,14 @@ export async function runTraining(o: TrainOptions, say: (line: string) => void):
       checkpointPath: run.path('checkpoint.bin'),
       resume: o.resume,
       meta: { name: o.name },
+      stop: () => guard.stopRequested() !== null,
       onStep: (s) => run.log({ type: 'step', ...s }),
       onEpoch: (e) => {
         run.log({ type: 'epoch', ...e });
         say(`epoch ${e.epoch + 1}/${o.epochs}: loss ${e.meanLoss.toFixed(4)} (exits ${e.meanExitLosses.map((l) => l.toFixed(3)).join(' ')}), ${e.seconds.toFixed(1)} s, ${e.imgPerSec.toFixed(1)} img/s`);
       },
     });
+    guard.throwIfStopped(() => `stopped at step ${loop.steps} of ${o.epochs * Math.ceil(data.train.count / o.batchSize)} (${loop.steps - loop.startStep} this run)`);
     const trained = trainedGraph(graph, dp.model, {
       training: { epochs: o.epochs, steps: loop.steps, seed: o.seed, data: data.note, exitWeights },
     });
@@ -95,7 +104,7 @@ export async function runTraining(o: TrainOptions, say: (line: string) => void):
       const program = createProgram(trained);
       try {
         evaluation = await evaluateModel(program, data.test, {
-          model: o.name, source: run.dir, batchSize: o.evalBatchSize,
+          model: o.name, source: plan.finalDir, batchSize: o.evalBatchSize,
           validation: data.val ? { data: data.val, note: `${data.val.count} training images held out (--val-images)` } : undefined,
         });
       } finally {
@@ -104,7 +113,7 @@ export async function runTraining(o: TrainOptions, say: (line: string) => void):
       await writeReport(run.path('report'), [evaluation], `${o.name}: accuracy vs MFLOPs`);
       run.log({ type: 'eval', exits: evaluation.exits, anytimeArea: evaluation.anytimeArea });
     }
-    const summary: TrainSummary = { runDir: run.dir, engine, data: data.note, trainImages: data.train.count, loop, evaluation };
+    const summary: TrainSummary = { runDir: plan.finalDir, engine, data: data.note, trainImages: data.train.count, loop, evaluation };
     writeJsonAtomic(run.path('eval.json'), { loop, evaluation: evaluation ? JSON.parse(JSON.stringify(evaluation, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) : null });
     return summary;
   } finally {

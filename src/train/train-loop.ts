@@ -15,6 +15,7 @@ import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.t
 import { cosineLr } from './cosine-lr.ts';
 import { dropPathSeed, scheduledDropPath } from '../exec/drop-path.ts';
 import { createProgress } from './progress.ts';
+import { yieldToEvents } from '../run/stop-signal.ts';
 import { clipByGlobalNorm, sgdStep } from './sgd.ts';
 
 /** Optimisation hyper-parameters. */
@@ -65,6 +66,8 @@ export interface TrainLoopOptions {
   stopAtStep?: number;
   /** Free metadata stored in checkpoints. */
   meta?: Record<string, unknown>;
+  /** Read before every step: true stops the run with a checkpoint (SIGINT/SIGTERM; src/run/stop-signal.ts). */
+  stop?: () => boolean;
 }
 
 /** Outcome of a run. */
@@ -74,6 +77,8 @@ export interface TrainLoopResult {
   startStep: number;
   seconds: number;
   imgPerSec: number;
+  /** True when `stop` ended the run early (a checkpoint at `steps` is on disk). */
+  interrupted: boolean;
 }
 
 /** Runs (or resumes) training until all epochs are done. */
@@ -113,8 +118,17 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   let epochSteps = 0;
   let epochLossSum: number[] = [];
   let epochTotalSum = 0;
+  let interrupted = false;
   try {
     while (step < lastStep) {
+      if (o.stop) {
+        await yieldToEvents();
+        if (o.stop()) {
+          save();
+          interrupted = true;
+          break;
+        }
+      }
       const batch = source.next();
       const ts = performance.now();
       const lr = cosineLr(step, totalSteps, hyper.lr, hyper.lrMin);
@@ -158,7 +172,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
     progress.stop();
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { steps: step, startStep, seconds, imgPerSec: ((step - startStep) * hyper.batchSize) / Math.max(seconds, 1e-9) };
+  return { steps: step, startStep, seconds, imgPerSec: ((step - startStep) * hyper.batchSize) / Math.max(seconds, 1e-9), interrupted };
 }
 
 function snapshot(vars: Map<string, tf.Variable>): Map<string, Float32Array> {

@@ -24,6 +24,8 @@ export interface RunOptions {
   name: string;
   runsDir: string;
   resume: boolean;
+  /** Replace an existing run of the same name (refused otherwise). */
+  overwrite: boolean;
   /** Checkpoint every n steps (and at every epoch end); 0 = epoch ends only. */
   checkpointEvery: number;
   /** Data-parallel replicas (1 = this thread only). */
