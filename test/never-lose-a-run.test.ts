@@ -84,7 +84,7 @@ test('train: SIGINT mid-epoch checkpoints, prints the resume command, and the re
 });
 
 test('search: SIGINT mid-epoch checkpoints, prints the resume command, and the resumed run matches an uninterrupted one', async () => {
-  await interruptAndResume('search', ['--data', 'synthetic', '--subset', '64', '--batch-size', '8', '--epochs', '2'], 4, (l) => l.trainLoss);
+  await interruptAndResume('search', ['--data', 'synthetic', '--subset', '64', '--batch-size', '4', '--epochs', '2'], 8, (l) => l.trainLoss);
 });
 
 test('a run name is reused only with --overwrite; --resume of a missing run is an error; a failed command leaves no folder', () => {
