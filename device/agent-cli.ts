@@ -18,6 +18,7 @@ import { serveDevice } from '../firmware-bridge/server/serve-device.ts';
 import { DEFAULT_BAUD, SerialTransport } from '../firmware-bridge/transport/serial-transport.ts';
 import { listenTcp, parseHostPort } from '../firmware-bridge/transport/tcp-transport.ts';
 import { RanasError, errorMessage } from '../src/errors.ts';
+import { packageVersion } from '../src/run-folder.ts';
 import { createAgent, type Agent } from './agent.ts';
 import { serveJsonLines } from './json-lines.ts';
 
@@ -57,6 +58,7 @@ function log(level: 'info' | 'warn', event: string, message: string): void {
 export function parseAgentArgs(argv: string[]): AgentCliOptions {
   const program = new Command('ranas-agent')
     .description('device agent: budgeted anytime inference on an installed ranas bundle')
+    .version(packageVersion())
     .requiredOption('--bundle-dir <dir>', 'bundle store folder (bundles/, current, previous)')
     .option('--serial <path>', 'serve the bridge protocol on this serial port (/dev/ttyGS0, /dev/ttyAMA0)')
     .option('--baud <n>', 'serial line rate', positiveNumber('baud', true), DEFAULT_BAUD)
@@ -109,7 +111,9 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   let agent: Agent;
+  let keyBytes: Buffer | null;
   try {
+    keyBytes = o.keyFile ? readKeyFile(o.keyFile) : null;
     agent = await createAgent({
       bundleDir: o.bundleDir,
       deviceName: o.deviceName,
@@ -136,7 +140,7 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
   process.on('SIGINT', () => void stop(0));
   const bridgeOpts = {
-    keyBytes: o.keyFile ? readKeyFile(o.keyFile) : null,
+    keyBytes,
     stagingDir: path.join(o.bundleDir, 'staging'),
     log: (e: { level: 'info' | 'warn'; event: string; message: string }) => log(e.level, e.event, e.message),
   };

@@ -16,7 +16,7 @@ export function benchLocalTables(r: BenchLocalReport): BenchLocalTables {
   const o = r.overhead;
   const m = r.rss;
   return {
-    exits: r.exits.map((e) => ({ exit: e.exit, segmentP50Us: e.segmentP50Us, segmentP99Us: e.segmentP99Us, cumulativeP50Us: e.cumulativeP50Us, cumulativeP99Us: e.cumulativeP99Us })),
+    exits: r.exits.map((e) => ({ exit: e.exit + 1, segmentP50Us: e.segmentP50Us, segmentP99Us: e.segmentP99Us, cumulativeP50Us: e.cumulativeP50Us, cumulativeP99Us: e.cumulativeP99Us })),
     budgets: r.budgets.map((b) => ({
       budgetUs: Math.round(b.budgetUs), requests: b.requests, missPct: 100 * b.missRate, missInBudgetPct: 100 * b.missRateInBudget,
       'misses forced/segment/outside': `${b.missCauses.forced}/${b.missCauses.segment}/${b.missCauses.outside}`,

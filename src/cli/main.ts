@@ -3,8 +3,10 @@
  * the program; options are parsed once into one typed object per command. Any error ends the process with
  * a non-zero exit and a one-line message (the stack only with RANAS_DEBUG=1).
  */
+import './quiet-tensorflow.ts';
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.ts';
+import { environmentHelp } from './environment.ts';
 import { errorMessage, isRanasError } from '../errors.ts';
 import { packageVersion } from '../run-folder.ts';
 import { RunInterrupted } from '../run/guarded-run.ts';
@@ -14,6 +16,7 @@ export function buildProgram(): Command {
   const program = new Command('ranas')
     .description('MS-RANAS: multi-scale resource-aware architecture search, anytime training, int8 export and budgeted inference on small devices')
     .version(packageVersion())
+    .addHelpText('after', environmentHelp())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const register of commands) register(program);
@@ -27,8 +30,8 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      // Commander already printed help, version or a usage error.
-      process.exitCode = e.exitCode;
+      // Commander already printed help, version or a usage error (exit 2, as getopt tools do).
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
       return;
     }
     if (e instanceof RunInterrupted) {

@@ -2,7 +2,7 @@
  * The options `ranas train` and `ranas search` share: SGD hyper-parameters, data, run folder, resume and
  * threads. One declaration (commander) and one parser, so both commands spell, default and check them alike.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { RanasError } from '../errors.ts';
 import type { DataChoice, RunOptions } from '../train/train-options.ts';
 
@@ -51,7 +51,9 @@ export interface RawRunOptions {
   resume?: boolean;
   overwrite?: boolean;
   checkpointEvery: string;
-  threads: string;
+  replicas: string;
+  /** Old name of --replicas (hidden). */
+  threads?: string;
   json?: boolean;
 }
 
@@ -85,7 +87,8 @@ export function addRunOptions(cmd: Command, d: RunDefaults, w: RunWording): Comm
     .option('--resume', 'continue the run named by --name from its checkpoint (an error when it does not exist)')
     .option('--overwrite', 'replace an existing run of the same name (the old folder goes only when the new run succeeds)')
     .option('--checkpoint-every <n>', 'checkpoint every n steps (and at every epoch end)', String(d.checkpointEvery))
-    .option('--threads <n>', 'data-parallel replicas (worker threads)', String(d.threads))
+    .option('--replicas <n>', 'data-parallel training replicas (worker threads)', String(d.threads))
+    .addOption(new Option('--threads <n>', 'old name of --replicas').hideHelp())
     .option('--json', 'print the result as JSON');
 }
 
@@ -109,6 +112,6 @@ export function parseRunOptions(r: RawRunOptions, defaultName: (seed: number) =>
     resume: r.resume ?? false,
     overwrite: r.overwrite ?? false,
     checkpointEvery: int('--checkpoint-every', r.checkpointEvery, 0),
-    threads: int('--threads', r.threads, 1),
+    threads: r.threads !== undefined ? int('--threads', r.threads, 1) : int('--replicas', r.replicas, 1),
   };
 }

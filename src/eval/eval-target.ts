@@ -28,8 +28,8 @@ export interface EvalTarget {
 /** Defaults when the folder is not a run folder. */
 export interface EvalDataDefaults {
   data: DataChoice;
-  /** Training images used as the validation split (0 = no budgeted evaluation). */
-  valImages: number;
+  /** Training images used as the validation split (0 = no budgeted evaluation; auto = sized from the run's training set). */
+  valImages: number | 'auto';
   seed: number;
 }
 

@@ -4,7 +4,7 @@
  */
 import { RanasError } from '../errors.ts';
 import type { MsRanasConfig } from '../model/ms-ranas.ts';
-import { getPreset } from '../model/presets.ts';
+import { getPreset, PRESET_NAMES, PRESETS, type PresetName } from '../model/presets.ts';
 import type { RunOptions } from '../train/train-options.ts';
 
 /** Every option of one search run (the SGD options apply to the weights). */
@@ -45,7 +45,8 @@ export const SEARCH_DEFAULTS = {
   alphaLr: 3e-4,
   alphaWeightDecay: 1e-3,
   warmupEpochs: 0,
-  cutoutPx: 16,
+  /** Cutout side, px: off in search, as DARTS `train_search.py`. */
+  cutout: 0,
   seed: 0,
   runsDir: 'runs',
   checkpointEvery: 100,
@@ -59,10 +60,13 @@ function perScale(list: readonly number[], n: number): number[] {
   return out;
 }
 
+/** Presets a search can start from (the MS-RANAS ones; MSDNet and DARTS presets have no searchable grid). */
+export const MS_RANAS_PRESETS: readonly PresetName[] = PRESET_NAMES.filter((n) => PRESETS[n].kind === 'ms-ranas');
+
 /** The supernet config: the preset's, with the search's nodes/scales/layers/channels/exits applied. */
 export function searchSupernetConfig(o: Pick<SearchOptions, 'preset' | 'nodes' | 'scales' | 'layers' | 'initChannels' | 'searchExits' | 'seed'>): MsRanasConfig {
   const p = getPreset(o.preset);
-  if (p.kind !== 'ms-ranas') throw new RanasError('E_SEARCH_OPTION', `preset ${o.preset} is a ${p.kind} network; expected an MS-RANAS preset (tiny, paper-cifar)`);
+  if (p.kind !== 'ms-ranas') throw new RanasError('E_SEARCH_OPTION', `preset ${o.preset} is a ${p.kind} network; expected an MS-RANAS preset (${MS_RANAS_PRESETS.join(', ')})`);
   const base = p.config;
   const scales = o.scales ?? base.scales;
   const layers = o.layers ?? base.layers;

@@ -21,7 +21,16 @@ export interface TrainData {
 }
 
 /** Loads the data for a run. */
-export async function chooseData(choice: DataChoice, o: { subset?: number; valImages: number; seed: number }): Promise<TrainData> {
+/**
+ * Validation images `auto` picks: a fifth of the training images, at most 5,000 (MSDNet holds out 5,000 of
+ * CIFAR's 50,000), so a run on any --subset gets a split that fits.
+ */
+export function autoValImages(trainCount: number): number {
+  return Math.min(5000, Math.floor(trainCount / 5));
+}
+
+/** Loads the data for a run; `valImages: 'auto'` sizes the validation split from the training set (autoValImages). */
+export async function chooseData(choice: DataChoice, o: { subset?: number; valImages: number | 'auto'; seed: number }): Promise<TrainData> {
   let train: ImageDataset;
   let test: ImageDataset;
   let note: string;
@@ -42,9 +51,10 @@ export async function chooseData(choice: DataChoice, o: { subset?: number; valIm
   }
   if (o.subset !== undefined) train = subset(train, o.subset, o.seed);
   let val: ImageDataset | null = null;
-  if (o.valImages > 0) {
-    if (o.valImages >= train.count) throw new RanasError('E_TRAIN_OPTION', `--val-images ${o.valImages} must be below the ${train.count} training images`);
-    const split = splitTrainVal(train, o.valImages / train.count, o.seed + 17);
+  const valImages = o.valImages === 'auto' ? autoValImages(train.count) : o.valImages;
+  if (valImages > 0) {
+    if (valImages >= train.count) throw new RanasError('E_TRAIN_OPTION', `--val-images ${valImages} must be below the ${train.count} training images`);
+    const split = splitTrainVal(train, valImages / train.count, o.seed + 17);
     train = split.train;
     val = split.val;
   }

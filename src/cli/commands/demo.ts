@@ -4,7 +4,7 @@
  * on a real pseudo-terminal pair (or a real device with --port/--host): flash, budget sweep. Prints stage
  * times, the per-exit and per-budget tables; writes runs/<name>/report.json and report.html.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DEFAULT_BAUD } from '../../../firmware-bridge/transport/serial-transport.ts';
 import { parseHostPort } from '../../../firmware-bridge/transport/tcp-transport.ts';
 import { DEMO_DEFAULTS, DEMO_TOY, type DemoLink, type DemoOptions } from '../../demo/demo-options.ts';
@@ -34,6 +34,8 @@ interface RawDemoOptions {
   evalImages?: string;
   deviceImages?: string;
   deviceSeconds?: string;
+  replicas?: string;
+  /** Old name of --replicas (hidden). */
   threads?: string;
   seed: string;
   json?: boolean;
@@ -77,7 +79,7 @@ export function parseDemoOptions(r: RawDemoOptions): DemoOptions {
     policies,
     deviceSeconds: pick('--device-seconds', r.deviceSeconds, base.deviceSeconds, 1),
     profileRuns: base.profileRuns,
-    threads: pick('--threads', r.threads, base.threads, 0),
+    threads: pick(r.threads !== undefined ? '--threads' : '--replicas', r.threads ?? r.replicas, base.threads, 0),
     seed: int('--seed', r.seed, 0),
     keyFile: r.keyFile,
   };
@@ -109,7 +111,8 @@ export function registerDemo(program: Command): void {
     .option('--eval-images <n>', `test images for fp32/int8 accuracy (default ${d.evalImages})`)
     .option('--device-images <n>', `test images per budget on the device (default ${d.deviceImages})`)
     .option('--device-seconds <n>', `time limit of the budget sweep, s (default ${d.deviceSeconds})`)
-    .option('--threads <n>', 'data-parallel replicas for search and training (default: 1 on tfjs-node, else 2)')
+    .option('--replicas <n>', 'data-parallel training replicas (worker threads) for search and training (default: 1 on tfjs-node, else 2)')
+    .addOption(new Option('--threads <n>', 'old name of --replicas').hideHelp())
     .option('--seed <n>', 'seed of every stage', String(d.seed))
     .option('--json', 'print report.json instead of tables')
     .action(async (raw: RawDemoOptions & { subset?: string }) => {

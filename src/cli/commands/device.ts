@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { PNG } from 'pngjs';
+import { readImageFile, resizeImage, sniffImageFormat } from '../../data/image-file.ts';
 import { RanasError } from '../../errors.ts';
 import { printTable, type Row } from '../table.ts';
 import { DEFAULT_FLASH_CHUNK_BYTES, DEFAULT_FLASH_WINDOW, DeviceClient, type FlashProgress } from '../../../firmware-bridge/client/device-client.ts';
@@ -191,13 +191,17 @@ interface InferCliOptions extends DeviceCliOptions {
   readonly request: InferMsg;
 }
 
-/** Reads the input tensor: a PNG (→ uint8 HWC, alpha dropped), raw bytes, or zeros when no file is given. */
+/**
+ * Reads the input tensor: a PNG or JPEG of any size (told by its bytes; → uint8 HWC resized to --shape's
+ * height × width, alpha dropped), raw tensor bytes, or zeros when no file is given.
+ */
 function readInput(file: string | undefined, shape: number[], dtype: DType): { input: Buffer; shape: number[]; dtype: DType } {
-  if (file && file.toLowerCase().endsWith('.png')) {
-    const png = PNG.sync.read(fs.readFileSync(file));
-    const rgb = Buffer.alloc(png.width * png.height * 3);
-    for (let i = 0, j = 0; i < png.data.length; i += 4) { rgb[j++] = png.data[i]; rgb[j++] = png.data[i + 1]; rgb[j++] = png.data[i + 2]; }
-    return { input: rgb, shape: [1, png.height, png.width, 3], dtype: 'uint8' };
+  if (file !== undefined && !fs.existsSync(file)) throw new RanasError('E_INPUT_MISSING', `--input ${file} does not exist; expected a PNG/JPEG image or raw tensor bytes`, { file });
+  const head = file === undefined ? new Uint8Array() : fs.readFileSync(file).subarray(0, 4);
+  if (file !== undefined && (sniffImageFormat(head) !== null || /\.(png|jpe?g)$/i.test(file))) {
+    const [, height = 32, width = 32] = shape;
+    const img = resizeImage(readImageFile(file), height, width);
+    return { input: Buffer.from(img.rgb.buffer, img.rgb.byteOffset, img.rgb.length), shape: [1, height, width, 3], dtype: 'uint8' };
   }
   const expected = shape.reduce((a, b) => a * b, 1) * BYTES_PER[dtype];
   const input = file ? fs.readFileSync(file) : Buffer.alloc(expected);
@@ -239,7 +243,7 @@ async function runInfer(o: InferCliOptions): Promise<void> {
   const roundTripUs = (performance.now() - t0) * 1000;
   if (o.json) { process.stdout.write(JSON.stringify({ ...r, roundTripUs }, null, 2) + '\n'); return; }
   printTable([{
-    exit: r.exitIndex, label: r.label, confidence: r.confidence,
+    exit: r.exitIndex + 1, label: r.label, confidence: r.confidence,
     'segments µs': r.segmentLatencyUs.map((u) => u.toFixed(0)).join(' + '),
     'total µs': r.totalUs, 'budget µs': r.budgetUs, met: r.met, 'over budget': r.overBudget,
   }]);
@@ -320,9 +324,9 @@ export function registerDevice(program: Command): void {
     }));
 
   linkOptions(device.command('infer').description('one budgeted anytime inference on the device'))
-    .option('--input <file>', 'input: a .png (sent as uint8 HWC) or raw tensor bytes; zeros when omitted')
-    .option('--shape <dims>', 'input shape for raw input', '1,32,32,3')
-    .option('--dtype <dtype>', `input dtype for raw input (${DTYPES.join(', ')})`, 'uint8')
+    .option('--input <file>', 'input: a PNG or JPEG of any size (resized to --shape, sent as uint8 HWC) or raw tensor bytes; zeros when omitted')
+    .option('--shape <dims>', 'input shape: raw input\'s, or the size images are resized to', '1,32,32,3')
+    .option('--dtype <dtype>', `input dtype (${DTYPES.join(', ')}; uint8 = a raw HWC image the agent normalises)`, 'uint8')
     .option('--budget-us <us>', 'latency budget, µs', '100000')
     .addOption(new Option('--policy <policy>', 'anytime policy').choices([...POLICIES]).default('deadline'))
     .option('--threshold <p>', 'confidence threshold (overrides the manifest\'s)')
@@ -333,8 +337,8 @@ export function registerDevice(program: Command): void {
     .option('--local', 'bench a bundle folder with a local agent (no link)', false)
     .option('--requests <n>', 'requests (per budget with --local)', '200')
     .option('--shape <dims>', 'input shape', '1,32,32,3')
-    .option('--dtype <dtype>', 'input dtype', 'int8')
-    .option('--budget-us <us>', 'latency budget, µs', '1000000')
+    .option('--dtype <dtype>', `input dtype (${DTYPES.join(', ')}; uint8 = a raw HWC image the agent normalises)`, 'uint8')
+    .option('--budget-us <us>', 'latency budget, µs', '100000')
     .option('--budgets <list>', '--local: budgets to sweep, µs, comma-separated (default: spread over the exits)')
     .addOption(new Option('--policy <policy>', '--local: anytime policy').choices([...POLICIES]).default('deadline'))
     .action(async (bundle: string | undefined, raw: RawLinkOptions & { local: boolean; requests: string; shape: string; dtype: string; budgetUs: string; budgets?: string; policy: InferPolicy }) => {

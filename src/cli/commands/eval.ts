@@ -4,7 +4,10 @@
  * overlaid) and prints a table.
  */
 import type { Command } from 'commander';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { subset } from '../../data/splits.ts';
+import { parseEvalImages } from './export.ts';
 import { initEngine } from '../../engine/backend.ts';
 import { RanasError } from '../../errors.ts';
 import { evaluateModel, type ModelEvaluation } from '../../eval/evaluate-model.ts';
@@ -18,15 +21,17 @@ import { printTable, type Row } from '../table.ts';
 interface EvalOptions {
   paths: string[];
   data: DataChoice;
-  valImages: number;
+  valImages: number | 'auto';
+  /** Test images evaluated (a stratified subset when below the test set). */
+  evalImages: number;
   seed: number;
   batchSize: number;
-  /** Report path without extension. */
+  /** Report folder (created): report.json, report.svg. */
   out: string;
   json: boolean;
 }
 
-interface RawEvalOptions { data: string; valImages: string; seed: string; batchSize: string; out?: string; json?: boolean }
+interface RawEvalOptions { data: string; valImages: string; evalImages: string; seed: string; batchSize: string; out?: string; json?: boolean }
 
 function int(flag: string, v: string, min: number): number {
   const n = Number(v);
@@ -38,22 +43,28 @@ function parseEvalOptions(paths: string[], r: RawEvalOptions): EvalOptions {
   const data: DataChoice = r.data === 'cifar10' || r.data === 'mini' || r.data === 'synthetic' ? r.data : { dir: r.data };
   return {
     paths, data,
-    valImages: int('--val-images', r.valImages, 0),
+    valImages: r.valImages === 'auto' ? 'auto' : int('--val-images', r.valImages, 0),
+    evalImages: parseEvalImages(r.evalImages),
     seed: int('--seed', r.seed, 0),
     batchSize: int('--batch-size', r.batchSize, 1),
-    out: r.out ?? (paths.length === 1 ? join(paths[0], 'report') : 'report'),
+    out: resolve(r.out ?? (paths.length === 1 ? paths[0] : 'eval-report')),
     json: r.json ?? false,
   };
 }
 
+/** Seed of the test subset (the one `ranas export` and the demo take too). */
+const EVAL_SUBSET_SEED = 2;
+
 async function runEval(o: EvalOptions): Promise<void> {
+  mkdirSync(o.out, { recursive: true });
   await initEngine();
   const evals: ModelEvaluation[] = [];
   for (const path of o.paths) {
     const t = await resolveEvalTarget(path, { data: o.data, valImages: o.valImages, seed: o.seed });
     const program = createProgram(t.graph);
     try {
-      evals.push(await evaluateModel(program, t.data.test, {
+      const test = o.evalImages >= t.data.test.count ? t.data.test : subset(t.data.test, o.evalImages, EVAL_SUBSET_SEED);
+      evals.push(await evaluateModel(program, test, {
         model: t.name, source: t.dir, batchSize: o.batchSize,
         validation: t.data.val && t.valNote ? { data: t.data.val, note: t.valNote } : undefined,
       }));
@@ -61,12 +72,12 @@ async function runEval(o: EvalOptions): Promise<void> {
       program.dispose();
     }
   }
-  const written = await writeReport(o.out, evals);
+  const written = await writeReport(join(o.out, 'report'), evals);
   const rows: Row[] = [];
   for (const e of evals) {
     for (const x of e.exits) {
       rows.push({
-        model: e.model, exit: x.exit, layer: x.layer, mflops: Math.round(x.mflops * 1000) / 1000, top1: Math.round(x.top1 * 10000) / 100,
+        model: e.model, exit: x.exit + 1, layer: x.layer, mflops: Math.round(x.mflops * 1000) / 1000, top1: Math.round(x.top1 * 10000) / 100,
         ...(x.top5 === undefined ? {} : { top5: Math.round(x.top5 * 10000) / 100 }),
         anytimeArea: Math.round(e.anytimeArea * 10000) / 100,
       });
@@ -85,10 +96,11 @@ export function registerEval(program: Command): void {
     .description('evaluate run or model folders: per-exit accuracy, anytime curve and area, MSDNet budgeted-batch; report.json + report.svg')
     .argument('<dirs...>', 'run folders (runs/<name>) or model folders (model.json + weights.bin)')
     .option('--data <src>', 'test data for model folders: cifar10 | mini | synthetic | DIR (run folders use their own)', 'cifar10')
-    .option('--val-images <n>', 'validation images from the training set when the run held none out, or for model folders (0 = no budgeted evaluation)', '5000')
+    .option('--val-images <n>', 'validation images from the training set when the run held none out, or for model folders: auto = a fifth of the training images, at most 5000; 0 = no budgeted evaluation', 'auto')
+    .option('--eval-images <n>', 'test images evaluated (a stratified subset; all = the whole test set)', 'all')
     .option('--seed <n>', 'seed of the validation split for model folders', '0')
     .option('--batch-size <n>', 'evaluation batch size', '250')
-    .option('--out <base>', 'report path without extension (default <dir>/report for one folder, ./report for several)')
+    .option('--out <dir>', 'output folder, created (default: the folder evaluated when one, ./eval-report for several)')
     .option('--json', 'print rows as JSON')
     .action(async (dirs: string[], raw: RawEvalOptions) => runEval(parseEvalOptions(dirs, raw)));
 }

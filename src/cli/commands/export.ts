@@ -5,7 +5,8 @@
  * Data (calibration from the train split, accuracy on the test split): CIFAR-10 when cached, else the mini
  * set shipped in the repo (`--mini` forces it); the report names which.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { modelFolderOf } from '../model-folder.ts';
 import { RanasError } from '../../errors.ts';
 import { loadModel } from '../../ir/serialize.ts';
 import { loadCifar10OrMini } from '../../data/dataset-choice.ts';
@@ -28,6 +29,8 @@ interface ExportCliOptions {
 }
 
 interface RawOptions {
+  out?: string;
+  /** Old name of --out (hidden). */
   output?: string;
   int8?: boolean;
   format?: string;
@@ -35,6 +38,8 @@ interface RawOptions {
   percentile?: string;
   target?: string;
   floatIo?: boolean;
+  evalImages: string;
+  /** Old name of --eval-images (hidden). */
   eval?: string;
   mini?: boolean;
   json?: boolean;
@@ -54,6 +59,14 @@ function parseFormats(v: string): ExportFormat[] {
   return formats;
 }
 
+/** Default test images of the export's accuracy table: a quick check (about 10 s per bundle); `all` on request. */
+export const EXPORT_EVAL_IMAGES = 1000;
+
+/** `--eval-images`: a count or \`all\` (the whole test set). */
+export function parseEvalImages(v: string): number {
+  return v === 'all' ? Number.MAX_SAFE_INTEGER : parseCount('--eval-images', v, 0);
+}
+
 function parseCount(flag: string, v: string, min: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new RanasError('E_CLI_ARG', `${flag} is "${v}"; expected an integer ≥ ${min}`);
@@ -61,7 +74,8 @@ function parseCount(flag: string, v: string, min: number): number {
 }
 
 function parseOptions(modelDir: string, raw: RawOptions): ExportCliOptions {
-  if (!raw.output) throw new RanasError('E_CLI_ARG', 'missing -o <bundle dir>');
+  const outDir = raw.out ?? raw.output;
+  if (!outDir) throw new RanasError('E_CLI_ARG', 'missing --out <dir> (-o <dir>): the folder the bundles go to');
   const target = raw.target ?? 'generic';
   if (target !== 'generic' && target !== 'edgetpu') throw new RanasError('E_CLI_ARG', `--target is "${target}"; expected generic or edgetpu`);
   const percentile = raw.percentile === undefined ? undefined : Number(raw.percentile);
@@ -69,15 +83,15 @@ function parseOptions(modelDir: string, raw: RawOptions): ExportCliOptions {
     throw new RanasError('E_CLI_ARG', `--percentile is "${raw.percentile}"; expected a number in (50, 100]`);
   }
   return {
-    modelDir,
-    outDir: raw.output,
+    modelDir: modelFolderOf(modelDir),
+    outDir,
     int8: raw.int8 === true,
     formats: parseFormats(raw.format ?? 'tflite,onnx'),
     calibImages: parseCount('--calib', raw.calib ?? '512', 1),
     percentile,
     target,
     floatIo: raw.floatIo === true,
-    evalImages: parseCount('--eval', raw.eval ?? '10000', 0),
+    evalImages: raw.eval !== undefined ? parseCount('--eval', raw.eval, 0) : parseEvalImages(raw.evalImages),
     mini: raw.mini === true,
     json: raw.json === true,
   };
@@ -94,7 +108,7 @@ export function reportTables(report: ExportReport): { sizes: Row[]; exits: Row[]
     };
   });
   const exits: Row[] = report.exits.map((e, k) => {
-    const row: Row = { exit: e.index, MMACs: Math.round(e.cumulativeMacs / 1e4) / 100 };
+    const row: Row = { exit: e.index + 1, MMACs: Math.round(e.cumulativeMacs / 1e4) / 100 };
     for (const b of report.bundles) {
       const acc = b.exitAccuracy[k];
       row[`${b.name} top1%`] = acc === null || acc === undefined ? null : Math.round(acc * 10000) / 100;
@@ -137,15 +151,17 @@ export function registerExport(program: Command): void {
   program
     .command('export')
     .description('fold batch-norm, fuse ReLU, optionally quantise to int8, cut into exit segments and write TFLite/ONNX bundles')
-    .argument('<model dir>', 'folder with model.json + weights.bin')
-    .requiredOption('-o, --output <dir>', 'output folder: one bundle per format and precision + export-report.json')
+    .argument('<dir>', 'run folder (runs/<name>, its model/) or model folder (model.json + weights.bin)')
+    .option('-o, --out <dir>', 'output folder (created): one bundle per format and precision + export-report.json')
+    .addOption(new Option('--output <dir>', 'old name of --out').hideHelp())
     .option('--int8', 'also write full-int8 (TFLite) / QDQ int8 (ONNX) bundles, calibrated on train images', false)
     .option('--format <list>', 'comma-separated formats: tflite, onnx', 'tflite,onnx')
     .option('--calib <n>', 'calibration images from the train split', '512')
     .option('--percentile <p>', 'percentile calibration (e.g. 99.99) instead of min/max')
     .option('--target <t>', 'generic | edgetpu (lints the int8 model against Edge TPU constraints)', 'generic')
     .option('--float-io', 'int8 models take and give float32', false)
-    .option('--eval <n>', 'test images for the per-exit accuracy table (0 skips)', '10000')
+    .option('--eval-images <n>', `test images for the per-exit accuracy table: a short check by default, all = the whole test set, 0 = skip`, String(EXPORT_EVAL_IMAGES))
+    .addOption(new Option('--eval <n>', 'old name of --eval-images').hideHelp())
     .option('--mini', 'use the shipped CIFAR-10 mini set even when CIFAR-10 is cached', false)
     .option('--json', 'print the tables as JSON', false)
     .action(async (modelDir: string, raw: RawOptions) => {

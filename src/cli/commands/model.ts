@@ -32,7 +32,7 @@ export function summaryRows(o: ModelSummaryOptions): { title: string; rows: Row[
   if (o.save) saveModel(o.save, graph);
   const cost = analyzeGraph(graph);
   const rows: Row[] = cost.exits.map((e) => ({
-    exit: e.index,
+    exit: e.index + 1,
     layer: e.layer,
     cumulativeMFLOPs: mega(e.cumulativeMacs),
     marginalMFLOPs: mega(e.marginalMacs),

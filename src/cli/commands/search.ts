@@ -6,8 +6,9 @@
  */
 import type { Command } from 'commander';
 import { runSearch } from '../../search/run-search.ts';
-import { SEARCH_DEFAULTS, type SearchOptions } from '../../search/search-options.ts';
+import { MS_RANAS_PRESETS, SEARCH_DEFAULTS, type SearchOptions } from '../../search/search-options.ts';
 import { addRunOptions, int, nonNeg, parseRunOptions, parseScales, pos, type RawRunOptions } from '../run-options.ts';
+import { addCutoutOption, parseCutout } from '../cutout-option.ts';
 import { printTable, type Row } from '../table.ts';
 
 /** Raw commander values. */
@@ -18,8 +19,8 @@ interface RawSearchOptions extends RawRunOptions {
   layers?: string;
   initChannels?: string;
   searchExits: boolean;
-  cutout?: boolean;
-  cutoutPx: string;
+  cutout: string | boolean;
+  cutoutPx?: string;
   alphaLr: string;
   alphaWeightDecay: string;
   secondOrder?: boolean;
@@ -37,7 +38,7 @@ export function parseSearchOptions(r: RawSearchOptions): SearchOptions {
     layers: r.layers === undefined ? undefined : int('--layers', r.layers, 2),
     initChannels: r.initChannels === undefined ? undefined : int('--init-channels', r.initChannels, 2),
     searchExits: r.searchExits,
-    cutout: r.cutout === true ? int('--cutout-px', r.cutoutPx, 1) : 0,
+    cutout: parseCutout(r.cutout, r.cutoutPx),
     alphaLr: pos('--alpha-lr', r.alphaLr),
     alphaWeightDecay: nonNeg('--alpha-weight-decay', r.alphaWeightDecay),
     secondOrder: r.secondOrder ?? false,
@@ -52,16 +53,14 @@ export function registerSearch(program: Command): void {
   const cmd = program
     .command('search')
     .description('DARTS search of the MS-RANAS cells (bilevel: SGD on weights, Adam on alphas; first or second order); writes genotype.json')
-    .option('--preset <name>', 'MS-RANAS preset the supernet is derived from (tiny | paper-cifar)', d.preset)
+    .option('--preset <name>', `MS-RANAS preset the supernet is derived from (${MS_RANAS_PRESETS.join(' | ')}; the others are MSDNet/DARTS networks without a searchable grid)`, d.preset)
     .option('--nodes <n>', 'intermediate nodes per cell', String(d.nodes))
     .option('--scales <n>', 'scales 1|2|3 (default: the preset\'s)')
     .option('--layers <n>', 'grid layers (default: the preset\'s)')
     .option('--init-channels <n>', 'C of scale 1 (default: the preset\'s)')
     .option('--search-exits', 'exits on every layer but the first during search (default)', true)
-    .option('--no-search-exits', 'only the last layer\'s exit during search')
-    .option('--cutout', 'cutout augmentation (off by default, as DARTS search)')
-    .option('--no-cutout', 'no cutout')
-    .option('--cutout-px <px>', 'cutout square side', String(d.cutoutPx));
+    .option('--no-search-exits', 'only the last layer\'s exit during search');
+  addCutoutOption(cmd, d.cutout);
   addRunOptions(cmd, d, { weights: 'weight ', batchSize: 'images per step in each half', subset: 'search on a stratified subset of n training images (split 50/50)', seed: 'seed of split, data order, augmentation and init' })
     .option('--alpha-lr <x>', 'alpha Adam learning rate (betas 0.5/0.999)', String(d.alphaLr))
     .option('--alpha-weight-decay <x>', 'alpha Adam weight decay', String(d.alphaWeightDecay))

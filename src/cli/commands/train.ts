@@ -8,6 +8,7 @@ import { runTraining } from '../../train/run-training.ts';
 import { TRAIN_DEFAULTS, type TrainOptions } from '../../train/train-options.ts';
 import { PRESET_NAMES } from '../../model/presets.ts';
 import { addRunOptions, int, num, parseRunOptions, parseScales, type RawRunOptions } from '../run-options.ts';
+import { addCutoutOption, parseCutout } from '../cutout-option.ts';
 import { printTable, type Row } from '../table.ts';
 
 /** Raw commander values (strings where commander gives strings). */
@@ -17,6 +18,7 @@ interface RawTrainOptions extends RawRunOptions {
   model?: string;
   valImages: string;
   cutout: string | boolean;
+  cutoutPx?: string;
   singleExit?: boolean;
   scales?: string;
   dropPath: string;
@@ -26,7 +28,7 @@ interface RawTrainOptions extends RawRunOptions {
 
 /** Parses commander's values into the typed options (exported for tests). */
 export function parseTrainOptions(r: RawTrainOptions): TrainOptions {
-  const cutout = r.cutout === false ? 0 : r.cutout === true ? TRAIN_DEFAULTS.cutout : int('--cutout', r.cutout, 0);
+  const cutout = parseCutout(r.cutout, r.cutoutPx);
   return {
     ...parseRunOptions(r, (seed) => `train-${r.preset}-s${seed}`, 1),
     preset: r.preset,
@@ -51,10 +53,9 @@ export function registerTrain(program: Command): void {
     .option('--preset <name>', PRESET_NAMES.join(' | '), d.preset)
     .option('--genotype <file>', 'genotype JSON replacing the preset\'s')
     .option('--model <dir>', 'start from a saved IR model folder instead of a preset');
+  addCutoutOption(cmd, d.cutout);
   addRunOptions(cmd, d, { weights: '', batchSize: 'images per step', subset: 'train on a stratified subset of n images', seed: 'seed of data order, augmentation, drop-path and weight init' })
     .option('--val-images <n>', 'hold out n training images to choose budgeted-batch thresholds', String(d.valImages))
-    .option('--cutout <px>', 'cutout square side in pixels', String(d.cutout))
-    .option('--no-cutout', 'disable cutout')
     .option('--single-exit', 'keep only the last exit')
     .option('--scales <n>', 'override the preset\'s number of scales (1|2|3, MS-RANAS presets)')
     .option('--drop-path <p>', 'drop-path probability reached at the last epoch (DARTS schedule p·epoch/epochs; non-identity cell edges)', String(d.dropPath))
@@ -64,7 +65,7 @@ export function registerTrain(program: Command): void {
       const o = parseTrainOptions(raw);
       const s = await runTraining(o, (line) => { if (process.env.RANAS_QUIET !== '1') process.stderr.write(line + '\n'); });
       const rows: Row[] = (s.evaluation?.exits ?? []).map((e) => ({
-        exit: e.exit, layer: e.layer, mflops: Math.round(e.mflops * 1000) / 1000, top1: Math.round(e.top1 * 10000) / 100,
+        exit: e.exit + 1, layer: e.layer, mflops: Math.round(e.mflops * 1000) / 1000, top1: Math.round(e.top1 * 10000) / 100,
         ...(e.top5 === undefined ? {} : { top5: Math.round(e.top5 * 10000) / 100 }),
       }));
       const title = `${s.runDir}: ${s.loop.steps} steps (${s.loop.steps - s.loop.startStep} this run) in ${s.loop.seconds.toFixed(1)} s, ${s.loop.imgPerSec.toFixed(1)} img/s on ${s.engine.backend} x${o.threads}; ${s.data}` +
