@@ -176,6 +176,7 @@ export function parseBundleManifest(json: unknown): BundleManifest {
     if (typeof c !== 'string') throw fieldError(`model.classNames[${i}]`, 'a string', c);
     return c;
   });
+  if (classNames.length === 0) throw fieldError('model.classNames', 'at least one class name (every answer carries its label)', []);
   const segments = arr(o, 'segments', '').map(segment);
   if (segments.length === 0) throw fieldError('segments', 'at least one segment', []);
   const producer = obj(o.producer, 'producer');

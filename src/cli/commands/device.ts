@@ -18,6 +18,7 @@ import { SingleBar } from 'cli-progress';
 import { readImageFile, resizeImage, sniffImageFormat } from '../../data/image-file.ts';
 import { RanasError } from '../../errors.ts';
 import { printTable, type Row } from '../table.ts';
+import { chooseBundle } from '../bundle-choice.ts';
 import { DEFAULT_FLASH_CHUNK_BYTES, DEFAULT_FLASH_WINDOW, DeviceClient, type FlashProgress } from '../../../firmware-bridge/client/device-client.ts';
 import { readKeyFile } from '../../../firmware-bridge/client/bundle-tar.ts';
 import type { InferMsg, InferPolicy } from '../../../firmware-bridge/messages.ts';
@@ -307,15 +308,17 @@ export function registerDevice(program: Command): void {
   linkOptions(device.command('info').description('device, agent, protocol version, active bundle and profile'))
     .action(async (raw: RawLinkOptions) => runInfo(parseLinkOptions(raw)));
 
-  linkOptions(device.command('flash <bundle>').description('flash a bundle folder or tar: chunked, acknowledged, resumable, HMAC-authenticated'))
+  linkOptions(device.command('flash <bundle>').description('flash a bundle folder, an export folder\'s bundle (--format/--precision) or a bundle tar: chunked, acknowledged, resumable, HMAC-authenticated'))
+    .option('--format <format>', 'export folder: bundle format, tflite | onnx')
+    .option('--precision <precision>', 'export folder: bundle precision, fp32 | int8')
     .requiredOption('--key-file <file>', 'device key (the agent\'s --key-file)')
     .option('--no-resume', 'start over instead of continuing a previous interrupted flash')
     .option('--force', 'flash even when the device already runs this bundle', false)
     .option('--chunk <bytes>', 'bundle bytes per chunk, at most (smaller while the link loses chunks)', String(DEFAULT_FLASH_CHUNK_BYTES))
     .option('--window <n>', 'chunks in flight', String(DEFAULT_FLASH_WINDOW))
-    .action(async (bundle: string, raw: RawLinkOptions & { keyFile: string; resume: boolean; force: boolean; chunk: string; window: string }) => runFlash({
+    .action(async (bundle: string, raw: RawLinkOptions & { keyFile: string; resume: boolean; force: boolean; chunk: string; window: string; format?: string; precision?: string }) => runFlash({
       ...parseLinkOptions(raw),
-      bundle,
+      bundle: fs.existsSync(bundle) && fs.statSync(bundle).isDirectory() ? chooseBundle(bundle, { format: raw.format, precision: raw.precision }) : bundle,
       keyFile: raw.keyFile,
       resume: raw.resume,
       force: raw.force,
