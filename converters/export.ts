@@ -18,6 +18,7 @@ import type { ImageDataset } from '../src/data/types.ts';
 import { defaultNormalisation, evalBatch, type Normalisation } from '../src/data/augment.ts';
 import { subset } from '../src/data/splits.ts';
 import { gitCommit, packageVersion } from '../src/run-folder.ts';
+import type { ModelFacts } from './describe/model-facts.ts';
 import type { BundlePrecision, BundleRuntime } from '../device/bundle-manifest.ts';
 import { foldBatchNorm } from './passes/fold-batch-norm.ts';
 import { fuseRelu } from './passes/fuse-relu.ts';
@@ -93,7 +94,7 @@ export interface ExportReport {
 
 const CHAIN_CHECK_IMAGES = 4;
 
-type Writer = (graph: ModelGraph, part: { nodes: string[]; inputs: string[]; outputs: string[] }, shapes: Map<string, number[]>, opts: { quant?: QuantizedGraph; floatIo?: boolean; name?: string }) => Uint8Array;
+type Writer = (graph: ModelGraph, part: { nodes: string[]; inputs: string[]; outputs: string[] }, shapes: Map<string, number[]>, opts: { quant?: QuantizedGraph; floatIo?: boolean; name?: string; describe?: ModelFacts }) => Uint8Array;
 
 /** The writer of each format. */
 const WRITERS: Record<ExportFormat, Writer> = {
@@ -167,7 +168,15 @@ async function exportBundle(
   const name = `${runtime}-${precision}`;
   const floatIo = Boolean(q && o.floatIo);
   const ioQuant = q && !floatIo ? q.activations : undefined;
-  const writeOpts = { quant: q, floatIo: q ? floatIo : undefined, name: `${prepared.name}` };
+  const describe: ModelFacts = {
+    name: info.name,
+    description: `${info.name}: multi-exit image classifier (${prepared.exits.length} exits, ${info.dataset}; genotype ${info.genotypeHash}), ${precision}, exported by ranas`,
+    version: `ranas ${packageVersion()} (${gitCommit()})`,
+    classNames: info.classNames,
+    normalisation: info.normalisation,
+    exits: new Map(prepared.exits.map((e, k) => [e.tensor, { exit: k + 1, cumulativeMacs: e.cumulativeMacs }])),
+  };
+  const writeOpts = { quant: q, floatIo: q ? floatIo : undefined, name: `${prepared.name}`, describe };
   const input = prepared.inputs[0];
   const exitTensors = prepared.exits.map((e) => e.tensor);
   const whole = { nodes: prepared.nodes.map((n) => n.name), inputs: [input.name], outputs: exitTensors };

@@ -19,6 +19,8 @@
  * Names: inputs and outputs carry their IR tensor names; internal values and initializers get short
  * generated names (base-36 counters) to keep a QDQ file's per-node overhead small next to int8 weights.
  */
+import type { ModelFacts } from '../describe/model-facts.ts';
+import { onnxMetadataProps } from '../describe/onnx-metadata.ts';
 import { RanasError } from '../../src/errors.ts';
 import type { IrNode, ModelGraph } from '../../src/ir/types.ts';
 import type { QuantizedGraph, QuantizedWeight, TensorQuant } from '../quant-types.ts';
@@ -52,6 +54,8 @@ export interface OnnxWriteOptions {
   floatIo?: boolean;
   /** Graph name. Default the model name. */
   name?: string;
+  /** Facts written as metadata_props (labels, normalisation, outputs); omitted: layout and precision only. */
+  describe?: ModelFacts;
 }
 
 /** Value names of one tensor in the written model. */
@@ -240,6 +244,7 @@ export function writeOnnx(
     metadataProps: [
       { key: 'layout', value: 'NCHW' },
       { key: 'precision', value: quant ? 'int8' : 'fp32' },
+      ...(opts.describe ? onnxMetadataProps(opts.describe, { inputs: part.inputs, outputs: part.outputs, imageInput: graph.inputs[0]?.name ?? '' }) : []),
     ],
     graph: { name: opts.name ?? graph.name, node: nodes, initializer: initializers, input: inputs, output: outputs },
   });

@@ -28,7 +28,8 @@ export function encodeModel(spec: ModelSpec): Uint8Array {
   const payloadBytes = spec.buffers.reduce((n, b) => n + b.length + BUFFER_ALIGN_BYTES, 0);
   const b = new Builder(payloadBytes + 64 * 1024);
 
-  const buffers = spec.buffers.map((data) => buffer(b, data));
+  const metadataEntries = spec.metadata ?? [];
+  const buffers = [...spec.buffers, ...metadataEntries.map((m) => m.data)].map((data) => buffer(b, data));
   const shared = new SharedQuant(b);
   const ints = new Interned<readonly number[]>((v) => v.join(','), (v) => int32Vector(b, v));
   const options = new Interned<OptionsSpec>(optionsKey, (o) => builtinOptions(b, o, ints));
@@ -64,6 +65,15 @@ export function encodeModel(spec: ModelSpec): Uint8Array {
   const subgraphsVec = offsetVector(b, [subgraph]);
   const buffersVec = offsetVector(b, buffers);
   const signaturesVec = offsetVector(b, [signature]);
+  // Metadata tables (schema.fbs: name:string = field 0, buffer:uint = field 1).
+  const metadata = metadataEntries.map((m, i) => {
+    const name = b.createString(m.name);
+    b.startObject(2);
+    b.addFieldOffset(0, name, 0);
+    b.addFieldInt32(1, spec.buffers.length + i, 0);
+    return b.endObject();
+  });
+  const metadataVec = metadata.length > 0 ? offsetVector(b, metadata) : 0;
   const M = FIELD.Model;
   b.startObject(M.count);
   b.addFieldInt32(M.version, TFLITE_SCHEMA_VERSION, 0);
@@ -72,6 +82,7 @@ export function encodeModel(spec: ModelSpec): Uint8Array {
   b.addFieldOffset(M.description, description, 0);
   b.addFieldOffset(M.buffers, buffersVec, 0);
   b.addFieldOffset(M.signature_defs, signaturesVec, 0);
+  if (metadataVec !== 0) b.addFieldOffset(M.metadata, metadataVec, 0);
   const model = b.endObject();
   b.finish(model, TFLITE_FILE_IDENTIFIER);
   return b.asUint8Array().slice();

@@ -79,4 +79,6 @@ export interface ModelSpec {
   /** Raw little-endian buffer contents; index 0 must be the empty sentinel. */
   buffers: Uint8Array[];
   signature: { key: string; inputs: SignatureTensor[]; outputs: SignatureTensor[] };
+  /** Model.metadata entries (e.g. TFLITE_METADATA), each stored in a buffer appended after `buffers`. */
+  metadata?: { name: string; data: Uint8Array }[];
 }

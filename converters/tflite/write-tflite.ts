@@ -12,6 +12,9 @@ import { RanasError } from '../../src/errors.ts';
 import type { IrNode, ModelGraph } from '../../src/ir/types.ts';
 import type { QuantizedGraph, TensorQuant } from '../quant-types.ts';
 import { encodeModel } from './encode-model.ts';
+import { LABELS_FILE, labelsText, type ModelFacts } from '../describe/model-facts.ts';
+import { encodeTfliteMetadata, TFLITE_METADATA_NAME } from '../describe/tflite-metadata.ts';
+import { appendStoredZip } from '../describe/zip-store.ts';
 import { TfliteGraphBuilder } from './graph-builder.ts';
 import { lowerNode, type LoweringContext } from './lowerings.ts';
 import type { QuantSpec, SignatureTensor } from './model-spec.ts';
@@ -32,6 +35,8 @@ export interface TfliteWriteOptions {
   floatIo?: boolean;
   /** Model description; default the graph's name. */
   name?: string;
+  /** Facts written as TFLite Metadata (and labels.txt packed as an associated file); omitted: none. */
+  describe?: ModelFacts;
 }
 
 /** Suffix of the int8 tensor behind a float32 boundary tensor in `floatIo` models. */
@@ -117,7 +122,13 @@ export function writeTflite(graph: ModelGraph, part: TflitePart, shapes: Map<str
     }
   }
   const sig = (names: string[]): SignatureTensor[] => names.map((name) => ({ name, tensorIndex: external.get(name) ?? -1 }));
-  return encodeModel(b.toSpec({ description: opts.name ?? graph.name, subgraphName: 'main', inputs: sig(part.inputs), outputs: sig(part.outputs) }));
+  const spec = b.toSpec({ description: opts.name ?? graph.name, subgraphName: 'main', inputs: sig(part.inputs), outputs: sig(part.outputs) });
+  if (!opts.describe) return encodeModel(spec);
+  const image = graph.inputs[0];
+  const [height = 0, width = 0] = image?.shape ?? [];
+  const metadata = encodeTfliteMetadata(opts.describe, { inputs: part.inputs, outputs: part.outputs, imageInput: { name: image?.name ?? '', height, width } });
+  const model = encodeModel({ ...spec, metadata: [{ name: TFLITE_METADATA_NAME, data: metadata }] });
+  return appendStoredZip(model, new Map([[LABELS_FILE, new TextEncoder().encode(labelsText(opts.describe.classNames))]]));
 }
 
 function resolveNodes(graph: ModelGraph, part: TflitePart): IrNode[] {
