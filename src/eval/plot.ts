@@ -1,7 +1,9 @@
 /**
- * The evaluation plot: accuracy vs MFLOPs, one panel for the anytime curve (a point per exit) and one for
- * budgeted-batch evaluation, one colour per model. Specified in vega-lite, compiled to vega and rendered
- * headless to SVG with `View.toSVG()` (no canvas needed for SVG).
+ * The evaluation plot: accuracy vs MFLOPs, one panel for the anytime curve (a point per exit, labelled
+ * "exit k") and one for budgeted-batch evaluation, one colour per model. Fixed-meaning axes: accuracy 0–100 %
+ * with the chance line (100 / classes) dashed, both panels on one MFLOPs range; the caption says how many
+ * test images each curve used. Specified in vega-lite, compiled to vega and rendered headless to SVG with
+ * `View.toSVG()` (no canvas needed for SVG).
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
@@ -13,35 +15,60 @@ export interface PlotPoint {
   mflops: number;
   /** Accuracy in percent. */
   accuracy: number;
+  /** 1-based exit of an anytime point (labelled on the plot). */
+  exit?: number;
 }
 
+/** What the plot says around its points. */
+export interface PlotText {
+  title: string;
+  /** Under the title: sample sizes and what the marks mean. */
+  caption?: string;
+  /** Number of classes: draws the chance line at 100 / classes %. */
+  classes?: number;
+}
+
+const CURVE_TITLES: Record<PlotPoint['curve'], string> = {
+  anytime: 'anytime: every image leaves at exit k',
+  budgeted: 'budgeted batch: confidence thresholds per budget',
+};
+
+const X = { field: 'mflops', type: 'quantitative' as const, title: 'MFLOPs per image (multiply-adds / 1e6)', scale: { zero: true, nice: true } };
+const Y = { field: 'accuracy', type: 'quantitative' as const, title: 'top-1 accuracy (%)', scale: { domain: [0, 100] } };
+
 /** The vega-lite specification of the plot (exported for tests). */
-export function plotSpec(points: PlotPoint[], title: string): TopLevelSpec {
+export function plotSpec(points: PlotPoint[], text: PlotText | string): TopLevelSpec {
+  const t: PlotText = typeof text === 'string' ? { title: text } : text;
+  const chance = t.classes ? 100 / t.classes : undefined;
+  const curves = [...new Set(points.map((p) => p.curve))];
+  const caption = [t.caption, chance === undefined ? undefined : `dashed line: chance (${chance.toFixed(1)} % = 1 in ${t.classes} classes)`].filter(Boolean).join('; ');
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
-    data: { values: points.map((p) => ({ ...p })) },
-    facet: { column: { field: 'curve', type: 'nominal', title: null, sort: ['anytime', 'budgeted'] } },
+    title: { text: t.title, subtitle: caption || undefined, anchor: 'start' },
+    data: { values: points.map((p) => ({ ...p, curveTitle: CURVE_TITLES[p.curve], exitLabel: p.exit === undefined ? '' : `exit ${p.exit}` })) },
+    facet: { column: { field: 'curveTitle', type: 'nominal', title: null, sort: curves.map((c) => CURVE_TITLES[c]) } },
     spec: {
-      width: 320,
-      height: 240,
+      width: 340,
+      height: 250,
       layer: [
-        { mark: { type: 'line', point: true } },
+        {
+          mark: { type: 'line', point: true },
+          encoding: { x: X, y: Y, color: { field: 'model', type: 'nominal', title: 'model' }, order: { field: 'mflops', type: 'quantitative' } },
+        },
+        {
+          mark: { type: 'text', dy: -10, fontSize: 10, color: '#444' },
+          encoding: { x: X, y: Y, text: { field: 'exitLabel', type: 'nominal' } },
+        },
+        ...(chance === undefined ? [] : [{ mark: { type: 'rule' as const, strokeDash: [5, 4], color: '#999' }, encoding: { y: { datum: chance, type: 'quantitative' as const, scale: { domain: [0, 100] } } } }]),
       ],
-      encoding: {
-        x: { field: 'mflops', type: 'quantitative', title: 'MFLOPs (multiply-adds / 1e6)', scale: { zero: false } },
-        y: { field: 'accuracy', type: 'quantitative', title: 'top-1 accuracy (%)', scale: { zero: false } },
-        color: { field: 'model', type: 'nominal', title: 'model' },
-        order: { field: 'mflops', type: 'quantitative' },
-      },
     },
-    resolve: { scale: { x: 'independent' } },
+    resolve: { scale: { x: 'shared', y: 'shared' } },
   };
 }
 
 /** Renders the plot to an SVG string. */
-export async function renderPlotSvg(points: PlotPoint[], title: string): Promise<string> {
-  const compiled = compile(plotSpec(points, title)).spec;
+export async function renderPlotSvg(points: PlotPoint[], text: PlotText | string): Promise<string> {
+  const compiled = compile(plotSpec(points, text)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();

@@ -110,7 +110,7 @@ async function trainIn(plan: RunDirPlan, guard: RunGuard, o: TrainOptions, say: 
       } finally {
         program.dispose();
       }
-      await writeReport(run.path('report'), [evaluation], `${o.name}: accuracy vs MFLOPs`);
+      await writeReport(run.path('report'), [evaluation], `${o.name}: accuracy vs MFLOPs`, data.test.classNames.length);
       run.log({ type: 'eval', exits: evaluation.exits, anytimeArea: evaluation.anytimeArea });
     }
     const summary: TrainSummary = { runDir: plan.finalDir, engine, data: data.note, trainImages: data.train.count, loop, evaluation };

@@ -59,10 +59,12 @@ async function runEval(o: EvalOptions): Promise<void> {
   mkdirSync(o.out, { recursive: true });
   await initEngine();
   const evals: ModelEvaluation[] = [];
+  let classes: number | undefined;
   for (const path of o.paths) {
     const t = await resolveEvalTarget(path, { data: o.data, valImages: o.valImages, seed: o.seed });
     const program = createProgram(t.graph);
     try {
+      classes = t.data.test.classNames.length;
       const test = o.evalImages >= t.data.test.count ? t.data.test : subset(t.data.test, o.evalImages, EVAL_SUBSET_SEED);
       evals.push(await evaluateModel(program, test, {
         model: t.name, source: t.dir, batchSize: o.batchSize,
@@ -72,7 +74,7 @@ async function runEval(o: EvalOptions): Promise<void> {
       program.dispose();
     }
   }
-  const written = await writeReport(join(o.out, 'report'), evals);
+  const written = await writeReport(join(o.out, 'report'), evals, 'accuracy vs MFLOPs', classes);
   const rows: Row[] = [];
   for (const e of evals) {
     for (const x of e.exits) {
@@ -86,7 +88,7 @@ async function runEval(o: EvalOptions): Promise<void> {
   const budgeted = evals.map((e) => e.budgeted
     ? `${e.model}: budgeted ${e.budgeted.length} points, ${e.budgeted[0].mflops.toFixed(2)}–${e.budgeted[e.budgeted.length - 1].mflops.toFixed(2)} MFLOPs → ${(100 * e.budgeted[0].accuracy).toFixed(2)}–${(100 * e.budgeted[e.budgeted.length - 1].accuracy).toFixed(2)} %`
     : `${e.model}: no validation split, no budgeted evaluation`);
-  printTable(rows, { json: o.json, title: `accuracy in %, MFLOPs = multiply-adds / 1e6; report: ${written.json}, ${written.svg}\n${budgeted.join('\n')}` });
+  printTable(rows, { json: o.json, title: `accuracy in %, MFLOPs = multiply-adds / 1e6; report: ${written.html} (and .json, .svg)\n${budgeted.join('\n')}` });
 }
 
 /** Registers `ranas eval`. */
