@@ -3,6 +3,7 @@
  * model and counts, for each exit, how often the argmax of its logits equals the label. int8 models are
  * fed the image quantised with the input's scale/zero point (argmax needs no dequantisation: scale > 0).
  */
+import { createTaskBar } from '../../src/run/task-bar.ts';
 import type { TensorQuant } from '../quant-types.ts';
 import { quantizeTensor } from '../quantize/quant-params.ts';
 import type { ModelSession } from './model-runtimes.ts';
@@ -31,13 +32,19 @@ export async function exitAccuracies(
   inputQuant?: TensorQuant,
 ): Promise<number[]> {
   const correct = new Array<number>(exits.length).fill(0);
-  for (let i = 0; i < data.images.length; i++) {
-    const x = data.images[i];
-    const out = await session.run(new Map([[input, inputQuant ? quantizeTensor(x, inputQuant) : x]]));
-    exits.forEach((t, k) => {
-      const logits = out.get(t);
-      if (logits && argmax(logits) === data.labels[i]) correct[k]++;
-    });
+  const bar = createTaskBar('evaluating exits', data.images.length);
+  try {
+    for (let i = 0; i < data.images.length; i++) {
+      bar.update(i);
+      const x = data.images[i];
+      const out = await session.run(new Map([[input, inputQuant ? quantizeTensor(x, inputQuant) : x]]));
+      exits.forEach((t, k) => {
+        const logits = out.get(t);
+        if (logits && argmax(logits) === data.labels[i]) correct[k]++;
+      });
+    }
+  } finally {
+    bar.stop();
   }
   return correct.map((c) => (data.images.length ? c / data.images.length : 0));
 }

@@ -5,6 +5,7 @@
  * fills a 2048-bin histogram between the extremes; error at most one bin width).
  * Run it on the graph that will be quantised (after foldBatchNorm + fuseRelu) so the names match.
  */
+import { createTaskBar } from '../../src/run/task-bar.ts';
 import { RanasError } from '../../src/errors.ts';
 import type { ModelGraph } from '../../src/ir/types.ts';
 import { referenceForwardFeeds } from '../reference/reference-forward.ts';
@@ -75,7 +76,9 @@ export function calibrate(graph: ModelGraph, images: Float32Array[], opts: Calib
   }
   const forward = opts.forward ?? referenceCalibrationForward;
   const ranges: TensorRanges = {};
+  const bar = createTaskBar('calibrating', images.length);
   images.forEach((image, i) => {
+    bar.update(i);
     for (const [tensor, data] of forward(graph, image)) {
       checkFinite(tensor, data, i);
       const r = (ranges[tensor] ??= { min: Infinity, max: -Infinity });
@@ -86,6 +89,7 @@ export function calibrate(graph: ModelGraph, images: Float32Array[], opts: Calib
       }
     }
   });
+  bar.stop();
   if (opts.method === 'minmax' || p === 100) return ranges;
 
   const histograms = new Map<string, Float64Array>();

@@ -29,7 +29,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.note{color:#555}figure{
 pre{background:#f7f7f7;padding:8px;overflow:auto}`;
 
 /** The page. `plots` are SVG strings (from `demoPlots`). */
-export function reportHtml(r: DemoReport, plots: { anytime: string; budget: string; alpha: string }): string {
+export function reportHtml(r: DemoReport, plots: { anytime: string; budget: string; alpha: string; cells: string }): string {
   const d = r.device;
   const skipped = d.skipped.length > 0 ? `<p class="note">Not run (time limit): ${d.skipped.map((s) => `${s.policy} ${s.budgetUs} µs`).join(', ')}.</p>` : '';
   return `<!doctype html>
@@ -48,10 +48,11 @@ ${htmlTable(exitRows(r))}
 <h2>Per budget (${esc(d.link)})</h2>
 ${htmlTable(budgetRows(d.sweep))}
 ${skipped}
-<p class="note">Times are the agent's own (InferResult.totalUs); a miss is an answer the agent reports as not met (total &gt; budget).</p>
+<p class="note">Times are the agent's own (InferResult.totalUs); a miss is an answer the agent reports as not met (total &gt; budget). Accuracy here is on ${d.sweep[0]?.requests ?? 0} test images per budget and policy; the per-exit table uses ${r.evalImages}.</p>
 <figure>${plots.budget}</figure>
 <h2>Search</h2>
 <figure>${plots.alpha}</figure>
+<figure>${plots.cells}</figure>
 <h2>Stage times</h2>
 ${htmlTable(stageRows(r.stages))}
 <p class="note">Total ${r.totalSeconds.toFixed(1)} s. Created ${esc(r.createdAt)}.</p>

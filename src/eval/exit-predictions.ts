@@ -6,6 +6,7 @@ import { tf } from '../engine/tf.ts';
 import { evalBatches, type Normalisation } from '../data/augment.ts';
 import type { ImageDataset } from '../data/types.ts';
 import type { Program } from '../exec/program.ts';
+import { createTaskBar } from '../run/task-bar.ts';
 import type { ExitProbabilities } from './exit-accuracy.ts';
 
 /** Softmax outputs of every exit over `ds` (batched, eval mode). */
@@ -14,14 +15,20 @@ export async function predictExits(program: Program, ds: ImageDataset, batchSize
   const classes = ds.classNames.length;
   const probs = Array.from({ length: exits }, () => new Float32Array(ds.count * classes));
   let offset = 0;
-  for (const batch of evalBatches(ds, batchSize, norm)) {
-    const outs = tf.tidy(() => {
-      const x = tf.tensor4d(batch.x, [batch.shape[0], batch.shape[1], batch.shape[2], batch.shape[3]]);
-      return program.forward(x, { training: false }).exits.map((l) => tf.softmax(l));
-    });
-    for (const [k, t] of outs.entries()) probs[k].set(await t.data(), offset * classes);
-    tf.dispose(outs);
-    offset += batch.shape[0];
+  const bar = createTaskBar('evaluating', ds.count);
+  try {
+    for (const batch of evalBatches(ds, batchSize, norm)) {
+      bar.update(offset);
+      const outs = tf.tidy(() => {
+        const x = tf.tensor4d(batch.x, [batch.shape[0], batch.shape[1], batch.shape[2], batch.shape[3]]);
+        return program.forward(x, { training: false }).exits.map((l) => tf.softmax(l));
+      });
+      for (const [k, t] of outs.entries()) probs[k].set(await t.data(), offset * classes);
+      tf.dispose(outs);
+      offset += batch.shape[0];
+    }
+  } finally {
+    bar.stop();
   }
   return { probs, labels: Int32Array.from(ds.labels), classes };
 }

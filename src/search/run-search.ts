@@ -111,7 +111,7 @@ async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say
     genotype = deriveGenotype(alphaMatrices(loop.alphas), { maxSkip: o.maxSkip });
     writeGenotype(genotype, `step${loop.steps}`);
     guard.throwIfStopped(() => `stopped at step ${loop.steps} (${loop.steps - loop.startStep} this run); genotype of this step in genotype.json`);
-    return { runDir: plan.finalDir, engine, data: data.note, halves: [halves.train.count, halves.val.count], loop, genotype, genotypePath };
+    return { runDir: plan.finalDir, engine, data: data.note, halves: [halves.train.count, halves.val.count], loop, genotype, genotypePath: join(plan.finalDir, 'genotype.json') };
   } finally {
     await dp.dispose();
   }

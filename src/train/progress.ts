@@ -3,6 +3,7 @@
  * when RANAS_QUIET=1 or stderr is not a TTY (logs still go to log.jsonl).
  */
 import cliProgress from 'cli-progress';
+import { setLiveBar } from '../run/status-line.ts';
 
 /** What the loop reports after each step. */
 export interface ProgressInfo {
@@ -34,14 +35,20 @@ export function createProgress(totalSteps: number, startStep: number, enabled = 
     barsize: 24,
     etaBuffer: 50,
     hideCursor: null,
+    // Redraw on every render, so a log line printed above it (status-line.ts) gets the bar back at once.
+    forceRedraw: true,
   });
   bar.start(totalSteps, startStep, { epoch: '-', losses: '-', ips: '-' });
+  setLiveBar({ redraw: () => bar.render() });
   return {
     update: (i) => bar.update(i.step, {
       epoch: `${i.epoch + 1}/${i.epochs}`,
       losses: i.exitLosses.map((l) => l.toFixed(3)).join(' '),
       ips: i.imgPerSec.toFixed(1),
     }),
-    stop: () => bar.stop(),
+    stop: () => {
+      setLiveBar(null);
+      bar.stop();
+    },
   };
 }

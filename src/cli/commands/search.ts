@@ -9,6 +9,7 @@ import { runSearch } from '../../search/run-search.ts';
 import { MS_RANAS_PRESETS, SEARCH_DEFAULTS, type SearchOptions } from '../../search/search-options.ts';
 import { addRunOptions, int, nonNeg, parseRunOptions, parseScales, pos, type RawRunOptions } from '../run-options.ts';
 import { addCutoutOption, parseCutout } from '../cutout-option.ts';
+import { sayLine } from '../../run/status-line.ts';
 import { printTable, type Row } from '../table.ts';
 
 /** Raw commander values. */
@@ -69,7 +70,7 @@ export function registerSearch(program: Command): void {
     .option('--max-skip <n>', 'cap skip_connect edges per cell in the derived genotype')
     .action(async (raw: RawSearchOptions) => {
       const o = parseSearchOptions(raw);
-      const s = await runSearch(o, (line) => { if (process.env.RANAS_QUIET !== '1') process.stderr.write(line + '\n'); });
+      const s = await runSearch(o, sayLine);
       const rows: Row[] = (['normal', 'reduce'] as const).flatMap((cell) => s.genotype[cell].map(([op, from], i) => ({ cell, node: Math.floor(i / 2), from, op })));
       printTable(rows, { json: raw.json, title: `${s.runDir}: ${s.loop.steps} steps (${s.loop.steps - s.loop.startStep} this run) in ${s.loop.seconds.toFixed(1)} s on ${s.engine.backend} x${o.threads}; ${s.halves[0]} + ${s.halves[1]} images; genotype → ${s.genotypePath}` });
     });

@@ -9,6 +9,7 @@ import { TRAIN_DEFAULTS, type TrainOptions } from '../../train/train-options.ts'
 import { PRESET_NAMES } from '../../model/presets.ts';
 import { addRunOptions, int, num, parseRunOptions, parseScales, type RawRunOptions } from '../run-options.ts';
 import { addCutoutOption, parseCutout } from '../cutout-option.ts';
+import { sayLine } from '../../run/status-line.ts';
 import { printTable, type Row } from '../table.ts';
 
 /** Raw commander values (strings where commander gives strings). */
@@ -63,7 +64,7 @@ export function registerTrain(program: Command): void {
     .option('--no-eval', 'skip the final test evaluation')
     .action(async (raw: RawTrainOptions) => {
       const o = parseTrainOptions(raw);
-      const s = await runTraining(o, (line) => { if (process.env.RANAS_QUIET !== '1') process.stderr.write(line + '\n'); });
+      const s = await runTraining(o, sayLine);
       const rows: Row[] = (s.evaluation?.exits ?? []).map((e) => ({
         exit: e.exit + 1, layer: e.layer, mflops: Math.round(e.mflops * 1000) / 1000, top1: Math.round(e.top1 * 10000) / 100,
         ...(e.top5 === undefined ? {} : { top5: Math.round(e.top5 * 10000) / 100 }),
