@@ -12,6 +12,7 @@ import { dataCacheDir } from '../../data/cache-dir.ts';
 import { packageVersion } from '../../run-folder.ts';
 import { RanasError } from '../../errors.ts';
 import { formatTable, type Row } from '../table.ts';
+import { formatChecklist, runChecks, type CheckResult } from '../doctor-checks.ts';
 
 /** Options of `ranas doctor`. */
 interface DoctorOptions {
@@ -26,6 +27,8 @@ export interface DoctorReport {
   versions: { ranas: string; node: string; tfjsCore: string; backend: string };
   engine: EngineInfo & { cores: number; replicas: number };
   dataCache: { dir: string; datasets: DatasetCacheState[] };
+  /** Optional pieces: ✓/✗ with the fix. */
+  checks: CheckResult[];
   benchmark: {
     batch: number;
     replicas: number;
@@ -51,6 +54,7 @@ function parseSeconds(v: string): number {
 async function runDoctor(o: DoctorOptions): Promise<void> {
   const engine = await initEngine();
   const replicas = engine.backend === 'tensorflow' ? 1 : Math.min(2, availableParallelism());
+  const datasets = await cacheState();
   let benchmark: DoctorReport['benchmark'] = null;
   if (o.bench) {
     const batch = syntheticBatch(BATCH);
@@ -66,7 +70,8 @@ async function runDoctor(o: DoctorOptions): Promise<void> {
   const report: DoctorReport = {
     versions: { ranas: packageVersion(), node: process.version, tfjsCore: tf.version_core, backend: `${engine.backend} ${engine.version}` },
     engine: { ...engine, cores: availableParallelism(), replicas },
-    dataCache: { dir: dataCacheDir(), datasets: await cacheState() },
+    dataCache: { dir: dataCacheDir(), datasets },
+    checks: runChecks({ engine, datasets }),
     benchmark,
   };
   if (o.json) {
@@ -84,7 +89,7 @@ async function runDoctor(o: DoctorOptions): Promise<void> {
     { item: 'data cache', value: report.dataCache.dir },
   ];
   const cache: Row[] = report.dataCache.datasets.map((d) => ({ dataset: d.dataset, files: `${d.filesPresent}/${d.filesExpected}`, sizeMB: Math.round(d.sizeBytes / 104857.6) / 10, verified: d.verified, folder: d.folder }));
-  const out = [formatTable(about), '', formatTable(cache)];
+  const out = [formatChecklist(report.checks), '', formatTable(about), '', formatTable(cache)];
   if (benchmark) {
     out.push('', `engine benchmark (reference net, batch ${BATCH}, ~${o.seconds} s):`, formatTable([{ backend: engine.backend, ...benchmark }]));
   }
@@ -95,7 +100,7 @@ async function runDoctor(o: DoctorOptions): Promise<void> {
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('versions, compute backend and why, threads, data cache state, and a short engine benchmark')
+    .description('checklist of optional pieces (✓/✗ with the fix), versions, compute backend and why, threads, data cache state, and a short engine benchmark')
     .option('--json', 'print the report as JSON', false)
     .option('--seconds <s>', 'benchmark time budget in seconds', '5')
     .option('--no-bench', 'skip the engine benchmark')
