@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isRanasError } from '../../src/errors.ts';
 import { FsStore } from './fs-store.ts';
-import { writeTar } from './read-tar.ts';
+import { writeTar } from './test-tar.ts';
 import { writeFakeBundle } from '../testing/fake-bundle.ts';
 
 function tmp(): string {

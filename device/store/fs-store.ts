@@ -15,7 +15,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RanasError } from '../../src/errors.ts';
 import { parseProfile } from '../bundle-manifest-parse.ts';
-import { readTar } from './read-tar.ts';
+import { readTar } from './tar-entries.ts';
 import { checkManifestFiles, manifestFiles, parseManifestBytes, sha256Hex, verifyBundleDir } from './verify-bundle.ts';
 import { DEFAULT_MAX_BUNDLE_BYTES, type BundleProfile, type InstallOptions, type InstalledBundle, type Store } from './store.ts';
 
@@ -188,7 +188,7 @@ async function stageFolder(source: string, staging: string, maxBytes: number): P
   }
 }
 
-/** Extracts the regular files of a bundle tar (read-tar.ts refuses anything unsafe first). */
+/** Extracts the regular files of a bundle tar (tar-entries.ts refuses anything unsafe first). */
 async function stageTar(tar: Uint8Array, staging: string, maxBytes: number): Promise<void> {
   const files = readTar(tar, maxBytes);
   if (!files.some((f) => f.name === 'manifest.json')) throw new RanasError('E_BUNDLE_MISSING_FILE', 'bundle tar has no manifest.json', { file: 'manifest.json' });

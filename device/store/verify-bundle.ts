@@ -9,7 +9,7 @@ import path from 'node:path';
 import { RanasError } from '../../src/errors.ts';
 import type { BundleManifest } from '../bundle-manifest.ts';
 import { parseBundleManifest } from '../bundle-manifest-parse.ts';
-import { checkBundleFileName } from './read-tar.ts';
+import { checkBundleFileName } from './tar-entries.ts';
 
 /** Hex sha256 of bytes. */
 export function sha256Hex(bytes: Uint8Array): string {
