@@ -10,6 +10,7 @@
  * (on stderr with --stdio, where stdout carries answers). Exits on SIGTERM/SIGINT, or when stdin ends
  * (in --stdio mode, or when stdin is a pipe from a parent process).
  */
+import { writeJsonLine } from '../src/json-lines.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -51,7 +52,7 @@ function positiveNumber(name: string, integer: boolean): (v: string) => number {
 }
 
 function log(level: 'info' | 'warn', event: string, message: string): void {
-  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, event, message }) + '\n');
+  writeJsonLine(process.stderr, { level, event, message });
 }
 
 /** Parses argv (node, script, ...args) into options. */

@@ -3,7 +3,8 @@
  * version, git commit), `log.jsonl` (one JSON object a line) and its outputs, so any number in a report can
  * be traced and re-run.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendJsonLine } from './json-lines.ts';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { RanasError } from './errors.ts';
@@ -79,7 +80,7 @@ export function openRunFolderAt(dir: string, command: string, options: Record<st
   const logPath = join(dir, 'log.jsonl');
   return {
     dir,
-    log: (entry) => appendFileSync(logPath, JSON.stringify({ time: new Date().toISOString(), ...entry }) + '\n'),
+    log: (entry) => appendJsonLine(logPath, entry),
     path: (file) => join(dir, file),
   };
 }

@@ -4,6 +4,7 @@
  * (staging, resume, sha256 + HMAC, then the agent's atomic install), Infer and Stats. Bad frames and bad
  * messages are counted or answered with an Error; nothing a peer sends can crash it.
  */
+import { writeJsonLine } from '../../src/json-lines.ts';
 import os from 'node:os';
 import { RanasError, errorMessage } from '../../src/errors.ts';
 import type { AgentService } from '../agent-service.ts';
@@ -60,7 +61,7 @@ function checkInferInput(req: InferMsg): void {
 }
 
 function stderrLog(e: BridgeLogEvent): void {
-  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...e }) + '\n');
+  writeJsonLine(process.stderr, { ...e });
 }
 
 export function serveDevice(transport: Transport, service: AgentService, opts: ServeDeviceOptions): DeviceServer {

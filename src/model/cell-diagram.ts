@@ -65,7 +65,7 @@ export function cellDiagramSvg(g: Genotype, title: string): string {
   const width = 60 + 190 * (nodes + 1) + 80;
   const normal = cellSvg(g, 'normal', 40);
   const reduce = cellSvg(g, 'reduce', 40 + normal.height + 20);
-  const height = 40 + normal.height + 20 + reduce.height + 30;
+  const height = 40 + normal.height + 20 + reduce.height + 44;
   const colours = [...new Set([...Object.values(OP_COLOURS), '#555', '#888888'])];
   const markers = colours.map((c) => `<marker id="arrow-${c.slice(1)}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="${c}"/></marker>`).join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui,sans-serif">
@@ -74,7 +74,8 @@ export function cellDiagramSvg(g: Genotype, title: string): string {
 <text x="10" y="22" font-size="16" font-weight="700">${esc(title)}</text>
 ${normal.svg}
 ${reduce.svg}
-<text x="10" y="${height - 10}" font-size="12" fill="#555">Solid arrows: the genotype's two chosen operations per node; dotted grey arrows: states concatenated into the cell output c_{k}.</text>
+<text x="10" y="${height - 24}" font-size="12" fill="#555">Solid arrows: the genotype's two chosen operations per node (colour = operation family).</text>
+<text x="10" y="${height - 8}" font-size="12" fill="#555">Dotted grey arrows: the states concatenated into the cell output c_{k}.</text>
 </svg>
 `;
 }

@@ -4,7 +4,7 @@
  * at every epoch end the alphas and derived genotype (`alphas.jsonl`, one line per epoch; `genotype.json`, the
  * latest, in the format `ranas train --genotype` reads) and the alpha entropy (`log.jsonl`).
  */
-import { appendFileSync } from 'node:fs';
+import { appendJsonLine } from '../json-lines.ts';
 import { join } from 'node:path';
 import { BatchIterator } from '../data/batch-iterator.ts';
 import { splitTrainVal } from '../data/splits.ts';
@@ -101,7 +101,7 @@ async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say
         const m = alphaMatrices(e.alphas);
         genotype = deriveGenotype(m, { maxSkip: o.maxSkip });
         const entropy = { normal: meanEntropy(m.normal), reduce: meanEntropy(m.reduce) };
-        appendFileSync(run.path('alphas.jsonl'), JSON.stringify({ epoch: e.epoch + 1, alphas: m, genotype, genotypeHash: genotypeHash(genotype) }) + '\n');
+        appendJsonLine(run.path('alphas.jsonl'), { epoch: e.epoch + 1, alphas: m, genotype, genotypeHash: genotypeHash(genotype) }, false);
         writeGenotype(genotype, `epoch${e.epoch + 1}`);
         const { alphas: _a, ...summary } = e;
         run.log({ type: 'epoch', ...summary, epoch: e.epoch + 1, alphaEntropy: entropy, genotypeHash: genotypeHash(genotype) });
