@@ -15,6 +15,9 @@ const OP_COLOURS: Record<string, string> = {
 };
 const colourOf = (op: string): string => OP_COLOURS[Object.keys(OP_COLOURS).find((k) => op.startsWith(k)) ?? ''] ?? '#555';
 
+/** Heights of successive intermediate nodes between the two inputs (0 = c_{k-2}'s row, 1 = c_{k-1}'s): off the lines joining earlier states. */
+const NODE_ROWS = [0.5, 0.1, 0.9, 0.3, 0.7];
+
 const TITLES: Record<CellKind, string> = { normal: 'normal cell', reduce: 'reduction cell (stride 2 on edges from the inputs)' };
 
 /** SVG of one cell kind at the origin; returns its markup and size. */
@@ -28,7 +31,7 @@ function cellSvg(g: Genotype, kind: CellKind, dy: number): { svg: string; height
   // State positions: inputs 0 and 1 in column 0, node i in column 1 + i, output after the last node.
   const pos = (state: number): { x: number; y: number } => state < 2
     ? { x: 60, y: dy + 60 + state * (height - 100) }
-    : { x: 60 + colW * (state - 1), y: dy + 40 + ((state - 2) % 2) * (height - 100) * 0.5 + (height - 100) * 0.25 };
+    : { x: 60 + colW * (state - 1), y: dy + 60 + NODE_ROWS[(state - 2) % NODE_ROWS.length] * (height - 100) };
   const out = { x: 60 + colW * (nodes + 1), y: dy + height / 2 - 10 };
   const parts: string[] = [`<text x="10" y="${dy + 18}" font-size="15" font-weight="600">${esc(TITLES[kind])}</text>`];
   // Quadratic curves: an edge that skips columns bows away from the nodes it passes (up or down by parity),
@@ -42,13 +45,15 @@ function cellSvg(g: Genotype, kind: CellKind, dy: number): { svg: string; height
     return { d: `M${x1},${a.y} Q${cx.toFixed(1)},${cy.toFixed(1)} ${x2},${b.y}`, mid: { x: (x1 + 2 * cx + x2) / 4, y: (a.y + 2 * cy + b.y) / 4 } };
   };
   const column = (state: number) => (state < 2 ? 0 : state - 1);
+  // Labels go on top of everything (drawn after the nodes), so a node never hides one.
+  const labels: string[] = [];
   edges.forEach(([op, from], i) => {
     const to = 2 + Math.floor(i / 2);
     const span = column(to) - column(from);
-    const c = curve(pos(from), pos(to), span > 1 ? (i % 2 === 0 ? -1 : 1) * 28 * (span - 1) : 0);
+    const c = curve(pos(from), pos(to), span > 1 ? (i % 2 === 0 ? -1 : 1) * 45 * (span - 1) : 0);
     const colour = colourOf(op);
     parts.push(`<path d="${c.d}" fill="none" stroke="${colour}" stroke-width="2" marker-end="url(#arrow-${colour.slice(1)})"/>`);
-    parts.push(`<text x="${c.mid.x.toFixed(1)}" y="${(c.mid.y + 4).toFixed(1)}" font-size="12" fill="${colour}" text-anchor="middle" paint-order="stroke" stroke="#fff" stroke-width="4">${esc(op)}</text>`);
+    labels.push(`<text x="${c.mid.x.toFixed(1)}" y="${(c.mid.y + 4).toFixed(1)}" font-size="12" fill="${colour}" text-anchor="middle" paint-order="stroke" stroke="#fff" stroke-width="4">${esc(op)}</text>`);
   });
   for (const st of concat) parts.push(`<path d="${curve(pos(st), out, 0).d}" fill="none" stroke="#888888" stroke-width="1.5" stroke-dasharray="3 4" marker-end="url(#arrow-888888)"/>`);
   const node = (p: { x: number; y: number }, label: string, fill: string) =>
@@ -56,6 +61,7 @@ function cellSvg(g: Genotype, kind: CellKind, dy: number): { svg: string; height
   parts.push(node(pos(0), 'c_{k-2}', '#e8f0fe'), node(pos(1), 'c_{k-1}', '#e8f0fe'));
   for (let i = 0; i < nodes; i++) parts.push(node(pos(2 + i), `node ${i}`, '#fff7d6'));
   parts.push(node(out, 'c_{k}', '#e6f4ea'));
+  parts.push(...labels);
   return { svg: parts.join('\n'), height };
 }
 
