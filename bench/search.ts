@@ -27,7 +27,7 @@ import { searchLoop } from '../src/search/search-loop.ts';
 import { SEARCH_DEFAULTS, searchSupernetConfig } from '../src/search/search-options.ts';
 import { iteratorSource } from '../src/train/batch-source.ts';
 import { singleThread } from '../src/train/gradient-engine.ts';
-import { formatTable } from '../src/cli/table.ts';
+import { formatTable } from '../src/text-table.ts';
 
 const batch = Number(process.argv[2] ?? 32);
 const steps = Number(process.argv[3] ?? 3);

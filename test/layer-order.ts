@@ -59,10 +59,7 @@ export const ONLY_IMPORTS: Readonly<Record<string, readonly string[]>> = {
  */
 export const KNOWN_UPWARD: readonly string[] = [
   'converters -> device',
-  'converters -> src/cli',
-  'device -> src/cli',
   'device -> src/data',
-  'src/demo -> src/cli',
   'src/engine -> src/train',
   'src/eval -> src/train',
   'src/search -> src/train',

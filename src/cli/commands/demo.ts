@@ -11,7 +11,7 @@ import { DEMO_DEFAULTS, DEMO_TOY, type DemoLink, type DemoOptions } from '../../
 import { budgetRows, exitRows, stageRows } from '../../demo/demo-report.ts';
 import { runDemo } from '../../demo/run-demo.ts';
 import { RanasError } from '../../errors.ts';
-import { printTable } from '../table.ts';
+import { printTable } from '../../text-table.ts';
 
 /** Raw commander values. */
 interface RawDemoOptions {

@@ -17,7 +17,7 @@ import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { PNG } from 'pngjs';
 import { RanasError } from '../../errors.ts';
-import { printTable, type Row } from '../table.ts';
+import { printTable, type Row } from '../../text-table.ts';
 import { DEFAULT_FLASH_CHUNK_BYTES, DEFAULT_FLASH_WINDOW, DeviceClient, type FlashProgress } from '../../../firmware-bridge/client/device-client.ts';
 import { readKeyFile } from '../../../firmware-bridge/client/bundle-tar.ts';
 import type { InferMsg, InferPolicy } from '../../../firmware-bridge/messages.ts';

@@ -11,7 +11,7 @@ import { cacheState, type DatasetCacheState } from '../../data/cache-state.ts';
 import { dataCacheDir } from '../../data/cache-dir.ts';
 import { packageVersion } from '../../run-folder.ts';
 import { RanasError } from '../../errors.ts';
-import { formatTable, type Row } from '../table.ts';
+import { formatTable, type Row } from '../../text-table.ts';
 
 /** Options of `ranas doctor`. */
 interface DoctorOptions {
