@@ -60,7 +60,7 @@ export const ONLY_IMPORTS: Readonly<Record<string, readonly string[]>> = {
 export const KNOWN_UPWARD: readonly string[] = [
   'converters -> device',
   'device -> src/data',
-  'src/engine -> src/train',
+  'src/run -> src/train',
   'src/eval -> src/train',
   'src/search -> src/train',
 ];

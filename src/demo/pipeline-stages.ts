@@ -16,7 +16,7 @@ import { evaluateModel, type ModelEvaluation } from '../eval/evaluate-model.ts';
 import { createProgram } from '../exec/program.ts';
 import { analyzeGraph } from '../ir/analysis.ts';
 import { loadModel, saveModel } from '../ir/serialize.ts';
-import { chooseModel } from '../train/model-choice.ts';
+import { chooseModel } from '../run/model-choice.ts';
 import { runSearch } from '../search/run-search.ts';
 import { SEARCH_DEFAULTS } from '../search/search-options.ts';
 import { runTraining } from '../train/run-training.ts';

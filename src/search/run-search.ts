@@ -17,9 +17,9 @@ import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-gra
 import { genotypeHash, type CellKind, type Genotype } from '../model/genotype.ts';
 import { ALPHA_NAMES, buildMsRanasSupernet } from '../model/supernet.ts';
 import { checkResumeOptions, openRunFolder, writeJsonAtomic } from '../run-folder.ts';
-import { iteratorSource } from '../train/batch-source.ts';
-import { chooseData } from '../train/data-choice.ts';
-import { singleThread } from '../train/gradient-engine.ts';
+import { iteratorSource } from '../run/batch-source.ts';
+import { chooseData } from '../run/data-choice.ts';
+import { singleThread } from '../engine/single-thread.ts';
 import { DARTS_ALPHA_ADAM } from './adam.ts';
 import { alphaRowsOf, deriveGenotype, meanEntropy, type AlphaMatrices } from './derive-genotype.ts';
 import { searchLoop, type SearchLoopResult } from './search-loop.ts';

@@ -16,10 +16,10 @@ import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-gra
 import { saveModel } from '../ir/serialize.ts';
 import type { ModelGraph, WeightTensor } from '../ir/types.ts';
 import { checkResumeOptions, openRunFolder, writeJsonAtomic } from '../run-folder.ts';
-import { iteratorSource } from './batch-source.ts';
-import { chooseData } from './data-choice.ts';
-import { singleThread } from './gradient-engine.ts';
-import { chooseModel } from './model-choice.ts';
+import { iteratorSource } from '../run/batch-source.ts';
+import { chooseData } from '../run/data-choice.ts';
+import { singleThread } from '../engine/single-thread.ts';
+import { chooseModel } from '../run/model-choice.ts';
 import { trainLoop, type TrainLoopResult } from './train-loop.ts';
 import type { TrainOptions } from './train-options.ts';
 

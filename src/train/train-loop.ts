@@ -10,12 +10,12 @@ import { existsSync } from 'node:fs';
 import { tf } from '../engine/tf.ts';
 import type { DataParallel } from '../engine/data-parallel-types.ts';
 import { RanasError } from '../errors.ts';
-import type { BatchSource } from './batch-source.ts';
-import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
-import { cosineLr } from './cosine-lr.ts';
+import type { BatchSource } from '../run/batch-source.ts';
+import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../run/checkpoint.ts';
+import { cosineLr } from '../run/cosine-lr.ts';
 import { dropPathSeed, scheduledDropPath } from '../exec/drop-path.ts';
-import { createProgress } from './progress.ts';
-import { clipByGlobalNorm, sgdStep } from './sgd.ts';
+import { createProgress } from '../run/progress.ts';
+import { clipByGlobalNorm, sgdStep } from '../run/sgd.ts';
 
 /** Optimisation hyper-parameters. */
 export interface TrainHyper {

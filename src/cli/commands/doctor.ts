@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { availableParallelism, loadavg } from 'node:os';
 import { tf } from '../../engine/tf.ts';
 import { initEngine, type EngineInfo } from '../../engine/backend.ts';
-import { forwardImagesPerSec, syntheticBatch, trainingImagesPerSec } from '../../engine/throughput.ts';
+import { forwardImagesPerSec, syntheticBatch, trainingImagesPerSec } from '../../train/throughput.ts';
 import { cacheState, type DatasetCacheState } from '../../data/cache-state.ts';
 import { dataCacheDir } from '../../data/cache-dir.ts';
 import { packageVersion } from '../../run-folder.ts';

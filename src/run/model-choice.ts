@@ -9,7 +9,7 @@ import { loadGenotype, type Genotype } from '../model/genotype.ts';
 import { buildMsRanas } from '../model/ms-ranas.ts';
 import { buildPreset, genotypePath, getPreset } from '../model/presets.ts';
 import { keepExits } from './keep-exits.ts';
-import type { TrainOptions } from './train-options.ts';
+import type { TrainOptions } from '../train/train-options.ts';
 
 /** Extends a per-scale factor list to `n` scales by doubling its last entry (MSDNet's 1-2-4 pattern). */
 function extendDoubling(factors: number[], n: number): number[] {
