@@ -60,9 +60,6 @@ export const ONLY_IMPORTS: Readonly<Record<string, readonly string[]>> = {
 export const KNOWN_UPWARD: readonly string[] = [
   'converters -> device',
   'device -> src/data',
-  'src/run -> src/train',
-  'src/eval -> src/train',
-  'src/search -> src/train',
 ];
 
 /** The unit a repo-relative file belongs to (`src/train/sgd.ts` → `src/train`, `src/rng.ts` → `src/rng`). */

@@ -20,7 +20,8 @@ import { chooseModel } from '../run/model-choice.ts';
 import { runSearch } from '../search/run-search.ts';
 import { SEARCH_DEFAULTS } from '../search/search-options.ts';
 import { runTraining } from '../train/run-training.ts';
-import { TRAIN_DEFAULTS, type DataChoice } from '../train/train-options.ts';
+import type { DataChoice } from '../run/run-options.ts';
+import { TRAIN_DEFAULTS } from '../train/train-options.ts';
 import type { DemoOptions } from './demo-options.ts';
 import type { ExportResult, SearchResult, TrainResult } from './stage-results.ts';
 

@@ -13,7 +13,7 @@ import type { ModelGraph } from '../ir/types.ts';
 import { readCheckpoint } from '../run/checkpoint.ts';
 import { chooseData, type TrainData } from '../run/data-choice.ts';
 import { chooseModel } from '../run/model-choice.ts';
-import type { DataChoice } from '../train/train-options.ts';
+import type { DataChoice } from '../run/run-options.ts';
 
 /** A model to evaluate with its data. */
 export interface EvalTarget {
