@@ -16,7 +16,7 @@ import type { AgentInfo, AgentService, AgentStats } from '../firmware-bridge/age
 import type { InferMsg, InferResultMsg } from '../firmware-bridge/messages.ts';
 import { RanasError } from '../src/errors.ts';
 import { packageVersion } from '../src/run-folder.ts';
-import type { BundleRuntime } from './bundle-manifest.ts';
+import type { BundleRuntime } from '../src/bundle-format/manifest.ts';
 import { requestOfInferMsg } from './infer-input.ts';
 import { profileChain } from './profiler.ts';
 import { edgeTpuRuntime, findEdgeTpuLibrary } from './runtimes/edgetpu.ts';

@@ -29,7 +29,7 @@ import type { InferPolicy } from '../firmware-bridge/messages.ts';
 import { onnxRuntime } from './runtimes/onnx-runtime.ts';
 import { tfliteRuntime } from './runtimes/tflite-runtime.ts';
 import { TYPED_ARRAY, elementCount, type LoadedSegment, type Runtime } from './runtimes/runtime.ts';
-import type { BundleManifest } from './bundle-manifest.ts';
+import type { BundleManifest } from '../src/bundle-format/manifest.ts';
 
 export interface BenchLocalOptions {
   /** Requests per budget (default 1000). */

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RanasError } from '../../src/errors.ts';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type BundleManifest } from '../../device/bundle-manifest.ts';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, type BundleManifest } from '../../src/bundle-format/manifest.ts';
 import { sha256Hex } from './write-bundle.ts';
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -16,7 +16,7 @@ import {
   type BundleManifest,
   type BundleRuntime,
   type BundleTensor,
-} from '../../device/bundle-manifest.ts';
+} from '../../src/bundle-format/manifest.ts';
 
 /** Model file extension of each runtime. */
 export const MODEL_EXTENSION: Record<BundleRuntime, string> = { tflite: 'tflite', onnx: 'onnx' };

@@ -4,7 +4,7 @@
  * FsStore's, tested there).
  */
 import { RanasError } from '../../src/errors.ts';
-import type { BundleManifest } from '../bundle-manifest.ts';
+import type { BundleManifest } from '../../src/bundle-format/manifest.ts';
 import { sha256Hex } from './verify-bundle.ts';
 import type { BundleProfile, InstallOptions, InstalledBundle, Store } from './store.ts';
 

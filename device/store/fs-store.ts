@@ -14,7 +14,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RanasError } from '../../src/errors.ts';
-import { parseProfile } from '../bundle-manifest-parse.ts';
+import { parseProfile } from '../../src/bundle-format/parse-manifest.ts';
 import { readTar } from './read-tar.ts';
 import { checkManifestFiles, manifestFiles, parseManifestBytes, sha256Hex, verifyBundleDir } from './verify-bundle.ts';
 import { DEFAULT_MAX_BUNDLE_BYTES, type BundleProfile, type InstallOptions, type InstalledBundle, type Store } from './store.ts';

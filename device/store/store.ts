@@ -3,7 +3,7 @@
  * (for rollback). `FsStore` (fs-store.ts) is the real one; `FakeStore` (fake-store.ts) keeps bundles in
  * memory for tests of the agent.
  */
-import type { BundleManifest, SegmentLatency } from '../bundle-manifest.ts';
+import type { BundleManifest, SegmentLatency } from '../../src/bundle-format/manifest.ts';
 
 /**
  * Time a request spends outside its segments, measured by the profiler on full-path requests.

@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RanasError } from '../../src/errors.ts';
-import type { BundleManifest } from '../bundle-manifest.ts';
-import { parseBundleManifest } from '../bundle-manifest-parse.ts';
+import type { BundleManifest } from '../../src/bundle-format/manifest.ts';
+import { parseBundleManifest } from '../../src/bundle-format/parse-manifest.ts';
 import { checkBundleFileName } from './read-tar.ts';
 
 /** Hex sha256 of bytes. */

@@ -4,7 +4,7 @@
  * (a version this agent does not read) and `E_MANIFEST_FIELD` (a missing or mistyped field; details.field
  * is its path, e.g. `segments[1].outputs[0].shape`).
  */
-import { RanasError } from '../src/errors.ts';
+import { RanasError } from '../errors.ts';
 import {
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
@@ -17,8 +17,8 @@ import {
   type BundleTensor,
   type SegmentLatency,
   type TensorDType,
-} from './bundle-manifest.ts';
-import type { BundleProfile } from './store/store.ts';
+} from './manifest.ts';
+import type { BundleProfile } from '../../device/store/store.ts';
 
 type Obj = Record<string, unknown>;
 
