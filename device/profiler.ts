@@ -11,7 +11,7 @@ import type { Chain } from './scheduler/chain.ts';
 import type { Clock } from './scheduler/clock.ts';
 import { inputGeometry, type Preprocessor } from './scheduler/preprocess.ts';
 import { runAnytime } from './scheduler/run-anytime.ts';
-import type { BundleProfile } from './store/store.ts';
+import type { BundleProfile } from '../src/bundle-format/manifest.ts';
 
 /** Default warm-up and timed runs per segment. */
 export const DEFAULT_WARMUPS = 20;

@@ -58,7 +58,6 @@ export const ONLY_IMPORTS: Readonly<Record<string, readonly string[]>> = {
  * The test fails if one of these disappears without being struck from the list, so the list only shrinks.
  */
 export const KNOWN_UPWARD: readonly string[] = [
-  'converters -> device',
   'device -> src/data',
 ];
 
