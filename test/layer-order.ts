@@ -38,12 +38,12 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
   'src/eval': 10,
   'src/train': 11,
   'src/search': 11,
-  // The end-to-end demo, then the command line; nothing imports the CLI.
+  // The end-to-end demo; the benchmarks (scripts, and the local agent bench `ranas device bench --local`
+  // runs); the command line, which nothing imports; end-to-end tests on top of everything.
   'src/demo': 12,
-  'src/cli': 13,
-  // Benchmarks and end-to-end tests sit on top of everything.
-  bench: 14,
-  test: 14,
+  bench: 13,
+  'src/cli': 14,
+  test: 15,
 };
 
 /**
@@ -56,12 +56,10 @@ export const ONLY_IMPORTS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Unit-level edges that still go against the order, each to be removed by the layering work (issue 19).
- * The test fails if one of these disappears without being struck from the list, so the list only shrinks.
+ * Unit-level edges allowed against the order for now, each waiting on an issue that removes it (none since
+ * issue 19). The test fails if one disappears without being struck from the list, so the list only shrinks.
  */
-export const KNOWN_UPWARD: readonly string[] = [
-  'device -> src/data',
-];
+export const KNOWN_UPWARD: readonly string[] = [];
 
 /** The unit a repo-relative file belongs to (`src/train/sgd.ts` → `src/train`, `src/rng.ts` → `src/rng`). */
 export function unitOf(file: string): string {

@@ -8,7 +8,7 @@
  *  - `infer [--input FILE.bin|FILE.png] --shape 1,32,32,3 --dtype uint8 --budget-us N --policy deadline|confidence`
  *  - `bench [--requests N] [--shape ...] [--dtype ...] [--budget-us N]`: round trip vs the agent's own time;
  *    `bench --local <bundle> [--requests N] [--budgets a,b,c] [--policy P]`: the device agent's local bench
- *    (device/bench-local.ts: per-exit latency, miss rate per budget, agent overhead), no link involved.
+ *    (bench/bench-local.ts: per-exit latency, miss rate per budget, agent overhead), no link involved.
  *  - `stats`: agent and link counters.
  * Every command prints a table, or JSON with `--json`.
  */
@@ -261,8 +261,8 @@ interface LocalBenchCliOptions {
 
 /** `--local`: the agent's own bench on this machine (loaded lazily: it pulls in the runtimes). */
 async function runLocalBench(o: LocalBenchCliOptions): Promise<void> {
-  const { benchLocal } = await import('../../../device/bench-local.ts');
-  const { benchLocalTables } = await import('../../../device/bench-local-table.ts');
+  const { benchLocal } = await import('../../../bench/bench-local.ts');
+  const { benchLocalTables } = await import('../../../bench/bench-local-table.ts');
   const quiet = o.json || process.env.RANAS_QUIET === '1';
   const report = await benchLocal(o.bundle, { requests: o.requests, budgetsUs: o.budgetsUs, policy: o.policy, log: quiet ? undefined : (l) => process.stderr.write(l + '\n') });
   const t = benchLocalTables(report);
