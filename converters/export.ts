@@ -19,7 +19,7 @@ import { defaultNormalisation, evalBatch, type Normalisation } from '../src/data
 import { subset } from '../src/data/splits.ts';
 import { gitCommit, packageVersion } from '../src/run-folder.ts';
 import type { ModelFacts } from './describe/model-facts.ts';
-import type { BundlePrecision, BundleRuntime } from '../device/bundle-manifest.ts';
+import type { BundlePrecision, BundleRuntime } from '../src/bundle-format/manifest.ts';
 import { foldBatchNorm } from './passes/fold-batch-norm.ts';
 import { fuseRelu } from './passes/fuse-relu.ts';
 import { calibrate } from './quantize/calibrate.ts';

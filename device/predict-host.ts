@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { InferPolicy } from '../firmware-bridge/messages.ts';
+import type { InferPolicy } from '../src/bundle-format/policy.ts';
 import type { RgbImage } from '../src/data/image-file.ts';
 import { resizeImage } from '../src/data/image-file.ts';
 import { createAgent } from './agent.ts';

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCheckpoint } from '../src/train/checkpoint.ts';
+import { readCheckpoint } from '../src/run/checkpoint.ts';
 
 const bin = new URL('../bin/ranas.mjs', import.meta.url).pathname;
 const env = { ...process.env, RANAS_QUIET: '0' };

@@ -20,9 +20,10 @@ import { checkResumeOptions, openRunFolderAt, writeJsonAtomic } from '../run-fol
 import { resumeCommand } from '../run/resume-command.ts';
 import { guardRun, type RunGuard } from '../run/guarded-run.ts';
 import { planRunDir, type RunDirPlan } from '../run/run-dir-plan.ts';
-import { iteratorSource } from '../train/batch-source.ts';
-import { chooseData } from '../train/data-choice.ts';
-import { singleThread } from '../train/gradient-engine.ts';
+import { iteratorSource } from '../run/batch-source.ts';
+import { sgdHyperOf } from '../run/run-options.ts';
+import { chooseData } from '../run/data-choice.ts';
+import { singleThread } from '../engine/single-thread.ts';
 import { DARTS_ALPHA_ADAM } from './adam.ts';
 import { alphaRowsOf, deriveGenotype, meanEntropy, type AlphaMatrices } from './derive-genotype.ts';
 import { searchLoop, type SearchLoopResult } from './search-loop.ts';
@@ -88,9 +89,8 @@ async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say
     const loop = await searchLoop({
       engine: dp, train, val, alphaNames,
       hyper: {
-        epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, lrMin: o.lrMin, momentum: o.momentum, weightDecay: o.weightDecay,
-        gradClipNorm: o.gradClip, alpha: { ...DARTS_ALPHA_ADAM, lr: o.alphaLr, weightDecay: o.alphaWeightDecay },
-        secondOrder: o.secondOrder, warmupEpochs: o.warmupEpochs, checkpointEverySteps: o.checkpointEvery,
+        ...sgdHyperOf(o), alpha: { ...DARTS_ALPHA_ADAM, lr: o.alphaLr, weightDecay: o.alphaWeightDecay },
+        secondOrder: o.secondOrder, warmupEpochs: o.warmupEpochs,
       },
       checkpointPath: run.path('checkpoint.bin'),
       resume: o.resume,

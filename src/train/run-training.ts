@@ -19,10 +19,11 @@ import { checkResumeOptions, openRunFolderAt, writeJsonAtomic } from '../run-fol
 import { resumeCommand } from '../run/resume-command.ts';
 import { guardRun, type RunGuard } from '../run/guarded-run.ts';
 import { planRunDir, type RunDirPlan } from '../run/run-dir-plan.ts';
-import { iteratorSource } from './batch-source.ts';
-import { chooseData } from './data-choice.ts';
-import { singleThread } from './gradient-engine.ts';
-import { chooseModel } from './model-choice.ts';
+import { iteratorSource } from '../run/batch-source.ts';
+import { chooseData } from '../run/data-choice.ts';
+import { singleThread } from '../engine/single-thread.ts';
+import { chooseModel } from '../run/model-choice.ts';
+import { sgdHyperOf } from '../run/run-options.ts';
 import { trainLoop, type TrainLoopResult } from './train-loop.ts';
 import type { TrainOptions } from './train-options.ts';
 
@@ -79,11 +80,7 @@ async function trainIn(plan: RunDirPlan, guard: RunGuard, o: TrainOptions, say: 
     const loop = await trainLoop({
       engine: dp,
       source: iteratorSource(it),
-      hyper: {
-        epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, lrMin: o.lrMin, momentum: o.momentum,
-        weightDecay: o.weightDecay, gradClipNorm: o.gradClip, checkpointEverySteps: o.checkpointEvery,
-        dropPath: o.dropPath, seed: o.seed,
-      },
+      hyper: { ...sgdHyperOf(o), dropPath: o.dropPath, seed: o.seed },
       checkpointPath: run.path('checkpoint.bin'),
       resume: o.resume,
       meta: { name: o.name },

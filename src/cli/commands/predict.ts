@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { predictWithBundle } from '../../../device/predict-host.ts';
-import type { InferPolicy } from '../../../firmware-bridge/messages.ts';
+import type { InferPolicy } from '../../bundle-format/policy.ts';
 import { imageFilesOf, readImageFile } from '../../data/image-file.ts';
 import { initEngine } from '../../engine/backend.ts';
 import { RanasError } from '../../errors.ts';
@@ -17,7 +17,7 @@ import { loadModel } from '../../ir/serialize.ts';
 import { chooseBundle, bundlesIn } from '../bundle-choice.ts';
 import { modelFolderOf } from '../model-folder.ts';
 import { int, num } from '../run-options.ts';
-import { printTable, type Row } from '../table.ts';
+import { printTable, type Row } from '../../text-table.ts';
 
 /** Options of `ranas predict`, parsed once. */
 export interface PredictOptions {

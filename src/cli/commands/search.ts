@@ -10,7 +10,7 @@ import { MS_RANAS_PRESETS, SEARCH_DEFAULTS, type SearchOptions } from '../../sea
 import { addRunOptions, int, nonNeg, parseRunOptions, parseScales, pos, type RawRunOptions } from '../run-options.ts';
 import { addCutoutOption, parseCutout } from '../cutout-option.ts';
 import { sayLine } from '../../run/status-line.ts';
-import { printTable, type Row } from '../table.ts';
+import { printTable, type Row } from '../../text-table.ts';
 
 /** Raw commander values. */
 interface RawSearchOptions extends RawRunOptions {

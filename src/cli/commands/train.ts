@@ -10,7 +10,7 @@ import { PRESET_NAMES } from '../../model/presets.ts';
 import { addRunOptions, int, num, parseRunOptions, parseScales, type RawRunOptions } from '../run-options.ts';
 import { addCutoutOption, parseCutout } from '../cutout-option.ts';
 import { sayLine } from '../../run/status-line.ts';
-import { printTable, type Row } from '../table.ts';
+import { printTable, type Row } from '../../text-table.ts';
 
 /** Raw commander values (strings where commander gives strings). */
 interface RawTrainOptions extends RawRunOptions {
