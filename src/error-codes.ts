@@ -61,7 +61,7 @@ export const ERROR_CODES = [
   'E_TRAIN_RESUME',
   'E_UNKNOWN_MESSAGE', 'E_UNKNOWN_VARIABLE',
   // Added by issue 16 (run safety, predict, self-describing files):
-  'E_IMAGE_MISSING', 'E_INPUT_MISSING', 'E_INTERRUPTED', 'E_KEY_FILE', 'E_NO_BUNDLE', 'E_NO_MODEL', 'E_NOT_AN_IMAGE',
+  'E_IMAGE_MISSING', 'E_INPUT_MISSING', 'E_INTERRUPTED', 'E_KEY_FILE', 'E_NO_MODEL', 'E_NOT_AN_IMAGE',
   'E_RUN_EXISTS', 'E_RUN_MISSING', 'E_RUN_NAME', 'E_TFLITE_METADATA', 'E_ZIP',
 ] as const;
 

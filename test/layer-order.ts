@@ -16,6 +16,9 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
   'src/rng': 2,
   'src/run-folder': 2,
   'src/text-table': 2,
+  // One JSON-lines writer (run logs, agent and bridge logs); progress bars and the lines printed above them.
+  'src/json-lines': 1,
+  'src/terminal': 2,
   // Formats and data every side shares: the bundle format (device and host), the IR, the datasets.
   'src/bundle-format': 3,
   'src/ir': 3,
@@ -51,8 +54,8 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
  * (the device ships without the model builder, engine or search).
  */
 export const ONLY_IMPORTS: Readonly<Record<string, readonly string[]>> = {
-  'firmware-bridge': ['src/error-codes', 'src/errors', 'src/rng', 'src/bundle-format'],
-  device: ['src/error-codes', 'src/errors', 'src/rng', 'src/run-folder', 'src/text-table', 'src/bundle-format', 'firmware-bridge'],
+  'firmware-bridge': ['src/error-codes', 'src/errors', 'src/rng', 'src/bundle-format', 'src/json-lines'],
+  device: ['src/error-codes', 'src/errors', 'src/rng', 'src/run-folder', 'src/text-table', 'src/bundle-format', 'firmware-bridge', 'src/json-lines'],
 };
 
 /**

@@ -3,7 +3,7 @@
  * model and counts, for each exit, how often the argmax of its logits equals the label. int8 models are
  * fed the image quantised with the input's scale/zero point (argmax needs no dequantisation: scale > 0).
  */
-import { createTaskBar } from '../../src/run/task-bar.ts';
+import { createTaskBar } from '../../src/terminal/task-bar.ts';
 import type { TensorQuant } from '../quant-types.ts';
 import { quantizeTensor } from '../quantize/quant-params.ts';
 import type { ModelSession } from './model-runtimes.ts';

@@ -5,7 +5,7 @@
  * fills a 2048-bin histogram between the extremes; error at most one bin width).
  * Run it on the graph that will be quantised (after foldBatchNorm + fuseRelu) so the names match.
  */
-import { createTaskBar } from '../../src/run/task-bar.ts';
+import { createTaskBar } from '../../src/terminal/task-bar.ts';
 import { RanasError } from '../../src/errors.ts';
 import type { ModelGraph } from '../../src/ir/types.ts';
 import { referenceForwardFeeds } from '../reference/reference-forward.ts';

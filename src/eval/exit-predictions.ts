@@ -6,7 +6,7 @@ import { tf } from '../engine/tf.ts';
 import { evalBatches, type Normalisation } from '../data/augment.ts';
 import type { ImageDataset } from '../data/types.ts';
 import type { Program } from '../exec/program.ts';
-import { createTaskBar } from '../run/task-bar.ts';
+import { createTaskBar } from '../terminal/task-bar.ts';
 import type { ExitProbabilities } from './exit-accuracy.ts';
 
 /** Softmax outputs of every exit over `ds` (batched, eval mode). */

@@ -3,7 +3,7 @@
  * when RANAS_QUIET=1 or stderr is not a TTY (logs still go to log.jsonl).
  */
 import cliProgress from 'cli-progress';
-import { setLiveBar } from '../run/status-line.ts';
+import { setLiveBar } from '../terminal/status-line.ts';
 
 /** What the loop reports after each step. */
 export interface ProgressInfo {

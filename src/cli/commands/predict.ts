@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { predictWithBundle } from '../../../device/predict-host.ts';
+import { predictWithBundle } from '../predict-with-bundle.ts';
 import type { InferPolicy } from '../../bundle-format/policy.ts';
 import { imageFilesOf, readImageFile } from '../../data/image-file.ts';
 import { initEngine } from '../../engine/backend.ts';

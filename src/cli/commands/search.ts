@@ -9,7 +9,7 @@ import { runSearch } from '../../search/run-search.ts';
 import { MS_RANAS_PRESETS, SEARCH_DEFAULTS, type SearchOptions } from '../../search/search-options.ts';
 import { addRunOptions, int, nonNeg, parseRunOptions, parseScales, pos, type RawRunOptions } from '../run-options.ts';
 import { addCutoutOption, parseCutout } from '../cutout-option.ts';
-import { sayLine } from '../../run/status-line.ts';
+import { sayLine } from '../../terminal/status-line.ts';
 import { printTable, type Row } from '../../text-table.ts';
 
 /** Raw commander values. */

@@ -9,7 +9,7 @@ import { TRAIN_DEFAULTS, type TrainOptions } from '../../train/train-options.ts'
 import { PRESET_NAMES } from '../../model/presets.ts';
 import { addRunOptions, int, num, parseRunOptions, parseScales, type RawRunOptions } from '../run-options.ts';
 import { addCutoutOption, parseCutout } from '../cutout-option.ts';
-import { sayLine } from '../../run/status-line.ts';
+import { sayLine } from '../../terminal/status-line.ts';
 import { printTable, type Row } from '../../text-table.ts';
 
 /** Raw commander values (strings where commander gives strings). */

@@ -6,12 +6,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { InferPolicy } from '../src/bundle-format/policy.ts';
-import type { RgbImage } from '../src/data/image-file.ts';
-import { resizeImage } from '../src/data/image-file.ts';
-import { createAgent } from './agent.ts';
-import { inputGeometry } from './scheduler/preprocess.ts';
-import type { AnytimeAnswer } from './scheduler/run-anytime.ts';
+import type { InferPolicy } from '../bundle-format/policy.ts';
+import type { RgbImage } from '../data/image-file.ts';
+import { resizeImage } from '../data/image-file.ts';
+import { createAgent } from '../../device/agent.ts';
+import { inputGeometry } from '../../device/scheduler/preprocess.ts';
+import type { AnytimeAnswer } from '../../device/scheduler/run-anytime.ts';
 
 /** How each image is answered. */
 export interface HostPredictOptions {
