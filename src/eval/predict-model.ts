@@ -1,7 +1,7 @@
 /**
  * `ranas predict` with a model or run folder: the fp32 model on the host (tfjs), every exit computed, and
  * the answer chosen by the anytime policy. A model folder carries no latency profile, so the `deadline`
- * policy answers from the last exit and says the budget was not applied (a bundle applies it: device/
+ * policy answers from the last exit and says the budget was not applied (a bundle applies it:
  * src/cli/predict-with-bundle.ts); `confidence` stops at the first exit whose softmax confidence reaches the threshold.
  */
 import { CIFAR10_CLASSES } from '../data/cifar-checksums.ts';

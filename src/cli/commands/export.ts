@@ -83,7 +83,7 @@ function parseOptions(modelDir: string, raw: RawOptions): ExportCliOptions {
     throw new RanasError('E_CLI_ARG', `--percentile is "${raw.percentile}"; expected a number in (50, 100]`);
   }
   return {
-    modelDir: modelFolderOf(modelDir),
+    modelDir,
     outDir,
     int8: raw.int8 === true,
     formats: parseFormats(raw.format ?? 'tflite,onnx'),
@@ -119,7 +119,7 @@ export function reportTables(report: ExportReport): { sizes: Row[]; exits: Row[]
 }
 
 async function runExport(o: ExportCliOptions): Promise<void> {
-  const graph = loadModel(o.modelDir);
+  const graph = loadModel(modelFolderOf(o.modelDir));
   const needData = o.int8 || o.evalImages > 0;
   const choice = needData ? await loadCifar10OrMini({ fetch: false, forceMini: o.mini }) : undefined;
   const log = o.json ? undefined : (line: string) => process.stderr.write(`${line}\n`);
