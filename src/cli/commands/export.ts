@@ -5,6 +5,7 @@
  * Data (calibration from the train split, accuracy on the test split): CIFAR-10 when cached, else the mini
  * set shipped in the repo (`--mini` forces it); the report names which.
  */
+import { existsSync, rmSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { modelFolderOf } from '../model-folder.ts';
 import { RanasError } from '../../errors.ts';
@@ -12,6 +13,7 @@ import { loadModel } from '../../ir/serialize.ts';
 import { loadCifar10OrMini } from '../../data/dataset-choice.ts';
 import { EXPORT_FORMATS, exportModel, type ExportFormat, type ExportReport } from '../../../converters/export.ts';
 import { printTable, type Row } from '../../text-table.ts';
+import { sayLine } from '../../terminal/status-line.ts';
 
 /** Options of `ranas export`, parsed once. */
 interface ExportCliOptions {
@@ -122,20 +124,29 @@ async function runExport(o: ExportCliOptions): Promise<void> {
   const graph = loadModel(modelFolderOf(o.modelDir));
   const needData = o.int8 || o.evalImages > 0;
   const choice = needData ? await loadCifar10OrMini({ fetch: false, forceMini: o.mini }) : undefined;
-  const log = o.json ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+  const log = o.json ? undefined : sayLine;
   if (choice) log?.(`data: ${choice.which} (${choice.reason})`);
-  const report = await exportModel(graph, {
-    outDir: o.outDir,
-    formats: o.formats,
-    int8: o.int8,
-    calibImages: o.calibImages,
-    percentile: o.percentile,
-    target: o.target,
-    floatIo: o.floatIo,
-    evalImages: o.evalImages,
-    data: choice ? { train: choice.train, test: choice.test, name: choice.which, source: `${choice.which}: ${choice.reason}` } : undefined,
-    log,
-  });
+  // A new output folder that a failure leaves half-written is removed (an existing one keeps its old bundles:
+  // each bundle is replaced atomically).
+  const created = !existsSync(o.outDir);
+  let report: ExportReport;
+  try {
+    report = await exportModel(graph, {
+      outDir: o.outDir,
+      formats: o.formats,
+      int8: o.int8,
+      calibImages: o.calibImages,
+      percentile: o.percentile,
+      target: o.target,
+      floatIo: o.floatIo,
+      evalImages: o.evalImages,
+      data: choice ? { train: choice.train, test: choice.test, name: choice.which, source: `${choice.which}: ${choice.reason}` } : undefined,
+      log,
+    });
+  } catch (e) {
+    if (created) rmSync(o.outDir, { recursive: true, force: true });
+    throw e;
+  }
   const { sizes, exits } = reportTables(report);
   if (o.json) {
     process.stdout.write(JSON.stringify({ sizes, exits }, null, 2) + '\n');
