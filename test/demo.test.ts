@@ -85,7 +85,8 @@ test('ranas demo --toy: every exit present, latencies > 0, accuracies in [0, 1],
     const onDisk: unknown = JSON.parse(readFileSync(reportJson, 'utf8'));
     assert.equal(typeof onDisk === 'object' && onDisk !== null ? Reflect.get(onDisk, 'name') : undefined, 'toy');
     const html = readFileSync(reportHtml, 'utf8');
-    assert.equal((html.match(/<svg/g) ?? []).length, 3, 'three inline SVG plots');
+    assert.equal((html.match(/<svg/g) ?? []).length, 4, 'three inline SVG plots and the cell diagram');
+    assert.match(html, /Searched cells \(genotype [0-9a-f]+\)[\s\S]*normal cell[\s\S]*reduction cell/, 'the searched cells drawn from the genotype');
     assert.ok(!/<script/i.test(html), 'no scripts: viewable offline');
     assert.ok(report.alphaEvolution.length > 0 && report.alphaEvolution.every((p) => p.weight > 0 && p.weight < 1));
   } finally {

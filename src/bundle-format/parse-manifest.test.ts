@@ -60,3 +60,7 @@ test('a profile keeps its request overhead when present, and a bad overhead fiel
   assert.equal(parseProfile(old).overhead, undefined, 'a profile from before the overhead was measured has none');
   assert.throws(() => parseProfile({ ...old, overhead: { input: lat(20, 30) } }, 'profile.json'), (e) => isRanasError(e, 'E_MANIFEST_FIELD') && e.details.field === 'profile.json.overhead.answer');
 });
+
+test('a manifest with no class names is refused (every answer carries its label)', () => {
+  refused({ 'model.classNames': [] }, 'E_MANIFEST_FIELD', 'model.classNames');
+});
