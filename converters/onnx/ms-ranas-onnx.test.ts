@@ -18,6 +18,7 @@ import { uniformSource } from './fixture-graph.ts';
 import { runChained } from '../bundle/check-chain.ts';
 import { OPEN_MODEL } from '../bundle/model-runtimes.ts';
 import { checkOnnxModel, onnxCheckerAvailable } from './onnx-checker.ts';
+import { countOps, ortOptimizedGraph } from './ort-optimized.ts';
 
 before(async () => { await initEngine('cpu'); });
 
@@ -107,4 +108,16 @@ test('tiny MS-RANAS QDQ ONNX: chained int8 segments give exactly the monolithic 
   assert.ok(worst <= 2, `exits: ${worst} LSB from the integer reference`);
   assert.ok(withinOne / logits >= 0.99, `exits: ${withinOne} of ${logits} logits within 1 LSB`);
   await Promise.all([mono.release(), ...sessions.map((s) => s.release())]);
+});
+
+test('tiny MS-RANAS QDQ ONNX: onnxruntime fuses every convolution of every int8 segment (no float Conv in its optimised graph)', async () => {
+  const q = quantizeGraph(prepared, calibrate(prepared, [11, 12, 13, 14].map(image), { method: 'minmax', minImages: 4 }));
+  for (const [k, s] of cutSegments(prepared).entries()) {
+    const bytes = writeOnnx(prepared, s, shapes, { quant: q });
+    const convs = countOps(bytes).Conv ?? 0;
+    assert.ok(convs > 0, `segment ${k} has convolutions`);
+    const optimized = await ortOptimizedGraph(bytes);
+    assert.equal(optimized.floatConvs, 0, `segment ${k}: float convs left in onnxruntime's graph: ${JSON.stringify(optimized.ops)}`);
+    assert.equal(optimized.integerConvs, convs, `segment ${k}: ${optimized.integerConvs} of ${convs} convs fused`);
+  }
 });
