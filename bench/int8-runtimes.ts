@@ -14,8 +14,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseBundleManifest } from '../device/bundle-manifest-parse.ts';
-import type { BundleManifest } from '../device/bundle-manifest.ts';
+import { parseBundleManifest } from '../src/bundle-format/parse-manifest.ts';
+import type { BundleManifest } from '../src/bundle-format/manifest.ts';
 import { wireChain, type Chain } from '../device/scheduler/chain.ts';
 import { onnxRuntime } from '../device/runtimes/onnx-runtime.ts';
 import { tfliteRuntime } from '../device/runtimes/tflite-runtime.ts';
