@@ -42,12 +42,19 @@ export interface AgentOptions {
   store?: Store;
   /** Recorded with profiles; default the host name. */
   deviceName?: string;
-  /** CPU threads for the runtime (default 1). */
-  threads?: number;
+  /**
+   * CPU threads for the runtime (default 1). `'auto'`: the profile measures every segment with 1 thread and
+   * with every core, and each segment keeps the faster (a thread count that makes a segment slower — TFLite
+   * 2.9's int8 kernels ran 10x slower with 2 threads than with 1 here — is never kept); the choice is saved
+   * with the profile and shown by `device info`.
+   */
+  threads?: number | 'auto';
   /** Run TFLite bundles on the Coral Edge TPU (E_EDGETPU_UNAVAILABLE when libedgetpu is absent). */
   edgetpu?: boolean;
-  /** Runtime to use for every bundle instead of the manifest's (tests: the fake runtime). */
-  runtime?: Runtime;
+  /** Runtime to use for every bundle instead of the manifest's (tests: the fake runtime), or one per thread count. */
+  runtime?: Runtime | ((threads: number) => Runtime);
+  /** Thread counts `threads: 'auto'` chooses from (default 1 and every core). */
+  threadChoices?: readonly number[];
   clock?: Clock;
   /** Multiplier on the next segment's p99 in the budget check (default 1.1, see policy.ts). */
   safetyFactor?: number;
@@ -84,6 +91,9 @@ export interface Agent extends AgentService {
 /** Runtime of each bundle runtime name. */
 const RUNTIMES: Record<BundleRuntime, (o: RuntimeOptions) => Runtime> = { tflite: tfliteRuntime, onnx: onnxRuntime };
 
+/** More threads are kept for a segment only when they bring its p50 below this fraction of the fewer threads'. */
+const THREADS_MARGIN = 0.95;
+
 interface Active {
   bundle: InstalledBundle;
   chain: Chain;
@@ -114,19 +124,23 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
     return result;
   }
 
-  function runtimeFor(bundle: InstalledBundle): Runtime {
-    if (o.runtime) return o.runtime;
+  /** Thread counts the profile chooses from. */
+  const threadChoices = o.threads === 'auto' ? [...new Set(o.threadChoices ?? [1, os.availableParallelism()])] : [o.threads ?? 1];
+
+  function runtimeFor(bundle: InstalledBundle, threads: number): Runtime {
+    if (o.runtime) return typeof o.runtime === 'function' ? o.runtime(threads) : o.runtime;
     if (o.edgetpu) {
       if (bundle.manifest.runtime !== 'tflite' || bundle.manifest.precision !== 'int8') {
         throw new RanasError('E_EDGETPU_BUNDLE', `the Edge TPU runs int8 TFLite bundles; this one is ${bundle.manifest.precision} ${bundle.manifest.runtime}`);
       }
-      return edgeTpuRuntime({ threads: o.threads });
+      return edgeTpuRuntime({ threads });
     }
-    return RUNTIMES[bundle.manifest.runtime]({ threads: o.threads });
+    return RUNTIMES[bundle.manifest.runtime]({ threads });
   }
 
-  async function measure(chain: Chain, preprocess: Preprocessor, bundle: InstalledBundle): Promise<BundleProfile> {
-    const profile = await profileChain({ chain, preprocess }, { clock, deviceName, warmups: o.profile?.warmups, runs: o.profile?.runs });
+  async function measure(chain: Chain, preprocess: Preprocessor, bundle: InstalledBundle, threads: readonly number[]): Promise<BundleProfile> {
+    const measured = await profileChain({ chain, preprocess }, { clock, deviceName, warmups: o.profile?.warmups, runs: o.profile?.runs });
+    const profile = { ...measured, segments: measured.segments.map((s, k) => ({ ...s, threads: threads[k] })) };
     await store.writeProfile(bundle, profile);
     counters.profiles++;
     log(`profiled ${bundle.manifest.model.name} on ${deviceName}: ${profile.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs p99 ${s.p99Us.toFixed(0)} µs`).join(', ')}`);
@@ -134,20 +148,63 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
   }
 
   /** Loads (and profiles when needed) a bundle; the current active bundle is not touched. */
+  /** Loads every segment of a bundle with `threads[k]` threads for segment k. */
+  async function loadSegments(bundle: InstalledBundle, threads: readonly number[], into: LoadedSegment[]): Promise<LoadedSegment[]> {
+    const segments: LoadedSegment[] = [];
+    for (const [k, seg] of bundle.manifest.segments.entries()) {
+      const s = await runtimeFor(bundle, threads[k]).load(await store.readFile(bundle, seg.file), seg);
+      segments.push(s);
+      into.push(s);
+    }
+    return segments;
+  }
+
+  /**
+   * Per segment, the thread count with the lowest profiled p50 among `threadChoices` (every choice loaded
+   * and profiled as a whole chain, one after the other). Ties and near-ties keep the fewer threads.
+   */
+  async function chooseThreads(bundle: InstalledBundle, preprocess: Preprocessor, owned: LoadedSegment[]): Promise<number[]> {
+    const n = bundle.manifest.segments.length;
+    const best = new Array<number>(n).fill(threadChoices[0]);
+    let bestP50 = new Array<number>(n).fill(Number.POSITIVE_INFINITY);
+    for (const threads of threadChoices) {
+      const segments = await loadSegments(bundle, new Array<number>(n).fill(threads), owned);
+      const chain = wireChain(bundle.manifest, segments);
+      const p = await profileChain({ chain, preprocess }, { clock, deviceName, warmups: o.profile?.warmups, runs: o.profile?.runs });
+      p.segments.forEach((s, k) => {
+        if (s.p50Us < bestP50[k] * THREADS_MARGIN) {
+          best[k] = threads;
+          bestP50[k] = s.p50Us;
+        }
+      });
+      log(`threads ${threads}: ${p.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs`).join(', ')}`);
+      await chain.dispose();
+      for (const s of segments) owned.splice(owned.indexOf(s), 1);
+    }
+    return best;
+  }
+
   async function load(bundle: InstalledBundle, forceProfile: boolean): Promise<Active> {
-    const runtime = runtimeFor(bundle);
-    const loaded: LoadedSegment[] = [];
+    const owned: LoadedSegment[] = [];
     try {
-      for (const seg of bundle.manifest.segments) loaded.push(await runtime.load(await store.readFile(bundle, seg.file), seg));
-      const chain = wireChain(bundle.manifest, loaded);
+      const n = bundle.manifest.segments.length;
       const preprocess = makePreprocessor(bundle.manifest.input);
       const saved = await store.readProfile(bundle);
-      // A profile without the request overhead predates its measurement: measure again.
-      const usable = saved && saved.device === deviceName && saved.segments.length === bundle.manifest.segments.length && saved.overhead;
-      const profile = usable && !forceProfile ? saved : await measure(chain, preprocess, bundle);
+      // A profile without the request overhead predates its measurement: measure again. With a choice of
+      // thread counts, a profile is usable when it records each segment's threads among the choices.
+      const threadsRecorded = saved?.segments.every((s) => s.threads !== undefined && threadChoices.includes(s.threads)) ?? false;
+      const usable = saved && saved.device === deviceName && saved.segments.length === n && saved.overhead && (threadChoices.length === 1 || threadsRecorded);
+      if (usable && !forceProfile) {
+        const threads = saved.segments.map((s) => s.threads ?? threadChoices[0]);
+        const chain = wireChain(bundle.manifest, await loadSegments(bundle, threads, owned));
+        return { bundle, chain, preprocess, profile: saved, ...trackersFor(saved) };
+      }
+      const threads = threadChoices.length === 1 ? new Array<number>(n).fill(threadChoices[0]) : await chooseThreads(bundle, preprocess, owned);
+      const chain = wireChain(bundle.manifest, await loadSegments(bundle, threads, owned));
+      const profile = await measure(chain, preprocess, bundle, threads);
       return { bundle, chain, preprocess, profile, ...trackersFor(profile) };
     } catch (e) {
-      await Promise.all(loaded.map((s) => s.dispose()));
+      await Promise.all(owned.map((s) => s.dispose()));
       throw e;
     }
   }
@@ -274,7 +331,8 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
     profile: () => serial(async () => {
       if (!active) throw new RanasError('E_NO_BUNDLE', 'no bundle is installed; nothing to profile');
       const a = active;
-      a.profile = await measure(a.chain, a.preprocess, a.bundle);
+      // Re-measures the segments as loaded (their thread counts stay; a restart with --reprofile chooses again).
+      a.profile = await measure(a.chain, a.preprocess, a.bundle, a.profile.segments.map((s) => s.threads ?? threadChoices[0]));
       Object.assign(a, trackersFor(a.profile));
       return a.profile;
     }),
