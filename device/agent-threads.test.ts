@@ -6,6 +6,7 @@ import { fakeRuntime } from './runtimes/fake-runtime.ts';
 import { FakeStore } from './store/fake-store.ts';
 import { fakeBundleContents } from './testing/fake-bundle.ts';
 import { FakeClock } from './scheduler/clock.ts';
+import { decodeMessage, encodeMessage } from '../firmware-bridge/protocol.ts';
 
 /**
  * Segment cost by thread count: segment 0 collapses with 2 threads (the TFLite 2.9 int8 case), segment 1
@@ -54,5 +55,14 @@ test('a fixed thread count loads every segment with it', async () => {
   await agent.install('b');
   assert.deepEqual(loads, [2, 2, 2]);
   assert.deepEqual(agent.active()?.profile.segments.map((s) => s.p50Us), [1000, 200, 300]);
+  await agent.close();
+});
+
+test('the chosen thread counts reach the host: Info over the wire carries them per segment', async () => {
+  const { agent } = await agentWith('auto');
+  await agent.install('b');
+  const info = await agent.info();
+  const wire = { ...info, protocolVersion: 1, minProtocolVersion: 1, maxProtocolVersion: 1, maxFrameBytes: 4096 };
+  assert.deepEqual(decodeMessage('info', encodeMessage('info', wire)).profile?.segments.map((s) => s.threads), [1, 2, 1]);
   await agent.close();
 });

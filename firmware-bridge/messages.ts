@@ -22,7 +22,7 @@ export interface SegmentProfileMsg {
   p50Us: number;
   p99Us: number;
   runs: number;
-  /** CPU threads the segment runs with, chosen by the agent's measurement (0 when not recorded). */
+  /** CPU threads the segment runs with, chosen by the agent's measurement (absent when not recorded). */
   threads?: number;
 }
 
