@@ -7,10 +7,15 @@
  * alike; the load average is printed with the table.
  *
  *   node --import tsx bench/int8-runtimes.ts <export dir> [<export dir> …] [--runs 1000] [--threads 1,2]
+ *        [--tf-python /work/venv-tf/bin/python]
+ *
+ * With --tf-python (a Python with TensorFlow), each TFLite segment also shows its XNNPACK partition count
+ * in TensorFlow's interpreter (bench/tflite-partitions.py), e.g. `p4` = 4 partitions.
  *
  * Runtimes: tflite = tfjs-tflite-node (TFLite 2.9 C API, its default CPU kernels), onnx = onnxruntime-node
  * (CPU execution provider, all graph optimisations).
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +54,7 @@ const dirs = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && 
 const runs = Number(arg('runs', '1000'));
 const warmups = Math.max(20, Math.round(runs / 20));
 const threadCounts = arg('threads', '1,2').split(',').map(Number);
+const tfPython = arg('tf-python', '');
 const bundleNames = arg('bundles', 'tflite-fp32,tflite-int8,onnx-fp32,onnx-int8').split(',');
 if (dirs.length === 0) {
   console.error('usage: node --import tsx bench/int8-runtimes.ts <export dir>… [--runs 1000] [--threads 1,2] [--bundles tflite-int8,onnx-int8,…]');
@@ -68,6 +74,13 @@ for (const dir of dirs) {
       if (manifest.runtime === 'onnx' && manifest.precision === 'int8') {
         const g = await ortOptimizedGraph(bytes);
         fused.push(`${g.integerConvs}/${countOps(bytes).Conv ?? 0}`);
+      } else if (manifest.runtime === 'tflite' && tfPython) {
+        const script = path.join(import.meta.dirname, 'tflite-partitions.py');
+        const r = spawnSync(tfPython, [script, path.join(bdir, seg.file)], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+        const line = r.stdout.trim().split('\n').pop() ?? '';
+        const parsed: unknown = line.startsWith('{') ? JSON.parse(line) : undefined;
+        const n: unknown = typeof parsed === 'object' && parsed !== null ? Reflect.get(parsed, 'partitions') : undefined;
+        fused.push(typeof n === 'number' ? `p${n}` : 'p?');
       } else fused.push('');
     }
     for (const threads of threadCounts) {
@@ -112,7 +125,7 @@ const fp32Of = new Map<string, number>();
 for (const c of contenders) if (c.precision === 'fp32') fp32Of.set(`${c.model}/${c.runtime}/${c.threads}`, stats(c.full).p50);
 
 console.log(`${runs} runs per contender (after ${warmups} warm-ups), batch 1, interleaved; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${loadAfter.map((x) => x.toFixed(2)).join(' ')} after; ${os.cpus().length} CPUs`);
-console.log('model  runtime  precision  threads  full p50 µs  full p99 µs  int8/fp32  vs tflite-int8 x1  segments p50/p99 µs (fused convs)');
+console.log('model  runtime  precision  threads  full p50 µs  full p99 µs  int8/fp32  vs tflite-int8 x1  segments p50/p99 µs (ONNX int8: fused convs / convs; TFLite: XNNPACK partitions in TF)');
 for (const c of contenders) {
   const f = stats(c.full);
   const fp32 = fp32Of.get(`${c.model}/${c.runtime}/${c.threads}`);
