@@ -71,11 +71,10 @@ test('tiny MS-RANAS fp32 ONNX: every exit within 1e-4 relative L2 of the tfjs en
 });
 
 /**
- * onnxruntime leaves some QDQ convolutions unfused on this build (about a quarter of them) and runs those
- * in float; at a near-tie the float sum can round one step away from the integer reference (about 1 in 10^6
- * outputs). This untrained net with random batch-norm statistics, calibrated on 4 noise images, can carry
- * such a step to 2 at an exit, so the strict 1-LSB bound is asserted on the fixture graph
- * (write-onnx.test.ts) and here the share of logits within 1 LSB and a 2-LSB ceiling.
+ * Every QDQ convolution fuses into onnxruntime's integer kernels (uint8 activations inside the graph, see
+ * write-onnx.ts); only the exit heads' Gemm still runs in float on dequantised values, where a near-tie can
+ * round one step away from the integer reference. So: chained = monolithic exactly, and every logit within
+ * 1 LSB of the reference (before the uint8 change, with a quarter of the convs in float, this needed 2).
  */
 test('tiny MS-RANAS QDQ ONNX: chained int8 segments give exactly the monolithic logits; exits track the integer reference (ONNX QDQ rules)', async () => {
   const q = quantizeGraph(prepared, calibrate(prepared, [11, 12, 13, 14].map(image), { method: 'minmax', minImages: 4 }));
@@ -105,7 +104,7 @@ test('tiny MS-RANAS QDQ ONNX: chained int8 segments give exactly the monolithic 
       });
     }
   }
-  assert.ok(worst <= 2, `exits: ${worst} LSB from the integer reference`);
+  assert.ok(worst <= 1, `exits: ${worst} LSB from the integer reference`);
   assert.ok(withinOne / logits >= 0.99, `exits: ${withinOne} of ${logits} logits within 1 LSB`);
   await Promise.all([mono.release(), ...sessions.map((s) => s.release())]);
 });
