@@ -16,45 +16,30 @@ import type { AgentInfo, AgentService, AgentStats } from '../firmware-bridge/age
 import type { InferMsg, InferResultMsg } from '../firmware-bridge/messages.ts';
 import { RanasError } from '../src/errors.ts';
 import { packageVersion } from '../src/run-folder.ts';
-import type { BundleRuntime } from '../src/bundle-format/manifest.ts';
-import { requestOfInferMsg } from './infer-input.ts';
-import { profileChain } from './profiler.ts';
-import { edgeTpuRuntime, findEdgeTpuLibrary } from './runtimes/edgetpu.ts';
-import { onnxRuntime } from './runtimes/onnx-runtime.ts';
-import type { LoadedSegment, Runtime, RuntimeOptions } from './runtimes/runtime.ts';
-import { tfliteRuntime } from './runtimes/tflite-runtime.ts';
-import { wireChain, type Chain } from './scheduler/chain.ts';
-import { hrClock, type Clock } from './scheduler/clock.ts';
-import { DEFAULT_SAFETY_FACTOR } from './scheduler/policy.ts';
-import { LatencyTracker } from './scheduler/latency-tracker.ts';
-import { makePreprocessor, type Preprocessor } from './scheduler/preprocess.ts';
-import { runAnytime, type AnytimeAnswer, type AnytimeRequest } from './scheduler/run-anytime.ts';
-import { FsStore } from './store/fs-store.ts';
 import type { BundleProfile } from '../src/bundle-format/manifest.ts';
 import { sha256Hex } from '../src/bundle-format/sha256.ts';
+import { loadBundle, trackersFor, type ActiveBundle } from './agent/active-bundle.ts';
+import { AgentCounters } from './agent/agent-counters.ts';
+import { availableRuntimes, runtimeFor, threadChoicesOf, type RuntimeChoice } from './agent/runtime-choice.ts';
+import { createSerialQueue } from './agent/serial-queue.ts';
+import { requestOfInferMsg } from './infer-input.ts';
+import { profileChain } from './profiler.ts';
+import type { Chain } from './scheduler/chain.ts';
+import { hrClock, type Clock } from './scheduler/clock.ts';
+import { DEFAULT_SAFETY_FACTOR } from './scheduler/policy.ts';
+import type { Preprocessor } from './scheduler/preprocess.ts';
+import { runAnytime, type AnytimeAnswer, type AnytimeRequest } from './scheduler/run-anytime.ts';
+import { FsStore } from './store/fs-store.ts';
 import type { InstalledBundle, Store } from './store/store.ts';
 
-/** Options of `createAgent`. */
-export interface AgentOptions {
+/** Options of `createAgent` (runtime choice: `edgetpu`, `runtime`, `threads`, see agent/runtime-choice.ts). */
+export interface AgentOptions extends RuntimeChoice {
   /** Store root (bundles/, current, previous). */
   bundleDir: string;
   /** Store to use instead of an FsStore at bundleDir (tests). */
   store?: Store;
   /** Recorded with profiles; default the host name. */
   deviceName?: string;
-  /**
-   * CPU threads for the runtime (default 1). `'auto'`: the profile measures every segment with 1 thread and
-   * with every core, and each segment keeps the faster (a thread count that makes a segment slower — TFLite
-   * 2.9's int8 kernels ran 10x slower with 2 threads than with 1 here — is never kept); the choice is saved
-   * with the profile and shown by `device info`.
-   */
-  threads?: number | 'auto';
-  /** Run TFLite bundles on the Coral Edge TPU (E_EDGETPU_UNAVAILABLE when libedgetpu is absent). */
-  edgetpu?: boolean;
-  /** Runtime to use for every bundle instead of the manifest's (tests: the fake runtime), or one per thread count. */
-  runtime?: Runtime | ((threads: number) => Runtime);
-  /** Thread counts `threads: 'auto'` chooses from (default 1 and every core). */
-  threadChoices?: readonly number[];
   clock?: Clock;
   /** Multiplier on the next segment's p99 in the budget check (default 1.1, see policy.ts). */
   safetyFactor?: number;
@@ -88,134 +73,41 @@ export interface Agent extends AgentService {
   close(): Promise<void>;
 }
 
-/** Runtime of each bundle runtime name. */
-const RUNTIMES: Record<BundleRuntime, (o: RuntimeOptions) => Runtime> = { tflite: tfliteRuntime, onnx: onnxRuntime };
-
-/** More threads are kept for a segment only when they bring its p50 below this fraction of the fewer threads'. */
-const THREADS_MARGIN = 0.95;
-
-interface Active {
-  bundle: InstalledBundle;
-  chain: Chain;
-  preprocess: Preprocessor;
-  profile: BundleProfile;
-  /** Live p99 per segment: the profile's, raised when recent runs are slower (adaptive mode). */
-  tracker: LatencyTracker;
-  /** Live p99 of the request overhead outside the segments: [input, answer] (same rule). */
-  overheadTracker: LatencyTracker;
-}
-
+/**
+ * Starts an agent: opens the store, loads (and when needed profiles) the active bundle, and returns the
+ * service. Its parts: a serial queue (agent/serial-queue.ts), the runtime choice (agent/runtime-choice.ts),
+ * bundle loading and p99 trackers (agent/active-bundle.ts) and the counters (agent/agent-counters.ts).
+ */
 export async function createAgent(o: AgentOptions): Promise<Agent> {
   const store = o.store ?? (await FsStore.open(o.bundleDir));
   const clock = o.clock ?? hrClock;
   const deviceName = o.deviceName ?? os.hostname();
   const safetyFactor = o.safetyFactor ?? DEFAULT_SAFETY_FACTOR;
+  const adaptive = o.adaptive !== false;
   const log = o.log ?? (() => {});
-  const runtimesAvailable = ['tflite', 'onnx', ...(findEdgeTpuLibrary() ? ['edgetpu'] : [])];
-  const counters = { requests: 0, errors: 0, met: 0, missed: 0, overBudget: 0, installs: 0, installFailures: 0, profiles: 0, totalUsSum: 0 };
-  const exitCounts: number[] = [];
-  let active: Active | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
+  const runtimesAvailable = availableRuntimes();
+  const counters = new AgentCounters();
+  const serial = createSerialQueue();
+  let active: ActiveBundle | undefined;
 
-  /** Runs `work` after everything queued before it (requests and installs never overlap). */
-  function serial<T>(work: () => Promise<T>): Promise<T> {
-    const result = queue.then(work);
-    queue = result.catch(() => undefined);
-    return result;
-  }
-
-  /** Thread counts the profile chooses from. */
-  const threadChoices = o.threads === 'auto' ? [...new Set(o.threadChoices ?? [1, os.availableParallelism()])] : [o.threads ?? 1];
-
-  function runtimeFor(bundle: InstalledBundle, threads: number): Runtime {
-    if (o.runtime) return typeof o.runtime === 'function' ? o.runtime(threads) : o.runtime;
-    if (o.edgetpu) {
-      if (bundle.manifest.runtime !== 'tflite' || bundle.manifest.precision !== 'int8') {
-        throw new RanasError('E_EDGETPU_BUNDLE', `the Edge TPU runs int8 TFLite bundles; this one is ${bundle.manifest.precision} ${bundle.manifest.runtime}`);
-      }
-      return edgeTpuRuntime({ threads });
-    }
-    return RUNTIMES[bundle.manifest.runtime]({ threads });
-  }
+  const threadChoices = threadChoicesOf(o);
+  const trial = (chain: Chain, preprocess: Preprocessor) => profileChain({ chain, preprocess }, { clock, deviceName, warmups: o.profile?.warmups, runs: o.profile?.runs });
 
   async function measure(chain: Chain, preprocess: Preprocessor, bundle: InstalledBundle, threads: readonly number[]): Promise<BundleProfile> {
-    const measured = await profileChain({ chain, preprocess }, { clock, deviceName, warmups: o.profile?.warmups, runs: o.profile?.runs });
+    const measured = await trial(chain, preprocess);
     const profile = { ...measured, segments: measured.segments.map((s, k) => ({ ...s, threads: threads[k] })) };
     await store.writeProfile(bundle, profile);
-    counters.profiles++;
+    counters.counts.profiles++;
     log(`profiled ${bundle.manifest.model.name} on ${deviceName}: ${profile.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs p99 ${s.p99Us.toFixed(0)} µs`).join(', ')}`);
     return profile;
   }
 
   /** Loads (and profiles when needed) a bundle; the current active bundle is not touched. */
-  /** Loads every segment of a bundle with `threads[k]` threads for segment k. */
-  async function loadSegments(bundle: InstalledBundle, threads: readonly number[], into: LoadedSegment[]): Promise<LoadedSegment[]> {
-    const segments: LoadedSegment[] = [];
-    for (const [k, seg] of bundle.manifest.segments.entries()) {
-      const s = await runtimeFor(bundle, threads[k]).load(await store.readFile(bundle, seg.file), seg);
-      segments.push(s);
-      into.push(s);
-    }
-    return segments;
+  async function load(bundle: InstalledBundle, forceProfile: boolean): Promise<ActiveBundle> {
+    return loadBundle(bundle, forceProfile, { store, runtime: (threads) => runtimeFor(bundle, o, threads), threadChoices, deviceName, adaptive, trial, measure, log });
   }
 
-  /**
-   * Per segment, the thread count with the lowest profiled p50 among `threadChoices` (every choice loaded
-   * and profiled as a whole chain, one after the other). Ties and near-ties keep the fewer threads.
-   */
-  async function chooseThreads(bundle: InstalledBundle, preprocess: Preprocessor, owned: LoadedSegment[]): Promise<number[]> {
-    const n = bundle.manifest.segments.length;
-    const best = new Array<number>(n).fill(threadChoices[0]);
-    let bestP50 = new Array<number>(n).fill(Number.POSITIVE_INFINITY);
-    for (const threads of threadChoices) {
-      const segments = await loadSegments(bundle, new Array<number>(n).fill(threads), owned);
-      const chain = wireChain(bundle.manifest, segments);
-      const p = await profileChain({ chain, preprocess }, { clock, deviceName, warmups: o.profile?.warmups, runs: o.profile?.runs });
-      p.segments.forEach((s, k) => {
-        if (s.p50Us < bestP50[k] * THREADS_MARGIN) {
-          best[k] = threads;
-          bestP50[k] = s.p50Us;
-        }
-      });
-      log(`threads ${threads}: ${p.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs`).join(', ')}`);
-      await chain.dispose();
-      for (const s of segments) owned.splice(owned.indexOf(s), 1);
-    }
-    return best;
-  }
-
-  async function load(bundle: InstalledBundle, forceProfile: boolean): Promise<Active> {
-    const owned: LoadedSegment[] = [];
-    try {
-      const n = bundle.manifest.segments.length;
-      const preprocess = makePreprocessor(bundle.manifest.input);
-      const saved = await store.readProfile(bundle);
-      // A profile without the request overhead predates its measurement: measure again. With a choice of
-      // thread counts, a profile is usable when it records each segment's threads among the choices.
-      const threadsRecorded = saved?.segments.every((s) => s.threads !== undefined && threadChoices.includes(s.threads)) ?? false;
-      const usable = saved && saved.device === deviceName && saved.segments.length === n && saved.overhead && (threadChoices.length === 1 || threadsRecorded);
-      if (usable && !forceProfile) {
-        const threads = saved.segments.map((s) => s.threads ?? threadChoices[0]);
-        const chain = wireChain(bundle.manifest, await loadSegments(bundle, threads, owned));
-        return { bundle, chain, preprocess, profile: saved, ...trackersFor(saved) };
-      }
-      const threads = threadChoices.length === 1 ? new Array<number>(n).fill(threadChoices[0]) : await chooseThreads(bundle, preprocess, owned);
-      const chain = wireChain(bundle.manifest, await loadSegments(bundle, threads, owned));
-      const profile = await measure(chain, preprocess, bundle, threads);
-      return { bundle, chain, preprocess, profile, ...trackersFor(profile) };
-    } catch (e) {
-      await Promise.all(owned.map((s) => s.dispose()));
-      throw e;
-    }
-  }
-
-  function trackersFor(profile: BundleProfile): Pick<Active, 'tracker' | 'overheadTracker'> {
-    const make = (p99: number[]) => (o.adaptive === false ? new LatencyTracker(p99, 1, Number.POSITIVE_INFINITY) : new LatencyTracker(p99));
-    const over = profile.overhead;
-    return { tracker: make(profile.segments.map((seg) => seg.p99Us)), overheadTracker: make([over?.input.p99Us ?? 0, over?.answer.p99Us ?? 0]) };
-  }
-
-  async function activate(next: Active): Promise<void> {
+  async function activate(next: ActiveBundle): Promise<void> {
     const old = active;
     active = next;
     if (old) await old.chain.dispose();
@@ -235,7 +127,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
   function install(source: string, sourceSha256?: string): Promise<InstalledBundle> {
     return serial(async () => {
       try {
-        let loaded: Active | undefined;
+        let loaded: ActiveBundle | undefined;
         const bundle = await store.install(source, {
           maxBytes: o.maxBundleBytes,
           sourceSha256,
@@ -248,11 +140,11 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
         });
         if (loaded) await activate(loaded);
         else if (active) active.bundle = bundle;
-        counters.installs++;
+        counters.counts.installs++;
         log(`installed ${bundle.manifest.model.name} (${bundle.id})`);
         return bundle;
       } catch (e) {
-        counters.installFailures++;
+        counters.counts.installFailures++;
         throw e;
       }
     });
@@ -260,7 +152,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
 
   function run(req: AnytimeRequest): Promise<AnytimeAnswer> {
     return serial(async () => {
-      counters.requests++;
+      counters.counts.requests++;
       try {
         if (!active) throw new RanasError('E_NO_BUNDLE', 'no bundle is installed; install one first (ranas device flash, or --install)');
         const a = active;
@@ -271,13 +163,10 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
           observe: (k, us) => tracker.observe(k, us),
           observeOverhead: (inputUs, answerUs) => { overheadTracker.observe(0, inputUs); overheadTracker.observe(1, answerUs); },
         }, req);
-        counters[answer.met ? 'met' : 'missed']++;
-        if (answer.overBudget) counters.overBudget++;
-        counters.totalUsSum += answer.totalUs;
-        exitCounts[answer.exitIndex] = (exitCounts[answer.exitIndex] ?? 0) + 1;
+        counters.answered(answer);
         return answer;
       } catch (e) {
-        counters.errors++;
+        counters.counts.errors++;
         throw e;
       }
     });
@@ -307,33 +196,21 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
       try {
         parsed = requestOfInferMsg(req);
       } catch (e) {
-        counters.requests++;
-        counters.errors++;
+        counters.counts.requests++;
+        counters.counts.errors++;
         throw e;
       }
       return run(parsed);
     },
-    async stats(): Promise<AgentStats> {
-      const mem = process.memoryUsage();
-      const { totalUsSum, ...rest } = counters;
-      const served = counters.met + counters.missed;
-      return {
-        ...rest,
-        meanTotalUs: served > 0 ? totalUsSum / served : 0,
-        ...Object.fromEntries(Array.from(exitCounts, (n, k) => [`exit${k}Answers`, n ?? 0])),
-        rssBytes: mem.rss,
-        heapUsedBytes: mem.heapUsed,
-        uptimeS: process.uptime(),
-      };
-    },
+    stats: async (): Promise<AgentStats> => counters.stats(),
     install,
     run,
     profile: () => serial(async () => {
       if (!active) throw new RanasError('E_NO_BUNDLE', 'no bundle is installed; nothing to profile');
       const a = active;
-      // Re-measures the segments as loaded (their thread counts stay; a restart with --reprofile chooses again).
+      // Re-measures the segments as loaded: their thread counts stay (a restart with --reprofile chooses again).
       a.profile = await measure(a.chain, a.preprocess, a.bundle, a.profile.segments.map((s) => s.threads ?? threadChoices[0]));
-      Object.assign(a, trackersFor(a.profile));
+      Object.assign(a, trackersFor(a.profile, adaptive));
       return a.profile;
     }),
     rollback: () => serial(async () => {
