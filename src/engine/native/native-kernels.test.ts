@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../tf.ts';
 import { relError, useNativeEngine } from '../test-support.ts';
 import { batchNormTraining } from '../batch-norm.ts';
+import { meanCrossEntropy } from '../cross-entropy.ts';
 import { mulberry32, randomFloats } from '../seeded-random.ts';
 import { registerNativeKernels } from './register-native.ts';
 import { RELU_GRAD } from './native-kernels.ts';
@@ -23,6 +24,29 @@ const needsNative = useNativeEngine(registerNativeKernels);
 
 
 const EPS = 1e-3;
+
+it('mean cross-entropy through SparseSoftmaxCrossEntropyWithLogits equals the composite on cpu (value and logits gradient, scaled dy)', async (t) => {
+  if (!needsNative(t)) return;
+  const rand = mulberry32(9);
+  const lv = randomFloats(rand, 5 * 7).map((v) => v * 6);
+  const labels = [0, 3, 6, 2, 3];
+  const run = async (backend: string): Promise<Float32Array[]> => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const indices = tf.tensor1d(labels, 'int32');
+      const f = (l: tf.Tensor) => tf.mul(meanCrossEntropy(l as tf.Tensor2D, indices), 2.5);
+      const logits = tf.tensor2d(lv, [5, 7]);
+      const [g] = tf.grads(f)([logits]);
+      return [f(logits), g].map((v) => new Float32Array(v.dataSync()));
+    });
+  };
+  const got = await run('tensorflow');
+  const want = await run('cpu');
+  await tf.setBackend('tensorflow');
+  assert.ok(relError(got[0], want[0]) <= 1e-6, `loss ${got[0][0]} vs ${want[0][0]}`);
+  assert.ok(relError(got[1], want[1]) <= 1e-5, `gradient relative error ${relError(got[1], want[1])}`);
+  assert.ok(got[0][0] > 1, 'loss of random logits should be well above 1');
+});
 
 it('batch-norm running statistics updated inside FusedBatchNormV3 equal momentum·running + (1 − momentum)·batch (unbiased variance) on cpu', async (t) => {
   if (!needsNative(t)) return;

@@ -5,6 +5,7 @@
  * - `RanasBatchNormTraining` → `FusedBatchNormV3` (training): y, batch mean, biased variance.
  * - `RanasBatchNormTrainingGrad` → `FusedBatchNormGradV3` (training): dx, dGamma, dBeta.
  * - `RanasReluGrad` → `ReluGrad`.
+ * - `RanasSoftmaxCrossEntropy` → `SparseSoftmaxCrossEntropyWithLogits` (per-example loss and its gradient in one op).
  * Why one op each way: the earlier mapping (statistics from one FusedBatchNormV3, y from a second one in
  * inference mode, the backward as Sub/Mul/Sum plus FusedBatchNormGradV3) took 89 ms of a 215 ms profiled
  * reference-net gradient step (batch 64), 64 ms of it in the inference-mode op, which on CPU took 17.7 ms
@@ -12,6 +13,7 @@
  */
 import { tf } from '../tf.ts';
 import { BN_TRAINING, BN_TRAINING_GRAD } from '../kernels/batch-norm-kernels.ts';
+import { SOFTMAX_CROSS_ENTROPY } from '../cross-entropy.ts';
 import { RanasError } from '../../errors.ts';
 import { nativeOps, type OpAttr } from './tfjs-node-internals.ts';
 
@@ -91,11 +93,18 @@ const trainingGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return pick(out, [0, 1, 2]);
 };
 
+/** [per-example loss, softmax − onehot] of logits against int32 class indices: TF's SparseSoftmaxCrossEntropyWithLogits. */
+const softmaxCrossEntropy: tf.KernelFunc = ({ inputs, backend }) => {
+  const [logits, labels] = ['logits', 'labels'].map((n) => input(inputs, n, SOFTMAX_CROSS_ENTROPY));
+  return nativeOps(backend).run('SparseSoftmaxCrossEntropyWithLogits', [{ name: 'T', kind: 'type', value: 'float32' }, { name: 'Tlabels', kind: 'type', value: 'int32' }], [logits, labels], 2);
+};
+
 /** The native kernels, for the tensorflow backend. */
 export function nativeKernelConfigs(backendName = 'tensorflow'): tf.KernelConfig[] {
   return [
     { kernelName: RELU_GRAD, backendName, kernelFunc: reluGrad },
     { kernelName: BN_TRAINING, backendName, kernelFunc: training },
     { kernelName: BN_TRAINING_GRAD, backendName, kernelFunc: trainingGrad },
+    { kernelName: SOFTMAX_CROSS_ENTROPY, backendName, kernelFunc: softmaxCrossEntropy },
   ];
 }
