@@ -311,10 +311,15 @@ def cmd_check(a):
         gr['normShare'] = gr['norm'] / max(total, 1e-30)
     grads.sort(key=lambda gr: -gr['relL2'])
     out['gradients'] = grads
+    # running statistics: max |ranas - torch| over max(|torch|, 0.01) per buffer (means near 0 after a
+    # batch-norm'd input are pure rounding noise, so a relative L2 there says nothing)
     running = []
     for name, entry in case.get('buffers', {}).items():
-        running.append(rel_l2(arr(entry), net.bufs[name]))
+        b = net.bufs[name]
+        running.append(float((arr(entry) - b).abs().max()) / max(float(b.abs().max()), 1e-2))
     out['running'] = max(running) if running else 0.0
+    norms = sorted(gr['norm'] for gr in grads)
+    out['medianGradNorm'] = norms[len(norms) // 2] if norms else 0.0
     print(json.dumps(out))
 
 

@@ -11,14 +11,14 @@
  * fails there. Both sides run with MALLOC_MMAP_THRESHOLD_ as set in the environment (same for both).
  *
  *   node --import tsx bench/train-presets.ts [--seconds 6] [--batch 64] [--presets tiny,small,paper-cifar]
- *        [--no-search] [--no-check] [--no-profile] [--python PATH] [--reps 1]
+ *        [--no-search] [--no-check] [--no-profile] [--no-timing] [--python PATH] [--reps 1]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatTable, type Row } from '../src/cli/table.ts';
+import { formatTable, type Row } from '../src/text-table.ts';
 import { saveModel } from '../src/ir/serialize.ts';
 import { buildPreset, type PresetName } from '../src/model/presets.ts';
 import { buildMsRanasSupernet } from '../src/model/supernet.ts';
@@ -76,7 +76,7 @@ try {
   }
   const rows: Row[] = [];
   let tinyProfile: unknown;
-  for (let rep = 0; rep < reps; rep++) {
+  for (let rep = 0; rep < (args.includes('--no-timing') ? 0 : reps); rep++) {
     for (const [p, dir] of dirs) {
       const lr = load();
       const ours = ranas('train', dir, String(batch), String(seconds), ...(p === 'tiny' && rep === 0 ? ['--profile'] : []));
@@ -97,10 +97,10 @@ try {
       });
     }
   }
-  console.log('\ntraining step (ranas train loop vs PyTorch eager, same IR; ratio = ranas / PyTorch NCHW img/s, ratioCl vs channels_last):');
-  console.log(formatTable(rows));
+  if (rows.length > 0) console.log('\ntraining step (ranas train loop vs PyTorch eager, same IR; ratio = ranas / PyTorch NCHW img/s, ratioCl vs channels_last):');
+  if (rows.length > 0) console.log(formatTable(rows));
 
-  if (!args.includes('--no-search')) {
+  if (!args.includes('--no-search') && !args.includes('--no-timing')) {
     const dir = join(work, 'tiny-supernet');
     saveModel(dir, buildMsRanasSupernet(searchSupernetConfig({ preset: 'tiny', nodes: 2, searchExits: true, seed: 0 })));
     const sb = 32;
@@ -137,13 +137,14 @@ try {
       const worst = grads[0] ?? {};
       const big = grads.filter((g) => Number(g.normShare) > 1e-3);
       crows.push({
-        preset: p, exitsRelL2: num(c, 'exits'), lossRel: num(c, 'loss'), runningStatsRelL2: num(c, 'running'),
-        worstGradRelL2: Number(worst.relL2 ?? NaN), worstGrad: String(worst.name ?? ''), worstGradNormShare: Number(worst.normShare ?? NaN),
+        preset: p, exitsRelL2: num(c, 'exits'), lossRel: num(c, 'loss'), runningStatsRelMax: num(c, 'running'),
+        worstGradRelL2: Number(worst.relL2 ?? NaN), worstGrad: String(worst.name ?? ''),
+        worstGradNormOverMedian: Number(worst.norm ?? NaN) / (num(c, 'medianGradNorm') ?? NaN),
         worstGradRelL2AmongNormShareOver1e3: Math.max(0, ...big.map((g) => Number(g.relL2))),
         gradsOver1e3RelL2: grads.filter((g) => Number(g.relL2) > 1e-3).length, grads: grads.length,
       });
     }
-    console.log('\nnumerics, one training step at batch 16 (relative L2 error ranas vs PyTorch; normShare = |grad| / |all grads|):');
+    console.log('\nnumerics, one training step at batch 16 (relative L2 error ranas vs PyTorch; normShare = |grad| / |all grads|; runningStatsRelMax = max |diff| / max(|value|, 0.01)):');
     console.log(formatTable(crows, [...new Set(crows.flatMap((r) => Object.keys(r)))]));
   }
 
