@@ -273,9 +273,24 @@ def rel_l2(a, b):
     return d / s
 
 
+def check_gradients(model_dir, x, labels, dtype):
+    """Exits, loss and gradients (by IR weight name, PyTorch layout) of one training forward in `dtype`."""
+    doc, weights = load_ir(model_dir)
+    net = IrNet(doc, weights).to(dtype)
+    net.bufs = {k: v.to(dtype) for k, v in net.bufs.items()}
+    net.train()
+    exits = net(x.to(dtype))
+    loss = sum(F.cross_entropy(e, labels) for e in exits)
+    loss.backward()
+    grads = {}
+    for name, key in net.pnames.items():
+        if key in net.params:
+            p = net.params[key]
+            grads[name] = (p.grad if p.grad is not None else torch.zeros_like(p)).detach().double()
+    return net, [e.detach() for e in exits], float(loss.detach()), grads
+
+
 def cmd_check(a):
-    doc, weights = load_ir(a.model)
-    net = IrNet(doc, weights)
     with open(os.path.join(a.case, 'case.json')) as f:
         case = json.load(f)
     with open(os.path.join(a.case, 'case.bin'), 'rb') as f:
@@ -286,29 +301,26 @@ def cmd_check(a):
 
     x = arr(case['x']).permute(0, 3, 1, 2).contiguous()
     labels = arr(case['labels'], torch.int32).long()
-    net.train()
-    exits = net(x)
-    terms = [F.cross_entropy(e, labels) for e in exits]
-    loss = sum(terms)
-    loss.backward()
-    out = {'exits': max(rel_l2(e.detach(), arr(r)) for e, r in zip(exits, case['exits'])),
-           'loss': abs(float(loss) - case['loss']) / abs(case['loss'])}
+    net, exits, loss, g32 = check_gradients(a.model, x, labels, torch.float32)
+    _, _, _, g64 = check_gradients(a.model, x, labels, torch.float64)
+    out = {'exits': max(rel_l2(e, arr(r)) for e, r in zip(exits, case['exits'])),
+           'loss': abs(loss - case['loss']) / abs(case['loss'])}
+    total = math.sqrt(sum(float(torch.linalg.vector_norm(g)) ** 2 for g in g64.values()))
     grads = []
     for name, entry in case['grads'].items():
-        p = net.params[net.pnames[name]]
-        g = p.grad if p.grad is not None else torch.zeros_like(p)
-        ours = arr(entry)
+        g = g32[name]
+        ours = arr(entry).double()
         kind = net.conv_filters.get(name, 'other')
         if kind == 'conv':
             ours = ours.permute(3, 2, 0, 1)
         elif kind == 'dw':
             ours = ours.permute(2, 3, 0, 1)
         ours = ours.reshape(g.shape)
-        grads.append({'name': name, 'relL2': rel_l2(ours, g), 'norm': float(torch.linalg.vector_norm(g)),
-                      'maxAbsDiff': float((ours - g).abs().max()), 'kind': kind})
-    total = math.sqrt(sum(gr['norm'] ** 2 for gr in grads))
-    for gr in grads:
-        gr['normShare'] = gr['norm'] / max(total, 1e-30)
+        norm = float(torch.linalg.vector_norm(g64[name]))
+        grads.append({'name': name, 'relL2': rel_l2(ours, g), 'norm': norm, 'normShare': norm / max(total, 1e-30),
+                      'maxAbsDiff': float((ours - g).abs().max()), 'kind': kind,
+                      # against a float64 run of the same graph: how far each float32 implementation is from exact
+                      'ranasVs64': rel_l2(ours, g64[name]), 'torchVs64': rel_l2(g, g64[name])})
     grads.sort(key=lambda gr: -gr['relL2'])
     out['gradients'] = grads
     # running statistics: max |ranas - torch| over max(|torch|, 0.01) per buffer (means near 0 after a

@@ -141,6 +141,8 @@ try {
         worstGradRelL2: Number(worst.relL2 ?? NaN), worstGrad: String(worst.name ?? ''),
         worstGradNormOverMedian: Number(worst.norm ?? NaN) / (num(c, 'medianGradNorm') ?? NaN),
         worstGradRelL2AmongNormShareOver1e3: Math.max(0, ...big.map((g) => Number(g.relL2))),
+        // same significant gradients against a float64 run: float32 conditioning shows as both being off alike
+        worstRanasVsF64: Math.max(0, ...big.map((g) => Number(g.ranasVs64))), worstTorchVsF64: Math.max(0, ...big.map((g) => Number(g.torchVs64))),
         gradsOver1e3RelL2: grads.filter((g) => Number(g.relL2) > 1e-3).length, grads: grads.length,
       });
     }
