@@ -16,6 +16,8 @@ import { tmpdir } from 'node:os';
 import { initEngine } from '../src/engine/backend.ts';
 import { tf } from '../src/engine/tf.ts';
 import { syntheticBatch } from '../src/train/throughput.ts';
+import { mulberry32, randomFloats } from '../src/engine/seeded-random.ts';
+import type { ModelGraph } from '../src/ir/types.ts';
 import { loadModel } from '../src/ir/serialize.ts';
 import { alphaNames } from '../src/exec/program.ts';
 import { buildTrainableGraph, exitWeightedLoss, type TrainableGraph } from '../src/exec/trainable-graph.ts';
@@ -140,12 +142,21 @@ async function search(modelDir: string, batchSize: number, steps: number) {
   };
 }
 
+/** A seeded batch shaped for `graph`'s input, labels below its first exit's class count. */
+function graphBatch(graph: ModelGraph, n: number, seed: number): Batch {
+  const [h, w, c] = graph.inputs[0].shape;
+  const exit = graph.nodes.find((node) => node.name === graph.exits[0].tensor);
+  const classes = exit?.op === 'dense' ? exit.attrs.units : 10;
+  const rand = mulberry32(seed);
+  return { x: randomFloats(rand, n * h * w * c), shape: [n, h, w, c], labels: Int32Array.from({ length: n }, () => Math.floor(rand() * classes)) };
+}
+
 /** One training forward and its gradients on a fixed batch, written for `torch-ir-net.py check`. */
 async function writeCase(modelDir: string, caseDir: string, batchSize: number) {
   await initEngine();
   const graph = loadModel(modelDir);
   const model = buildTrainableGraph({ graph, exitWeights: graph.exits.map(() => 1) });
-  const batch = syntheticBatch(batchSize, 11);
+  const batch = graphBatch(graph, batchSize, 11);
   const xt = tf.tensor4d(batch.x, batch.shape);
   const lt = tf.tensor1d(batch.labels, 'int32');
   const names = [...model.variables.keys()];
