@@ -344,10 +344,13 @@ def main():
     p.add_argument('--batch', type=int, default=64)
     p.add_argument('--channels-last', action='store_true')
     p.add_argument('--weights-only', action='store_true')
+    p.add_argument('--threads', type=int, default=0, help='torch.set_num_threads (0: torch default)')
     p.add_argument('--lr', type=float, default=0.05)
     p.add_argument('--weight-decay', type=float, default=3e-4)
     p.add_argument('--grad-clip', type=float, default=5)
     a = p.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
     (cmd_time if a.cmd == 'time' else cmd_check)(a)
 
 

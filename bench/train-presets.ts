@@ -9,9 +9,13 @@
  *
  * PyTorch is found through RANAS_TORCH_PYTHON (or --python; default python3); "absent" when `import torch`
  * fails there. Both sides run with MALLOC_MMAP_THRESHOLD_ as set in the environment (same for both).
+ * --threads N pins both to N compute threads (torch.set_num_threads, TF_NUM_INTRAOP_THREADS); default each
+ * library's own (2 on this machine). On a machine loaded well past its cores, PyTorch's OpenMP teams stall
+ * (a 2-thread step took 30 s at load 20 here), so compare with --threads 1 there, and per CPU-second.
+ * --no-cl skips the channels_last figure.
  *
  *   node --import tsx bench/train-presets.ts [--seconds 6] [--batch 64] [--presets tiny,small,paper-cifar]
- *        [--no-search] [--no-check] [--no-profile] [--no-timing] [--python PATH] [--reps 1]
+ *        [--no-search] [--no-check] [--no-profile] [--no-timing] [--no-cl] [--threads N] [--python PATH] [--reps 1]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,6 +38,9 @@ const python = option('--python') ?? process.env.RANAS_TORCH_PYTHON ?? 'python3'
 const RANAS = fileURLToPath(new URL('./train-presets-ranas.ts', import.meta.url));
 const TORCH = fileURLToPath(new URL('./torch-ir-net.py', import.meta.url));
 const load = () => loadavg()[0].toFixed(1);
+const threads = option('--threads');
+const threadArgs = threads ? ['--threads', threads] : [];
+const threadEnv = threads ? { TF_NUM_INTRAOP_THREADS: threads, TF_NUM_INTEROP_THREADS: '1' } : {};
 
 function jsonLine(stdout: string, what: string): Record<string, unknown> {
   const line = stdout.trim().split('\n').pop() ?? '';
@@ -45,7 +52,7 @@ function jsonLine(stdout: string, what: string): Record<string, unknown> {
 }
 
 function ranas(...a: string[]): Record<string, unknown> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', RANAS, ...a], { encoding: 'utf8', env: { ...process.env, RANAS_QUIET: '1' }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', RANAS, ...a], { encoding: 'utf8', env: { ...process.env, ...threadEnv, RANAS_QUIET: '1' }, maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`ranas ${a[0]} failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return jsonLine(r.stdout, `ranas ${a[0]}`);
 }
@@ -56,7 +63,7 @@ const torchPresent = probe.status === 0;
 
 function torch(...a: string[]): Record<string, unknown> | string {
   if (!torchPresent) return 'absent';
-  const r = spawnSync(python, [TORCH, ...a], { encoding: 'utf8', timeout: (seconds * 6 + 180) * 1000, maxBuffer: 64 << 20 });
+  const r = spawnSync(python, [TORCH, ...a, ...threadArgs], { encoding: 'utf8', timeout: (seconds * 10 + 600) * 1000, maxBuffer: 64 << 20 });
   if (r.status !== 0) return `failed: ${(r.error?.message ?? r.stderr.trim().split('\n').pop() ?? '').slice(0, 160)}`;
   return jsonLine(r.stdout, 'torch');
 }
@@ -66,7 +73,7 @@ const r0 = (v: number | null) => (v === null ? null : Math.round(v));
 const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.round((a / b) * 100) / 100);
 
 const work = mkdtempSync(join(tmpdir(), 'ranas-train-presets-'));
-console.log(`train-presets: batch ${batch}, ${seconds} s per figure, ${reps} rep(s); PyTorch: ${torchStatus}; load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`train-presets: batch ${batch}, ${seconds} s per figure, ${reps} rep(s), threads ${threads ?? 'library default'}; PyTorch: ${torchStatus}; load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 try {
   const dirs = new Map<string, string>();
   for (const p of presets) {
@@ -84,7 +91,7 @@ try {
       const lt = load();
       const nchw = torch('time', dir, '--seconds', String(seconds), '--batch', String(batch));
       const lc = load();
-      const cl = torch('time', dir, '--seconds', String(seconds), '--batch', String(batch), '--channels-last');
+      const cl = args.includes('--no-cl') ? 'skipped' : torch('time', dir, '--seconds', String(seconds), '--batch', String(batch), '--channels-last');
       const ourIps = num(ours, 'trainingImgPerSec');
       rows.push({
         preset: p, rep: rep + 1,
