@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { initEngine } from '../src/engine/backend.ts';
 import { tf } from '../src/engine/tf.ts';
-import { syntheticBatch } from '../src/train/throughput.ts';
+import { syntheticBatch } from '../src/engine/synthetic-batch.ts';
 import { mulberry32, randomFloats } from '../src/engine/seeded-random.ts';
 import type { ModelGraph } from '../src/ir/types.ts';
 import { loadModel } from '../src/ir/serialize.ts';

@@ -90,7 +90,7 @@ const batchNorm: OpExecutor<'batchNorm'> = (node, inputs, ctx) => {
         { mean: ctx.weight(meanName) as tf.Tensor1D, variance: ctx.weight(varName) as tf.Tensor1D, momentum });
       ctx.holdUntilNextStep(r.mean);
       ctx.holdUntilNextStep(r.variance);
-      if (!r.runningMean || !r.runningVariance) throw new RanasError('E_EXEC_BATCH_NORM', `node ${node.name}: batch-norm returned no running statistics`, { node: node.name });
+      if (!r.runningMean || !r.runningVariance) throw new RanasError('E_KERNEL_OUTPUT', `node ${node.name}: batch-norm returned no running statistics`, { node: node.name });
       ctx.assignBuffer(meanName, r.runningMean);
       ctx.assignBuffer(varName, r.runningVariance);
       return r.y;
