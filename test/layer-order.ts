@@ -38,10 +38,12 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
   'src/search': 10,
   // The end-to-end demo, then the command line; nothing imports the CLI.
   'src/demo': 11,
-  'src/cli': 12,
+  // The study (searches, trainings, exports and the local agent of the demo's device stage, at scale).
+  'src/study': 12,
+  'src/cli': 13,
   // Benchmarks and end-to-end tests sit on top of everything.
-  bench: 13,
-  test: 13,
+  bench: 14,
+  test: 14,
 };
 
 /**

@@ -7,8 +7,8 @@ import { ensureCifar10 } from '../data/ensure-cifar.ts';
 import { subset } from '../data/splits.ts';
 import type { ImageDataset } from '../data/types.ts';
 import { RanasError } from '../errors.ts';
-import { chooseData } from '../train/data-choice.ts';
-import type { DataChoice } from '../train/train-options.ts';
+import { chooseData } from '../run/data-choice.ts';
+import type { DataChoice } from '../run/run-options.ts';
 import type { StudyPlan } from './study-plan.ts';
 
 /** Seed of the test subset (only used when a plan evaluates fewer than all test images). */

@@ -24,7 +24,7 @@ import { genotypeHash, loadGenotype, type Genotype } from '../model/genotype.ts'
 import { PRIMITIVE_NAMES } from '../ops/primitives.ts';
 import { runSearch } from '../search/run-search.ts';
 import { SEARCH_DEFAULTS } from '../search/search-options.ts';
-import { chooseData } from '../train/data-choice.ts';
+import { chooseData } from '../run/data-choice.ts';
 import { runTraining } from '../train/run-training.ts';
 import type { StudyData } from './study-data.ts';
 import type { StudyPlan, StudyRecipe, StudySearch } from './study-plan.ts';
