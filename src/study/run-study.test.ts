@@ -47,7 +47,7 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     assert.deepEqual(third.ran, [], 'a finished study reruns nothing');
 
     const readme = readFileSync(second.readme, 'utf8');
-    for (const n of SMOKE_PLAN.networks) assert.match(readme, new RegExp(`\\(\`${n.name}\`, width \\d+\\)`), `README row of ${n.name}`);
+    for (const n of SMOKE_PLAN.networks) assert.match(readme, new RegExp(`\\(\`${n.name}\`, (C|nChannels) \\d+`), `README row of ${n.name}`);
     assert.match(readme, /All stages finished/);
     assert.ok(existsSync(join(o.resultsDir, 'anytime-macs.svg')) && existsSync(join(o.resultsDir, 'budgeted-macs.svg')));
     if (!skipDevice) assert.ok(existsSync(join(o.resultsDir, 'anytime-ms.svg')), 'latency plot from the local agent');

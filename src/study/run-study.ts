@@ -17,7 +17,7 @@ import { genotypePath } from '../model/presets.ts';
 import { randomGenotype } from '../model/random-genotype.ts';
 import { searchSupernetConfig } from '../search/search-options.ts';
 import { loadStudyData, type StudyData } from './study-data.ts';
-import { buildNetwork, gridConfig, matchParams, paramsOf, WIDTHS } from './study-networks.ts';
+import { buildNetwork, candidateWidths, gridConfig, matchParams, paramsOf } from './study-networks.ts';
 import type { GenotypeSource, StudyPlan, StudyRecipe, StudySearch } from './study-plan.ts';
 import { writeStudyReport, type AblationRow, type NetworkRow, type StageCost } from './study-report.ts';
 import { STAGE_CHECKS, type DeviceResult, type SearchResult, type TrainedNetwork } from './study-results.ts';
@@ -157,7 +157,7 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
   const refNet = plan.networks.find((n) => n.name === plan.reference);
   if (!refNet) throw new RanasError('E_STUDY_PLAN', `reference network ${plan.reference} is not in the plan's networks (${plan.networks.map((n) => n.name).join(', ')})`);
   const refGenotype = refNet.kind === 'msdnet' ? null : genotypeOf(refNet.genotype);
-  const targetParams = refNet.kind === 'msdnet' || refGenotype ? paramsOf(buildNetwork(refNet, plan.grid, refGenotype, plan.grid.initChannels, plan.seed)) : null;
+  const targetParams = refNet.kind === 'msdnet' || refGenotype ? paramsOf(buildNetwork(refNet, plan.grid, refGenotype, { channels: plan.grid.initChannels }, plan.seed)) : null;
 
   const trainNetwork = async (row: { trained: TrainedNetwork | null }, toTrain: NetworkToTrain, recipe: StudyRecipe, group: 'networks' | 'ablations', prefix: string) => {
     row.trained = await stage(`${prefix}-${toTrain.name}`, { recipe, width: toTrain.width, genotype: toTrain.genotype, kind: toTrain.graph.name, params: paramsOf(toTrain.graph), data: plan.data, valImages: plan.valImages, testImages: plan.testImages, seed: plan.seed },
@@ -169,8 +169,8 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
     const genotype = net.kind === 'msdnet' ? null : genotypeOf(net.genotype);
     if ((net.kind !== 'msdnet' && !genotype) || targetParams === null) { pending.push(`train-${net.name}`, `export-${net.name}`, `device-${net.name}`); continue; }
     const built = net.name === plan.reference
-      ? { graph: buildNetwork(net, plan.grid, genotype, plan.grid.initChannels, plan.seed), width: plan.grid.initChannels }
-      : matchParams(WIDTHS[net.kind], (w) => buildNetwork(net, plan.grid, genotype, w, plan.seed), targetParams, plan.paramTolerance, net.name);
+      ? { graph: buildNetwork(net, plan.grid, genotype, { channels: plan.grid.initChannels }, plan.seed), width: { channels: plan.grid.initChannels } }
+      : matchParams(candidateWidths(net.kind), (w) => buildNetwork(net, plan.grid, genotype, w, plan.seed), targetParams, plan.paramTolerance, net.name);
     await trainNetwork(row, { name: net.name, label: net.label, graph: built.graph, width: built.width, genotype }, plan.recipe, 'networks', 'train');
     const trained = row.trained;
     if (!trained) { pending.push(`export-${net.name}`, `device-${net.name}`); continue; }
@@ -187,8 +187,8 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
     if (!row.search) { pending.push(`ablation-${a.name}`); continue; }
     const genotype = loadGenotype(row.search.genotypePath);
     // Every ablation's genotype is trained on the plan's grid: the question is which search finds better cells.
-    const graph = buildNetwork({ name: a.name, label: a.label, kind: 'ms-ranas', genotype: { from: 'search', search: a.search.name }, scales: plan.grid.scales }, plan.grid, genotype, plan.grid.initChannels, plan.seed);
-    await trainNetwork(row, { name: a.name, label: a.label, graph, width: plan.grid.initChannels, genotype }, plan.ablationRecipe, 'ablations', 'ablation');
+    const graph = buildNetwork({ name: a.name, label: a.label, kind: 'ms-ranas', genotype: { from: 'search', search: a.search.name }, scales: plan.grid.scales }, plan.grid, genotype, { channels: plan.grid.initChannels }, plan.seed);
+    await trainNetwork(row, { name: a.name, label: a.label, graph, width: { channels: plan.grid.initChannels }, genotype }, plan.ablationRecipe, 'ablations', 'ablation');
   }
   await report();
   if (o.gitCommit) commitResults(dirs.results, 'report', say);

@@ -13,14 +13,31 @@ import { buildMsdNet, type MsdNetConfig } from '../model/msdnet.ts';
 import { getPreset } from '../model/presets.ts';
 import type { StudyGrid, StudyNetwork } from './study-plan.ts';
 
+/** A network's width: scale-1 channels (MS-RANAS C, MSDNet nChannels) and, for MSDNet, its growth rate. */
+export interface Width {
+  channels: number;
+  growthRate?: number;
+}
+
+/** How a width reads in a table. */
+export function widthText(w: Width): string {
+  return w.growthRate === undefined ? `C ${w.channels}` : `nChannels ${w.channels}, growth ${w.growthRate}`;
+}
+
 /**
- * Widths tried when matching parameters: channels of scale 1 for MS-RANAS (even: the factorized reduce halves
- * them), nChannels for MSDNet.
+ * Widths tried when matching parameters, narrowest first: MS-RANAS C (even: the factorized reduce halves it);
+ * MSDNet nChannels with the recipe's growth rate (6 per 16 channels) give or take 2, since one channel step
+ * moves MSDNet's parameters by far more than ±10 % at small widths.
  */
-export const WIDTHS: Record<StudyNetwork['kind'], readonly number[]> = {
-  'ms-ranas': Array.from({ length: 64 }, (_, i) => 2 * (i + 1)),
-  msdnet: Array.from({ length: 127 }, (_, i) => i + 2),
-};
+export function candidateWidths(kind: StudyNetwork['kind']): Width[] {
+  if (kind === 'ms-ranas') return Array.from({ length: 64 }, (_, i) => ({ channels: 2 * (i + 1) }));
+  const out: Width[] = [];
+  for (let channels = 2; channels <= 64; channels++) {
+    const g = Math.round((6 * channels) / 16);
+    for (let growthRate = Math.max(1, g - 2); growthRate <= g + 2; growthRate++) out.push({ channels, growthRate });
+  }
+  return out;
+}
 
 /** Extends a per-scale list to `n` entries by doubling its last value (MSDNet's 1-2-4 pattern). */
 function perScale(list: readonly number[], n: number): number[] {
@@ -43,15 +60,15 @@ export function gridConfig(grid: StudyGrid, scales: 1 | 2 | 3, channels: number,
 }
 
 /**
- * MSDNet of the `msdnet-cifar10` preset (the authors' CIFAR recipe) with `nChannels` = width; growth rate and
- * classifier channels scale by the same factor (recipe: 16 channels, growth 6, 128-channel classifiers).
+ * MSDNet of the `msdnet-cifar10` preset (the authors' CIFAR recipe) at `width`: nChannels and growth rate as
+ * given, classifier channels scaled by nChannels / 16 (recipe: 16 channels, growth 6, 128-channel classifiers).
  */
-export function msdnetConfig(width: number, seed: number): MsdNetConfig {
+export function msdnetConfig(width: Width, seed: number): MsdNetConfig {
   const p = getPreset('msdnet-cifar10');
   if (p.kind !== 'msdnet') throw new RanasError('E_STUDY_PLAN', `preset msdnet-cifar10 is a ${p.kind} network; expected msdnet`);
-  const f = width / p.config.nChannels;
+  const f = width.channels / p.config.nChannels;
   return {
-    ...p.config, nChannels: width, growthRate: Math.max(1, Math.round(p.config.growthRate * f)),
+    ...p.config, nChannels: width.channels, growthRate: width.growthRate ?? Math.max(1, Math.round(p.config.growthRate * f)),
     headChannels: Math.max(1, Math.round(p.config.headChannels * f)), seed,
   };
 }
@@ -64,25 +81,28 @@ export function paramsOf(graph: ModelGraph): number {
 /** What a network is built from once its genotype is known. */
 export interface NetworkBuild {
   graph: ModelGraph;
-  width: number;
+  width: Width;
   params: number;
 }
 
 /** Builds `net` at `width`. */
-export function buildNetwork(net: StudyNetwork, grid: StudyGrid, genotype: Genotype | null, width: number, seed: number): ModelGraph {
+export function buildNetwork(net: StudyNetwork, grid: StudyGrid, genotype: Genotype | null, width: Width, seed: number): ModelGraph {
   if (net.kind === 'msdnet') return buildMsdNet(msdnetConfig(width, seed), net.name);
   if (!genotype) throw new RanasError('E_STUDY_PLAN', `network ${net.name} is an MS-RANAS network but no genotype was given`);
-  return buildMsRanas(genotype, gridConfig(grid, net.scales, width, seed), net.name);
+  return buildMsRanas(genotype, gridConfig(grid, net.scales, width.channels, seed), net.name);
 }
 
 /**
  * The width whose parameter count is nearest `targetParams` (relative error), built; a typed error when the
- * nearest is further than `tolerance` (e.g. 0.1 = ±10 %).
+ * nearest is further than `tolerance` (e.g. 0.1 = ±10 %). Widths are tried narrowest first and the search
+ * stops two channel steps after the first width past the target (parameters grow with the channels).
  */
-export function matchParams(widths: readonly number[], build: (width: number) => ModelGraph, targetParams: number, tolerance: number, what: string): NetworkBuild {
+export function matchParams(widths: readonly Width[], build: (width: Width) => ModelGraph, targetParams: number, tolerance: number, what: string): NetworkBuild {
   let best: NetworkBuild | undefined;
   let bestErr = Infinity;
+  let overAt: number | undefined;
   for (const width of widths) {
+    if (overAt !== undefined && width.channels > overAt + 1) break;
     const graph = build(width);
     const params = paramsOf(graph);
     const err = Math.abs(params / targetParams - 1);
@@ -90,11 +110,10 @@ export function matchParams(widths: readonly number[], build: (width: number) =>
       best = { graph, width, params };
       bestErr = err;
     }
-    // Parameters grow with width: once past the target, wider only moves away.
-    if (params > targetParams) break;
+    if (params > targetParams && overAt === undefined) overAt = width.channels;
   }
   if (!best || bestErr > tolerance) {
-    throw new RanasError('E_STUDY_PARAMS', `${what}: nearest width ${best?.width ?? '-'} gives ${best?.params ?? '-'} params, ${(100 * bestErr).toFixed(1)} % from the reference's ${targetParams}; expected within ${(100 * tolerance).toFixed(0)} %`);
+    throw new RanasError('E_STUDY_PARAMS', `${what}: the nearest width (${best ? widthText(best.width) : '-'}) gives ${best?.params ?? '-'} params, ${(100 * bestErr).toFixed(1)} % from the reference's ${targetParams}; expected within ${(100 * tolerance).toFixed(0)} %`);
   }
   return best;
 }

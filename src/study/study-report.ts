@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { areaUnder } from '../eval/anytime-curve.ts';
 import type { StudyAblation, StudyNetwork, StudyPlan } from './study-plan.ts';
+import { widthText } from './study-networks.ts';
 import { renderCurveSvg, type CurvePoint } from './study-plots.ts';
 import type { DeviceResult, ExportResult, SearchResult, TrainedNetwork } from './study-results.ts';
 
@@ -65,14 +66,14 @@ export function sharedArea(t: TrainedNetwork, which: 'valTop1' | 'testTop1', hiM
 
 function networkTable(rows: NetworkRow[]): string {
   const lines = [
-    '| network | exit | anytime MMACs | params | val top-1 % | test top-1 % fp32 | int8 TFLite % | int8 ONNX % | p50 ms | p99 ms |',
+    '| network | exit | anytime MMACs | params to the exit | val top-1 % | test top-1 % fp32 | int8 TFLite % | int8 ONNX % | p50 ms | p99 ms |',
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     if (!r.trained) { lines.push(`| ${r.net.label} | pending | | | | | | | | |`); continue; }
     const lat = r.device ? exitLatencyUs(r.device) : [];
     r.trained.exits.forEach((e, k) => {
-      lines.push(`| ${k === 0 ? `${r.net.label} (\`${r.net.name}\`, width ${r.trained?.width})` : ''} | ${e.exit} | ${mmacs(e.anytimeMacs)} | ${e.params.toLocaleString('en-US')} | ${pct(e.valTop1)} | ${pct(e.testTop1)} | ${pct(r.exported?.int8Tflite[k])} | ${pct(r.exported?.int8Onnx[k])} | ${ms(lat[k]?.p50Us)} | ${ms(lat[k]?.p99Us)} |`);
+      lines.push(`| ${k === 0 ? `${r.net.label} (\`${r.net.name}\`, ${r.trained ? widthText(r.trained.width) : ''})` : ''} | ${e.exit} | ${mmacs(e.anytimeMacs)} | ${e.params.toLocaleString('en-US')} | ${pct(e.valTop1)} | ${pct(e.testTop1)} | ${pct(r.exported?.int8Tflite[k])} | ${pct(r.exported?.int8Onnx[k])} | ${ms(lat[k]?.p50Us)} | ${ms(lat[k]?.p99Us)} |`);
     });
   }
   return lines.join('\n');

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BudgetedPoint } from '../eval/budgeted-batch.ts';
+import type { Width } from './study-networks.ts';
 
 /** One epoch of a search. */
 export interface SearchEpoch {
@@ -60,7 +61,7 @@ export interface TrainedNetwork {
   label: string;
   /** Committed trained model (IR). */
   modelDir: string;
-  width: number;
+  width: Width;
   params: number;
   genotypeHash: string | null;
   exits: TrainedExit[];

@@ -27,6 +27,7 @@ import { SEARCH_DEFAULTS } from '../search/search-options.ts';
 import { chooseData } from '../run/data-choice.ts';
 import { runTraining } from '../train/run-training.ts';
 import type { StudyData } from './study-data.ts';
+import type { Width } from './study-networks.ts';
 import type { StudyPlan, StudyRecipe, StudySearch } from './study-plan.ts';
 import type { DeviceResult, EpochPoint, ExportResult, SearchResult, TrainedNetwork } from './study-results.ts';
 
@@ -106,7 +107,7 @@ export interface NetworkToTrain {
   name: string;
   label: string;
   graph: ModelGraph;
-  width: number;
+  width: Width;
   genotype: Genotype | null;
 }
 
