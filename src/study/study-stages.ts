@@ -12,7 +12,7 @@ import { exportModel } from '../../converters/export.ts';
 import { subset } from '../data/splits.ts';
 import { runOnDevice } from '../demo/device-run.ts';
 import { startLocalAgent } from '../demo/local-agent.ts';
-import { isRanasError } from '../errors.ts';
+import { isRanasError, RanasError } from '../errors.ts';
 import { evaluateModel } from '../eval/evaluate-model.ts';
 import { topKAccuracy } from '../eval/exit-accuracy.ts';
 import { predictExits } from '../eval/exit-predictions.ts';
@@ -177,7 +177,7 @@ export async function exportStage(plan: StudyPlan, net: TrainedNetwork, data: St
 /** Stage `device-*`: the int8 TFLite bundle on a local agent: profile and a deadline sweep on test images. */
 export async function deviceStage(plan: StudyPlan, name: string, exported: ExportResult, data: StudyData, dirs: StudyDirs, keyFile: string, say: (l: string) => void): Promise<DeviceResult> {
   const bundleDir = exported.bundles['tflite-int8'];
-  if (!bundleDir || !existsSync(bundleDir)) throw new Error(`no tflite-int8 bundle for ${name} in ${bundleDir}`);
+  if (!bundleDir || !existsSync(bundleDir)) throw new RanasError('E_STUDY_BUNDLE', `the export of ${name} has no tflite-int8 bundle (found ${bundleDir ?? 'none'}); expected the one the export stage writes`);
   const storeDir = join(dirs.work, 'agent-store');
   const agent = await startLocalAgent({ bundleDir: storeDir, keyFile, profileRuns: plan.export.profileRuns, deviceName: 'local-agent (this machine, pty)' });
   try {
