@@ -4,8 +4,9 @@
  * (tiny preset, short); fp32 per-exit evaluation with the anytime curve; export to int8 TFLite and ONNX
  * segment bundles (with the int8 per-exit accuracy measured in the real runtimes).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { shellWord } from '../run/resume-command.ts';
+import { readFileSync } from 'node:fs';
+import { rerunCommand } from '../run/resume-command.ts';
+import { continueOrStart } from '../run/run-dir-plan.ts';
 import { join } from 'node:path';
 import { exportModel } from '../../converters/export.ts';
 import { subset } from '../data/splits.ts';
@@ -34,17 +35,6 @@ export function dataChoiceOf(d: DatasetChoice): DataChoice {
   return d.which === 'cifar10' ? 'cifar10' : 'mini';
 }
 
-/** A stage's run folder is continued when it exists (unless --fresh) and started (replacing any) otherwise. */
-function continueOrStart(o: DemoOptions, runDir: string, stage: string): { resume: boolean; overwrite: boolean } {
-  const resume = !o.fresh && existsSync(join(runDir, stage));
-  return { resume, overwrite: !resume };
-}
-
-/** The demo continues its stages by itself: the same command again, without --fresh. */
-function demoResumeCommand(): string {
-  return ['ranas', ...process.argv.slice(2).filter((a) => a !== '--fresh')].map(shellWord).join(' ');
-}
-
 /** Stage "search": DARTS on the tiny preset's supernet, a stratified subset, first order. */
 export async function searchStage(o: DemoOptions, runDir: string, data: DataChoice, say: (l: string) => void): Promise<SearchResult> {
   const d = SEARCH_DEFAULTS;
@@ -53,8 +43,8 @@ export async function searchStage(o: DemoOptions, runDir: string, data: DataChoi
     epochs: o.searchEpochs, batchSize: o.searchBatchSize, subset: o.searchSubset, data,
     lr: d.lr, lrMin: d.lrMin, momentum: d.momentum, weightDecay: d.weightDecay, gradClip: d.gradClip,
     alphaLr: d.alphaLr, alphaWeightDecay: d.alphaWeightDecay, secondOrder: false, warmupEpochs: 0, maxSkip: 2,
-    seed: o.seed, name: 'search', runsDir: runDir, ...continueOrStart(o, runDir, 'search'), checkpointEvery: 20, threads: o.threads,
-  }, say, demoResumeCommand());
+    seed: o.seed, name: 'search', runsDir: runDir, ...continueOrStart(runDir, 'search', o.fresh), checkpointEvery: 20, threads: o.threads,
+  }, say, rerunCommand());
   return { runDir: s.runDir, genotypePath: s.genotypePath, steps: s.loop.steps, halves: s.halves };
 }
 
@@ -72,9 +62,9 @@ export async function trainStage(o: DemoOptions, runDir: string, data: DataChoic
     preset: 'tiny', modelDir, epochs: o.trainEpochs, batchSize: o.trainBatchSize,
     lr: d.lr, lrMin: d.lrMin, momentum: d.momentum, weightDecay: d.weightDecay, gradClip: d.gradClip,
     subset: o.trainSubset, valImages: 0, data, cutout: o.toy ? 0 : d.cutout, singleExit: false, dropPath: 0,
-    seed: o.seed, name: 'train', runsDir: runDir, ...continueOrStart(o, runDir, 'train'), checkpointEvery: 20, threads: o.threads,
+    seed: o.seed, name: 'train', runsDir: runDir, ...continueOrStart(runDir, 'train', o.fresh), checkpointEvery: 20, threads: o.threads,
     evalBatchSize: d.evalBatchSize, skipEval: true,
-  }, say, demoResumeCommand());
+  }, say, rerunCommand());
   return { runDir: t.runDir, modelDir: join(t.runDir, 'model'), steps: t.loop.steps, trainImages: t.trainImages };
 }
 

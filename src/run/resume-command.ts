@@ -13,3 +13,8 @@ export function resumeCommand(args: readonly string[]): string {
   const kept = args.filter((a) => a !== '--overwrite' && a !== '--resume');
   return ['ranas', ...kept, '--resume'].map(shellWord).join(' ');
 }
+
+/** For pipelines that continue their own runs (demo, study): the same command again, without --fresh. */
+export function rerunCommand(args: readonly string[] = process.argv.slice(2)): string {
+  return ['ranas', ...args.filter((a) => a !== '--fresh')].map(shellWord).join(' ');
+}

@@ -98,3 +98,12 @@ export function planRunDir(runsDir: string, name: string, o: { resume: boolean; 
     },
   };
 }
+
+/**
+ * For pipelines that continue their own runs (demo, study): continue `<runsDir>/<name>` when it exists (unless
+ * `fresh`), else start it (replacing nothing, since there is nothing there).
+ */
+export function continueOrStart(runsDir: string, name: string, fresh = false): { resume: boolean; overwrite: boolean } {
+  const resume = !fresh && existsSync(resolve(runsDir, name));
+  return { resume, overwrite: !resume };
+}

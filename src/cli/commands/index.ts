@@ -11,8 +11,9 @@ import { registerSearch } from './search.ts';
 import { registerDemo } from './demo.ts';
 import { registerSetup } from './setup.ts';
 import { registerPredict } from './predict.ts';
+import { registerStudy } from './study.ts';
 
 /** Adds one command (with its sub-commands and options) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerEval, registerExport, registerDoctor, registerDevice, registerSearch, registerDemo, registerSetup, registerPredict];
+export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerEval, registerExport, registerDoctor, registerDevice, registerSearch, registerDemo, registerSetup, registerStudy, registerPredict];
