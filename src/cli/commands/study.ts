@@ -3,7 +3,7 @@
  * networks of the comparison trained with one recipe at matched parameters, int8 export, latency on a local
  * agent, ablations, and results/study/README.md with tables and plots. Every stage resumes after a kill.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { RanasError } from '../../errors.ts';
 import { runStudy, type StudyOptions } from '../../study/run-study.ts';
 import { STUDY_PLANS, type StudyPlan } from '../../study/study-plan.ts';
@@ -14,7 +14,9 @@ interface RawStudyOptions {
   plan: string;
   resultsDir?: string;
   workDir?: string;
-  threads: string;
+  replicas: string;
+  /** Old name of --replicas (hidden). */
+  threads?: string;
   gitCommit?: boolean;
   skipDevice?: boolean;
   maxStages: string;
@@ -30,7 +32,7 @@ export function parseStudyOptions(r: RawStudyOptions, argv: readonly string[]): 
     plan,
     resultsDir: r.resultsDir ?? `results/study${suffix}`,
     workDir: r.workDir ?? `runs/study${suffix}`,
-    threads: int('--threads', r.threads, 1),
+    threads: r.threads !== undefined ? int('--threads', r.threads, 1) : int('--replicas', r.replicas, 1),
     gitCommit: r.gitCommit ?? false,
     skipDevice: r.skipDevice ?? false,
     maxStages: int('--max-stages', r.maxStages, 0),
@@ -46,7 +48,8 @@ export function registerStudy(program: Command): void {
     .option('--plan <name>', `study plan: ${Object.keys(STUDY_PLANS).join(' | ')} (smoke = the same pipeline at toy size)`, 'full')
     .option('--results-dir <dir>', 'committed outputs (default results/study, results/study-smoke for the smoke plan)')
     .option('--work-dir <dir>', 'checkpoints and bundles, not committed (default runs/study[-smoke])')
-    .option('--threads <n>', 'data-parallel replicas for search and training', '1')
+    .option('--replicas <n>', 'data-parallel training replicas (worker threads) for search and training', '1')
+    .addOption(new Option('--threads <n>', 'old name of --replicas').hideHelp())
     .option('--git-commit', 'commit the results folder after every stage that ran (a new machine then loses at most the stage in flight)')
     .option('--skip-device', 'skip the local-agent latency stages')
     .option('--max-stages <n>', 'stop after running this many stages (0 = all); the next run resumes', '0')
