@@ -8,6 +8,9 @@
  *  - `status [--rollout ID]`: per-device job state (and the rollout's retained state).
  *  - `abort <rollout> --key FILE [--reason TEXT]`: asks a running rollout to stop and roll back its wave.
  *  - `profile`: every device's per-exit p50/p99 in one table, with fleet median and worst rows.
+ *  - `simulate --count N --trust-key PUB --initial-bundle TAR [--fail-percent P]`: N simulated devices in this
+ *    process speaking the real protocol (scale tests, demos without hardware); runs until stdin ends,
+ *    SIGINT/SIGTERM or --duration-s.
  * Broker options on every sub-command: --mqtt URL [--mqtt-username U] [--mqtt-password-file F] [--mqtt-ca F]
  * [--mqtt-cert F --mqtt-key F] [--prefix P]; `--json` prints rows as JSON.
  */
@@ -17,7 +20,12 @@ import { printTable, type Row } from '../table.ts';
 import { connectBroker, whenConnected, type BrokerOptions } from '../../../fleet/broker-connection.ts';
 import { openFleetView, type FleetView } from '../../../fleet/fleet-view.ts';
 import { listRows, profileRows, stateCounts, statusRows } from '../../../fleet/fleet-tables.ts';
-import { readSigningKey, writeSigningKeyFiles } from '../../../fleet/job-signing.ts';
+import os from 'node:os';
+import path from 'node:path';
+import { loadBundleTar } from '../../../firmware-bridge/client/bundle-tar.ts';
+import { mulberry32 } from '../../rng.ts';
+import { readSigningKey, readTrustedKeys, writeSigningKeyFiles } from '../../../fleet/job-signing.ts';
+import { startSimulatedFleet } from '../../../fleet/simulated-fleet.ts';
 import { parseObject } from '../../../fleet/read-fields.ts';
 import { requestAbort } from '../../../fleet/rollout.ts';
 import { rolloutSession } from '../../../fleet/rollout-session.ts';
@@ -204,5 +212,40 @@ export function registerFleet(program: Command): void {
       await withView(o, async (view) => {
         printTable(rows(profileRows(view.devices())), { json: o.json, title: 'time to answer at each exit, µs (segments 0..k summed; p99 = sum of segment p99s)' });
       });
+    });
+
+  brokerOptions(fleet.command('simulate').description('run N simulated devices speaking the fleet protocol (scale tests, demos)'))
+    .requiredOption('--count <n>', 'simulated devices')
+    .requiredOption('--trust-key <pem>', 'public key whose jobs the devices accept')
+    .requiredOption('--initial-bundle <bundle>', 'bundle folder or tar every device starts on')
+    .option('--name-prefix <p>', 'device names <p>-0000, <p>-0001, …', 'sim')
+    .option('--fail-percent <p>', 'percent of devices (seeded choice) that fail every health check', '0')
+    .option('--seed <n>', 'seed of that choice', '1')
+    .option('--heartbeat-s <s>', 'heartbeat period', '10')
+    .option('--duration-s <s>', 'stop after this long (default: until stdin ends or a signal)')
+    .action(async (raw: RawBrokerOptions & { count: string; trustKey: string; initialBundle: string; namePrefix: string; failPercent: string; seed: string; heartbeatS: string; durationS?: string }) => {
+      const o = parseFleetOptions(raw);
+      const count = num('--count', raw.count, 1, true);
+      const failPercent = num('--fail-percent', raw.failPercent, 0);
+      const seed = num('--seed', raw.seed, 0, true);
+      const draws = Array.from({ length: count }, mulberry32(seed));
+      const initial = await loadBundleTar(raw.initialBundle);
+      const name = JSON.parse(initial.manifestJson || '{"model":{"name":"?"}}').model?.name ?? '?';
+      const started = Date.now();
+      const sims = await startSimulatedFleet({
+        broker: o.broker, prefix: o.prefix, trusted: readTrustedKeys([raw.trustKey]), count, namePrefix: checkTopicName(raw.namePrefix, 'name prefix'),
+        initial: { name: String(name), sha256: initial.sha256 }, failsHealthCheck: (i) => draws[i] < failPercent / 100,
+        stagingDir: path.join(os.tmpdir(), `ranas-simulate-${process.pid}`), heartbeatMs: num('--heartbeat-s', raw.heartbeatS, 0.1) * 1000,
+      });
+      process.stdout.write(`ready simulate ${count} devices in ${((Date.now() - started) / 1000).toFixed(1)} s (${draws.filter((d) => d < failPercent / 100).length} fail their health check)\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+        process.stdin.once('end', () => resolve());
+        process.stdin.resume();
+        if (raw.durationS !== undefined) setTimeout(resolve, num('--duration-s', raw.durationS, 0) * 1000);
+      });
+      await sims.close();
+      process.exit(0);
     });
 }
