@@ -126,7 +126,7 @@ try {
       rows.push(...waveRows('full', r));
       const agentCheck = await checkAgents(agents, fx);
       const where = await whereDevicesAre(broker, fx);
-      summary.push({ scenario: 'full', state: r.state, 'total s': Math.round(totalS * 10) / 10, 'agents on new': `${agentCheck.onNew}/${AGENTS}`, 'agents answered': `${agentCheck.answered}/${AGENTS}`, 'devices old/new/other': `${where.old}/${where.new}/${where.other}`, 'agents start s': Math.round(startS), 'sims connect s': Math.round(sim.startS * 10) / 10, 'load avg (1/5/15 min)': `${loadBefore} → ${load()}` });
+      summary.push({ scenario: 'full', reason: r.reason ?? null, state: r.state, 'total s': Math.round(totalS * 10) / 10, 'agents on new': `${agentCheck.onNew}/${AGENTS}`, 'agents answered': `${agentCheck.answered}/${AGENTS}`, 'devices old/new/other': `${where.old}/${where.new}/${where.other}`, 'agents start s': Math.round(startS), 'sims connect s': Math.round(sim.startS * 10) / 10, 'load avg (1/5/15 min)': `${loadBefore} → ${load()}` });
     } finally {
       await Promise.all(agents.map((a) => a.kill('SIGTERM')));
       await stopProcess(sim.proc);
@@ -203,6 +203,6 @@ try {
 if (json) process.stdout.write(JSON.stringify({ waves: rows, summary }, null, 2) + '\n');
 else {
   printTable(rows, { title: `fleet rollout waves (${os.cpus().length} cores, load averages now ${load()})` });
-  printTable(summary, { title: '\nfleet scenarios' });
+  printTable(summary, { title: '\nfleet scenarios', columns: ['scenario', 'state', 'total s', 'agents on new', 'agents answered', 'devices old/new/other', 'agents start s', 'sims connect s', 'load avg (1/5/15 min)', 'reason'] });
 }
 process.exit(0);

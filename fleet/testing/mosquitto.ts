@@ -81,8 +81,13 @@ export async function startMosquitto(o: { maxConnections?: number } = {}): Promi
     proc = p;
     // Never outlive the test process, even when a test fails before its clean-up.
     const reap = () => p.kill('SIGKILL');
+    const reapAndEnd = (signal: NodeJS.Signals) => { reap(); process.kill(process.pid, signal); };
+    const onTerm = () => reapAndEnd('SIGTERM');
+    const onInt = () => reapAndEnd('SIGINT');
     process.once('exit', reap);
-    p.once('exit', () => process.off('exit', reap));
+    process.once('SIGTERM', onTerm);
+    process.once('SIGINT', onInt);
+    p.once('exit', () => { process.off('exit', reap); process.off('SIGTERM', onTerm); process.off('SIGINT', onInt); });
     await waitForPort(port, 5000);
   };
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
