@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { printTable, type Row } from '../src/cli/table.ts';
+import { printTable, type Row } from '../src/text-table.ts';
 import { connectBroker, whenConnected } from '../fleet/broker-connection.ts';
 import { openFleetView } from '../fleet/fleet-view.ts';
 import { rolloutSession } from '../fleet/rollout-session.ts';

@@ -24,7 +24,7 @@ import { listenTcp, parseHostPort } from '../firmware-bridge/transport/tcp-trans
 import { RanasError, errorMessage } from '../src/errors.ts';
 import { createAgent, type Agent } from './agent.ts';
 import { serveJsonLines } from './json-lines.ts';
-import { sha256Hex } from './store/verify-bundle.ts';
+import { sha256Hex } from '../src/bundle-format/sha256.ts';
 
 /** Parsed options of `ranas-agent`. */
 export interface AgentCliOptions {
@@ -122,7 +122,27 @@ async function serveSerial(agent: Agent, o: AgentCliOptions, opts: Parameters<ty
   }
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** What the agent hands to the fleet module when started with --mqtt (fleet/agent-fleet.ts implements it). */
+export interface FleetJoinRequest {
+  agent: Agent;
+  bundleDir: string;
+  trustKeyFiles: string[];
+  prefix?: string;
+  heartbeatMs?: number;
+  broker: { url: string; username?: string; passwordFile?: string; caFile?: string; certFile?: string; keyFile?: string };
+  log: (line: string) => void;
+}
+
+/**
+ * Optional parts the entry point plugs in. The fleet (MQTT) ranks above the device agent in the layer order
+ * (src/README.md), so the agent does not import it: bin/ranas-agent.mjs passes `joinFleet`, loading the
+ * fleet module (and the MQTT client) only when --mqtt is given.
+ */
+export interface AgentCliHooks {
+  joinFleet?: (request: FleetJoinRequest) => Promise<{ close(): Promise<void> }>;
+}
+
+export async function main(argv: string[], hooks: AgentCliHooks = {}): Promise<void> {
   let o: AgentCliOptions;
   try {
     o = parseAgentArgs(argv);
@@ -177,9 +197,8 @@ export async function main(argv: string[]): Promise<void> {
   if (o.serial) void serveSerial(agent, o, bridgeOpts, () => stopping);
   if (o.mqtt) {
     try {
-      // Loaded only here: an agent without a broker never loads the MQTT client.
-      const { joinFleet } = await import('../fleet/agent-fleet.ts');
-      const session = await joinFleet({
+      if (!hooks.joinFleet) throw new RanasError('E_BAD_OPTION', '--mqtt: this build of the agent has no fleet module; expected bin/ranas-agent.mjs with fleet/');
+      const session = await hooks.joinFleet({
         agent, bundleDir: o.bundleDir, trustKeyFiles: o.trustKey, prefix: o.mqttPrefix, heartbeatMs: o.heartbeatS === undefined ? undefined : o.heartbeatS * 1000,
         broker: { url: o.mqtt, username: o.mqttUsername, passwordFile: o.mqttPasswordFile, caFile: o.mqttCa, certFile: o.mqttCert, keyFile: o.mqttKey },
         log: (line) => log('info', 'fleet', line),

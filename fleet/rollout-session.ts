@@ -4,7 +4,7 @@
  * rollout (rollout.ts) and closes everything. The CLI, the tests and the benchmark call this.
  */
 import { loadBundleTar } from '../firmware-bridge/client/bundle-tar.ts';
-import { parseManifestBytes } from '../device/store/verify-bundle.ts';
+import { parseManifestBytes } from '../src/bundle-format/parse-manifest.ts';
 import { RanasError } from '../src/errors.ts';
 import { connectBroker, whenConnected, type BrokerOptions } from './broker-connection.ts';
 import { startBundleServer } from './bundle-server.ts';

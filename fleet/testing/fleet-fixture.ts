@@ -100,12 +100,12 @@ export async function startAgentProcess(l: AgentLaunch, readyTimeoutMs = 60_000)
     }
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new RanasError('E_TEST_AGENT', `agent ${l.name} not on the broker within ${readyTimeoutMs} ms; stderr: ${err.slice(-2000)}`)), readyTimeoutMs);
+    const timer = setTimeout(() => reject(new RanasError('E_TEST', `agent ${l.name} not on the broker within ${readyTimeoutMs} ms; stderr: ${err.slice(-2000)}`)), readyTimeoutMs);
     const check = () => {
       if (err.includes(`ready mqtt ${l.brokerUrl}`)) { clearTimeout(timer); proc.stderr.off('data', check); resolve(); }
     };
     proc.stderr.on('data', check);
-    proc.once('exit', (code) => { clearTimeout(timer); reject(new RanasError('E_TEST_AGENT', `agent ${l.name} exited (${code}) before joining; stderr: ${err.slice(-2000)}`)); });
+    proc.once('exit', (code) => { clearTimeout(timer); reject(new RanasError('E_TEST', `agent ${l.name} exited (${code}) before joining; stderr: ${err.slice(-2000)}`)); });
   });
   let nextId = 1;
   return {

@@ -16,7 +16,7 @@
  */
 import type { Command } from 'commander';
 import { RanasError } from '../../errors.ts';
-import { printTable, type Row } from '../table.ts';
+import { printTable, type Row } from '../../text-table.ts';
 import { connectBroker, whenConnected, type BrokerOptions } from '../../../fleet/broker-connection.ts';
 import { openFleetView, type FleetView } from '../../../fleet/fleet-view.ts';
 import { listRows, profileRows, stateCounts, statusRows } from '../../../fleet/fleet-tables.ts';
