@@ -42,7 +42,7 @@ export async function startDeviceSession(device: FleetDevice, o: DeviceSessionOp
   const log = o.log ?? (() => {});
   const topic = (t: Parameters<typeof deviceTopic>[2]) => deviceTopic(prefix, device.name, t);
   let state: DeviceFleetState = await device.loadState();
-  const refusals = Object.fromEntries(Object.keys(REFUSALS).map((k) => [k, 0])) as Record<Refusal, number>;
+  const refusals: Record<Refusal, number> = { malformed: 0, 'unknown-key': 0, 'bad-signature': 0, 'wrong-device': 0, replayed: 0, 'stale-seq': 0, 'older-version': 0 };
   let running: { jobId: string; controller: AbortController; done: Promise<void> } | undefined;
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
