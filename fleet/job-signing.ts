@@ -2,13 +2,16 @@
  * Signing fleet jobs with Ed25519 (node's own crypto). The operator holds the private key (PEM, PKCS#8);
  * devices hold only public keys they trust (PEM, SPKI), so a device that is stolen cannot issue jobs.
  * A signature covers the payload's exact UTF-8 bytes; the envelope names the key by id (first 16 hex of
- * the sha256 of its SPKI DER) so a device with several trusted keys checks the right one.
+ * the sha256 of the raw 32-byte public key) so a device with several trusted keys checks the right one.
  *
- * Key files are the plain PEM files `openssl genpkey -algorithm ed25519` writes, so the flash path's
- * signing keys (issue 15) can be the same files.
+ * Same files and ids as the flash path's signing keys (issue 15, `ranas keys generate` → BASE.key + BASE.pub,
+ * `ranas device trust` → <bundle-dir>/trusted-keys/<id>.pub): one key pair can sign bundles and jobs, and an
+ * agent trusts the keys in its trust folder for both. Plain PEM (PKCS#8 / SPKI), as
+ * `openssl genpkey -algorithm ed25519` writes.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { RanasError } from '../src/errors.ts';
 import type { SignedEnvelope } from './messages.ts';
 
@@ -20,9 +23,10 @@ export interface SigningKey {
 /** Public keys a device trusts, by key id. */
 export type TrustedKeys = ReadonlyMap<string, KeyObject>;
 
-/** Key id: first 16 hex digits of the sha256 of the public key's SPKI DER. */
+/** Key id: first 16 hex digits of the sha256 of the raw 32-byte public key (an Ed25519 SPKI DER ends with it). */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(der.subarray(der.length - 32)).digest('hex').slice(0, 16);
 }
 
 /** A fresh Ed25519 key pair as PEM text. */
@@ -35,14 +39,21 @@ export function generateSigningKeyPem(): { privatePem: string; publicPem: string
   };
 }
 
-/** Writes `<base>` (private, mode 0600) and `<base>.pub`; refuses to overwrite. */
+/** Writes `<base>.key` (private, mode 0600) and `<base>.pub`; refuses to overwrite. */
 export function writeSigningKeyFiles(base: string): { privateFile: string; publicFile: string; keyId: string } {
   const k = generateSigningKeyPem();
+  const privateFile = `${base}.key`;
   const publicFile = `${base}.pub`;
-  for (const f of [base, publicFile]) if (fs.existsSync(f)) throw new RanasError('E_FLEET_KEY', `key file '${f}' already exists; expected a new path (keys are never overwritten)`, { file: f });
-  fs.writeFileSync(base, k.privatePem, { mode: 0o600, flag: 'wx' });
+  for (const f of [privateFile, publicFile]) if (fs.existsSync(f)) throw new RanasError('E_FLEET_KEY', `key file '${f}' already exists; expected a new path (keys are never overwritten)`, { file: f });
+  fs.writeFileSync(privateFile, k.privatePem, { mode: 0o600, flag: 'wx' });
   fs.writeFileSync(publicFile, k.publicPem, { flag: 'wx' });
-  return { privateFile: base, publicFile, keyId: k.keyId };
+  return { privateFile, publicFile, keyId: k.keyId };
+}
+
+/** The `*.pub` files of a trust folder (`ranas device trust` writes <bundle-dir>/trusted-keys/<id>.pub); none when absent. */
+export function trustFolderFiles(trustDir: string): string[] {
+  if (!fs.existsSync(trustDir)) return [];
+  return fs.readdirSync(trustDir).filter((n) => n.endsWith('.pub') && !n.startsWith('.')).sort().map((n) => path.join(trustDir, n));
 }
 
 function ed25519(key: KeyObject, file: string): KeyObject {
@@ -61,10 +72,11 @@ export function readSigningKey(file: string): SigningKey {
   return { privateKey, keyId: keyIdOf(createPublicKey(privateKey)) };
 }
 
-/** Reads trusted public keys (PEM files; a private key file is accepted and only its public half kept). */
+/** Reads trusted public keys (PEM files); a private key is refused: a device holds public keys only. */
 export function readTrustedKeys(files: readonly string[]): TrustedKeys {
   const keys = new Map<string, KeyObject>();
   for (const file of files) {
+    if (/PRIVATE KEY/.test(fs.readFileSync(file, 'utf8'))) throw new RanasError('E_FLEET_KEY', `'${file}' holds a PRIVATE key; a device must only hold public keys (the .pub file)`, { file });
     let pub: KeyObject;
     try {
       pub = createPublicKey(fs.readFileSync(file));

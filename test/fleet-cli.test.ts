@@ -39,11 +39,12 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-fleet-cli-'));
   broker = await startMosquitto();
   fx = await makeFleetFixture(dir);
-  key = path.join(dir, 'ops-key');
-  const gen = await ranas(['fleet', 'keygen', '--out', key]);
+  const base = path.join(dir, 'ops');
+  key = `${base}.key`;
+  const gen = await ranas(['fleet', 'keygen', '--out', base]);
   assert.equal(gen.code, 0, gen.stderr);
   assert.equal(fs.statSync(key).mode & 0o777, 0o600);
-  sims = await startSimulatedFleet({ broker: { url: broker.url }, trusted: readTrustedKeys([`${key}.pub`]), count: 8, initial: { name: fx.oldBundle.name, sha256: fx.oldBundle.sha256 }, stagingDir: path.join(dir, 'sim-staging'), installMs: 5, healthMs: 5 });
+  sims = await startSimulatedFleet({ broker: { url: broker.url }, trusted: readTrustedKeys([`${base}.pub`]), count: 8, initial: { name: fx.oldBundle.name, sha256: fx.oldBundle.sha256 }, stagingDir: path.join(dir, 'sim-staging'), installMs: 5, healthMs: 5 });
 });
 after(async () => {
   if (skip) return;
@@ -54,7 +55,7 @@ after(async () => {
 
 test('keygen refuses to overwrite; list, rollout, status and profile print what the fleet holds', { skip }, async () => {
   assert.equal(readSigningKey(key).keyId.length, 16);
-  const again = await ranas(['fleet', 'keygen', '--out', key]);
+  const again = await ranas(['fleet', 'keygen', '--out', key.replace(/\.key$/, '')]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /E_FLEET_KEY.*already exists/);
 

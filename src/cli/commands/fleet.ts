@@ -1,6 +1,7 @@
 /**
  * `ranas fleet …` — many devices through an MQTT broker (fleet/, docs/fleet.md):
- *  - `keygen --out FILE`: an Ed25519 key pair for signing jobs (FILE private, FILE.pub for devices).
+ *  - `keygen --out BASE`: an Ed25519 key pair for signing jobs (BASE.key private, BASE.pub for devices; the same
+ *    files as `ranas keys generate` of the flash path).
  *  - `list`: every device the broker knows (retained presence and info).
  *  - `rollout <bundle> --key FILE --release N [--waves 1,10,50,100] [--max-failures 10] …`: serves the bundle
  *    over HTTP, sends signed jobs wave by wave, aborts and rolls back the wave past the failure threshold;
@@ -113,8 +114,8 @@ interface RawRollout extends RawBrokerOptions {
 export function registerFleet(program: Command): void {
   const fleet = program.command('fleet').description('many devices through an MQTT broker: presence, staged rollouts, fleet profiles');
 
-  fleet.command('keygen').description('create an Ed25519 job-signing key pair (FILE private, FILE.pub for ranas-agent --trust-key)')
-    .requiredOption('--out <file>', 'private key file to create (FILE.pub is written beside it)')
+  fleet.command('keygen').description('create an Ed25519 job-signing key pair (BASE.key private, BASE.pub for ranas-agent --trust-key)')
+    .requiredOption('--out <base>', 'writes BASE.key (private, 0600) and BASE.pub')
     .action((raw: { out: string }) => {
       const k = writeSigningKeyFiles(raw.out);
       printTable([{ file: k.privateFile, holds: 'private key (keep on the operator host, mode 0600)' }, { file: k.publicFile, holds: `public key, id ${k.keyId} (give to devices)` }]);
