@@ -4,4 +4,5 @@
 import { register } from 'tsx/esm/api';
 register();
 const { main } = await import('../device/agent-cli.ts');
-await main(process.argv);
+// The fleet (--mqtt) plugs in here, loaded only when used: an agent without a broker never loads the MQTT client.
+await main(process.argv, { joinFleet: async (request) => (await import('../fleet/agent-fleet.ts')).joinFleet(request) });

@@ -3,12 +3,16 @@
  *   ranas-agent --bundle-dir DIR [--serial PATH --baud N] [--listen HOST:PORT] [--key-file F] [--stdio]
  *               [--device-name N] [--threads N|auto] [--install BUNDLE] [--edgetpu] [--safety-factor X]
  *               [--warmups W] [--profile-runs N] [--reprofile] [--no-adaptive]
+ *               [--mqtt URL --trust-key PUB.pem [--mqtt-username U --mqtt-password-file F] [--mqtt-ca F]
+ *                [--mqtt-cert F --mqtt-key F] [--mqtt-prefix P] [--heartbeat-s N]]
  * Loads (and profiles, unless this device's profile is saved) the active bundle of the store at DIR, then
  * serves: the firmware bridge protocol on a serial port and/or TCP (loopback unless HOST says otherwise),
  * and JSON lines on stdin/stdout (`--stdio`, the default when no serial port or TCP address is given).
  * Logs are JSON lines on stderr. Prints `ready tcp PORT` / `ready serial PATH` on stdout once serving
  * (on stderr with --stdio, where stdout carries answers). Exits on SIGTERM/SIGINT, or when stdin ends
  * (in --stdio mode, or when stdin is a pipe from a parent process).
+ * With --mqtt the agent also joins a fleet through an MQTT broker (fleet/, docs/fleet.md): presence, info,
+ * heartbeats and signed jobs (resumable download, atomic install, health check, rollback).
  */
 import { writeJsonLine } from '../src/json-lines.ts';
 import fs from 'node:fs';
@@ -22,6 +26,7 @@ import { RanasError, errorMessage } from '../src/errors.ts';
 import { packageVersion } from '../src/run-folder.ts';
 import { createAgent, type Agent } from './agent.ts';
 import { serveJsonLines } from './json-lines.ts';
+import { sha256Hex } from '../src/bundle-format/sha256.ts';
 
 /** Parsed options of `ranas-agent`. */
 export interface AgentCliOptions {
@@ -41,6 +46,15 @@ export interface AgentCliOptions {
   reprofile: boolean;
   /** Commander's name for --no-adaptive. */
   adaptive: boolean;
+  mqtt?: string;
+  trustKey: string[];
+  mqttUsername?: string;
+  mqttPasswordFile?: string;
+  mqttCa?: string;
+  mqttCert?: string;
+  mqttKey?: string;
+  mqttPrefix?: string;
+  heartbeatS?: number;
 }
 
 function positiveNumber(name: string, integer: boolean): (v: string) => number {
@@ -79,11 +93,20 @@ export function parseAgentArgs(argv: string[]): AgentCliOptions {
     .option('--profile-runs <n>', 'profiler timed runs per segment (default 200)', positiveNumber('profile-runs', true))
     .option('--reprofile', 're-measure the active bundle at start', false)
     .option('--no-adaptive', "predict with the profile's p99 only (default: raised when recent runs are slower)")
+    .option('--mqtt <url>', 'join a fleet through this MQTT broker (mqtt://host:1883, mqtts://host:8883)')
+    .option('--trust-key <pem>', 'public key (Ed25519 PEM) whose signed fleet jobs this device accepts (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--mqtt-username <user>', 'broker user name (password from --mqtt-password-file or RANAS_MQTT_PASSWORD)')
+    .option('--mqtt-password-file <file>', 'file holding the broker password')
+    .option('--mqtt-ca <pem>', 'CA certificate(s) to verify an mqtts:// broker')
+    .option('--mqtt-cert <pem>', 'client certificate for mutual TLS')
+    .option('--mqtt-key <pem>', 'client key for mutual TLS')
+    .option('--mqtt-prefix <prefix>', 'topic prefix of the fleet (default ranas)')
+    .option('--heartbeat-s <n>', 'fleet heartbeat period, seconds (default 10)', positiveNumber('heartbeat-s', false))
     .exitOverride();
   program.parse(argv);
   const o = program.opts<AgentCliOptions>();
   if (o.listen) parseHostPort(o.listen);
-  return { ...o, stdio: o.stdio || (!o.serial && !o.listen) };
+  return { ...o, stdio: o.stdio || (!o.serial && !o.listen && !o.mqtt) };
 }
 
 /** Serves a serial port, reopening it after the link drops (the USB gadget port comes and goes with the host). */
@@ -106,7 +129,27 @@ async function serveSerial(agent: Agent, o: AgentCliOptions, opts: Parameters<ty
   }
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** What the agent hands to the fleet module when started with --mqtt (fleet/agent-fleet.ts implements it). */
+export interface FleetJoinRequest {
+  agent: Agent;
+  bundleDir: string;
+  trustKeyFiles: string[];
+  prefix?: string;
+  heartbeatMs?: number;
+  broker: { url: string; username?: string; passwordFile?: string; caFile?: string; certFile?: string; keyFile?: string };
+  log: (line: string) => void;
+}
+
+/**
+ * Optional parts the entry point plugs in. The fleet (MQTT) ranks above the device agent in the layer order
+ * (src/README.md), so the agent does not import it: bin/ranas-agent.mjs passes `joinFleet`, loading the
+ * fleet module (and the MQTT client) only when --mqtt is given.
+ */
+export interface AgentCliHooks {
+  joinFleet?: (request: FleetJoinRequest) => Promise<{ close(): Promise<void> }>;
+}
+
+export async function main(argv: string[], hooks: AgentCliHooks = {}): Promise<void> {
   let o: AgentCliOptions;
   try {
     o = parseAgentArgs(argv);
@@ -130,15 +173,21 @@ export async function main(argv: string[]): Promise<void> {
       adaptive: o.adaptive,
       log: (line) => log('info', 'agent', line),
     });
-    if (o.install) await agent.install(o.install);
+    if (o.install) {
+      // A tar's sha256 is the bundle's identity on the wire (flash and fleet jobs name it): record it.
+      const isTar = fs.statSync(o.install, { throwIfNoEntry: false })?.isFile() ?? false;
+      await agent.install(o.install, isTar ? sha256Hex(fs.readFileSync(o.install)) : undefined);
+    }
   } catch (e) {
     process.stderr.write(`ranas-agent: ${errorMessage(e)}\n`);
     process.exit(1);
   }
   let stopping = false;
+  let closeFleet: (() => Promise<void>) | undefined;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    await closeFleet?.().catch(() => undefined);
     await agent.close().catch(() => undefined);
     process.exit(code);
   };
@@ -155,6 +204,22 @@ export async function main(argv: string[]): Promise<void> {
     (o.stdio ? process.stderr : process.stdout).write(`ready tcp ${listener.port}\n`);
   }
   if (o.serial) void serveSerial(agent, o, bridgeOpts, () => stopping);
+  if (o.mqtt) {
+    try {
+      if (!hooks.joinFleet) throw new RanasError('E_BAD_OPTION', '--mqtt: this build of the agent has no fleet module; expected bin/ranas-agent.mjs with fleet/');
+      const session = await hooks.joinFleet({
+        agent, bundleDir: o.bundleDir, trustKeyFiles: o.trustKey, prefix: o.mqttPrefix, heartbeatMs: o.heartbeatS === undefined ? undefined : o.heartbeatS * 1000,
+        broker: { url: o.mqtt, username: o.mqttUsername, passwordFile: o.mqttPasswordFile, caFile: o.mqttCa, certFile: o.mqttCert, keyFile: o.mqttKey },
+        log: (line) => log('info', 'fleet', line),
+      });
+      closeFleet = () => session.close();
+      (o.stdio ? process.stderr : process.stdout).write(`ready mqtt ${o.mqtt}\n`);
+    } catch (e) {
+      process.stderr.write(`ranas-agent: ${errorMessage(e)}\n`);
+      await stop(1);
+      return;
+    }
+  }
   if (o.stdio) {
     await serveJsonLines(agent, process.stdin, process.stdout);
     await stop(0);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up on a fresh clone: Debian tools the tests use (socat for pseudo-terminal pairs,
-# python3-onnx for the ONNX checker, python3-pyarmnn for an independent TFLite reader), the npm
+# python3-onnx for the ONNX checker, python3-pyarmnn for an independent TFLite reader, mosquitto for the
+# fleet tests — they start their own broker on a free loopback port, never the system service), the npm
 # dependencies exactly as locked, then the native TensorFlow engine when a TensorFlow CPU wheel can be had
 # (otherwise the WebAssembly engine stays active). Idempotent: a second run only checks.
 set -euo pipefail
@@ -10,6 +11,7 @@ need_apt=()
 command -v socat >/dev/null 2>&1 || need_apt+=(socat)
 /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || need_apt+=(python3-onnx)
 /usr/bin/python3 -c 'import pyarmnn' >/dev/null 2>&1 || need_apt+=(python3-pyarmnn)
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing Debian packages: ${need_apt[*]}"
