@@ -40,14 +40,28 @@ export interface InfoMsg {
   runtimes: string[];
   profile?: ProfileMsg;
   maxFrameBytes: number;
+  /** Fresh on every Hello; the next FlashBegin's MAC covers it (used once). */
+  nonce: Buffer;
+  /** Release number of the last bundle flashed to this device (0: none). */
+  installedVersion: number;
+  /** Requests the device queues per link; more are answered E_BUSY at once (0: not said). */
+  maxInflight: number;
 }
 
 export interface FlashBeginMsg {
-  manifestJson: string;
   totalBytes: number;
   sha256: string;
+  /** HMAC-SHA256 with the link key over (nonce, sha256, size, version, name): see auth/flash-statements.ts. */
   auth: Buffer;
   resume: boolean;
+  name: string;
+  /** Monotonic release number. */
+  bundleVersion: number;
+  /** Ed25519 over (name, version, size, sha256). */
+  signature: Buffer;
+  keyId: string;
+  /** Ed25519 over (nonce, sha256, version); empty unless downgrading. */
+  downgradeSignature: Buffer;
 }
 
 export interface FlashChunkMsg {
