@@ -72,6 +72,8 @@ export interface FlashChunkMsg {
 export interface FlashAckMsg {
   nextOffset: number;
   totalBytes: number;
+  /** The chunk lies beyond nextOffset and is kept until the gap before it is filled. */
+  held?: boolean;
 }
 
 export interface FlashCommitMsg {

@@ -57,6 +57,8 @@ export interface FlashOptions {
   chunkBytes?: number;
   /** Chunks in flight. Default DEFAULT_FLASH_WINDOW. */
   window?: number;
+  /** Bytes in flight, at most (two chunks are always allowed). Default DEFAULT_FLASH_WINDOW_BYTES. */
+  windowBytes?: number;
   /** Keep bytes the device already staged for this bundle. Default true. */
   resume?: boolean;
   /** Reconnects allowed after a dropped or silent link. Default unlimited (bounded by giveUpAfterMs). */
@@ -108,6 +110,11 @@ export interface BenchReport {
 export const DEFAULT_FLASH_CHUNK_BYTES = 192 * 1024;
 /** Chunks in flight by default: enough to keep a line busy while the device answers; a loss costs at most these. */
 export const DEFAULT_FLASH_WINDOW = 4;
+/**
+ * Bytes in flight by default, at most (two chunks are always allowed): 16 KiB keep a 921,600 baud line busy
+ * for 180 ms, longer than a round trip, while a lost chunk costs little resending.
+ */
+export const DEFAULT_FLASH_WINDOW_BYTES = 16 * 1024;
 
 /**
  * Error codes after which a flash reconnects and resumes rather than giving up: the link or the agent went away
@@ -277,11 +284,12 @@ export class DeviceClient {
     const frameRoom = this.info.maxFrameBytes - FRAME_OVERHEAD_BYTES - 32; // protobuf field tags and lengths
     const sizer = (state.sizer ??= new ChunkSizer(Math.max(1, Math.min(opts.chunkBytes ?? DEFAULT_FLASH_CHUNK_BYTES, frameRoom))));
     // First timeout: a few Hello round trips plus a window of the largest chunks on the wire.
-    const rtt = (state.rtt ??= new RttEstimator(Math.max(200, 4 * this.helloRttMs + this.wireMs(sizer.bytes * (opts.window ?? DEFAULT_FLASH_WINDOW)))));
+    const rtt = (state.rtt ??= new RttEstimator(Math.max(200, 4 * this.helloRttMs)));
     if (start > state.ackedBytes) state.progressAtMs = performance.now();
     state.ackedBytes = start;
     await pumpChunks(rpc, bytes, start, {
-      sizer, rtt, window: Math.max(1, opts.window ?? DEFAULT_FLASH_WINDOW), wirePool: this.chunkWires, stallMs: opts.stallMs ?? 5000,
+      sizer, rtt, window: Math.max(1, opts.window ?? DEFAULT_FLASH_WINDOW), windowBytes: opts.windowBytes ?? DEFAULT_FLASH_WINDOW_BYTES,
+      wireMs: (n) => this.wireMs(n) / 2, wirePool: this.chunkWires, stallMs: opts.stallMs ?? 5000,
       onSend: () => { state.chunksSent++; },
       onProgress: (acked) => {
         if (acked > state.ackedBytes) state.progressAtMs = performance.now();

@@ -76,8 +76,10 @@ test('a chunk that does not start at the staged length is not gathered; commit o
   const s = session();
   await begun(s, { ...begin, resume: false });
   await sendChunks(s, bundle, 0, 100_000, 25_000);
-  assert.deepEqual(await s.chunk({ offset: 150_000, data: Buffer.from(bundle.subarray(150_000, 160_000)) }), { nextOffset: 100_000, totalBytes: bundle.length });
-  await sendChunks(s, bundle, 100_000, bundle.length, 25_000);
+  // A chunk beyond the staged length is held, and written as soon as the gap before it is filled.
+  assert.deepEqual(await s.chunk({ offset: 150_000, data: Buffer.from(bundle.subarray(150_000, 160_000)) }), { nextOffset: 100_000, totalBytes: bundle.length, held: true });
+  assert.equal(await sendChunks(s, bundle, 100_000, 150_000, 25_000), 160_000, 'the held chunk follows the gap');
+  await sendChunks(s, bundle, 160_000, bundle.length, 25_000);
   await s.closeHandle();
   // Flip one staged byte behind the session's back: the sha256 check before install must catch it.
   const staged = fs.readFileSync(stagedFile);
@@ -101,7 +103,7 @@ test('each accepted chunk is released once its staging write is over, and only t
     sent.push(data);
     await s.chunk({ offset: at, data });
   }
-  // A chunk at the wrong offset is not accepted, so it is not the session's to release.
+  // A chunk before the staged length is not accepted, so it is not the session's to release.
   await s.chunk({ offset: 5, data: Buffer.alloc(10) });
   await s.commit(sha256, async (file) => {
     assert.deepEqual(fs.readFileSync(file), bundle);

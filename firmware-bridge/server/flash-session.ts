@@ -25,6 +25,8 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  * loop more than the copy itself, so one write per several chunks (four of 64 KiB) instead of one per chunk.
  */
 const STAGING_FLUSH_BYTES = Number(process.env.RANAS_STAGING_FLUSH_BYTES ?? 256 * 1024);
+/** Bytes of chunks beyond the staged length kept in memory until the gap before them is filled (512 KiB). */
+const MAX_HELD_BYTES = 512 * 1024;
 /** Gathered writes that may be queued at once (memory bound: this × STAGING_FLUSH_BYTES, plus one gathering). */
 const MAX_QUEUED_WRITES = 4;
 const PART_SUFFIX = '.part';
@@ -64,6 +66,9 @@ interface Staging {
   pendingWrites: number;
   /** The first failed write's error, reported by the next chunk or the commit. */
   writeError?: unknown;
+  /** Chunks that arrived after a lost one, by offset (selective repeat: only the gap is resent). */
+  held: Map<number, Buffer>;
+  heldBytes: number;
 }
 
 /**
@@ -136,7 +141,7 @@ export class FlashSession implements StagingWriter {
       crashPoint(`open ${path.basename(file)}`);
       const handle = await fs.open(file, stagedBytes > 0 ? 'r+' : 'w+');
       if (stagedBytes === 0) await handle.truncate(0);
-      this.staging = { begin, bundle, file, handle, stagedBytes, gathered: [], gatheredBytes: 0, writes: Promise.resolve(), pendingWrites: 0 };
+      this.staging = { begin, bundle, file, handle, stagedBytes, gathered: [], gatheredBytes: 0, writes: Promise.resolve(), pendingWrites: 0, held: new Map(), heldBytes: 0 };
       return { ack: { nextOffset: stagedBytes, totalBytes: begin.totalBytes }, bundle };
     });
   }
@@ -150,21 +155,43 @@ export class FlashSession implements StagingWriter {
   async chunk(chunk: FlashChunkMsg): Promise<FlashAckMsg> {
     const s = this.requireStaging('flashChunk');
     const { totalBytes } = s.begin;
-    if (chunk.offset !== s.stagedBytes) return { nextOffset: s.stagedBytes, totalBytes };
     if (chunk.offset + chunk.data.length > totalBytes) {
       throw new RanasError('E_BAD_CHUNK', `flashChunk: bytes ${chunk.offset}..${chunk.offset + chunk.data.length} run past the bundle's ${totalBytes} bytes`);
+    }
+    if (chunk.offset < s.stagedBytes) return { nextOffset: s.stagedBytes, totalBytes };
+    if (chunk.offset > s.stagedBytes) {
+      // A chunk before this one was lost: keep this one (bounded) so that only the gap is resent.
+      if (s.held.has(chunk.offset) || s.heldBytes + chunk.data.length > MAX_HELD_BYTES) return { nextOffset: s.stagedBytes, totalBytes, held: s.held.has(chunk.offset) };
+      s.held.set(chunk.offset, chunk.data);
+      s.heldBytes += chunk.data.length;
+      return { nextOffset: s.stagedBytes, totalBytes, held: true };
     }
     if (s.pendingWrites >= MAX_QUEUED_WRITES) {
       await s.writes; // bounds memory held by queued chunks
       if (this.staging !== s) throw new RanasError('E_NO_FLASH', 'flashChunk: the flash session ended while the chunk waited for the staging writes');
+      if (chunk.offset !== s.stagedBytes) return { nextOffset: s.stagedBytes, totalBytes };
     }
     if (s.writeError) throw s.writeError;
-    // The decoder's frames own their bytes (see FrameDecoder), so the chunk is kept without a copy.
-    s.gathered.push(chunk.data);
-    s.gatheredBytes += chunk.data.length;
-    s.stagedBytes += chunk.data.length;
-    if (s.gatheredBytes >= STAGING_FLUSH_BYTES || s.stagedBytes === totalBytes) flushGathered(s, this.opts.stagingDir, this.opts.releaseChunk);
+    this.accept(s, chunk.data);
+    // The gap is filled: held chunks that now start at the staged length follow; ones it passed are dropped.
+    for (let next = s.held.get(s.stagedBytes); next; next = s.held.get(s.stagedBytes)) {
+      s.held.delete(s.stagedBytes);
+      s.heldBytes -= next.length;
+      this.accept(s, next);
+    }
+    for (const [offset, data] of s.held) {
+      if (offset < s.stagedBytes) { s.held.delete(offset); s.heldBytes -= data.length; this.opts.releaseChunk?.(data); }
+    }
     return { nextOffset: s.stagedBytes, totalBytes };
+  }
+
+  /** Appends bytes at the staged length (gathered; written in order with their neighbours). */
+  private accept(s: Staging, data: Buffer): void {
+    // The decoder's frames own their bytes (see FrameDecoder), so the chunk is kept without a copy.
+    s.gathered.push(data);
+    s.gatheredBytes += data.length;
+    s.stagedBytes += data.length;
+    if (s.gatheredBytes >= STAGING_FLUSH_BYTES || s.stagedBytes === s.begin.totalBytes) flushGathered(s, this.opts.stagingDir, this.opts.releaseChunk);
   }
 
   /**
@@ -217,6 +244,9 @@ export class FlashSession implements StagingWriter {
     this.staging = undefined;
     this.opts.guard.release(this);
     if (!s) return;
+    for (const data of s.held.values()) this.opts.releaseChunk?.(data);
+    s.held.clear();
+    s.heldBytes = 0;
     flushGathered(s, this.opts.stagingDir, this.opts.releaseChunk);
     await withStagingLock(this.opts.stagingDir, () => s.handle.close()).catch(() => undefined);
   }

@@ -135,8 +135,8 @@ test('resume after a disconnect: a new FlashBegin for the same sha256 answers wi
   const { nonce } = await s.rpc.request('hello', hello);
   await s.rpc.request('flashBegin', beginFor(flashed, nonce));
   await s.rpc.request('flashChunk', { offset: 0, data: bundle.subarray(0, 4000) });
-  // A chunk at the wrong offset is not written; the ack says where to continue.
-  assert.deepEqual(await s.rpc.request('flashChunk', { offset: 6000, data: bundle.subarray(6000, 7000) }), { nextOffset: 4000, totalBytes: bundle.length });
+  // A chunk beyond the staged length is held (not written yet); the ack says where the gap starts.
+  assert.deepEqual(await s.rpc.request('flashChunk', { offset: 6000, data: bundle.subarray(6000, 7000) }), { nextOffset: 4000, totalBytes: bundle.length, held: true });
   // Commit before all bytes arrived is refused.
   await assert.rejects(s.rpc.request('flashCommit', { sha256 }), (e) => isRanasError(e, 'E_FLASH_INCOMPLETE'));
   await s.host.close();
