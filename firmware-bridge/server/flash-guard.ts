@@ -78,7 +78,7 @@ export class FlashGuard {
   /** Checks a FlashBegin against this link's nonce; throws the refusal. No file is written. */
   async authorize(begin: FlashBeginMsg, nonce: Buffer | undefined, peer: string): Promise<FlashedBundle> {
     const { keyBytes, maxBundleBytes } = this.opts;
-    this.rateLimit.take(peerKeyOf(peer), 'flashBegin');
+    this.rateLimit.check(peerKeyOf(peer), 'flashBegin');
     if (!keyBytes) throw new RanasError('E_FLASH_DISABLED', 'flashing is disabled on this device: the agent was started without --key-file');
     if (begin.auth.length !== 32) {
       throw new RanasError('E_AUTH_REQUIRED', `flash refused: auth must be a 32-byte HMAC-SHA256 with the link key over (nonce, sha256, size, version, name), got ${begin.auth.length} bytes`);
@@ -133,6 +133,12 @@ export class FlashGuard {
       throw new RanasError('E_NO_SPACE', `flash of ${begin.totalBytes} bytes refused: ${free} bytes free in ${this.opts.stagingDir}, expected at least ${needed} (staging + install + ${DISK_RESERVE_BYTES} reserve)`, { freeBytes: free, neededBytes: needed });
     }
     this.owner = { writer, sha256: begin.sha256, activeAtMs: now };
+  }
+
+  /** Records a refused request from `peer`: counted, logged (aggregated), and charged to its rate limit. */
+  refused(code: string, peer: string, message: string): void {
+    if (code !== 'E_RATE_LIMITED') this.rateLimit.charge(peerKeyOf(peer));
+    this.refusals.record(code, peer, message);
   }
 
   /** True while `writer` holds the slot; refreshes its lease. */

@@ -1,7 +1,9 @@
 /**
- * Per-peer token buckets: each peer (a TCP peer's address without its port, or a serial port) may start at
- * most `burst` flash requests at once and `perSecond` on average; beyond that the request is refused with
- * E_RATE_LIMITED before any work. Buckets of quiet peers are forgotten (bounded memory: at most `maxPeers`).
+ * Per-peer token buckets for refused flash requests: each peer (a TCP peer's address without its port, or a
+ * serial port) may have at most `burst` requests refused back to back and `perSecond` on average; once its
+ * bucket is empty its next requests are refused with E_RATE_LIMITED before any work (no MAC, no signature
+ * check, no file). A host that gets its flashes accepted is never slowed. Buckets of quiet peers are forgotten
+ * (bounded memory: at most `maxPeers`).
  */
 import { RanasError } from '../../src/errors.ts';
 
@@ -30,8 +32,21 @@ export class PeerRateLimit {
     this.nowMs = o.nowMs ?? (() => performance.now());
   }
 
-  /** Takes a token for `peer` or throws E_RATE_LIMITED. */
-  take(peer: string, what: string): void {
+  /** Throws E_RATE_LIMITED when `peer` has no token left. */
+  check(peer: string, what: string): void {
+    const b = this.refill(peer);
+    if (b.tokens < 1) {
+      throw new RanasError('E_RATE_LIMITED', `${what} from ${peer} refused: more than ${this.burst} refused requests at once or ${this.perSecond}/s sustained; wait ${((1 - b.tokens) / this.perSecond).toFixed(1)} s`, { peer });
+    }
+  }
+
+  /** Takes a token from `peer` (one of its requests was refused). */
+  charge(peer: string): void {
+    const b = this.refill(peer);
+    b.tokens = Math.max(0, b.tokens - 1);
+  }
+
+  private refill(peer: string): { tokens: number; atMs: number } {
     const now = this.nowMs();
     let b = this.buckets.get(peer);
     if (b) {
@@ -43,10 +58,7 @@ export class PeerRateLimit {
       if (this.buckets.size >= this.maxPeers) this.buckets.delete(this.buckets.keys().next().value ?? '');
     }
     this.buckets.set(peer, b);
-    if (b.tokens < 1) {
-      throw new RanasError('E_RATE_LIMITED', `${what} from ${peer} refused: more than ${this.burst} at once or ${this.perSecond}/s sustained; wait ${((1 - b.tokens) / this.perSecond).toFixed(1)} s`, { peer });
-    }
-    b.tokens -= 1;
+    return b;
   }
 }
 

@@ -100,7 +100,7 @@ export function serveDevice(transport: Transport, service: AgentService, opts: S
       const code = e instanceof RanasError ? e.code : 'E_DEVICE';
       if (REFUSAL_CODES.has(code)) {
         counters.flashesRefused++;
-        guard.refusals.record(code, peer, errorMessage(e));
+        guard.refused(code, peer, errorMessage(e));
       } else {
         if (step === 'commit') counters.flashesFailed++;
         log({ level: 'warn', event: `flash-${step}-failed`, message: errorMessage(e), details: { code, peer } });
