@@ -25,6 +25,11 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  * loop more than the copy itself, so one write per several chunks (four of 64 KiB) instead of one per chunk.
  */
 const STAGING_FLUSH_BYTES = Number(process.env.RANAS_STAGING_FLUSH_BYTES ?? 256 * 1024);
+/**
+ * Gathered bytes are written at the latest this long after they arrived, ms: a crash or power cut loses at
+ * most this much of the acknowledged tail (the host resends it after resuming from the file's size).
+ */
+const STAGING_FLUSH_MS = 50;
 /** Bytes of chunks beyond the staged length kept in memory until the gap before them is filled (512 KiB). */
 const MAX_HELD_BYTES = 512 * 1024;
 /** Gathered writes that may be queued at once (memory bound: this × STAGING_FLUSH_BYTES, plus one gathering). */
@@ -69,6 +74,8 @@ interface Staging {
   /** Chunks that arrived after a lost one, by offset (selective repeat: only the gap is resent). */
   held: Map<number, Buffer>;
   heldBytes: number;
+  /** Writes the gathered bytes STAGING_FLUSH_MS after the first of them arrived. */
+  flushTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -191,7 +198,16 @@ export class FlashSession implements StagingWriter {
     s.gathered.push(data);
     s.gatheredBytes += data.length;
     s.stagedBytes += data.length;
-    if (s.gatheredBytes >= STAGING_FLUSH_BYTES || s.stagedBytes === s.begin.totalBytes) flushGathered(s, this.opts.stagingDir, this.opts.releaseChunk);
+    if (s.gatheredBytes >= STAGING_FLUSH_BYTES || s.stagedBytes === s.begin.totalBytes) {
+      clearTimeout(s.flushTimer);
+      s.flushTimer = undefined;
+      flushGathered(s, this.opts.stagingDir, this.opts.releaseChunk);
+    } else {
+      s.flushTimer ??= setTimeout(() => {
+        s.flushTimer = undefined;
+        if (this.staging === s) flushGathered(s, this.opts.stagingDir, this.opts.releaseChunk);
+      }, STAGING_FLUSH_MS);
+    }
   }
 
   /**
@@ -244,6 +260,7 @@ export class FlashSession implements StagingWriter {
     this.staging = undefined;
     this.opts.guard.release(this);
     if (!s) return;
+    clearTimeout(s.flushTimer);
     for (const data of s.held.values()) this.opts.releaseChunk?.(data);
     s.held.clear();
     s.heldBytes = 0;
