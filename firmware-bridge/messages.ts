@@ -121,6 +121,8 @@ export interface InferResultMsg {
   met: boolean;
   /** The budget was below exit 1's cost; exit 1 was returned anyway. */
   overBudget: boolean;
+  /** Time the request waited behind others on the device, µs (part of totalUs; counted against the budget). */
+  queuedUs?: number;
 }
 
 export type StatsRequestMsg = Record<string, never>;

@@ -17,6 +17,7 @@ import { RequestServer, type RequestHandlers } from '../rpc/request-server.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { BridgeLogEvent } from './bridge-log.ts';
 import { FlashGuard } from './flash-guard.ts';
+import { InferAdmission } from './infer-admission.ts';
 import { DEFAULT_MAX_BUNDLE_BYTES, FlashSession } from './flash-session.ts';
 import { negotiateVersion } from './negotiate-version.ts';
 
@@ -50,6 +51,9 @@ export interface DeviceServer {
   close(): Promise<void>;
 }
 
+/** Requests queued per link before E_BUSY (told to the host in Info.maxInflight). */
+const MAX_QUEUED_REQUESTS = 32;
+
 const BYTES_PER_ELEMENT: Record<string, number> = { int8: 1, uint8: 1, float32: 4, int32: 4 };
 
 /** Checks that an Infer's input length matches its shape and dtype (before the agent sees it). */
@@ -81,6 +85,7 @@ export function serveDevice(transport: Transport, service: AgentService, opts: S
     // A staged chunk's bytes are a view of its received frame (nothing else keeps it): its block is reused.
     releaseChunk: (data) => link.bodyPool.release(data),
   });
+  const admission = InferAdmission.of(service);
   const counters = { flashesStarted: 0, flashesInstalled: 0, flashesRefused: 0, flashesFailed: 0 };
   /** The nonce of this link's last Hello; a FlashBegin uses it up. */
   let nonce: Buffer | undefined;
@@ -89,7 +94,7 @@ export function serveDevice(transport: Transport, service: AgentService, opts: S
     const agent = await service.info();
     nonce = randomBytes(16);
     const installedVersion = (await guard.installedVersion()).version;
-    return { ...agent, protocolVersion, minProtocolVersion: range.min, maxProtocolVersion: range.max, maxFrameBytes, nonce, installedVersion, maxInflight: 0 };
+    return { ...agent, protocolVersion, minProtocolVersion: range.min, maxProtocolVersion: range.max, maxFrameBytes, nonce, installedVersion, maxInflight: MAX_QUEUED_REQUESTS };
   }
 
   /** Runs a flash step; refusals go to the device's aggregated refusal log, failures are logged with the peer. */
@@ -129,13 +134,13 @@ export function serveDevice(transport: Transport, service: AgentService, opts: S
       return { activeBundle };
     }),
     flashAbort: (abort) => flash.abort(abort.sha256),
-    infer: async (req) => {
+    infer: async (req, ctx) => {
       checkInferInput(req);
-      return service.infer(req);
+      return admission.run(req, ctx.arrivedAtMs, (r) => service.infer(r));
     },
     statsRequest: async () => ({ agent: await service.stats(), link: linkStats() }),
   };
-  const server = new RequestServer(link, handlers);
+  const server = new RequestServer(link, handlers, { maxQueue: MAX_QUEUED_REQUESTS });
 
   function linkStats(): Record<string, number> {
     const d = link.decoderStats;
@@ -144,6 +149,7 @@ export function serveDevice(transport: Transport, service: AgentService, opts: S
       droppedRunt: d.runt, droppedBadCrc: d.badCrc, droppedBadVersion: d.badVersion, droppedBadKind: d.badKind,
       droppedBadEscape: d.badEscape, droppedOversize: d.oversize,
       ...server.stats, ...counters, refusalsLogged: guard.refusals.refused,
+      inferAdmitted: admission.stats.admitted, inferShedOnArrival: admission.stats.shedOnArrival, inferShedAtStart: admission.stats.shedAtStart, inferLate: admission.stats.late,
     };
   }
 
