@@ -15,7 +15,7 @@ import { makeFakeBundle } from '../firmware-bridge/test-support/make-bundle.ts';
 import { makeFlashKeys } from '../firmware-bridge/test-support/flash-keys.ts';
 import { flashOverFaultyLink } from '../firmware-bridge/test-support/lossy-flash-run.ts';
 import type { FaultyLinkPlan } from '../firmware-bridge/test-support/faulty-pty-link.ts';
-import { printTable, type Row } from '../src/cli/table.ts';
+import { printTable, type Row } from '../src/text-table.ts';
 
 const { values } = parseArgs({ options: { kib: { type: 'string', default: '400' }, tries: { type: 'string', default: '10' }, only: { type: 'string' }, json: { type: 'boolean', default: false } } });
 const bundleBytes = Number(values.kib) * 1024;

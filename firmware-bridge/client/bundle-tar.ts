@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
+import { sha256Hex } from '../../src/bundle-format/sha256.ts';
 import { RanasError } from '../../src/errors.ts';
 import type { FlashedBundle } from '../auth/flash-statements.ts';
 
@@ -56,7 +57,7 @@ export async function loadBundleTar(source: string): Promise<BundleTar> {
   } else {
     bytes = fs.readFileSync(source);
   }
-  return { bytes, sha256: createHash('sha256').update(bytes).digest('hex'), manifestJson: manifestOfTar(bytes) };
+  return { bytes, sha256: sha256Hex(bytes), manifestJson: manifestOfTar(bytes) };
 }
 
 /**

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { RanasError } from '../../errors.ts';
 import { loadTrustedKeys, trustPublicKey } from '../../../firmware-bridge/auth/signing-keys.ts';
-import { printTable } from '../table.ts';
+import { printTable } from '../../text-table.ts';
 
 export function registerDeviceTrust(device: Command): void {
   device.command('trust [publicKey]')

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { generateSigningKeyPair } from '../../../firmware-bridge/auth/signing-keys.ts';
-import { printTable } from '../table.ts';
+import { printTable } from '../../text-table.ts';
 
 /** The host's default signing key file: $RANAS_SIGNING_KEY, else ~/.config/ranas/signing.key. */
 export function defaultSigningKeyFile(): string {
