@@ -21,20 +21,6 @@ test('a fresh link starts small; chunks double after clean runs up to the maximu
   assert.equal(s.bytes, 256);
 });
 
-test('a size at which a chunk was lost is tried again only after 8x as many clean chunks', () => {
-  const s = new ChunkSizer(65536, 256, 4, 1024);
-  for (let i = 0; i < 4; i++) s.record(false);
-  assert.equal(s.bytes, 2048);
-  s.record(true); // lost at 2048
-  assert.equal(s.bytes, 1024);
-  for (let i = 0; i < 31; i++) s.record(false);
-  assert.equal(s.bytes, 1024, 'not back to the size that failed after 4 clean ones');
-  s.record(false);
-  assert.equal(s.bytes, 2048, 'after 32');
-  for (let i = 0; i < 4; i++) s.record(false);
-  assert.equal(s.bytes, 4096, 'clean at the failed size: growth is quick again');
-});
-
 test('a maximum below the start or the minimum bounds both', () => {
   const s = new ChunkSizer(200, 256, 4, 1024);
   assert.equal(s.bytes, 200);
