@@ -110,7 +110,7 @@ function linkOptions(cmd: Command): Command {
 
 async function runInfo(o: DeviceCliOptions): Promise<void> {
   const info = await withClient(o, (c) => c.hello());
-  if (o.json) { process.stdout.write(JSON.stringify(info, null, 2) + '\n'); return; }
+  if (o.json) { process.stdout.write(JSON.stringify({ ...info, nonce: info.nonce.toString('hex') }, null, 2) + '\n'); return; }
   const rows: Row[] = [
     { field: 'device', value: info.deviceName },
     { field: 'agent version', value: info.agentVersion },
@@ -118,6 +118,7 @@ async function runInfo(o: DeviceCliOptions): Promise<void> {
     { field: 'runtimes', value: info.runtimes.join(', ') || '-' },
     { field: 'active bundle', value: info.activeBundle ? `${info.activeBundle.name} v${info.activeBundle.version} sha256 ${info.activeBundle.sha256.slice(0, 16)}…` : 'none' },
     { field: 'max frame, bytes', value: info.maxFrameBytes },
+    { field: 'installed bundle version', value: info.installedVersion || 'none flashed' },
   ];
   info.profile?.segments.forEach((s, i) => rows.push({ field: `segment ${i} latency p50 / p99, µs`, value: `${s.p50Us.toFixed(0)} / ${s.p99Us.toFixed(0)} (${s.runs} runs on ${info.profile?.device})` }));
   const overhead = info.profile?.overhead;
