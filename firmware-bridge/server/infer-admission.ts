@@ -1,11 +1,13 @@
 /**
  * Admission of inference requests from every link of a device (one per AgentService): requests run one at a
  * time in arrival order, and the time a request waits counts against its budget.
- *  - On arrival, the wait ahead is estimated (requests queued × the recent mean service time, plus the time it
- *    already waited on its link); a request that cannot get even its cheapest answer within its budget is shed
- *    at once with E_BUSY — a typed busy answer now instead of a late one.
- *  - When its turn comes, the time it actually waited is checked again (shed the same way), and the agent gets
- *    what is left of the budget, so the anytime scheduler picks an exit that still fits.
+ *  - On arrival behind other requests, the wait ahead is estimated (requests queued × the recent mean service
+ *    time, plus the time it already waited on its link); a request that then cannot get even its cheapest answer
+ *    within its budget is shed at once with E_BUSY — a typed busy answer now instead of a late one.
+ *  - When its turn comes after others, the time it actually waited is checked again (shed the same way); the
+ *    agent gets what is left of the budget, so the anytime scheduler picks an exit that still fits.
+ *  - Only load sheds: a request with nobody ahead always runs, and one whose budget is below the cheapest exit
+ *    gets exit 1 flagged over budget, as the agent's anytime contract says.
  *  - The answer's `queuedUs` is the wait; `totalUs` and `met` include it.
  */
 import { RanasError } from '../../src/errors.ts';
@@ -45,14 +47,15 @@ export class InferAdmission {
     const cheapestUs = Number.isFinite(this.minServiceUs) ? this.minServiceUs : 0;
     const waitedUs = (performance.now() - arrivedAtMs) * 1000;
     const aheadUs = this.queued * this.meanServiceUs;
-    if (waitedUs + aheadUs + cheapestUs > req.budgetUs) {
+    const behindOthers = this.queued > 0;
+    if (behindOthers && waitedUs + aheadUs + cheapestUs > req.budgetUs) {
       this.stats.shedOnArrival++;
       throw busy(req.budgetUs, waitedUs + aheadUs, cheapestUs, this.queued);
     }
     this.queued++;
     const turn = this.tail.then(async () => {
       const queuedUs = (performance.now() - arrivedAtMs) * 1000;
-      if (queuedUs + cheapestUs > req.budgetUs) {
+      if (behindOthers && queuedUs + cheapestUs > req.budgetUs) {
         this.stats.shedAtStart++;
         throw busy(req.budgetUs, queuedUs, cheapestUs, 0);
       }
