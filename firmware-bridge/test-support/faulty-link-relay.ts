@@ -11,6 +11,7 @@
  * (`{"bitsFlipped":…,"bytesDropped":…,"outages":…,"bytesHostToDevice":…,"bytesDeviceToHost":…}`) and exits.
  */
 import { parseArgs } from 'node:util';
+import { RanasError } from '../../src/errors.ts';
 import { FaultInjector } from '../transport/fault-injecting-transport.ts';
 import { SerialTransport } from '../transport/serial-transport.ts';
 import { ThrottledTransport } from '../transport/throttled-transport.ts';
@@ -29,7 +30,7 @@ const { values } = parseArgs({
 });
 const hostSide = values['host-side'];
 const deviceSide = values['device-side'];
-if (!hostSide || !deviceSide) throw new Error('faulty-link-relay: --host-side and --device-side are required');
+if (!hostSide || !deviceSide) throw new RanasError('E_BAD_OPTION', 'faulty-link-relay: --host-side and --device-side are required; expected two pty paths');
 const baud = Number(values.baud);
 const seed = Number(values.seed);
 const plan = { bitErrorRate: Number(values.ber), dropByteRate: Number(values.drop) };

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { RanasError } from '../../src/errors.ts';
 import { openPtyPair, type PtyPair } from './pty-pair.ts';
 
 const RELAY = fileURLToPath(new URL('./faulty-link-relay.ts', import.meta.url));
@@ -51,10 +52,10 @@ export async function openFaultyPtyLink(plan: FaultyLinkPlan): Promise<FaultyPty
   let out = '';
   relay.stdout.on('data', (d: Buffer) => { out += d.toString(); });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`faulty-link relay not ready in 20 s: ${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new RanasError('E_TEST', `faulty-link relay printed no 'ready' within 20 s; its output: ${out}`)), 20_000);
     const check = () => { if (/^ready$/m.test(out)) { clearTimeout(timer); relay.stdout.off('data', check); resolve(); } };
     relay.stdout.on('data', check);
-    relay.once('exit', (code) => { clearTimeout(timer); reject(new Error(`faulty-link relay exited with ${code}: ${out}`)); });
+    relay.once('exit', (code) => { clearTimeout(timer); reject(new RanasError('E_TEST', `faulty-link relay exited with ${code} before it was ready; its output: ${out}`)); });
   });
   return {
     hostPath: a.hostPath,
