@@ -3,6 +3,7 @@
  * real one over --port/--host) → report. Stages with checkpoints skip when their output exists for the same
  * options (`--fresh` redoes them); every stage is timed. Writes `runs/<name>/report.json` and `report.html`.
  */
+import { generateSigningKeyPair, trustPublicKey } from '../../firmware-bridge/auth/signing-keys.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -60,6 +61,16 @@ function deviceKey(o: DemoOptions, runDir: string): string {
   return file;
 }
 
+/**
+ * The host's bundle signing key: `<runDir>/signing.key` (+ .pub), generated once. The local agent trusts its
+ * public key; a real device must be told to (`ranas device trust <runDir>/signing.pub` on the device).
+ */
+function signingKey(runDir: string): { privateFile: string; publicFile: string } {
+  const base = join(runDir, 'signing');
+  if (!existsSync(`${base}.key`)) return generateSigningKeyPair(base);
+  return { privateFile: `${base}.key`, publicFile: `${base}.pub` };
+}
+
 const fileSha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
 
 /** Runs `work`; when it fails because the checkpoint was made with other options, clears `dir` and runs it again. */
@@ -110,11 +121,13 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
   const bundleDir = exported.bundles[DEVICE_BUNDLE];
 
   const keyFile = deviceKey(o, runDir);
+  const signing = signingKey(runDir);
   const deviceImages = subset(data.test, Math.min(o.deviceImages, data.test.count), DEVICE_IMAGES_SEED);
   const device: DeviceRun = await stages.always('device', async () => {
     let local: LocalAgent | undefined;
     let address: DeviceAddress;
     if (o.link.kind === 'local') {
+      trustPublicKey(join(runDir, 'agent-store', 'trusted-keys'), signing.publicFile);
       local = await startLocalAgent({ bundleDir: join(runDir, 'agent-store'), keyFile, profileRuns: o.profileRuns, deviceName: 'local-agent (pty)', onLog: (l) => { if (process.env.RANAS_DEMO_AGENT_LOG === '1') say(`agent: ${l}`); } });
       say(`local ranas-agent (pid ${local.pid}) serving ${local.devicePath}; host end ${local.hostPath}`);
       address = { kind: 'serial', path: local.hostPath, baudRate: local.baudRate };
@@ -122,7 +135,7 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
       address = o.link;
     }
     try {
-      return await runOnDevice({ address, bundleDir, keyFile, images: deviceImages, budgetsUs: o.budgetsUs, budgetSteps: o.budgetSteps, policies: o.policies, maxSeconds: o.deviceSeconds, say });
+      return await runOnDevice({ address, bundleDir, keyFile, signingKeyFile: signing.privateFile, images: deviceImages, budgetsUs: o.budgetsUs, budgetSteps: o.budgetSteps, policies: o.policies, maxSeconds: o.deviceSeconds, say });
     } finally {
       await local?.stop();
     }

@@ -10,6 +10,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportModel } from '../../converters/export.ts';
+import { trustPublicKey } from '../../firmware-bridge/auth/signing-keys.ts';
 import { subset } from '../data/splits.ts';
 import { runOnDevice } from '../demo/device-run.ts';
 import { startLocalAgent } from '../demo/local-agent.ts';
@@ -176,16 +177,19 @@ export async function exportStage(plan: StudyPlan, net: TrainedNetwork, data: St
 }
 
 /** Stage `device-*`: the plan's device bundle (int8) on a local agent: profile and a deadline sweep on test images. */
-export async function deviceStage(plan: StudyPlan, name: string, exported: ExportResult, data: StudyData, dirs: StudyDirs, keyFile: string, say: (l: string) => void): Promise<DeviceResult> {
+export async function deviceStage(plan: StudyPlan, name: string, exported: ExportResult, data: StudyData, dirs: StudyDirs, keys: { linkKeyFile: string; signingKeyFile: string; publicKeyFile: string }, say: (l: string) => void): Promise<DeviceResult> {
   const bundleName = plan.export.deviceBundle;
   const bundleDir = exported.bundles[bundleName];
   if (!bundleDir || !existsSync(bundleDir)) throw new RanasError('E_STUDY_BUNDLE', `the export of ${name} has no ${bundleName} bundle (found ${bundleDir ?? 'none'}); expected the one the export stage writes`);
-  const storeDir = join(dirs.work, 'agent-store');
-  const agent = await startLocalAgent({ bundleDir: storeDir, keyFile, profileRuns: plan.export.profileRuns, deviceName: 'local-agent (this machine, pty)' });
+  // One store per network: each starts from nothing, so bundle versions never have to order across networks.
+  const storeDir = join(dirs.work, 'agent-stores', name);
+  rmSync(storeDir, { recursive: true, force: true });
+  trustPublicKey(join(storeDir, 'trusted-keys'), keys.publicKeyFile);
+  const agent = await startLocalAgent({ bundleDir: storeDir, keyFile: keys.linkKeyFile, profileRuns: plan.export.profileRuns, deviceName: 'local-agent (this machine, pty)' });
   try {
     const images = subset(data.test, Math.min(plan.export.deviceImages, data.test.count), 5);
     const run = await runOnDevice({
-      address: { kind: 'serial', path: agent.hostPath, baudRate: agent.baudRate }, bundleDir, keyFile, images,
+      address: { kind: 'serial', path: agent.hostPath, baudRate: agent.baudRate }, bundleDir, keyFile: keys.linkKeyFile, signingKeyFile: keys.signingKeyFile, images,
       budgetsUs: [], budgetSteps: plan.export.budgetSteps, policies: ['deadline'], maxSeconds: 600, say,
     });
     return {

@@ -12,8 +12,9 @@ import { registerDemo } from './demo.ts';
 import { registerSetup } from './setup.ts';
 import { registerStudy } from './study.ts';
 import { registerFleet } from './fleet.ts';
+import { registerKeys } from './keys.ts';
 
 /** Adds one command (with its sub-commands and options) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerEval, registerExport, registerDoctor, registerDevice, registerSearch, registerDemo, registerSetup, registerStudy, registerFleet];
+export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerEval, registerExport, registerDoctor, registerDevice, registerSearch, registerDemo, registerSetup, registerStudy, registerFleet, registerKeys];
