@@ -72,15 +72,15 @@ export function evalSubset(test: ImageDataset, n: number): ImageDataset {
 
 /** Per-exit costs of the trained model. */
 export interface ExitCosts {
-  mflops: number[];
+  mmacs: number[];
   /** Trainable parameters needed to compute each exit (its ancestors). */
   params: number[];
 }
 
-/** MFLOPs and parameters per exit of the saved model. */
+/** MMACs and parameters per exit of the saved model. */
 export function exitCosts(modelDir: string): ExitCosts {
   const cost = analyzeGraph(loadModel(modelDir));
-  return { mflops: cost.exits.map((e) => e.cumulativeMacs / 1e6), params: cost.exits.map((e) => e.params) };
+  return { mmacs: cost.exits.map((e) => e.anytimeMacs / 1e6), params: cost.exits.map((e) => e.params) };
 }
 
 /** Stage "eval": fp32 per-exit top-1 on the eval subset with the tfjs engine, and the anytime curve. */

@@ -131,7 +131,7 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
       const seg = device.profile.segments[k];
       cum += seg?.p99Us ?? NaN;
       return {
-        exit: k, layer: e.layer, mflops: e.mflops, params: costs.params[k], fp32Top1: e.top1, int8Top1: int8[k] ?? null,
+        exit: k, layer: e.layer, mmacs: e.mmacs, params: costs.params[k], fp32Top1: e.top1, int8Top1: int8[k] ?? null,
         segmentP50Us: seg?.p50Us ?? NaN, segmentP99Us: seg?.p99Us ?? NaN, cumulativeP99Us: cum,
       };
     });
@@ -144,7 +144,7 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
       train,
       evalImages: evaluation.testImages,
       exits,
-      anytime: { fp32: evaluation.anytime, int8: anytimeCurve(exits.map((e) => e.mflops * 1e6), exits.map((e) => e.int8Top1 ?? NaN)) },
+      anytime: { fp32: evaluation.anytime, int8: anytimeCurve(exits.map((e) => e.mmacs * 1e6), exits.map((e) => e.int8Top1 ?? NaN)) },
       anytimeArea: areaUnder(evaluation.anytime),
       alphaEvolution: alphaEvolution(join(search.runDir, 'alphas.jsonl'), o.seed),
       device,

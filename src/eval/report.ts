@@ -10,8 +10,8 @@ import { renderPlotSvg, type PlotPoint } from './plot.ts';
 export function plotPoints(evals: ModelEvaluation[]): PlotPoint[] {
   const out: PlotPoint[] = [];
   for (const e of evals) {
-    for (const p of e.anytime) out.push({ model: e.model, curve: 'anytime', mflops: p.mflops, accuracy: 100 * p.accuracy });
-    for (const p of e.budgeted ?? []) out.push({ model: e.model, curve: 'budgeted', mflops: p.mflops, accuracy: 100 * p.accuracy });
+    for (const p of e.anytime) out.push({ model: e.model, curve: 'anytime', mmacs: p.mmacs, accuracy: 100 * p.accuracy });
+    for (const p of e.budgeted ?? []) out.push({ model: e.model, curve: 'budgeted', mmacs: p.mmacs, accuracy: 100 * p.accuracy });
   }
   return out;
 }
@@ -22,7 +22,7 @@ function jsonSafe(evals: ModelEvaluation[]): unknown {
 }
 
 /** Writes `<base>.json` and `<base>.svg` (e.g. base = run/report). */
-export async function writeReport(basePath: string, evals: ModelEvaluation[], title = 'accuracy vs MFLOPs'): Promise<{ json: string; svg: string }> {
+export async function writeReport(basePath: string, evals: ModelEvaluation[], title = 'accuracy vs MMACs'): Promise<{ json: string; svg: string }> {
   const json = `${basePath}.json`;
   const svg = `${basePath}.svg`;
   writeJsonAtomic(json, { createdAt: new Date().toISOString(), models: jsonSafe(evals) });

@@ -101,7 +101,7 @@ export async function runTraining(o: TrainOptions, say: (line: string) => void):
       } finally {
         program.dispose();
       }
-      await writeReport(run.path('report'), [evaluation], `${o.name}: accuracy vs MFLOPs`);
+      await writeReport(run.path('report'), [evaluation], `${o.name}: accuracy vs MMACs`);
       run.log({ type: 'eval', exits: evaluation.exits, anytimeArea: evaluation.anytimeArea });
     }
     const summary: TrainSummary = { runDir: run.dir, engine, data: data.note, trainImages: data.train.count, loop, evaluation };

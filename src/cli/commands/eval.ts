@@ -66,16 +66,16 @@ async function runEval(o: EvalOptions): Promise<void> {
   for (const e of evals) {
     for (const x of e.exits) {
       rows.push({
-        model: e.model, exit: x.exit, layer: x.layer, mflops: Math.round(x.mflops * 1000) / 1000, top1: Math.round(x.top1 * 10000) / 100,
+        model: e.model, exit: x.exit, layer: x.layer, MMACs: Math.round(x.mmacs * 1000) / 1000, top1: Math.round(x.top1 * 10000) / 100,
         ...(x.top5 === undefined ? {} : { top5: Math.round(x.top5 * 10000) / 100 }),
         anytimeArea: Math.round(e.anytimeArea * 10000) / 100,
       });
     }
   }
   const budgeted = evals.map((e) => e.budgeted
-    ? `${e.model}: budgeted ${e.budgeted.length} points, ${e.budgeted[0].mflops.toFixed(2)}–${e.budgeted[e.budgeted.length - 1].mflops.toFixed(2)} MFLOPs → ${(100 * e.budgeted[0].accuracy).toFixed(2)}–${(100 * e.budgeted[e.budgeted.length - 1].accuracy).toFixed(2)} %`
+    ? `${e.model}: budgeted ${e.budgeted.length} points, ${e.budgeted[0].mmacs.toFixed(2)}–${e.budgeted[e.budgeted.length - 1].mmacs.toFixed(2)} MMACs → ${(100 * e.budgeted[0].accuracy).toFixed(2)}–${(100 * e.budgeted[e.budgeted.length - 1].accuracy).toFixed(2)} %`
     : `${e.model}: no validation split, no budgeted evaluation`);
-  printTable(rows, { json: o.json, title: `accuracy in %, MFLOPs = multiply-adds / 1e6; report: ${written.json}, ${written.svg}\n${budgeted.join('\n')}` });
+  printTable(rows, { json: o.json, title: `accuracy in %, MMACs = millions of multiply-accumulates of answering at the exit (trunk + every head up to it, = the bundle's segments 0..k); report: ${written.json}, ${written.svg}\n${budgeted.join('\n')}` });
 }
 
 /** Registers `ranas eval`. */

@@ -64,7 +64,7 @@ export function registerTrain(program: Command): void {
       const o = parseTrainOptions(raw);
       const s = await runTraining(o, (line) => { if (process.env.RANAS_QUIET !== '1') process.stderr.write(line + '\n'); });
       const rows: Row[] = (s.evaluation?.exits ?? []).map((e) => ({
-        exit: e.exit, layer: e.layer, mflops: Math.round(e.mflops * 1000) / 1000, top1: Math.round(e.top1 * 10000) / 100,
+        exit: e.exit, layer: e.layer, MMACs: Math.round(e.mmacs * 1000) / 1000, top1: Math.round(e.top1 * 10000) / 100,
         ...(e.top5 === undefined ? {} : { top5: Math.round(e.top5 * 10000) / 100 }),
       }));
       const title = `${s.runDir}: ${s.loop.steps} steps (${s.loop.steps - s.loop.startStep} this run) in ${s.loop.seconds.toFixed(1)} s, ${s.loop.imgPerSec.toFixed(1)} img/s on ${s.engine.backend} x${o.threads}; ${s.data}` +
