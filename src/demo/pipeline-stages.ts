@@ -20,6 +20,7 @@ import { chooseModel } from '../train/model-choice.ts';
 import { runSearch } from '../search/run-search.ts';
 import { SEARCH_DEFAULTS } from '../search/search-options.ts';
 import { runTraining } from '../train/run-training.ts';
+import { RECIPES, resolveRecipe } from '../train/recipes.ts';
 import { TRAIN_DEFAULTS, type DataChoice } from '../train/train-options.ts';
 import type { DemoOptions } from './demo-options.ts';
 import type { ExportResult, SearchResult, TrainResult } from './stage-results.ts';
@@ -61,6 +62,8 @@ export async function trainStage(o: DemoOptions, runDir: string, data: DataChoic
     subset: o.trainSubset, valImages: 0, data, cutout: o.toy ? 0 : d.cutout, singleExit: false, dropPath: 0,
     seed: o.seed, name: 'train', runsDir: runDir, resume: !o.fresh, checkpointEvery: 20, threads: o.threads,
     evalBatchSize: d.evalBatchSize, skipEval: true,
+    recipe: resolveRecipe('quick', { epochs: o.trainEpochs, batchSize: o.trainBatchSize, cutout: o.toy ? 0 : d.cutout }),
+    schedule: RECIPES.quick.schedule, nesterov: RECIPES.quick.nesterov, auxiliaryWeight: 0,
   }, say);
   return { runDir: t.runDir, modelDir: join(t.runDir, 'model'), steps: t.loop.steps, trainImages: t.trainImages };
 }

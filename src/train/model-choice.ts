@@ -1,43 +1,48 @@
 /**
- * Builds the graph a training run starts from: a preset (with an optional genotype and scale override), or
- * a saved IR model folder; then `--single-exit` keeps only the last exit.
+ * Builds the graph a training run starts from: a preset (with an optional genotype and the grid overrides
+ * `ranas search` also takes: scales, layers, init channels, nodes, exit layers), or a saved IR model folder;
+ * then `--single-exit` keeps only the last exit.
  */
 import { RanasError } from '../errors.ts';
 import { loadModel } from '../ir/serialize.ts';
 import type { ModelGraph } from '../ir/types.ts';
-import { loadGenotype, type Genotype } from '../model/genotype.ts';
+import { genotypeNodes, loadGenotype, type Genotype } from '../model/genotype.ts';
+import { applyGridOverrides } from '../model/grid-overrides.ts';
 import { buildMsRanas } from '../model/ms-ranas.ts';
 import { buildPreset, genotypePath, getPreset } from '../model/presets.ts';
 import { keepExits } from './keep-exits.ts';
 import type { TrainOptions } from './train-options.ts';
 
-/** Extends a per-scale factor list to `n` scales by doubling its last entry (MSDNet's 1-2-4 pattern). */
-function extendDoubling(factors: number[], n: number): number[] {
-  const out = [...factors];
-  while (out.length < n) out.push(2 * (out[out.length - 1] ?? 1));
-  return out;
-}
+/** The options that choose the model. */
+export type ModelChoice = Pick<TrainOptions, 'preset' | 'genotype' | 'modelDir' | 'scales' | 'layers' | 'initChannels' | 'nodes' | 'exitLayers' | 'singleExit' | 'seed'>;
+
+const GRID_FLAGS = [['scales', '--scales'], ['layers', '--layers'], ['initChannels', '--init-channels'], ['nodes', '--nodes'], ['exitLayers', '--exit-layers']] as const;
 
 /** The graph to train. */
-export function chooseModel(o: Pick<TrainOptions, 'preset' | 'genotype' | 'modelDir' | 'scales' | 'singleExit' | 'seed'>): ModelGraph {
+export function chooseModel(o: ModelChoice): ModelGraph {
   let graph: ModelGraph;
+  const gridFlags = GRID_FLAGS.filter(([k]) => o[k] !== undefined).map(([, flag]) => flag);
   if (o.modelDir) {
+    if (gridFlags.length > 0) throw new RanasError('E_TRAIN_OPTION', `${gridFlags.join(', ')} apply to presets; --model ${o.modelDir} is a saved network`);
     graph = loadModel(o.modelDir);
   } else {
     const genotype: Genotype | undefined = o.genotype ? loadGenotype(o.genotype) : undefined;
     const preset = getPreset(o.preset);
-    if (o.scales !== undefined) {
+    if (gridFlags.length > 0) {
       if (preset.kind !== 'ms-ranas') {
-        throw new RanasError('E_TRAIN_OPTION', `--scales applies to MS-RANAS presets; preset ${o.preset} is ${preset.kind}`);
+        throw new RanasError('E_TRAIN_OPTION', `${gridFlags.join(', ')} apply to MS-RANAS presets; preset ${o.preset} is ${preset.kind}`);
       }
       const g = genotype ?? loadGenotype(genotypePath(preset.genotype));
-      const c = preset.config;
-      const built = buildMsRanas(g, {
-        ...c, scales: o.scales, seed: o.seed,
-        growth: extendDoubling(c.growth, o.scales),
-        bottleneckWidth: c.bottleneckWidth === null ? null : extendDoubling(c.bottleneckWidth, o.scales),
-      }, o.preset);
-      graph = { ...built, meta: { ...built.meta, preset: o.preset, scales: o.scales } };
+      // A genotype fixes the cell's node count; --nodes only has to agree with it.
+      const nodes = o.nodes ?? genotypeNodes(g);
+      const config = { ...applyGridOverrides(preset.config, { scales: o.scales, layers: o.layers, initChannels: o.initChannels, nodes, exitLayers: o.exitLayers }), seed: o.seed };
+      const built = buildMsRanas(g, config, o.preset);
+      graph = { ...built, meta: { ...built.meta, preset: o.preset, grid: { scales: config.scales, layers: config.layers, initChannels: config.initChannels, nodes: config.nodes, exitLayers: config.exitLayers } } };
+    } else if (genotype && preset.kind === 'ms-ranas' && genotypeNodes(genotype) !== preset.config.nodes) {
+      // A genotype with other cells (e.g. DARTS_V2's 4 nodes) in the preset's grid.
+      const config = { ...preset.config, nodes: genotypeNodes(genotype), seed: o.seed };
+      const built = buildMsRanas(genotype, config, o.preset);
+      graph = { ...built, meta: { ...built.meta, preset: o.preset } };
     } else {
       graph = buildPreset(o.preset, { genotype, seed: o.seed });
     }

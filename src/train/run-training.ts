@@ -19,6 +19,8 @@ import { checkResumeOptions, openRunFolder, writeJsonAtomic } from '../run-folde
 import { iteratorSource } from './batch-source.ts';
 import { chooseData } from './data-choice.ts';
 import { singleThread } from './gradient-engine.ts';
+import { auxiliaryTap, withAuxiliaryTower, withoutAuxiliaryTower } from './auxiliary-tower.ts';
+import { describeSchedule } from './lr-schedule.ts';
 import { chooseModel } from './model-choice.ts';
 import { trainLoop, type TrainLoopResult } from './train-loop.ts';
 import type { TrainOptions } from './train-options.ts';
@@ -34,7 +36,7 @@ export interface TrainSummary {
 }
 
 /** Options that must not change between a run and its resume (they decide the exact sequence of steps). */
-const RESUME_KEYS = ['preset', 'genotype', 'modelDir', 'epochs', 'batchSize', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'subset', 'valImages', 'data', 'cutout', 'exitWeights', 'singleExit', 'scales', 'dropPath', 'seed'] as const;
+const RESUME_KEYS = ['preset', 'genotype', 'modelDir', 'epochs', 'batchSize', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'subset', 'valImages', 'data', 'cutout', 'exitWeights', 'singleExit', 'scales', 'layers', 'initChannels', 'nodes', 'exitLayers', 'dropPath', 'schedule', 'nesterov', 'auxiliaryWeight', 'seed'] as const;
 
 
 /** The graph with the trained variables and buffers as its weights. */
@@ -54,14 +56,24 @@ export async function runTraining(o: TrainOptions, say: (line: string) => void):
   if (o.resume) checkResumeOptions(configPath, o, RESUME_KEYS, 'E_TRAIN_RESUME');
   const run = openRunFolder(o.runsDir, o.name, 'train', { ...o });
 
-  const graph = chooseModel(o);
-  const exitWeights = o.exitWeights ?? graph.exits.map(() => 1);
-  if (exitWeights.length !== graph.exits.length) {
-    throw new RanasError('E_TRAIN_OPTION', `--exit-weights has ${exitWeights.length} values; model ${graph.name} has ${graph.exits.length} exits`);
+  const network = chooseModel(o);
+  const networkExitWeights = o.exitWeights ?? network.exits.map(() => 1);
+  if (networkExitWeights.length !== network.exits.length) {
+    throw new RanasError('E_TRAIN_OPTION', `--exit-weights has ${networkExitWeights.length} values; model ${network.name} has ${network.exits.length} exits`);
   }
   const data = await chooseData(o.data, o);
   say(`data: ${data.note}; ${data.train.count} train, ${data.val?.count ?? 0} val, ${data.test.count} test images`);
-  say(`engine: ${engine.backend} x${o.threads}; model ${graph.name}: ${graph.exits.length} exits, ${Object.values(graph.weights).filter((w) => w.trainable).reduce((s, w) => s + w.data.length, 0)} trainable params`);
+  say(`recipe ${o.recipe.name}${o.recipe.overridden.length ? ` (overridden: ${o.recipe.overridden.join(', ')})` : ''}: ${o.epochs} epochs, batch ${o.batchSize}, ${describeSchedule(o.schedule, o.lr, o.lrMin)}, momentum ${o.momentum}${o.nesterov ? ' nesterov' : ''}, weight decay ${o.weightDecay}, clip ${o.gradClip || 'off'}, cutout ${o.cutout || 'off'}, drop-path ${o.dropPath || 'off'}`);
+  // DARTS's auxiliary tower: single-exit cell networks only; exit 0 while training, removed before saving.
+  const tap = o.auxiliaryWeight > 0 && network.exits.length === 1 ? auxiliaryTap(network) : null;
+  if (o.auxiliaryWeight > 0) {
+    say(tap ? `auxiliary tower (weight ${o.auxiliaryWeight}) on ${tap.tensor} (layer ${tap.layer}); trained, never saved or exported`
+      : network.exits.length > 1 ? `no auxiliary tower: the ${network.exits.length} exits already supervise the intermediate layers`
+        : `no auxiliary tower: a ${String(network.meta.kind)} network has no cell at 2/3 depth`);
+  }
+  const graph = tap ? withAuxiliaryTower(network, tap, o.seed) : network;
+  const exitWeights = tap ? [o.auxiliaryWeight, ...networkExitWeights] : networkExitWeights;
+  say(`engine: ${engine.backend} x${o.threads}; model ${network.name}: ${network.exits.length} exits, ${Object.values(network.weights).filter((w) => w.trainable).reduce((s, w) => s + w.data.length, 0)} trainable params`);
 
   const config = { graph, exitWeights };
   const dp: DataParallel = o.threads > 1
@@ -73,7 +85,7 @@ export async function runTraining(o: TrainOptions, say: (line: string) => void):
       engine: dp,
       source: iteratorSource(it),
       hyper: {
-        epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, lrMin: o.lrMin, momentum: o.momentum,
+        epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, lrMin: o.lrMin, schedule: o.schedule, momentum: o.momentum, nesterov: o.nesterov,
         weightDecay: o.weightDecay, gradClipNorm: o.gradClip, checkpointEverySteps: o.checkpointEvery,
         dropPath: o.dropPath, seed: o.seed,
       },
@@ -82,13 +94,16 @@ export async function runTraining(o: TrainOptions, say: (line: string) => void):
       meta: { name: o.name },
       onStep: (s) => run.log({ type: 'step', ...s }),
       onEpoch: (e) => {
-        run.log({ type: 'epoch', ...e });
-        say(`epoch ${e.epoch + 1}/${o.epochs}: loss ${e.meanLoss.toFixed(4)} (exits ${e.meanExitLosses.map((l) => l.toFixed(3)).join(' ')}), ${e.seconds.toFixed(1)} s, ${e.imgPerSec.toFixed(1)} img/s`);
+        const auxLoss = tap ? e.meanExitLosses[0] : undefined;
+        const exitLosses = tap ? e.meanExitLosses.slice(1) : e.meanExitLosses;
+        run.log({ type: 'epoch', ...e, ...(auxLoss === undefined ? {} : { auxiliaryLoss: auxLoss }) });
+        say(`epoch ${e.epoch + 1}/${o.epochs}: lr ${e.lr.toPrecision(4)}, loss ${e.meanLoss.toFixed(4)} (exits ${exitLosses.map((l) => l.toFixed(3)).join(' ')}${auxLoss === undefined ? '' : `; auxiliary ${auxLoss.toFixed(3)} × ${o.auxiliaryWeight}`}), ${e.seconds.toFixed(1)} s, ${e.imgPerSec.toFixed(1)} img/s`);
       },
     });
-    const trained = trainedGraph(graph, dp.model, {
-      training: { epochs: o.epochs, steps: loop.steps, seed: o.seed, data: data.note, exitWeights },
+    const withTower = trainedGraph(graph, dp.model, {
+      training: { recipe: o.recipe.name, epochs: o.epochs, steps: loop.steps, seed: o.seed, data: data.note, exitWeights: networkExitWeights, ...(tap ? { auxiliaryWeight: o.auxiliaryWeight } : {}) },
     });
+    const trained = tap ? withoutAuxiliaryTower(withTower) : withTower;
     saveModel(run.path('model'), trained);
     let evaluation: ModelEvaluation | null = null;
     if (!o.skipEval) {

@@ -1,6 +1,9 @@
 /**
  * The typed options of `ranas train` (parsed once by the CLI) and their defaults.
  */
+import type { ExitLayers } from '../model/grid-overrides.ts';
+import type { LrSchedule } from './lr-schedule.ts';
+import type { ResolvedRecipe } from './recipes.ts';
 
 /** Where training data comes from: full CIFAR-10 (cache), the shipped mini set, generated data, or a CIFAR binary folder. */
 export type DataChoice = 'cifar10' | 'mini' | 'synthetic' | { dir: string };
@@ -43,8 +46,20 @@ export interface TrainOptions extends RunOptions {
   /** Cutout side in pixels (0 = off). */
   cutout: number;
   singleExit: boolean;
-  /** Override the preset's number of scales (MS-RANAS presets only). */
+  /** Grid overrides of an MS-RANAS preset (as `ranas search` takes them; undefined = the preset's). */
   scales?: 1 | 2 | 3;
+  layers?: number;
+  initChannels?: number;
+  /** Intermediate nodes per cell (default: the genotype's). */
+  nodes?: number;
+  exitLayers?: ExitLayers;
+  /** The recipe the numbers came from, with the flags that overrode it (recorded in config.json). */
+  recipe: ResolvedRecipe;
+  /** Learning-rate schedule (the recipe's). */
+  schedule: LrSchedule;
+  nesterov: boolean;
+  /** Auxiliary tower loss weight for single-exit cell networks (0 = none; DARTS: 0.4). */
+  auxiliaryWeight: number;
   /**
    * Drop-path probability at the last epoch (DARTS schedule: p · epoch / epochs, so 0 in the first epoch);
    * applied per sample to every non-identity cell edge in training. 0 = off.

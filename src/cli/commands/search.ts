@@ -30,7 +30,7 @@ interface RawSearchOptions extends RawRunOptions {
 /** Parses commander's values into the typed options (exported for tests). */
 export function parseSearchOptions(r: RawSearchOptions): SearchOptions {
   return {
-    ...parseRunOptions(r, (seed) => `search-${r.preset}-s${seed}`, 2),
+    ...parseRunOptions(r, (seed) => `search-${r.preset}-s${seed}`, 2, SEARCH_DEFAULTS),
     preset: r.preset,
     nodes: int('--nodes', r.nodes, 1),
     scales: r.scales === undefined ? undefined : parseScales(r.scales),
