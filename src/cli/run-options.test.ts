@@ -54,3 +54,11 @@ test('train --recipe: the recipe supplies every number a flag does not; --epochs
   assert.deepEqual([q.recipe.name, q.epochs, q.lr, q.cutout, q.schedule.kind], ['quick', 10, 0.05, 16, 'cosine-per-step']);
   assert.throws(() => parsed('train', ['--recipe', 'adam']), (e: unknown) => isRanasError(e, 'E_CLI_ARG') && /expected one of darts, msdnet, quick/.test(e.message));
 });
+
+test('search: cutout on by default (the paper\'s best search), --no-cutout turns it off; train takes the grid options search takes', () => {
+  assert.equal(parsed('search', []).cutout, 16);
+  assert.equal(parsed('search', ['--no-cutout']).cutout, 0);
+  const t = parsed('train', ['--scales', '1', '--layers', '5', '--init-channels', '16', '--nodes', '4', '--exit-layers', 'last']);
+  assert.deepEqual([t.scales, t.layers, t.initChannels, t.nodes, t.exitLayers], [1, 5, 16, 4, 'last']);
+  assert.deepEqual(parsed('train', ['--exit-layers', '3,5']).exitLayers, [3, 5]);
+});

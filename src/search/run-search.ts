@@ -22,6 +22,7 @@ import { chooseData } from '../train/data-choice.ts';
 import { singleThread } from '../train/gradient-engine.ts';
 import { DARTS_ALPHA_ADAM } from './adam.ts';
 import { alphaRowsOf, deriveGenotype, meanEntropy, type AlphaMatrices } from './derive-genotype.ts';
+import { alphaUniformity, uniformityWarning } from './near-uniform.ts';
 import { searchLoop, type SearchLoopResult } from './search-loop.ts';
 import { searchSupernetConfig, type SearchOptions } from './search-options.ts';
 
@@ -35,6 +36,8 @@ export interface SearchSummary {
   loop: SearchLoopResult;
   genotype: Genotype;
   genotypePath: string;
+  /** Set when the final alphas are still near uniform (`near-uniform.ts`). */
+  alphaWarning: string | null;
 }
 
 /** Options that decide the exact sequence of steps (must match on resume). */
@@ -100,9 +103,16 @@ export async function runSearch(o: SearchOptions, say: (line: string) => void): 
         say(`epoch ${e.epoch + 1}/${o.epochs}: train ${e.meanTrainLoss.toFixed(4)}, val ${e.meanValLoss.toFixed(4)}, ${e.seconds.toFixed(1)} s, weights ${e.weightImgPerSec.toFixed(1)} img/s, alphas ${e.alphaImgPerSec.toFixed(1)} img/s, entropy ${entropy.normal.toFixed(4)}/${entropy.reduce.toFixed(4)}; genotype ${genotypeHash(genotype)}`);
       },
     });
-    genotype = deriveGenotype(alphaMatrices(loop.alphas), { maxSkip: o.maxSkip });
+    const finalAlphas = alphaMatrices(loop.alphas);
+    genotype = deriveGenotype(finalAlphas, { maxSkip: o.maxSkip });
     writeGenotype(genotype, `step${loop.steps}`);
-    return { runDir: run.dir, engine, data: data.note, halves: [halves.train.count, halves.val.count], loop, genotype, genotypePath };
+    const uniformity = alphaUniformity(finalAlphas);
+    const warning = uniformityWarning(uniformity);
+    if (warning) {
+      run.log({ type: 'warning', code: 'W_ALPHAS_NEAR_UNIFORM', ...uniformity });
+      say(warning);
+    }
+    return { runDir: run.dir, engine, data: data.note, halves: [halves.train.count, halves.val.count], loop, genotype, genotypePath, alphaWarning: warning };
   } finally {
     await dp.dispose();
   }

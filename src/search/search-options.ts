@@ -19,7 +19,7 @@ export interface SearchOptions extends RunOptions {
   initChannels?: number;
   /** Exits on every layer but the first (true) or only the last layer's exit (false). */
   searchExits: boolean;
-  /** Cutout side in pixels (0 = off, the DARTS search default). */
+  /** Cutout side in pixels (0 = off). Default 16: the MS-RANAS paper's best search used cutout (DARTS's search did not). */
   cutout: number;
   /** Alpha Adam: lr, weight decay (betas 0.5/0.999 as DARTS). */
   alphaLr: number;
