@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { RanasError } from '../errors.ts';
-import type { DataChoice, RunOptions } from '../train/train-options.ts';
+import { parseDataChoice, type DataChoice, type RunOptions } from '../train/train-options.ts';
 
 /** A number flag: finite, and `check` must hold; the error names the flag, the value and what was expected. */
 export function num(flag: string, v: string, check: (n: number) => boolean, expected: string): number {
@@ -30,7 +30,7 @@ export function parseScales(v: string): 1 | 2 | 3 {
 
 /** `--data`: a named source or a CIFAR binary folder. */
 export function parseData(v: string): DataChoice {
-  return v === 'cifar10' || v === 'mini' || v === 'synthetic' ? v : { dir: v };
+  return parseDataChoice(v);
 }
 
 /** Raw commander values of the shared options. */
@@ -85,7 +85,7 @@ export function addRunOptions(cmd: Command, d: RunDefaults, w: RunWording, fromR
     .option('--weight-decay <x>', `${w.weights}L2 weight decay${note}`, dflt(d.weightDecay))
     .option('--grad-clip <x>', `max global ${w.weights}gradient norm (0 = off)${note}`, dflt(d.gradClip))
     .option('--subset <n>', w.subset)
-    .option('--data <src>', 'cifar10 | mini | synthetic | DIR (CIFAR binary folder)', 'cifar10')
+    .option('--data <src>', 'cifar10 | cifar100 (full releases: cached, else fetched, else an error) | mini (shipped 1,000-image CIFAR-10 subset) | synthetic | DIR (CIFAR binary folder, or one sub-folder per class of PNG/JPEG files, optionally under train/ and test/)', 'cifar10')
     .option('--exit-weights <list>', 'comma-separated loss weight per exit (default equal)')
     .option('--seed <n>', w.seed, String(d.seed))
     .option('--name <name>', 'run name (folder under --runs-dir)')

@@ -123,6 +123,8 @@ export interface BuildPresetOptions {
   /** Genotype replacing the preset's own (cell presets only). */
   genotype?: Genotype;
   seed?: number;
+  /** Classes of the data (default the preset's; CIFAR-100 and image folders set it). */
+  numClasses?: number;
 }
 
 /** Builds preset `name` as IR (meta records the preset name). */
@@ -130,13 +132,13 @@ export function buildPreset(name: string, o: BuildPresetOptions = {}): ModelGrap
   const p = getPreset(name);
   let graph: ModelGraph;
   if (p.kind === 'msdnet') {
-    graph = buildMsdNet({ ...p.config, seed: o.seed ?? p.config.seed }, name);
+    graph = buildMsdNet({ ...p.config, seed: o.seed ?? p.config.seed, numClasses: o.numClasses ?? p.config.numClasses }, name);
   } else {
     const genotype = o.genotype ?? loadGenotype(genotypePath(p.genotype));
     graph =
       p.kind === 'ms-ranas'
-        ? buildMsRanas(genotype, { ...p.config, seed: o.seed ?? p.config.seed }, name)
-        : buildDartsNet(genotype, { ...p.config, seed: o.seed ?? p.config.seed }, name);
+        ? buildMsRanas(genotype, { ...p.config, seed: o.seed ?? p.config.seed, numClasses: o.numClasses ?? p.config.numClasses }, name)
+        : buildDartsNet(genotype, { ...p.config, seed: o.seed ?? p.config.seed, numClasses: o.numClasses ?? p.config.numClasses }, name);
   }
   return { ...graph, meta: { ...graph.meta, preset: name } };
 }

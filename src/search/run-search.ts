@@ -59,14 +59,16 @@ export async function runSearch(o: SearchOptions, say: (line: string) => void): 
   const engine = await initEngine();
   const configPath = join(o.runsDir, o.name, 'config.json');
   if (o.resume) checkResumeOptions(configPath, o, RESUME_KEYS, 'E_SEARCH_RESUME');
-  const supernetConfig = searchSupernetConfig(o);
-  const run = openRunFolder(o.runsDir, o.name, 'search', { ...o, supernet: supernetConfig });
+  const base = searchSupernetConfig(o);
+  // Data first: its classes size the exits, and image folders are resized to the supernet's input.
+  const data = await chooseData(o.data, { subset: o.subset, valImages: 0, seed: o.seed, inputShape: base.inputShape, log: say });
+  const supernetConfig = { ...base, numClasses: data.train.classNames.length };
+  const run = openRunFolder(o.runsDir, o.name, 'search', { ...o, supernet: supernetConfig, classNames: [...data.train.classNames] });
   const graph = buildMsRanasSupernet(supernetConfig);
   const exitWeights = o.exitWeights ?? graph.exits.map(() => 1);
   if (exitWeights.length !== graph.exits.length) {
     throw new RanasError('E_SEARCH_OPTION', `--exit-weights has ${exitWeights.length} values; the supernet has ${graph.exits.length} exits (layers ${supernetConfig.exitLayers.join(', ')})`);
   }
-  const data = await chooseData(o.data, { subset: o.subset, valImages: 0, seed: o.seed });
   const halves = splitTrainVal(data.train, 0.5, o.seed + 17);
   say(`data: ${data.note}; ${halves.train.count} images for weights, ${halves.val.count} for alphas`);
   const alphaNames = [...graphAlphaNames(graph)].sort();

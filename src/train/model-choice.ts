@@ -5,6 +5,7 @@
  */
 import { RanasError } from '../errors.ts';
 import { loadModel } from '../ir/serialize.ts';
+import { validateGraph } from '../ir/validate.ts';
 import type { ModelGraph } from '../ir/types.ts';
 import { genotypeNodes, loadGenotype, type Genotype } from '../model/genotype.ts';
 import { applyGridOverrides } from '../model/grid-overrides.ts';
@@ -14,7 +15,10 @@ import { keepExits } from './keep-exits.ts';
 import type { TrainOptions } from './train-options.ts';
 
 /** The options that choose the model. */
-export type ModelChoice = Pick<TrainOptions, 'preset' | 'genotype' | 'modelDir' | 'scales' | 'layers' | 'initChannels' | 'nodes' | 'exitLayers' | 'singleExit' | 'seed'>;
+export type ModelChoice = Pick<TrainOptions, 'preset' | 'genotype' | 'modelDir' | 'scales' | 'layers' | 'initChannels' | 'nodes' | 'exitLayers' | 'singleExit' | 'seed'> & {
+  /** Classes of the data (default the preset's). A saved model must already have this many. */
+  numClasses?: number;
+};
 
 const GRID_FLAGS = [['scales', '--scales'], ['layers', '--layers'], ['initChannels', '--init-channels'], ['nodes', '--nodes'], ['exitLayers', '--exit-layers']] as const;
 
@@ -25,6 +29,10 @@ export function chooseModel(o: ModelChoice): ModelGraph {
   if (o.modelDir) {
     if (gridFlags.length > 0) throw new RanasError('E_TRAIN_OPTION', `${gridFlags.join(', ')} apply to presets; --model ${o.modelDir} is a saved network`);
     graph = loadModel(o.modelDir);
+    const classes = validateGraph(graph).get(graph.exits[0]?.tensor ?? '')?.[0];
+    if (o.numClasses !== undefined && classes !== o.numClasses) {
+      throw new RanasError('E_TRAIN_OPTION', `model ${o.modelDir} has ${classes} classes; the data has ${o.numClasses}`);
+    }
   } else {
     const genotype: Genotype | undefined = o.genotype ? loadGenotype(o.genotype) : undefined;
     const preset = getPreset(o.preset);
@@ -35,16 +43,16 @@ export function chooseModel(o: ModelChoice): ModelGraph {
       const g = genotype ?? loadGenotype(genotypePath(preset.genotype));
       // A genotype fixes the cell's node count; --nodes only has to agree with it.
       const nodes = o.nodes ?? genotypeNodes(g);
-      const config = { ...applyGridOverrides(preset.config, { scales: o.scales, layers: o.layers, initChannels: o.initChannels, nodes, exitLayers: o.exitLayers }), seed: o.seed };
+      const config = { ...applyGridOverrides(preset.config, { scales: o.scales, layers: o.layers, initChannels: o.initChannels, nodes, exitLayers: o.exitLayers }), seed: o.seed, numClasses: o.numClasses ?? preset.config.numClasses };
       const built = buildMsRanas(g, config, o.preset);
       graph = { ...built, meta: { ...built.meta, preset: o.preset, grid: { scales: config.scales, layers: config.layers, initChannels: config.initChannels, nodes: config.nodes, exitLayers: config.exitLayers } } };
     } else if (genotype && preset.kind === 'ms-ranas' && genotypeNodes(genotype) !== preset.config.nodes) {
       // A genotype with other cells (e.g. DARTS_V2's 4 nodes) in the preset's grid.
-      const config = { ...preset.config, nodes: genotypeNodes(genotype), seed: o.seed };
+      const config = { ...preset.config, nodes: genotypeNodes(genotype), seed: o.seed, numClasses: o.numClasses ?? preset.config.numClasses };
       const built = buildMsRanas(genotype, config, o.preset);
       graph = { ...built, meta: { ...built.meta, preset: o.preset } };
     } else {
-      graph = buildPreset(o.preset, { genotype, seed: o.seed });
+      graph = buildPreset(o.preset, { genotype, seed: o.seed, numClasses: o.numClasses });
     }
   }
   return o.singleExit ? keepExits(graph, [graph.exits.length - 1]) : graph;

@@ -13,11 +13,12 @@ import { evaluateModel, type ModelEvaluation } from '../eval/evaluate-model.ts';
 import { writeReport } from '../eval/report.ts';
 import { createProgram } from '../exec/program.ts';
 import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-graph.ts';
-import { saveModel } from '../ir/serialize.ts';
+import { loadModel, saveModel } from '../ir/serialize.ts';
+import { getPreset } from '../model/presets.ts';
 import type { ModelGraph, WeightTensor } from '../ir/types.ts';
 import { checkResumeOptions, openRunFolder, writeJsonAtomic } from '../run-folder.ts';
 import { iteratorSource } from './batch-source.ts';
-import { chooseData } from './data-choice.ts';
+import { chooseData, dataName } from './data-choice.ts';
 import { singleThread } from './gradient-engine.ts';
 import { auxiliaryTap, withAuxiliaryTower, withoutAuxiliaryTower } from './auxiliary-tower.ts';
 import { describeSchedule } from './lr-schedule.ts';
@@ -49,19 +50,27 @@ export function trainedGraph(graph: ModelGraph, model: TrainableModel, meta: Rec
   return { ...graph, weights, meta: { ...graph.meta, ...meta } };
 }
 
+/** The input [H, W, C] of the network a run will train (image folders are resized to it). */
+function modelInputShape(o: TrainOptions): readonly number[] {
+  if (o.modelDir) return loadModel(o.modelDir).inputs[0]?.shape ?? [32, 32, 3];
+  return getPreset(o.preset).config.inputShape;
+}
+
 /** Runs (or resumes) one training run; `say` prints progress lines to stderr. */
 export async function runTraining(o: TrainOptions, say: (line: string) => void): Promise<TrainSummary> {
   const engine = await initEngine();
   const configPath = join(o.runsDir, o.name, 'config.json');
   if (o.resume) checkResumeOptions(configPath, o, RESUME_KEYS, 'E_TRAIN_RESUME');
-  const run = openRunFolder(o.runsDir, o.name, 'train', { ...o });
+  // Data first: its classes size the network's heads and image folders are resized to its input.
+  const data = await chooseData(o.data, { ...o, inputShape: modelInputShape(o), log: say });
+  const numClasses = data.train.classNames.length;
+  const run = openRunFolder(o.runsDir, o.name, 'train', { ...o, numClasses, classNames: [...data.train.classNames] });
 
-  const network = chooseModel(o);
+  const network = chooseModel({ ...o, numClasses });
   const networkExitWeights = o.exitWeights ?? network.exits.map(() => 1);
   if (networkExitWeights.length !== network.exits.length) {
     throw new RanasError('E_TRAIN_OPTION', `--exit-weights has ${networkExitWeights.length} values; model ${network.name} has ${network.exits.length} exits`);
   }
-  const data = await chooseData(o.data, o);
   say(`data: ${data.note}; ${data.train.count} train, ${data.val?.count ?? 0} val, ${data.test.count} test images`);
   say(`recipe ${o.recipe.name}${o.recipe.overridden.length ? ` (overridden: ${o.recipe.overridden.join(', ')})` : ''}: ${o.epochs} epochs, batch ${o.batchSize}, ${describeSchedule(o.schedule, o.lr, o.lrMin)}, momentum ${o.momentum}${o.nesterov ? ' nesterov' : ''}, weight decay ${o.weightDecay}, clip ${o.gradClip || 'off'}, cutout ${o.cutout || 'off'}, drop-path ${o.dropPath || 'off'}`);
   // DARTS's auxiliary tower: single-exit cell networks only; exit 0 while training, removed before saving.
@@ -101,6 +110,7 @@ export async function runTraining(o: TrainOptions, say: (line: string) => void):
       },
     });
     const withTower = trainedGraph(graph, dp.model, {
+      dataset: dataName(o.data), classNames: [...data.train.classNames],
       training: { recipe: o.recipe.name, epochs: o.epochs, steps: loop.steps, seed: o.seed, data: data.note, exitWeights: networkExitWeights, ...(tap ? { auxiliaryWeight: o.auxiliaryWeight } : {}) },
     });
     const trained = tap ? withoutAuxiliaryTower(withTower) : withTower;

@@ -5,8 +5,16 @@ import type { ExitLayers } from '../model/grid-overrides.ts';
 import type { LrSchedule } from './lr-schedule.ts';
 import type { ResolvedRecipe } from './recipes.ts';
 
-/** Where training data comes from: full CIFAR-10 (cache), the shipped mini set, generated data, or a CIFAR binary folder. */
-export type DataChoice = 'cifar10' | 'mini' | 'synthetic' | { dir: string };
+/**
+ * Where data comes from: full CIFAR-10 or CIFAR-100 (cache, else fetched), the shipped 1,000-image CIFAR-10
+ * mini set, generated data, or a folder (CIFAR binary release or one sub-folder per class of PNG/JPEG files).
+ */
+export type DataChoice = 'cifar10' | 'cifar100' | 'mini' | 'synthetic' | { dir: string };
+
+/** `--data` text to a choice. */
+export function parseDataChoice(v: string): DataChoice {
+  return v === 'cifar10' || v === 'cifar100' || v === 'mini' || v === 'synthetic' ? v : { dir: v };
+}
 
 /** Options every SGD run has (`ranas train` and `ranas search`; one CLI declaration in src/cli/run-options.ts). */
 export interface RunOptions {

@@ -11,7 +11,7 @@ import { evaluateModel, type ModelEvaluation } from '../../eval/evaluate-model.t
 import { resolveEvalTarget } from '../../eval/eval-target.ts';
 import { writeReport } from '../../eval/report.ts';
 import { createProgram } from '../../exec/program.ts';
-import type { DataChoice } from '../../train/train-options.ts';
+import { parseDataChoice, type DataChoice } from '../../train/train-options.ts';
 import { printTable, type Row } from '../table.ts';
 
 /** Options of `ranas eval`. */
@@ -35,7 +35,7 @@ function int(flag: string, v: string, min: number): number {
 }
 
 function parseEvalOptions(paths: string[], r: RawEvalOptions): EvalOptions {
-  const data: DataChoice = r.data === 'cifar10' || r.data === 'mini' || r.data === 'synthetic' ? r.data : { dir: r.data };
+  const data: DataChoice = parseDataChoice(r.data);
   return {
     paths, data,
     valImages: int('--val-images', r.valImages, 0),
@@ -84,7 +84,7 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description('evaluate run or model folders: per-exit accuracy, anytime curve and area, MSDNet budgeted-batch; report.json + report.svg')
     .argument('<dirs...>', 'run folders (runs/<name>) or model folders (model.json + weights.bin)')
-    .option('--data <src>', 'test data for model folders: cifar10 | mini | synthetic | DIR (run folders use their own)', 'cifar10')
+    .option('--data <src>', 'test data for model folders: cifar10 | cifar100 | mini | synthetic | DIR (CIFAR binary or image folder; run folders use their own)', 'cifar10')
     .option('--val-images <n>', 'validation images from the training set when the run held none out, or for model folders (0 = no budgeted evaluation)', '5000')
     .option('--seed <n>', 'seed of the validation split for model folders', '0')
     .option('--batch-size <n>', 'evaluation batch size', '250')
