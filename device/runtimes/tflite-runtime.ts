@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { RanasError } from '../../src/errors.ts';
-import type { BundleTensor } from '../bundle-manifest.ts';
+import type { BundleTensor } from '../../src/bundle-format/manifest.ts';
 import { elementCount, type LoadedSegment, type Runtime, type RuntimeName, type RuntimeOptions, type TensorArray } from './runtime.ts';
 
 /** TFLite external delegate: a library exporting tflite_plugin_create_delegate, plus its options. */

@@ -4,7 +4,7 @@ import { analyzeGraph } from '../ir/analysis.ts';
 import { validateGraph } from '../ir/validate.ts';
 import { buildPreset } from '../model/presets.ts';
 import { auxiliaryTap, withAuxiliaryTower, withoutAuxiliaryTower } from './auxiliary-tower.ts';
-import { chooseModel } from './model-choice.ts';
+import { chooseModel } from '../run/model-choice.ts';
 
 test('darts-cifar: the tower reads cell 2·8//3 = c5 (8×8 after the second reduction) as DARTS; its params are DARTS\'s AuxiliaryHeadCIFAR', () => {
   const net = buildPreset('darts-cifar');

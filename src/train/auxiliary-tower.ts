@@ -20,7 +20,7 @@ import { withExitMacs } from '../ir/analysis.ts';
 import { GraphBuilder } from '../ir/builder.ts';
 import type { ModelGraph } from '../ir/types.ts';
 import { validateGraph } from '../ir/validate.ts';
-import { keepExits } from './keep-exits.ts';
+import { keepExits } from '../run/keep-exits.ts';
 
 /** DARTS's auxiliary loss weight. */
 export const DARTS_AUXILIARY_WEIGHT = 0.4;

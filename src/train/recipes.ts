@@ -17,7 +17,7 @@
  * - `quick`: ranas's short defaults for CPU runs (10 epochs, batch 64, lr 0.05 cosine per step, weight decay
  *   3e-4, clip 5, cutout 16); no published source.
  */
-import type { LrSchedule } from './lr-schedule.ts';
+import type { LrSchedule } from '../run/lr-schedule.ts';
 
 /** Recipe names. */
 export type RecipeName = 'darts' | 'msdnet' | 'quick';

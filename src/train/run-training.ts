@@ -17,12 +17,13 @@ import { loadModel, saveModel } from '../ir/serialize.ts';
 import { getPreset } from '../model/presets.ts';
 import type { ModelGraph, WeightTensor } from '../ir/types.ts';
 import { checkResumeOptions, openRunFolder, writeJsonAtomic } from '../run-folder.ts';
-import { iteratorSource } from './batch-source.ts';
-import { chooseData, dataName } from './data-choice.ts';
-import { singleThread } from './gradient-engine.ts';
+import { iteratorSource } from '../run/batch-source.ts';
+import { chooseData, dataName } from '../run/data-choice.ts';
+import { singleThread } from '../engine/single-thread.ts';
+import { chooseModel } from '../run/model-choice.ts';
+import { sgdHyperOf } from '../run/run-options.ts';
+import { describeSchedule } from '../run/lr-schedule.ts';
 import { auxiliaryTap, withAuxiliaryTower, withoutAuxiliaryTower } from './auxiliary-tower.ts';
-import { describeSchedule } from './lr-schedule.ts';
-import { chooseModel } from './model-choice.ts';
 import { trainLoop, type TrainLoopResult } from './train-loop.ts';
 import type { TrainOptions } from './train-options.ts';
 
@@ -93,11 +94,7 @@ export async function runTraining(o: TrainOptions, say: (line: string) => void):
     const loop = await trainLoop({
       engine: dp,
       source: iteratorSource(it),
-      hyper: {
-        epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, lrMin: o.lrMin, schedule: o.schedule, momentum: o.momentum, nesterov: o.nesterov,
-        weightDecay: o.weightDecay, gradClipNorm: o.gradClip, checkpointEverySteps: o.checkpointEvery,
-        dropPath: o.dropPath, seed: o.seed,
-      },
+      hyper: { ...sgdHyperOf(o), dropPath: o.dropPath, seed: o.seed },
       checkpointPath: run.path('checkpoint.bin'),
       resume: o.resume,
       meta: { name: o.name },

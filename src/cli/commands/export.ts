@@ -10,10 +10,10 @@
 import type { Command } from 'commander';
 import { RanasError } from '../../errors.ts';
 import { loadModel } from '../../ir/serialize.ts';
-import { chooseData, dataName } from '../../train/data-choice.ts';
-import { parseDataChoice, type DataChoice } from '../../train/train-options.ts';
+import { chooseData, dataName } from '../../run/data-choice.ts';
+import { parseDataChoice, type DataChoice } from '../../run/run-options.ts';
 import { EXPORT_FORMATS, exportModel, type ExportFormat, type ExportReport } from '../../../converters/export.ts';
-import { printTable, type Row } from '../table.ts';
+import { printTable, type Row } from '../../text-table.ts';
 
 /** Options of `ranas export`, parsed once. */
 interface ExportCliOptions {

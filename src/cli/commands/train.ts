@@ -9,10 +9,10 @@ import { TRAIN_DEFAULTS, type TrainOptions } from '../../train/train-options.ts'
 import { RanasError } from '../../errors.ts';
 import { parseExitLayers } from '../../model/grid-overrides.ts';
 import { PRESET_NAMES } from '../../model/presets.ts';
-import { describeSchedule } from '../../train/lr-schedule.ts';
+import { describeSchedule } from '../../run/lr-schedule.ts';
 import { RECIPE_NAMES, RECIPES, resolveRecipe, type RecipeName } from '../../train/recipes.ts';
 import { addRunOptions, int, nonNeg, num, parseRunOptions, parseScales, type RawRunOptions } from '../run-options.ts';
-import { printTable, type Row } from '../table.ts';
+import { printTable, type Row } from '../../text-table.ts';
 
 /** Raw commander values (strings where commander gives strings). */
 interface RawTrainOptions extends RawRunOptions {

@@ -8,19 +8,35 @@ import { loadModel } from '../ir/serialize.ts';
 import { validateGraph } from '../ir/validate.ts';
 import type { ModelGraph } from '../ir/types.ts';
 import { genotypeNodes, loadGenotype, type Genotype } from '../model/genotype.ts';
-import { applyGridOverrides } from '../model/grid-overrides.ts';
+import { applyGridOverrides, type ExitLayers } from '../model/grid-overrides.ts';
 import { buildMsRanas } from '../model/ms-ranas.ts';
 import { buildPreset, genotypePath, getPreset } from '../model/presets.ts';
 import { keepExits } from './keep-exits.ts';
-import type { TrainOptions } from './train-options.ts';
-
-/** The options that choose the model. */
-export type ModelChoice = Pick<TrainOptions, 'preset' | 'genotype' | 'modelDir' | 'scales' | 'layers' | 'initChannels' | 'nodes' | 'exitLayers' | 'singleExit' | 'seed'> & {
-  /** Classes of the data (default the preset's). A saved model must already have this many. */
-  numClasses?: number;
-};
 
 const GRID_FLAGS = [['scales', '--scales'], ['layers', '--layers'], ['initChannels', '--init-channels'], ['nodes', '--nodes'], ['exitLayers', '--exit-layers']] as const;
+
+/** Which graph a run starts from (`ranas train`'s model options). */
+export interface ModelChoice {
+  /** Model preset (ignored when `modelDir` is given). */
+  preset: string;
+  /** Genotype JSON replacing the preset's. */
+  genotype?: string;
+  /** Start from a saved IR model folder instead of a preset. */
+  modelDir?: string;
+  /** Grid overrides of an MS-RANAS preset, as `ranas search` takes them (undefined = the preset's). */
+  scales?: 1 | 2 | 3;
+  layers?: number;
+  initChannels?: number;
+  /** Intermediate nodes per cell (default: the genotype's). */
+  nodes?: number;
+  exitLayers?: ExitLayers;
+  /** Classes of the data (default the preset's). A saved model must already have this many. */
+  numClasses?: number;
+  /** Keep only the last exit. */
+  singleExit: boolean;
+  /** Seed of the weight initialisation. */
+  seed: number;
+}
 
 /** The graph to train. */
 export function chooseModel(o: ModelChoice): ModelGraph {

@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scheduledLr } from './lr-schedule.ts';
-import { RECIPES } from './recipes.ts';
+import type { LrSchedule } from './lr-schedule.ts';
+
+// The schedules of the recipes in src/train/recipes.ts (MSDNet, DARTS, quick).
+const RECIPES: Record<'msdnet' | 'darts' | 'quick', { schedule: LrSchedule; lr: number; lrMin: number }> = {
+  msdnet: { schedule: { kind: 'step', milestones: [0.5, 0.75], factor: 0.1 }, lr: 0.1, lrMin: 0 },
+  darts: { schedule: { kind: 'cosine-per-epoch' }, lr: 0.025, lrMin: 0 },
+  quick: { schedule: { kind: 'cosine-per-step' }, lr: 0.05, lrMin: 0 },
+};
 
 const at = (epoch: number, epochs: number, step = 0, totalSteps = 1) => ({ epoch, epochs, step, totalSteps });
 
