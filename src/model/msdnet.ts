@@ -50,7 +50,8 @@ export interface MsdNetConfig {
  * (nChannels 16 on CIFAR); the same network is kalviny/MSDNet-PyTorch `run_anytime_cifar.sh` (`--nBlocks 10
  * --stepmode even --step 2 --base 4 --nChannels 16`, args.py defaults growthRate 6, grFactor/bnFactor 1-2-4).
  * 22 layers, exits after layers 4, 6, ..., 22. Checked: built here it has 4,839,544 parameters, exactly the
- * count of kalviny/MSDNet-PyTorch `models/msdnet.py` built with these arguments (PyTorch `numel` sum).
+ * count of kalviny/MSDNet-PyTorch `models/msdnet.py` built with these arguments (PyTorch `numel` sum) and the
+ * "# of params: 4839544" of the authors' own training log of this network (`check_msdnet/log.txt`, commit 0b0c543).
  */
 export const MSDNET_CIFAR10: MsdNetConfig = {
   nBlocks: 10,
