@@ -29,6 +29,15 @@ import type { ExportResult, SearchResult, TrainResult } from './stage-results.ts
 /** Seed of the test subset shared by the fp32 eval and the export's int8 eval (`exportModel` uses 2). */
 const EVAL_SUBSET_SEED = 2;
 
+/** The demo's data: the train/test sets, their name, why they were chosen, and the choice search and training reload. */
+export interface DemoData {
+  train: ImageDataset;
+  test: ImageDataset;
+  which: string;
+  reason: string;
+  choice: DataChoice;
+}
+
 /** The data choice the search and training libraries read (they load it themselves). */
 export function dataChoiceOf(d: DatasetChoice): DataChoice {
   return d.which === 'cifar10' ? 'cifar10' : 'mini';
@@ -48,15 +57,15 @@ export async function searchStage(o: DemoOptions, runDir: string, data: DataChoi
 }
 
 /** The derived network: the tiny preset with the searched genotype, saved as an IR model folder for `runTraining`. */
-export function saveDerivedModel(genotypePath: string, dir: string, seed: number): string {
-  saveModel(dir, chooseModel({ preset: 'tiny', genotype: genotypePath, singleExit: false, seed }));
+export function saveDerivedModel(genotypePath: string, dir: string, seed: number, numClasses?: number): string {
+  saveModel(dir, chooseModel({ preset: 'tiny', genotype: genotypePath, singleExit: false, seed, numClasses }));
   return dir;
 }
 
 /** Stage "train": the derived network, short; the trained model is saved as IR. */
-export async function trainStage(o: DemoOptions, runDir: string, data: DataChoice, genotypePath: string, say: (l: string) => void): Promise<TrainResult> {
+export async function trainStage(o: DemoOptions, runDir: string, data: DataChoice, genotypePath: string, say: (l: string) => void, numClasses?: number): Promise<TrainResult> {
   const d = TRAIN_DEFAULTS;
-  const modelDir = saveDerivedModel(genotypePath, join(runDir, 'derived-model'), o.seed);
+  const modelDir = saveDerivedModel(genotypePath, join(runDir, 'derived-model'), o.seed, numClasses);
   const t = await runTraining({
     preset: 'tiny', modelDir, epochs: o.trainEpochs, batchSize: o.trainBatchSize,
     lr: d.lr, lrMin: d.lrMin, momentum: d.momentum, weightDecay: d.weightDecay, gradClip: d.gradClip,
@@ -88,7 +97,7 @@ export function exitCosts(modelDir: string): ExitCosts {
 }
 
 /** Stage "eval": fp32 per-exit top-1 on the eval subset with the tfjs engine, and the anytime curve. */
-export async function evalStage(o: DemoOptions, modelDir: string, data: DatasetChoice): Promise<ModelEvaluation> {
+export async function evalStage(o: DemoOptions, modelDir: string, data: Pick<DemoData, 'test'>): Promise<ModelEvaluation> {
   await initEngine();
   const program = createProgram(loadModel(modelDir));
   try {
@@ -99,7 +108,7 @@ export async function evalStage(o: DemoOptions, modelDir: string, data: DatasetC
 }
 
 /** Stage "export": fp32 + int8 bundles for TFLite and ONNX, int8 accuracy measured in the runtimes. */
-export async function exportStage(o: DemoOptions, runDir: string, modelDir: string, data: DatasetChoice, say: (l: string) => void): Promise<ExportResult> {
+export async function exportStage(o: DemoOptions, runDir: string, modelDir: string, data: Pick<DemoData, 'train' | 'test' | 'which'>, say: (l: string) => void): Promise<ExportResult> {
   const outDir = join(runDir, 'export');
   const report = await exportModel(loadModel(modelDir), {
     outDir, formats: ['tflite', 'onnx'], int8: true, calibImages: Math.min(o.calibImages, data.train.count),
