@@ -137,7 +137,7 @@ async function runExport(o: ExportCliOptions): Promise<void> {
   }
   printTable(sizes, { title: `bundles in ${o.outDir} (report: export-report.json)` });
   const evalNote = report.evaluation ? `top-1 on ${report.evaluation.images} test images (${report.evaluation.source})` : 'not evaluated';
-  printTable(exits, { title: `\nper exit: cumulative MACs and ${evalNote}` });
+  printTable(exits, { title: `\nper exit: MMACs of answering there (trunk + every head up to the exit = segments 0..k) and ${evalNote}` });
 }
 
 /** Registers `ranas export`. */
