@@ -60,7 +60,7 @@ export function registerSearch(program: Command): void {
     .option('--search-exits', 'exits on every layer but the first during search (default)', true)
     .option('--no-search-exits', 'only the last layer\'s exit during search')
     .option('--cutout', 'cutout augmentation (default on: the MS-RANAS paper\'s best search used cutout and exits on every layer, DARTS\'s own search used neither)', true)
-    .option('--no-cutout', 'no cutout (DARTS\'s search setting; the paper\'s Fig. 5 ablation)')
+    .option('--no-cutout', 'no cutout (DARTS\'s search setting; one of the paper\'s ablations)')
     .option('--cutout-px <px>', 'cutout square side', String(d.cutoutPx));
   addRunOptions(cmd, d, { weights: 'weight ', batchSize: 'images per step in each half', subset: 'search on a stratified subset of n training images (split 50/50)', seed: 'seed of split, data order, augmentation and init' })
     .option('--alpha-lr <x>', 'alpha Adam learning rate (betas 0.5/0.999)', String(d.alphaLr))
