@@ -1,7 +1,7 @@
 /**
  * `ranas-agent`: the long-running device agent.
  *   ranas-agent --bundle-dir DIR [--serial PATH --baud N] [--listen HOST:PORT] [--key-file F] [--stdio]
- *               [--device-name N] [--threads N] [--install BUNDLE] [--edgetpu] [--safety-factor X]
+ *               [--device-name N] [--threads N|auto] [--install BUNDLE] [--edgetpu] [--safety-factor X]
  *               [--warmups W] [--profile-runs N] [--reprofile] [--no-adaptive]
  * Loads (and profiles, unless this device's profile is saved) the active bundle of the store at DIR, then
  * serves: the firmware bridge protocol on a serial port and/or TCP (loopback unless HOST says otherwise),
@@ -30,7 +30,7 @@ export interface AgentCliOptions {
   keyFile?: string;
   stdio: boolean;
   deviceName?: string;
-  threads: number;
+  threads: number | 'auto';
   install?: string;
   edgetpu: boolean;
   safetyFactor?: number;
@@ -49,6 +49,10 @@ function positiveNumber(name: string, integer: boolean): (v: string) => number {
   };
 }
 
+function threadsOption(v: string): number | 'auto' {
+  return v === 'auto' ? 'auto' : positiveNumber('threads', true)(v);
+}
+
 function log(level: 'info' | 'warn', event: string, message: string): void {
   process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, event, message }) + '\n');
 }
@@ -64,7 +68,7 @@ export function parseAgentArgs(argv: string[]): AgentCliOptions {
     .option('--key-file <file>', 'device key for authenticated flashing (HMAC-SHA256); without it flashing is refused')
     .option('--stdio', 'serve JSON lines on stdin/stdout (default when neither --serial nor --listen)', false)
     .option('--device-name <name>', 'name recorded with profiles (default: host name)')
-    .option('--threads <n>', 'runtime CPU threads', positiveNumber('threads', true), 1)
+    .option('--threads <n|auto>', 'runtime CPU threads; auto: the profile measures 1 thread and every core per segment and keeps the faster', threadsOption, 'auto')
     .option('--install <bundle>', 'install this bundle folder or tar at start')
     .option('--edgetpu', 'run int8 TFLite bundles on a Coral Edge TPU (needs libedgetpu.so.1)', false)
     .option('--safety-factor <x>', 'multiplier on the next segment p99 in the budget check (default 1.1)', positiveNumber('safety-factor', false))

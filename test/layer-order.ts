@@ -42,6 +42,8 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
   // runs); the command line, which nothing imports; end-to-end tests on top of everything.
   'src/demo': 12,
   bench: 13,
+  // The study of MS-RANAS against its baselines: the demo's stages at scale (a peer of the benchmarks).
+  'src/study': 13,
   'src/cli': 14,
   test: 15,
 };
