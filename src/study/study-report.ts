@@ -136,13 +136,14 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
   const latency: CurvePoint[] = done.flatMap((n) => {
     if (!n.device || !n.exported) return [];
     const lat = exitLatencyUs(n.device);
-    return (n.exported.int8Tflite).flatMap((a, k): CurvePoint[] => (a === null || !lat[k] ? [] : [{ series: n.net.label, x: lat[k].p50Us / 1000, accuracy: 100 * a }]));
+    const acc = n.device.bundle === 'onnx-int8' ? n.exported.int8Onnx : n.exported.int8Tflite;
+    return acc.flatMap((a, k): CurvePoint[] => (a === null || !lat[k] ? [] : [{ series: n.net.label, x: lat[k].p50Us / 1000, accuracy: 100 * a }]));
   });
   const sweep: CurvePoint[] = done.flatMap((n) => (n.device?.sweep ?? []).map((s) => ({ series: n.net.label, x: s.budgetUs / 1000, accuracy: 100 * s.accuracy })));
   const plots: [string, CurvePoint[], string, string][] = [
     ['anytime-macs.svg', [...anytime, ...publishedPoints(root)], 'Anytime: fp32 top-1 of each exit vs what the device pays to reach it (test set)', 'anytime MACs / 1e6 (trunk + every head up to the exit)'],
     ['budgeted-macs.svg', budgeted, 'Budgeted batch: thresholds chosen on validation, measured on test', 'mean MACs / 1e6 per image'],
-    ['anytime-ms.svg', latency, 'Anytime on the local agent: int8 TFLite top-1 of each exit vs cumulative p50 latency', 'p50 latency to the exit (ms, this machine, int8 TFLite)'],
+    ['anytime-ms.svg', latency, 'Anytime on the local agent: int8 top-1 of each exit vs cumulative p50 latency', 'p50 latency to the exit (ms, this machine, the agent\'s int8 bundle)'],
     ['budget-sweep-ms.svg', sweep, 'Deadline policy on the local agent: accuracy vs per-request budget', 'budget per request (ms)'],
   ];
   for (const [file, points, title, xTitle] of plots) {
@@ -169,7 +170,7 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
     '',
     `Recipe: ${p.recipe.epochs} epochs, batch ${p.recipe.batchSize}, SGD lr ${p.recipe.lr} cosine to ${p.recipe.lrMin}, momentum ${p.recipe.momentum}, weight decay ${p.recipe.weightDecay}, clip ${p.recipe.gradClip}, cutout ${p.recipe.cutoutPx} px, drop-path ${p.recipe.dropPath}; seed ${p.seed}. Grid: ${p.grid.scales} scales, ${p.grid.layers} layers, ${p.grid.nodes}-node cells, reduction at layer(s) ${p.grid.reductionLayers.join(', ')}, exits on every layer but the first. Parameters matched to \`${p.reference}\` within ±${(100 * p.paramTolerance).toFixed(0)} % by choosing each network's width.`,
     '',
-    '"anytime MMACs": what the device pays to answer at that exit (the trunk up to it plus every classifier head up to it, one multiply-add = one MAC). Latency: the int8 TFLite bundle on a local `ranas-agent` on this machine (profile p50/p99 per segment, summed to the exit, plus the request overhead at p50); this is x86 latency, not a Raspberry Pi figure.',
+    `"anytime MMACs": what the device pays to answer at that exit (the trunk up to it plus every classifier head up to it, one multiply-add = one MAC). Latency: the plan's int8 device bundle (\`${p.export.deviceBundle}\`) on a local \`ranas-agent\` on this machine (profile p50/p99 per segment, summed to the exit, plus the request overhead at p50); this is x86 latency, not a Raspberry Pi figure.`,
     '',
     networkTable(r.networks),
     '',

@@ -84,8 +84,10 @@ export interface ExportResult {
   evalImages: number;
 }
 
-/** The int8 TFLite bundle on the local agent. */
+/** The int8 device bundle on the local agent. */
 export interface DeviceResult {
+  /** Which bundle was flashed (e.g. onnx-int8). */
+  bundle: string;
   deviceName: string;
   agentVersion: string;
   images: number;

@@ -4,6 +4,7 @@
  * split and on the test set, with budgeted-batch thresholds chosen on validation), export (int8 TFLite and
  * ONNX bundles, int8 accuracy per exit measured in those runtimes), device (the int8 TFLite bundle flashed to a
  * real local `ranas-agent` over a pseudo-terminal: its profile p50/p99 per segment and a deadline sweep).
+ * The device bundle is the plan's (int8 ONNX: the fastest int8 runtime the agent has here, bench/int8-runtimes.ts).
  * Checkpoints live in `work/` (runs/study/…); what a stage returns is small and is committed.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -181,10 +182,11 @@ export async function exportStage(plan: StudyPlan, net: TrainedNetwork, data: St
   };
 }
 
-/** Stage `device-*`: the int8 TFLite bundle on a local agent: profile and a deadline sweep on test images. */
+/** Stage `device-*`: the plan's device bundle (int8) on a local agent: profile and a deadline sweep on test images. */
 export async function deviceStage(plan: StudyPlan, name: string, exported: ExportResult, data: StudyData, dirs: StudyDirs, keyFile: string, say: (l: string) => void): Promise<DeviceResult> {
-  const bundleDir = exported.bundles['tflite-int8'];
-  if (!bundleDir || !existsSync(bundleDir)) throw new RanasError('E_STUDY_BUNDLE', `the export of ${name} has no tflite-int8 bundle (found ${bundleDir ?? 'none'}); expected the one the export stage writes`);
+  const bundleName = plan.export.deviceBundle;
+  const bundleDir = exported.bundles[bundleName];
+  if (!bundleDir || !existsSync(bundleDir)) throw new RanasError('E_STUDY_BUNDLE', `the export of ${name} has no ${bundleName} bundle (found ${bundleDir ?? 'none'}); expected the one the export stage writes`);
   const storeDir = join(dirs.work, 'agent-store');
   const agent = await startLocalAgent({ bundleDir: storeDir, keyFile, profileRuns: plan.export.profileRuns, deviceName: 'local-agent (this machine, pty)' });
   try {
@@ -194,7 +196,7 @@ export async function deviceStage(plan: StudyPlan, name: string, exported: Expor
       budgetsUs: [], budgetSteps: plan.export.budgetSteps, policies: ['deadline'], maxSeconds: 600, say,
     });
     return {
-      deviceName: run.deviceName, agentVersion: run.agentVersion, images: images.count,
+      bundle: bundleName, deviceName: run.deviceName, agentVersion: run.agentVersion, images: images.count,
       segments: run.profile.segments.map((s) => ({ p50Us: s.p50Us, p99Us: s.p99Us })),
       overheadP50Us: (run.profile.overhead?.input.p50Us ?? 0) + (run.profile.overhead?.answer.p50Us ?? 0),
       sweep: run.sweep.map((s) => ({ budgetUs: s.budgetUs, accuracy: s.accuracy, exitCounts: s.exitCounts, p50Us: s.p50Us, p99Us: s.p99Us, misses: s.misses })),
