@@ -1,5 +1,5 @@
 /**
- * The evaluation plot: accuracy vs MFLOPs, one panel for the anytime curve (a point per exit) and one for
+ * The evaluation plot: accuracy vs MMACs, one panel for the anytime curve (a point per exit) and one for
  * budgeted-batch evaluation, one colour per model. Specified in vega-lite, compiled to vega and rendered
  * headless to SVG with `View.toSVG()` (no canvas needed for SVG).
  */
@@ -10,7 +10,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 export interface PlotPoint {
   model: string;
   curve: 'anytime' | 'budgeted';
-  mflops: number;
+  mmacs: number;
   /** Accuracy in percent. */
   accuracy: number;
 }
@@ -29,10 +29,10 @@ export function plotSpec(points: PlotPoint[], title: string): TopLevelSpec {
         { mark: { type: 'line', point: true } },
       ],
       encoding: {
-        x: { field: 'mflops', type: 'quantitative', title: 'MFLOPs (multiply-adds / 1e6)', scale: { zero: false } },
+        x: { field: 'mmacs', type: 'quantitative', title: 'MMACs (trunk + every head up to the exit, multiply-adds / 1e6)', scale: { zero: false } },
         y: { field: 'accuracy', type: 'quantitative', title: 'top-1 accuracy (%)', scale: { zero: false } },
         color: { field: 'model', type: 'nominal', title: 'model' },
-        order: { field: 'mflops', type: 'quantitative' },
+        order: { field: 'mmacs', type: 'quantitative' },
       },
     },
     resolve: { scale: { x: 'independent' } },

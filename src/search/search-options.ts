@@ -4,6 +4,7 @@
  */
 import { RanasError } from '../errors.ts';
 import type { MsRanasConfig } from '../model/ms-ranas.ts';
+import { applyGridOverrides } from '../model/grid-overrides.ts';
 import { getPreset } from '../model/presets.ts';
 import type { RunOptions } from '../run/run-options.ts';
 
@@ -18,7 +19,7 @@ export interface SearchOptions extends RunOptions {
   initChannels?: number;
   /** Exits on every layer but the first (true) or only the last layer's exit (false). */
   searchExits: boolean;
-  /** Cutout side in pixels (0 = off, the DARTS search default). */
+  /** Cutout side in pixels (0 = off). Default 16: the MS-RANAS paper's best search used cutout (DARTS's search did not). */
   cutout: number;
   /** Alpha Adam: lr, weight decay (betas 0.5/0.999 as DARTS). */
   alphaLr: number;
@@ -52,30 +53,9 @@ export const SEARCH_DEFAULTS = {
   threads: 1,
 } as const;
 
-/** Extends a per-scale list to `n` entries by doubling its last value. */
-function perScale(list: readonly number[], n: number): number[] {
-  const out = [...list];
-  while (out.length < n) out.push(2 * (out.at(-1) ?? 1));
-  return out;
-}
-
 /** The supernet config: the preset's, with the search's nodes/scales/layers/channels/exits applied. */
 export function searchSupernetConfig(o: Pick<SearchOptions, 'preset' | 'nodes' | 'scales' | 'layers' | 'initChannels' | 'searchExits' | 'seed'>): MsRanasConfig {
   const p = getPreset(o.preset);
   if (p.kind !== 'ms-ranas') throw new RanasError('E_SEARCH_OPTION', `preset ${o.preset} is a ${p.kind} network; expected an MS-RANAS preset (tiny, paper-cifar)`);
-  const base = p.config;
-  const scales = o.scales ?? base.scales;
-  const layers = o.layers ?? base.layers;
-  return {
-    ...base,
-    scales,
-    layers,
-    nodes: o.nodes,
-    initChannels: o.initChannels ?? base.initChannels,
-    reductionLayers: base.reductionLayers.filter((l) => l <= layers),
-    exitLayers: o.searchExits ? Array.from({ length: layers - 1 }, (_, i) => i + 2) : [layers],
-    growth: perScale(base.growth, scales),
-    bottleneckWidth: base.bottleneckWidth === null ? null : perScale(base.bottleneckWidth, scales),
-    seed: o.seed,
-  };
+  return { ...applyGridOverrides(p.config, { ...o, exitLayers: o.searchExits ? 'all' : 'last' }), seed: o.seed };
 }

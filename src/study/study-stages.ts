@@ -27,6 +27,7 @@ import { PRIMITIVE_NAMES } from '../ops/primitives.ts';
 import { runSearch } from '../search/run-search.ts';
 import { SEARCH_DEFAULTS } from '../search/search-options.ts';
 import { chooseData } from '../run/data-choice.ts';
+import { RECIPES, resolveRecipe } from '../train/recipes.ts';
 import { runTraining } from '../train/run-training.ts';
 import type { StudyData } from './study-data.ts';
 import type { Width } from './study-networks.ts';
@@ -127,6 +128,12 @@ export async function trainStage(plan: StudyPlan, net: NetworkToTrain, recipe: S
     lr: recipe.lr, lrMin: recipe.lrMin, momentum: recipe.momentum, weightDecay: recipe.weightDecay, gradClip: recipe.gradClip,
     subset: subsetImages, valImages: plan.valImages, data: data.choice, cutout: recipe.cutoutPx, singleExit: false, dropPath: recipe.dropPath,
     seed: plan.seed, name: net.name, runsDir, resume: true, checkpointEvery: 200, threads, evalBatchSize: 250, skipEval: true,
+    // The study's own numbers, recorded as overrides of the quick recipe (cosine per step, plain momentum, no tower).
+    recipe: resolveRecipe('quick', {
+      epochs: recipe.epochs, batchSize: recipe.batchSize, lr: recipe.lr, lrMin: recipe.lrMin, momentum: recipe.momentum,
+      weightDecay: recipe.weightDecay, gradClip: recipe.gradClip, cutout: recipe.cutoutPx, dropPath: recipe.dropPath, auxiliaryWeight: 0,
+    }),
+    schedule: RECIPES.quick.schedule, nesterov: false, auxiliaryWeight: 0,
   }, say), say);
   const outDir = join(dirs.results, group, net.name);
   const modelDir = join(outDir, 'model');
@@ -145,7 +152,7 @@ export async function trainStage(plan: StudyPlan, net: NetworkToTrain, recipe: S
       name: net.name, label: net.label, modelDir, width: net.width, params: cost.totalParams,
       genotypeHash: net.genotype ? genotypeHash(net.genotype) : null,
       exits: cost.exits.map((e, k) => ({
-        exit: k + 1, layer: e.layer, anytimeMacs: e.anytimeMacs, cumulativeMacs: e.cumulativeMacs, params: e.params,
+        exit: k + 1, layer: e.layer, anytimeMacs: e.anytimeMacs, cumulativeMacs: e.pathMacs, params: e.params,
         valTop1: topKAccuracy(valProbs.probs[k], valProbs.labels, valProbs.classes, 1),
         testTop1: evaluation.exits[k].top1,
       })),

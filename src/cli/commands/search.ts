@@ -30,7 +30,7 @@ interface RawSearchOptions extends RawRunOptions {
 /** Parses commander's values into the typed options (exported for tests). */
 export function parseSearchOptions(r: RawSearchOptions): SearchOptions {
   return {
-    ...parseRunOptions(r, (seed) => `search-${r.preset}-s${seed}`, 2),
+    ...parseRunOptions(r, (seed) => `search-${r.preset}-s${seed}`, 2, SEARCH_DEFAULTS),
     preset: r.preset,
     nodes: int('--nodes', r.nodes, 1),
     scales: r.scales === undefined ? undefined : parseScales(r.scales),
@@ -59,8 +59,8 @@ export function registerSearch(program: Command): void {
     .option('--init-channels <n>', 'C of scale 1 (default: the preset\'s)')
     .option('--search-exits', 'exits on every layer but the first during search (default)', true)
     .option('--no-search-exits', 'only the last layer\'s exit during search')
-    .option('--cutout', 'cutout augmentation (off by default, as DARTS search)')
-    .option('--no-cutout', 'no cutout')
+    .option('--cutout', 'cutout augmentation (default on: the MS-RANAS paper\'s best search used cutout and exits on every layer, DARTS\'s own search used neither)', true)
+    .option('--no-cutout', 'no cutout (DARTS\'s search setting; one of the paper\'s ablations)')
     .option('--cutout-px <px>', 'cutout square side', String(d.cutoutPx));
   addRunOptions(cmd, d, { weights: 'weight ', batchSize: 'images per step in each half', subset: 'search on a stratified subset of n training images (split 50/50)', seed: 'seed of split, data order, augmentation and init' })
     .option('--alpha-lr <x>', 'alpha Adam learning rate (betas 0.5/0.999)', String(d.alphaLr))
@@ -73,5 +73,7 @@ export function registerSearch(program: Command): void {
       const s = await runSearch(o, (line) => { if (process.env.RANAS_QUIET !== '1') process.stderr.write(line + '\n'); });
       const rows: Row[] = (['normal', 'reduce'] as const).flatMap((cell) => s.genotype[cell].map(([op, from], i) => ({ cell, node: Math.floor(i / 2), from, op })));
       printTable(rows, { json: raw.json, title: `${s.runDir}: ${s.loop.steps} steps (${s.loop.steps - s.loop.startStep} this run) in ${s.loop.seconds.toFixed(1)} s on ${s.engine.backend} x${o.threads}; ${s.halves[0]} + ${s.halves[1]} images; genotype → ${s.genotypePath}` });
+      // Repeated after the table so it is the last thing a user reads.
+      if (s.alphaWarning && !raw.json) process.stderr.write(s.alphaWarning + '\n');
     });
 }
