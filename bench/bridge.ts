@@ -10,6 +10,7 @@
  *  - flash efficiency on a link throttled to 921,600 baud 8N1 vs the line rate (target ≥ 85 %).
  * Usage: node --import tsx bench/bridge.ts [--flash-mib N] [--uart-kib N] [--requests N] [--json]
  */
+import { makeFlashKeys } from '../firmware-bridge/test-support/flash-keys.ts';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -46,6 +47,7 @@ const BAUD = 921_600;
 const KEY = Buffer.from('bench-device-key-0123456789abcdef');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-bench-bridge-'));
 fs.writeFileSync(path.join(work, 'key'), KEY);
+const keys = makeFlashKeys(path.join(work, 'keys'), [path.join(work, 'device')]);
 const SINK = fileURLToPath(new URL('../firmware-bridge/test-support/serial-sink.ts', import.meta.url));
 
 /**
@@ -84,7 +86,7 @@ async function flashSeconds(client: DeviceClient, bundle: BundleTar): Promise<{ 
   let tFirst = 0;
   let tLast = 0;
   await client.flash(bundle, {
-    keyBytes: KEY, chunkBytes, window, force: true,
+    keyBytes: KEY, signingKey: keys.signingKey, chunkBytes, window, force: true,
     onProgress: (p) => { if (!tFirst) tFirst = performance.now(); if (p.ackedBytes === p.totalBytes) tLast = performance.now(); },
   });
   return { transfer: (tLast - tFirst) / 1000, total: (performance.now() - t0) / 1000 };

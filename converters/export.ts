@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { RanasError } from '../src/errors.ts';
 import type { ModelGraph } from '../src/ir/types.ts';
 import { validateGraph } from '../src/ir/validate.ts';
+import { withExitMacs } from '../src/ir/analysis.ts';
 import type { ImageDataset } from '../src/data/types.ts';
 import { defaultNormalisation, evalBatch, type Normalisation } from '../src/data/augment.ts';
 import { subset } from '../src/data/splits.ts';
@@ -239,7 +240,8 @@ async function exportBundle(
 /** Runs the whole export of `graph` (as loaded from a model folder). */
 export async function exportModel(graph: ModelGraph, o: ExportOptions): Promise<ExportReport> {
   checkOptions(graph, o);
-  const prepared = fuseRelu(foldBatchNorm(graph));
+  // Exit costs recomputed from the graph (trunk + every head up to the exit), so an older model.json agrees too.
+  const prepared = withExitMacs(fuseRelu(foldBatchNorm(graph)));
   const shapes = validateGraph(prepared);
   const classes = shapes.get(prepared.exits[0]?.tensor ?? '')?.[0] ?? 0;
   const info = modelInfo(graph, {

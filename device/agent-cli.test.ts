@@ -15,6 +15,7 @@ import { loadBundleTar } from '../firmware-bridge/client/bundle-tar.ts';
 import { connectTcp } from '../firmware-bridge/transport/tcp-transport.ts';
 import { makeTinyBundles, TINY_SIZE } from './testing/tiny-bundles.ts';
 import { parseAgentArgs } from './agent-cli.ts';
+import { makeFlashKeys } from '../firmware-bridge/test-support/flash-keys.ts';
 
 const BIN = fileURLToPath(new URL('../bin/ranas-agent.mjs', import.meta.url));
 const KEY = 'device-key-for-tests-0123456789';
@@ -86,6 +87,7 @@ test('JSON lines: one answer per line, in order; bad lines answer an error and t
 
 test('bridge over loopback TCP: authenticated flash of a real bundle, then infer and stats', async () => {
   const store = path.join(dir, 'store-tcp');
+  const signing = makeFlashKeys(path.join(dir, 'signing'), [store]);
   const proc = spawn(process.execPath, [BIN, '--bundle-dir', store, '--listen', '127.0.0.1:0', '--key-file', path.join(dir, 'key'), '--warmups', '1', '--profile-runs', '5'], { stdio: ['pipe', 'pipe', 'pipe'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -101,7 +103,7 @@ test('bridge over loopback TCP: authenticated flash of a real bundle, then infer
     try {
       assert.equal(client.info.activeBundle, undefined);
       const bundle = await loadBundleTar(path.join(dir, 'export', 'tflite-int8'));
-      const report = await client.flash(bundle, { keyBytes: Buffer.from(KEY) });
+      const report = await client.flash(bundle, { keyBytes: Buffer.from(KEY), signingKey: signing.signingKey });
       assert.equal(report.activeBundle?.sha256, bundle.sha256);
       const info = await client.hello();
       assert.equal(info.activeBundle?.sha256, bundle.sha256);
@@ -111,7 +113,7 @@ test('bridge over loopback TCP: authenticated flash of a real bundle, then infer
       const result = await client.infer({ input: Buffer.from(image), shape: [TINY_SIZE, TINY_SIZE, 3], dtype: 'uint8', budgetUs: 1e9, policy: 'deadline', topK: 2 });
       assert.equal(result.exitIndex, 1);
       assert.equal(result.topK.length, 2);
-      await assert.rejects(client.flash(path.join(dir, 'export', 'tflite-fp32'), { keyBytes: Buffer.from('wrong-key-wrong-key-wrong') }), (e) => isRanasError(e, 'E_AUTH_FAILED'));
+      await assert.rejects(client.flash(path.join(dir, 'export', 'tflite-fp32'), { keyBytes: Buffer.from('wrong-key-wrong-key-wrong'), signingKey: signing.signingKey }), (e) => isRanasError(e, 'E_AUTH_FAILED'));
       assert.equal((await client.hello()).activeBundle?.sha256, bundle.sha256);
       const stats = await client.stats();
       assert.equal(stats.agent.requests, 1);

@@ -82,7 +82,7 @@ export function parseAgentArgs(argv: string[]): AgentCliOptions {
     .option('--serial <path>', 'serve the bridge protocol on this serial port (/dev/ttyGS0, /dev/ttyAMA0)')
     .option('--baud <n>', 'serial line rate', positiveNumber('baud', true), DEFAULT_BAUD)
     .option('--listen <host:port>', 'serve the bridge protocol on TCP (use 127.0.0.1 unless the network is trusted)')
-    .option('--key-file <file>', 'device key for authenticated flashing (HMAC-SHA256); without it flashing is refused')
+    .option('--key-file <file>', 'link key for the flash MAC over the device nonce (HMAC-SHA256); without it flashing is refused. Bundles must also be signed by a key trusted in <bundle-dir>/trusted-keys (ranas device trust)')
     .option('--stdio', 'serve JSON lines on stdin/stdout (default when neither --serial nor --listen)', false)
     .option('--device-name <name>', 'name recorded with profiles (default: host name)')
     .option('--threads <n|auto>', 'runtime CPU threads; auto: the profile measures 1 thread and every core per segment and keeps the faster', threadsOption, 'auto')

@@ -62,7 +62,7 @@ test('the chosen thread counts reach the host: Info over the wire carries them p
   const { agent } = await agentWith('auto');
   await agent.install('b');
   const info = await agent.info();
-  const wire = { ...info, protocolVersion: 1, minProtocolVersion: 1, maxProtocolVersion: 1, maxFrameBytes: 4096 };
+  const wire = { ...info, protocolVersion: 2, minProtocolVersion: 2, maxProtocolVersion: 2, maxFrameBytes: 4096, nonce: Buffer.alloc(16), installedVersion: 0, maxInflight: 4 };
   assert.deepEqual(decodeMessage('info', encodeMessage('info', wire)).profile?.segments.map((s) => s.threads), [1, 2, 1]);
   await agent.close();
 });

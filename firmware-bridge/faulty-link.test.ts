@@ -16,16 +16,19 @@ import { connectTcp } from './transport/tcp-transport.ts';
 import { FaultInjector } from './transport/fault-injecting-transport.ts';
 import { startFakeDevice, type DeviceProcess } from './test-support/device-process.ts';
 import { makeFakeBundle } from './test-support/make-bundle.ts';
+import { makeFlashKeys, type FlashKeys } from './test-support/flash-keys.ts';
 
 const KEY = Buffer.from('fault-test-key-0123456789abcdef');
 let work: string;
 let device: DeviceProcess;
 let deviceDir: string;
+let keys: FlashKeys;
 
 before(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-faulty-'));
   fs.writeFileSync(path.join(work, 'key'), KEY);
   deviceDir = path.join(work, 'device');
+  keys = makeFlashKeys(path.join(work, 'keys'), [deviceDir]);
   device = await startFakeDevice(['--dir', deviceDir, '--listen', '127.0.0.1:0', '--key-file', path.join(work, 'key')]);
 });
 after(async () => {
@@ -43,7 +46,7 @@ test('flash over a link with bit flips, dropped bytes and 3 disconnects: resumes
   // A clean first install, so that there is an "old bundle" to protect.
   const oldBundle = await loadBundleTar(makeFakeBundle(path.join(work, 'old'), { segmentBytes: 4000, seed: 5 }));
   const clean = await DeviceClient.open({ connect: () => connectTcp('127.0.0.1', port) });
-  await clean.flash(oldBundle, { keyBytes: KEY });
+  await clean.flash(oldBundle, { keyBytes: KEY, signingKey: keys.signingKey });
   await clean.close();
   assert.equal(activeSha(), oldBundle.sha256);
 
@@ -65,7 +68,7 @@ test('flash over a link with bit flips, dropped bytes and 3 disconnects: resumes
     const before = activeSha();
     let reconnects = -1;
     try {
-      const report = await client.flash(bundle, { keyBytes: KEY, chunkBytes: 256, window: 4, maxReconnects: 30 });
+      const report = await client.flash(bundle, { keyBytes: KEY, signingKey: keys.signingKey, chunkBytes: 256, window: 4, maxReconnects: 30 });
       reconnects = report.reconnects;
       outcomes.push('installed');
       console.log(`seed ${seed}: installed after ${report.reconnects} reconnects, ${report.chunksSent} chunk sends, faults ${JSON.stringify(faults.counters)}`);
@@ -92,13 +95,13 @@ test('an interrupted flash leaves the old bundle active, and a later flash resum
   const bundle = await loadBundleTar(makeFakeBundle(path.join(work, 'resume'), { segmentBytes: 30_000, seed: 21 }));
   const faults = new FaultInjector({ disconnectAtBytes: [0.6 * bundle.bytes.length] });
   const cut = await DeviceClient.open({ connect: async () => faults.wrap(await connectTcp('127.0.0.1', port)) });
-  await assert.rejects(cut.flash(bundle, { keyBytes: KEY, chunkBytes: 1024, maxReconnects: 0 }), /closed/);
+  await assert.rejects(cut.flash(bundle, { keyBytes: KEY, signingKey: keys.signingKey, chunkBytes: 1024, maxReconnects: 0 }), /closed/);
   await cut.close();
   assert.equal(activeSha(), before, 'old bundle untouched by the interrupted flash');
 
   const resumed = await DeviceClient.open({ connect: () => connectTcp('127.0.0.1', port) });
   let firstAcked = -1;
-  const report = await resumed.flash(bundle, { keyBytes: KEY, chunkBytes: 1024, onProgress: (p) => { if (firstAcked < 0) firstAcked = p.ackedBytes; } });
+  const report = await resumed.flash(bundle, { keyBytes: KEY, signingKey: keys.signingKey, chunkBytes: 1024, onProgress: (p) => { if (firstAcked < 0) firstAcked = p.ackedBytes; } });
   await resumed.close();
   assert.ok(firstAcked >= 0.4 * bundle.bytes.length, `resumed at ${firstAcked} of ${bundle.bytes.length} bytes`);
   assert.ok(report.chunksSent < Math.ceil(bundle.bytes.length / 1024), `sent ${report.chunksSent} chunks`);
@@ -112,7 +115,7 @@ test('with the default chunk size, a link that spoils big chunks gets smaller on
   const faults = new FaultInjector({ seed: 21, bitErrorRate: 3e-5 });
   const client = await DeviceClient.open({ connect: async () => faults.wrap(await connectTcp('127.0.0.1', port)), timeoutMs: 100, attempts: 3 });
   try {
-    const report = await client.flash(bundle, { keyBytes: KEY, maxReconnects: 40 });
+    const report = await client.flash(bundle, { keyBytes: KEY, signingKey: keys.signingKey, maxReconnects: 40 });
     console.log(`adaptive: ${report.chunksSent} chunk sends, ${report.reconnects} reconnects, final chunk ${report.finalChunkBytes} B, faults ${JSON.stringify(faults.counters)}`);
     assert.equal(activeSha(), bundle.sha256);
     assert.ok(report.finalChunkBytes < 192 * 1024, `chunks shrank (final ${report.finalChunkBytes} B)`);

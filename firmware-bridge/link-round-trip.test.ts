@@ -17,15 +17,21 @@ import { startFakeDevice, type DeviceProcess } from './test-support/device-proce
 import { openPtyPair, haveSocat } from './test-support/pty-pair.ts';
 import { makeFakeBundle, } from './test-support/make-bundle.ts';
 import { fakeClassOf } from './test-support/fake-agent-service.ts';
+import { makeFlashKeys, type FlashKeys } from './test-support/flash-keys.ts';
 
 const KEY = 'test-device-key-0123456789abcdef';
 let work: string;
 let keyFile: string;
+let keys: FlashKeys;
+/** Signed by a key no device trusts. */
+let stranger: FlashKeys;
 
 before(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-bridge-'));
   keyFile = path.join(work, 'device.key');
   fs.writeFileSync(keyFile, KEY + '\n');
+  keys = makeFlashKeys(path.join(work, 'keys'), [path.join(work, 'tcp-device'), path.join(work, 'pty-device')]);
+  stranger = makeFlashKeys(path.join(work, 'keys'), [], 'stranger');
 });
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -36,7 +42,7 @@ function sha256File(file: string): string {
 async function flashAndInfer(client: DeviceClient, deviceDir: string, bundleDir: string): Promise<void> {
   const bundle = await loadBundleTar(bundleDir);
   const progress: number[] = [];
-  const report = await client.flash(bundle, { keyBytes: Buffer.from(KEY), chunkBytes: 4096, onProgress: (p) => progress.push(p.ackedBytes) });
+  const report = await client.flash(bundle, { keyBytes: Buffer.from(KEY), signingKey: keys.signingKey, chunkBytes: 4096, onProgress: (p) => progress.push(p.ackedBytes) });
   assert.equal(report.sha256, bundle.sha256);
   assert.equal(report.activeBundle?.sha256, bundle.sha256);
   assert.equal(progress.at(-1), bundle.bytes.length);
@@ -44,7 +50,7 @@ async function flashAndInfer(client: DeviceClient, deviceDir: string, bundleDir:
   assert.equal(sha256File(path.join(deviceDir, 'active.tar')), bundle.sha256);
   const info = await client.hello();
   assert.equal(info.activeBundle?.sha256, bundle.sha256);
-  assert.equal(info.protocolVersion, 1);
+  assert.equal(info.protocolVersion, 2);
 
   const input = Buffer.alloc(3 * 32 * 32);
   for (let i = 0; i < input.length; i++) input[i] = (i * 7) & 0xff;
@@ -52,15 +58,16 @@ async function flashAndInfer(client: DeviceClient, deviceDir: string, bundleDir:
   assert.equal(result.classIndex, fakeClassOf(input));
   assert.equal(result.label, `class-${fakeClassOf(input)}`);
 
-  // Wrong key: refused at commit, logged, old bundle still active.
+  // Wrong link key: refused at begin, logged, old bundle still active; a bundle signed by an untrusted key too.
   const other = await loadBundleTar(makeFakeBundle(path.join(work, `other-${Math.random()}`), { seed: 99 }));
-  await assert.rejects(client.flash(other, { keyBytes: Buffer.from('a-wrong-key-of-enough-length') }), (e) => isRanasError(e, 'E_AUTH_FAILED'));
+  await assert.rejects(client.flash(other, { keyBytes: Buffer.from('a-wrong-key-of-enough-length'), signingKey: keys.signingKey }), (e) => isRanasError(e, 'E_AUTH_FAILED'));
+  await assert.rejects(client.flash(other, { keyBytes: Buffer.from(KEY), signingKey: stranger.signingKey }), (e) => isRanasError(e, 'E_UNTRUSTED_KEY'));
   assert.equal(sha256File(path.join(deviceDir, 'active.tar')), bundle.sha256);
   assert.equal((await client.hello()).activeBundle?.sha256, bundle.sha256);
 
   const stats = await client.stats();
   assert.equal(stats.agent.installs, 1);
-  assert.equal(stats.link.flashesRefused, 1);
+  assert.equal(stats.link.flashesRefused, 2);
   assert.ok(stats.link.framesIn > 0);
 }
 

@@ -44,14 +44,28 @@ export interface InfoMsg {
   runtimes: string[];
   profile?: ProfileMsg;
   maxFrameBytes: number;
+  /** Fresh on every Hello; the next FlashBegin's MAC covers it (used once). */
+  nonce: Buffer;
+  /** Release number of the last bundle flashed to this device (0: none). */
+  installedVersion: number;
+  /** Requests the device queues per link; more are answered E_BUSY at once (0: not said). */
+  maxInflight: number;
 }
 
 export interface FlashBeginMsg {
-  manifestJson: string;
   totalBytes: number;
   sha256: string;
+  /** HMAC-SHA256 with the link key over (nonce, sha256, size, version, name): see auth/flash-statements.ts. */
   auth: Buffer;
   resume: boolean;
+  name: string;
+  /** Monotonic release number. */
+  bundleVersion: number;
+  /** Ed25519 over (name, version, size, sha256). */
+  signature: Buffer;
+  keyId: string;
+  /** Ed25519 over (nonce, sha256, version); empty unless downgrading. */
+  downgradeSignature: Buffer;
 }
 
 export interface FlashChunkMsg {
@@ -62,6 +76,8 @@ export interface FlashChunkMsg {
 export interface FlashAckMsg {
   nextOffset: number;
   totalBytes: number;
+  /** The chunk lies beyond nextOffset and is kept until the gap before it is filled. */
+  held?: boolean;
 }
 
 export interface FlashCommitMsg {
@@ -107,6 +123,8 @@ export interface InferResultMsg {
   met: boolean;
   /** The budget was below exit 1's cost; exit 1 was returned anyway. */
   overBudget: boolean;
+  /** Time the request waited behind others on the device, µs (part of totalUs; counted against the budget). */
+  queuedUs?: number;
 }
 
 export type StatsRequestMsg = Record<string, never>;

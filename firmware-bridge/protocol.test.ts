@@ -32,7 +32,7 @@ test('a frame built from payload parts equals the frame of the joined payload (C
 
 test('Info carries the profile with its request overhead; a profile without one decodes with no overhead field', () => {
   const seg = (p50Us: number) => ({ p50Us, p99Us: p50Us * 2, runs: 200 });
-  const base = { deviceName: 'pi', agentVersion: '0.1.0', protocolVersion: 1, minProtocolVersion: 1, maxProtocolVersion: 1, runtimes: ['tflite'], maxFrameBytes: 262144 };
+  const base = { deviceName: 'pi', agentVersion: '0.1.0', protocolVersion: 1, minProtocolVersion: 1, maxProtocolVersion: 1, runtimes: ['tflite'], maxFrameBytes: 262144, nonce: Buffer.alloc(16, 9), installedVersion: 7, maxInflight: 8 };
   const profile = { device: 'pi', measuredAt: '2026-11-28T00:00:00Z', segments: [seg(100), seg(250)] };
   const withOverhead = { ...base, profile: { ...profile, overhead: { input: seg(30), answer: seg(12) } } };
   assert.deepEqual(decodeMessage('info', encodeMessage('info', withOverhead)).profile, withOverhead.profile);

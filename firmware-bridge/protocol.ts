@@ -10,9 +10,10 @@ import type { InferPolicy } from '../src/bundle-format/policy.ts';
 import { RanasError } from '../src/errors.ts';
 import type { MessageName, Messages } from './messages.ts';
 
-/** Protocol versions this code speaks (both ends send their range in Hello; the highest common wins). */
-export const PROTOCOL_VERSION_MIN = 1;
-export const PROTOCOL_VERSION_MAX = 1;
+/** Protocol versions this code speaks (both ends send their range in Hello; the highest common wins). Version 2: the
+ * device nonce in Info, FlashBegin authenticated by MAC + Ed25519 signature + version, no manifest in FlashBegin. */
+export const PROTOCOL_VERSION_MIN = 2;
+export const PROTOCOL_VERSION_MAX = 2;
 
 /** Frame header message type id of each message. */
 export const MESSAGE_TYPE_IDS: Record<MessageName, number> = {

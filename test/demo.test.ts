@@ -61,9 +61,9 @@ test('ranas demo --toy: every exit present, latencies > 0, accuracies in [0, 1],
       assert.ok(e.fp32Top1 >= 0 && e.fp32Top1 <= 1, `exit ${e.exit} fp32 top-1 ${e.fp32Top1}`);
       assert.ok(e.int8Top1 !== null && e.int8Top1 >= 0 && e.int8Top1 <= 1, `exit ${e.exit} int8 top-1 ${e.int8Top1}`);
       assert.ok(e.segmentP50Us > 0 && e.segmentP99Us >= e.segmentP50Us, `exit ${e.exit} latency p50 ${e.segmentP50Us} p99 ${e.segmentP99Us}`);
-      assert.ok(e.mflops > 0 && e.params > 0);
+      assert.ok(e.mmacs > 0 && e.params > 0);
     }
-    for (let k = 1; k < exits; k++) assert.ok(report.exits[k].mflops > report.exits[k - 1].mflops, 'MFLOPs grow with the exit');
+    for (let k = 1; k < exits; k++) assert.ok(report.exits[k].mmacs > report.exits[k - 1].mmacs, 'MMACs grow with the exit');
 
     assert.ok(report.device.flash.verified, 'the device runs the flashed tar');
     assert.equal(report.device.flash.alreadyActive, false, 'a fresh local agent received the bundle');

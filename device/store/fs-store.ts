@@ -9,11 +9,17 @@
  * POSIX, so a crash leaves either the old or the new pointer, never none). Bundles that neither pointer
  * names are removed afterwards. The profile lives in profile.json beside the manifest so the manifest (and
  * its sha256, the bundle's identity) never changes on the device.
+ * Durability (a power cut at any step leaves the old or the new bundle active, never anything else): every
+ * file of a staged bundle is fsynced before the folder is renamed into place, the bundles folder is fsynced
+ * after the rename, and each pointer swap is fsynced in the store root before the next step. Every write step
+ * is a crash point (firmware-bridge/durable/crash-point.ts), which the power-cut test kills the process at.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RanasError } from '../../src/errors.ts';
+import { crashPoint } from '../../firmware-bridge/durable/crash-point.ts';
+import { fsyncDir, writeFileDurable } from '../../firmware-bridge/durable/durable-file.ts';
 import { parseProfile } from '../../src/bundle-format/parse-manifest.ts';
 import { readTar } from './tar-entries.ts';
 import { manifestFiles, type BundleProfile } from '../../src/bundle-format/manifest.ts';
@@ -36,7 +42,11 @@ export class FsStore implements Store {
     const store = new FsStore(path.resolve(root));
     await fs.mkdir(store.bundlesDir, { recursive: true });
     for (const name of await fs.readdir(store.bundlesDir)) {
-      if (name.startsWith('.staging-')) await fs.rm(path.join(store.bundlesDir, name), { recursive: true, force: true });
+      if (name.startsWith('.staging-') || name.startsWith('.trash-')) await fs.rm(path.join(store.bundlesDir, name), { recursive: true, force: true });
+    }
+    // Pointer swaps a crash interrupted leave a temp symlink beside the pointer; the pointer itself is intact.
+    for (const name of await fs.readdir(store.root)) {
+      if (/^(current|previous)\.tmp-/.test(name)) await fs.rm(path.join(store.root, name), { force: true });
     }
     return store;
   }
@@ -59,6 +69,7 @@ export class FsStore implements Store {
     const st = await fs.stat(source).catch(() => undefined);
     if (!st) throw new RanasError('E_NOT_FOUND', `bundle '${source}' does not exist; expected a bundle folder or a .tar of one`, { file: source });
     const staging = path.join(this.bundlesDir, `.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
+    crashPoint('mkdir staging');
     await fs.mkdir(staging);
     try {
       if (st.isDirectory()) await stageFolder(source, staging, maxBytes);
@@ -70,14 +81,22 @@ export class FsStore implements Store {
       const bundle: InstalledBundle = { id: manifestSha256.slice(0, 16), manifestSha256, manifest, ...(opts.sourceSha256 ? { sourceSha256: opts.sourceSha256 } : {}) };
       const finalDir = this.dirOf(bundle);
       const active = await this.current();
-      const reused = await exists(finalDir);
+      // The same bundle again: reuse its folder if still intact (else it is replaced by the staged copy).
+      const reused = await exists(finalDir) && await verifyBundleDir(finalDir, maxBytes).then(() => true, async () => {
+        await this.trash(bundle.id);
+        return false;
+      });
       if (reused) {
         await fs.rm(staging, { recursive: true, force: true });
-        await verifyBundleDir(finalDir, maxBytes); // the same bundle again: reuse it if still intact
-        if (opts.sourceSha256) await writeAtomic(path.join(finalDir, SOURCE_FILE), opts.sourceSha256);
+        if (opts.sourceSha256) await writeFileDurable(path.join(finalDir, SOURCE_FILE), opts.sourceSha256);
       } else {
-        if (opts.sourceSha256) await fs.writeFile(path.join(staging, SOURCE_FILE), opts.sourceSha256);
+        if (opts.sourceSha256) await writeSynced(path.join(staging, SOURCE_FILE), opts.sourceSha256);
+        crashPoint('fsync staging folder');
+        await fsyncDir(staging);
+        crashPoint(`rename staging → bundles/${bundle.id}`);
         await fs.rename(staging, finalDir);
+        crashPoint('fsync bundles folder');
+        await fsyncDir(this.bundlesDir);
       }
       if (opts.accept) {
         try {
@@ -128,7 +147,7 @@ export class FsStore implements Store {
   }
 
   async writeProfile(bundle: InstalledBundle, profile: BundleProfile): Promise<void> {
-    await writeAtomic(path.join(this.dirOf(bundle), 'profile.json'), JSON.stringify(profile, null, 2) + '\n');
+    await writeFileDurable(path.join(this.dirOf(bundle), 'profile.json'), JSON.stringify(profile, null, 2) + '\n');
   }
 
   private async pointed(pointer: Pointer): Promise<InstalledBundle | undefined> {
@@ -146,15 +165,28 @@ export class FsStore implements Store {
   private async point(pointer: Pointer, id: string): Promise<void> {
     const link = path.join(this.root, pointer);
     const tmp = `${link}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    crashPoint(`symlink ${pointer}.tmp`);
     await fs.symlink(path.join('bundles', id), tmp);
+    crashPoint(`rename ${pointer}`);
     await fs.rename(tmp, link);
+    crashPoint(`fsync store root (${pointer})`);
+    await fsyncDir(this.root);
+  }
+
+  /** Removes a bundle folder: renamed out of the way first (atomic), so a crash never leaves half a bundle under its id. */
+  private async trash(id: string): Promise<void> {
+    const trash = path.join(this.bundlesDir, `.trash-${id}-${randomBytes(4).toString('hex')}`);
+    crashPoint(`trash bundles/${id}`);
+    await fs.rename(path.join(this.bundlesDir, id), trash);
+    crashPoint(`rm ${path.basename(trash)}`);
+    await fs.rm(trash, { recursive: true, force: true });
   }
 
   /** Removes bundles neither pointer names. */
   private async collect(): Promise<void> {
     const keep = new Set([(await this.current())?.id, (await this.previous())?.id]);
     for (const name of await fs.readdir(this.bundlesDir)) {
-      if (!name.startsWith('.') && !keep.has(name)) await fs.rm(path.join(this.bundlesDir, name), { recursive: true, force: true });
+      if (!name.startsWith('.') && !keep.has(name)) await this.trash(name);
     }
   }
 }
@@ -162,10 +194,17 @@ export class FsStore implements Store {
 /** File beside the manifest holding the sha256 of the tar the bundle came from. */
 const SOURCE_FILE = 'source.sha256';
 
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, text);
-  await fs.rename(tmp, file);
+/** Writes a new file and fsyncs it (a crash point each): the staged bundle's files before their folder is renamed. */
+async function writeSynced(file: string, data: string | Uint8Array, flag = 'w'): Promise<void> {
+  crashPoint(`write ${path.basename(file)}`);
+  const handle = await fs.open(file, flag);
+  try {
+    await handle.writeFile(data);
+    crashPoint(`fsync ${path.basename(file)}`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -180,14 +219,14 @@ async function stageFolder(source: string, staging: string, maxBytes: number): P
   });
   const manifest = parseManifestBytes(manifestBytes, where);
   checkManifestFiles(manifest, maxBytes, where);
-  await fs.writeFile(path.join(staging, 'manifest.json'), manifestBytes);
+  await writeSynced(path.join(staging, 'manifest.json'), manifestBytes);
   for (const f of manifestFiles(manifest)) {
     const from = path.join(source, f.file);
     const st = await fs.lstat(from).catch(() => undefined);
     if (!st) throw new RanasError('E_BUNDLE_MISSING_FILE', `${where}: manifest names '${f.file}' but the folder has no such file`, { file: f.file });
     if (!st.isFile()) throw new RanasError('E_BUNDLE_UNSAFE_PATH', `${where}: '${f.file}' is not a regular file (symlinks and folders are refused)`, { file: f.file });
     if (st.size > maxBytes) throw new RanasError('E_BUNDLE_TOO_LARGE', `${where}: '${f.file}' has ${st.size} bytes; the limit is ${maxBytes}`, { file: f.file, maxBytes });
-    await fs.copyFile(from, path.join(staging, f.file));
+    await writeSynced(path.join(staging, f.file), await fs.readFile(from));
   }
 }
 
@@ -195,5 +234,5 @@ async function stageFolder(source: string, staging: string, maxBytes: number): P
 async function stageTar(tar: Uint8Array, staging: string, maxBytes: number): Promise<void> {
   const files = readTar(tar, maxBytes);
   if (!files.some((f) => f.name === 'manifest.json')) throw new RanasError('E_BUNDLE_MISSING_FILE', 'bundle tar has no manifest.json', { file: 'manifest.json' });
-  for (const f of files) await fs.writeFile(path.join(staging, f.name), f.bytes, { flag: 'wx' });
+  for (const f of files) await writeSynced(path.join(staging, f.name), f.bytes, 'wx');
 }

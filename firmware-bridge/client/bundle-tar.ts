@@ -3,12 +3,13 @@
  * portable headers), so flashing the same folder twice gives the same sha256 and an interrupted
  * `ranas device flash` can resume.
  */
-import { createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
 import { sha256Hex } from '../../src/bundle-format/sha256.ts';
 import { RanasError } from '../../src/errors.ts';
+import type { FlashedBundle } from '../auth/flash-statements.ts';
 
 export interface BundleTar {
   bytes: Buffer;
@@ -59,9 +60,28 @@ export async function loadBundleTar(source: string): Promise<BundleTar> {
   return { bytes, sha256: sha256Hex(bytes), manifestJson: manifestOfTar(bytes) };
 }
 
-/** HMAC-SHA256 of the bundle bytes with the device key: the flash's `auth`. */
-export function bundleAuth(bytes: Buffer, keyBytes: Buffer): Buffer {
-  return createHmac('sha256', keyBytes).update(bytes).digest();
+/**
+ * What a flash says about a bundle tar: its model name and release number (`versionOverride`, else the
+ * manifest's `bundleVersion`, else its `createdAt` in Unix seconds: later exports have higher versions), size
+ * and sha256. Throws E_NO_BUNDLE_VERSION when none of them gives a uint32.
+ */
+export function flashedBundleOf(tar: BundleTar, versionOverride?: number): FlashedBundle {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(tar.manifestJson || '{}');
+  } catch {
+    manifest = {};
+  }
+  const m = typeof manifest === 'object' && manifest !== null ? manifest : {};
+  const model = 'model' in m && typeof m.model === 'object' && m.model !== null ? m.model : {};
+  const name = 'name' in model && typeof model.name === 'string' ? model.name : 'bundle';
+  const fromField = 'bundleVersion' in m && typeof m.bundleVersion === 'number' ? m.bundleVersion : undefined;
+  const fromDate = 'createdAt' in m && typeof m.createdAt === 'string' ? Math.floor(Date.parse(m.createdAt) / 1000) : undefined;
+  const version = versionOverride ?? fromField ?? fromDate;
+  if (version === undefined || !Number.isInteger(version) || version < 1 || version > 0xffffffff) {
+    throw new RanasError('E_NO_BUNDLE_VERSION', `bundle ${tar.sha256.slice(0, 12)}… has no usable release number (got ${String(version)}); expected --bundle-version N, or bundleVersion / createdAt in manifest.json`);
+  }
+  return { name, version, sizeBytes: tar.bytes.length, sha256: tar.sha256 };
 }
 
 /** Reads a device key file: the raw bytes, with surrounding whitespace trimmed when it is text. */

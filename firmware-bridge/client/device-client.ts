@@ -5,10 +5,10 @@
  * resumes from the device's staged length, up to `maxReconnects` times.
  */
 import os from 'node:os';
-import { randomInt } from 'node:crypto';
+import { createPublicKey, randomInt, type KeyObject } from 'node:crypto';
 import { byteLength, type InputDType } from '../../src/bundle-format/dtype.ts';
-import { RanasError, isRanasError } from '../../src/errors.ts';
-import type { FlashAckMsg, FlashDoneMsg, InferMsg, InferResultMsg, InfoMsg, StatsMsg } from '../messages.ts';
+import { RanasError, errorMessage, isRanasError } from '../../src/errors.ts';
+import type { FlashDoneMsg, InferMsg, InferResultMsg, InfoMsg, StatsMsg } from '../messages.ts';
 import { PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from '../protocol.ts';
 import { FRAME_OVERHEAD_BYTES } from '../framing/frame.ts';
 import { BufferPool } from '../framing/buffer-pool.ts';
@@ -16,8 +16,12 @@ import { FrameLink } from '../rpc/frame-link.ts';
 import { RpcClient } from '../rpc/rpc-client.ts';
 import { BITS_PER_BYTE_8N1 } from '../transport/throttled-transport.ts';
 import type { Connect } from '../transport/transport.ts';
-import { bundleAuth, loadBundleTar, type BundleTar } from './bundle-tar.ts';
+import { bundleStatement, downgradeStatement, flashMac, type FlashedBundle } from '../auth/flash-statements.ts';
+import { keyIdOf, signStatement } from '../auth/signing-keys.ts';
+import { flashedBundleOf, loadBundleTar, type BundleTar } from './bundle-tar.ts';
 import { ChunkSizer } from './chunk-sizer.ts';
+import { pumpChunks } from './chunk-pump.ts';
+import { RttEstimator } from './rtt-estimator.ts';
 
 export interface DeviceClientOptions {
   connect: Connect;
@@ -38,20 +42,32 @@ export interface FlashProgress {
 }
 
 export interface FlashOptions {
-  /** Device key: the flash carries HMAC-SHA256(key, tar). */
+  /** Link key: the FlashBegin carries HMAC-SHA256(key, nonce, sha256, size, version, name). */
   keyBytes: Buffer;
+  /** Host's Ed25519 private key (`ranas keys generate`): signs (name, version, size, sha256). */
+  signingKey: KeyObject;
+  /** Release number; default the manifest's `bundleVersion`, else its `createdAt` in Unix seconds. */
+  bundleVersion?: number;
+  /** Sign a downgrade intent, so a version not newer than the installed one is accepted. Default false. */
+  allowDowngrade?: boolean;
   onProgress?: (p: FlashProgress) => void;
   /**
-   * Bytes of bundle per chunk, at most. Default DEFAULT_FLASH_CHUNK_BYTES (capped by the device's frame limit).
-   * Chunks shrink while chunks need resending and grow back when they stop (see ChunkSizer).
+   * Bundle bytes per chunk, at most. Default DEFAULT_FLASH_CHUNK_BYTES (capped by the device's frame limit).
+   * Chunks start small on a fresh link, grow with clean answers and shrink when chunks are lost (ChunkSizer).
    */
   chunkBytes?: number;
   /** Chunks in flight. Default DEFAULT_FLASH_WINDOW. */
   window?: number;
+  /** Bytes in flight, at most (two chunks are always allowed). Default DEFAULT_FLASH_WINDOW_BYTES. */
+  windowBytes?: number;
   /** Keep bytes the device already staged for this bundle. Default true. */
   resume?: boolean;
-  /** Reconnects allowed after a dropped or silent link. Default 10. */
+  /** Reconnects allowed after a dropped or silent link. Default unlimited (bounded by giveUpAfterMs). */
   maxReconnects?: number;
+  /** Give up (E_FLASH_GAVE_UP) after this long without the staged length growing, ms. Default 60,000. */
+  giveUpAfterMs?: number;
+  /** Reconnect after this long without progress on a live link, ms. Default 5,000. */
+  stallMs?: number;
   /** Flash even when the device already runs this bundle. Default false. */
   force?: boolean;
 }
@@ -89,15 +105,29 @@ export interface BenchReport {
 /**
  * Bundle bytes per flash chunk by default, at most (192 KiB; the device's default frame limit is 256 KiB). Every
  * chunk costs both ends a frame, an answer and a few trips through the event loop whatever its size, so on a
- * pty, USB or TCP link bigger chunks move more bytes per unit of CPU; on a link that spoils chunks the
- * ChunkSizer halves them until they get through.
+ * pty, USB or TCP link bigger chunks move more bytes per unit of CPU. Chunks start at 1 KiB on a fresh link and
+ * grow toward this with clean answers (ChunkSizer); on a link that spoils chunks they shrink until they get through.
  */
 export const DEFAULT_FLASH_CHUNK_BYTES = 192 * 1024;
-/** Chunks in flight by default: two big chunks keep a serial line busy while the device answers. */
-export const DEFAULT_FLASH_WINDOW = 2;
+/** Chunks in flight by default: enough to keep a line busy while the device answers; a loss costs at most these. */
+export const DEFAULT_FLASH_WINDOW = 4;
+/**
+ * Bytes in flight by default, at most (two chunks are always allowed): 16 KiB keep a 921,600 baud line busy
+ * for 180 ms, longer than a round trip, while a lost chunk costs little resending.
+ */
+export const DEFAULT_FLASH_WINDOW_BYTES = 16 * 1024;
 
-/** Error codes after which a flash reconnects and resumes rather than giving up. */
-const RETRYABLE = new Set(['E_TIMEOUT', 'E_LINK_CLOSED', 'E_CONNECT']);
+/**
+ * Error codes after which a flash reconnects and resumes rather than giving up: the link or the agent went away
+ * (an agent restarted mid-flash has no session: E_NO_FLASH), or a frame was lost.
+ */
+const RETRYABLE = new Set(['E_TIMEOUT', 'E_LINK_CLOSED', 'E_CONNECT', 'E_NO_FLASH', 'E_NONCE_REQUIRED', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOENT', 'EIO']);
+
+function errorCode(e: unknown): string | undefined {
+  if (isRanasError(e)) return e.code;
+  if (e instanceof Error && 'code' in e && typeof e.code === 'string') return e.code;
+  return undefined;
+}
 
 /** Quantile of a sorted copy, nearest-rank. */
 export function quantile(values: number[], q: number): number {
@@ -110,12 +140,19 @@ export function quantile(values: number[], q: number): number {
 interface FlashState {
   chunksSent: number;
   sizer: ChunkSizer | undefined;
+  rtt: RttEstimator | undefined;
+  ackedBytes: number;
+  progressAtMs: number;
 }
 
 export class DeviceClient {
   private rpc: RpcClient | undefined;
   private sequence = randomInt(0, 2 ** 31); // random start: a new client never collides with a device's replay cache
   private lastInfo: InfoMsg | undefined;
+  /** The last Hello's nonce has not been used by a FlashBegin yet. */
+  private nonceFresh = false;
+  /** Round trip of the last Hello, ms (the first retransmission timeout of a flash follows it). */
+  private helloRttMs = 0;
   /** Wire buffers of flash chunks, reused once answered (see RequestOptions.wirePool). */
   private readonly chunkWires = new BufferPool();
 
@@ -138,7 +175,11 @@ export class DeviceClient {
   async hello(): Promise<InfoMsg> {
     const rpc = await this.ensureLink();
     const range = this.opts.protocolRange ?? { min: PROTOCOL_VERSION_MIN, max: PROTOCOL_VERSION_MAX };
+    const t0 = performance.now();
     this.lastInfo = await rpc.request('hello', { minProtocolVersion: range.min, maxProtocolVersion: range.max, hostName: os.hostname() });
+    this.helloRttMs = performance.now() - t0;
+    this.nonceFresh = true;
+    if (this.lastInfo.maxFrameBytes > 0) rpc.maxFrameBytes = this.lastInfo.maxFrameBytes;
     return this.lastInfo;
   }
 
@@ -151,35 +192,64 @@ export class DeviceClient {
     return (await this.ensureLink()).request('statsRequest', {});
   }
 
-  /** Flashes a bundle folder or tar (path) or already-loaded tar; resumes across disconnects. */
+  /**
+   * Flashes a bundle folder or tar (path) or already-loaded tar. Signs it once (Ed25519), then per link: a fresh
+   * Hello nonce, the MAC over it, FlashBegin, chunks, commit. When the link or the agent goes away it reconnects
+   * (backing off) and resumes from the device's staged length, until `giveUpAfterMs` pass without progress.
+   */
   async flash(source: string | BundleTar, opts: FlashOptions): Promise<FlashReport> {
     const bundle = typeof source === 'string' ? await loadBundleTar(source) : source;
     const { bytes, sha256 } = bundle;
-    const auth = bundleAuth(bytes, opts.keyBytes);
-    const maxReconnects = opts.maxReconnects ?? 10;
+    const flashed = flashedBundleOf(bundle, opts.bundleVersion);
+    const signature = signStatement(opts.signingKey, bundleStatement(flashed));
+    const keyId = keyIdOf(createPublicKey(opts.signingKey));
+    const maxReconnects = opts.maxReconnects ?? Number.POSITIVE_INFINITY;
+    const giveUpAfterMs = opts.giveUpAfterMs ?? 60_000;
     let reconnects = 0;
     let resume = opts.resume ?? true;
-    const state: FlashState = { chunksSent: 0, sizer: undefined };
+    let lastError: unknown;
+    const state: FlashState = { chunksSent: 0, sizer: undefined, rtt: undefined, ackedBytes: 0, progressAtMs: performance.now() };
+    const report = (done: FlashDoneMsg, alreadyActive: boolean): FlashReport => ({
+      ...done, sha256, totalBytes: bytes.length, reconnects, chunksSent: state.chunksSent, finalChunkBytes: state.sizer?.bytes ?? 0, alreadyActive,
+    });
     for (;;) {
       try {
-        await this.ensureLink();
-        if (this.info.activeBundle?.sha256 === sha256 && (reconnects > 0 || !opts.force)) {
-          // Already running this bundle (or the commit went through and its answer was lost with the link).
-          return { activeBundle: this.info.activeBundle, sha256, totalBytes: bytes.length, reconnects, chunksSent: state.chunksSent, finalChunkBytes: state.sizer?.bytes ?? 0, alreadyActive: reconnects === 0 };
-        }
         const rpc = await this.ensureLink();
-        const begin = await rpc.request('flashBegin', { manifestJson: bundle.manifestJson, totalBytes: bytes.length, sha256, auth, resume });
+        const info = this.nonceFresh ? this.info : await this.hello();
+        if (info.activeBundle?.sha256 === sha256 && (reconnects > 0 || !opts.force)) {
+          // Already running this bundle (or the commit went through and its answer was lost with the link).
+          return report({ activeBundle: info.activeBundle }, reconnects === 0);
+        }
+        this.nonceFresh = false; // the device uses a nonce up with the first FlashBegin, accepted or not
+        const begin = await rpc.request('flashBegin', this.beginMessage(flashed, info.nonce, { signature, keyId, resume }, opts));
         resume = true;
         await this.sendChunks(rpc, bytes, begin.nextOffset, opts, reconnects, state);
         // The device hashes the bundle and the agent verifies and installs it: allow minutes.
-        const done = await rpc.request('flashCommit', { sha256 }, { timeoutMs: 10_000, attempts: 30 });
-        return { ...done, sha256, totalBytes: bytes.length, reconnects, chunksSent: state.chunksSent, finalChunkBytes: state.sizer?.bytes ?? 0, alreadyActive: false };
+        const done = await rpc.request('flashCommit', { sha256 }, { timeoutMs: 10_000, attempts: 30, backoff: 1 });
+        return report(done, false);
       } catch (e) {
-        if (!isRanasError(e) || !RETRYABLE.has(e.code) || reconnects >= maxReconnects) throw e;
+        const code = errorCode(e);
+        if (!code || !RETRYABLE.has(code)) throw e;
+        lastError = e;
+        const idleMs = performance.now() - state.progressAtMs;
+        if (idleMs > giveUpAfterMs || reconnects >= maxReconnects) {
+          throw new RanasError('E_FLASH_GAVE_UP', `flash of ${flashed.name} v${flashed.version} stopped at ${state.ackedBytes} of ${bytes.length} bytes: no progress for ${(idleMs / 1000).toFixed(1)} s over ${reconnects} reconnects; last error ${code}: ${errorMessage(lastError)}`, { ackedBytes: state.ackedBytes, reconnects });
+        }
         reconnects++;
         await this.dropLink();
+        // Back off: 100 ms doubling to 2 s, so a restarting agent or a cut cable is not hammered.
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(reconnects - 1, 5))));
       }
     }
+  }
+
+  /** The FlashBegin for this link's nonce: MAC, signature, and a downgrade intent when allowed. */
+  private beginMessage(b: FlashedBundle, nonce: Buffer, s: { signature: Buffer; keyId: string; resume: boolean }, opts: FlashOptions) {
+    return {
+      totalBytes: b.sizeBytes, sha256: b.sha256, name: b.name, bundleVersion: b.version, resume: s.resume,
+      auth: flashMac(opts.keyBytes, nonce, b), signature: s.signature, keyId: s.keyId,
+      downgradeSignature: opts.allowDowngrade ? signStatement(opts.signingKey, downgradeStatement(nonce, b)) : Buffer.alloc(0),
+    };
   }
 
   /** Repeated infers of a zero input of `shape`: round trip vs the agent's own time. */
@@ -208,55 +278,30 @@ export class DeviceClient {
     await this.dropLink();
   }
 
-  /**
-   * Go-back-N: keep `window` chunks in flight; on an ack short of a chunk's end, rewind to the device's offset.
-   * Chunk sizes come from the flash's ChunkSizer (kept across reconnects), told of every resend.
-   */
+  /** Sends the chunks from `start` (chunk-pump.ts); the sizer and the round-trip estimate live across reconnects. */
   private async sendChunks(rpc: RpcClient, bytes: Buffer, start: number, opts: FlashOptions, reconnects: number, state: FlashState): Promise<void> {
     const total = bytes.length;
     const frameRoom = this.info.maxFrameBytes - FRAME_OVERHEAD_BYTES - 32; // protobuf field tags and lengths
     const sizer = (state.sizer ??= new ChunkSizer(Math.max(1, Math.min(opts.chunkBytes ?? DEFAULT_FLASH_CHUNK_BYTES, frameRoom))));
-    const window = Math.max(1, opts.window ?? DEFAULT_FLASH_WINDOW);
-    const timeoutMs = this.timeoutFor(sizer.max * window);
-    const inflight: { end: number; reply: Promise<FlashAckMsg>; sends: { retried: boolean } }[] = [];
-    let sendAt = start;
-    let acked = start;
-    opts.onProgress?.({ ackedBytes: acked, totalBytes: total, reconnects });
-    try {
-      while (acked < total) {
-        while (inflight.length < window && sendAt < total) {
-          const end = Math.min(sendAt + sizer.bytes, total);
-          const sends = { retried: false };
-          const reply = rpc.request('flashChunk', { offset: sendAt, data: bytes.subarray(sendAt, end) }, { timeoutMs, wirePool: this.chunkWires, onRetry: () => { sends.retried = true; } });
-          reply.catch(() => undefined); // awaited below; this only marks it handled
-          inflight.push({ end, reply, sends });
-          state.chunksSent++;
-          sendAt = end;
-        }
-        const head = inflight.shift();
-        if (!head) throw new RanasError('E_INTERNAL', `flash stalled at ${acked} of ${total} bytes`);
-        let ack: FlashAckMsg;
-        try {
-          ack = await head.reply;
-        } catch (e) {
-          sizer.record(true); // a chunk that never got an answer: smaller ones after the reconnect
-          throw e;
-        }
-        acked = Math.max(acked, ack.nextOffset);
-        const rewind = ack.nextOffset < head.end;
-        sizer.record(head.sends.retried || rewind);
-        if (rewind) {
-          // The device is missing bytes before this chunk's end: let the rest answer, then resend from its offset.
-          for (const r of await Promise.allSettled(inflight.splice(0).map((x) => x.reply))) {
-            if (r.status === 'fulfilled') acked = Math.max(acked, r.value.nextOffset);
-          }
-          sendAt = acked;
-        }
+    // First timeout: a few Hello round trips plus a window of the largest chunks on the wire.
+    const rtt = (state.rtt ??= new RttEstimator(Math.max(200, 4 * this.helloRttMs)));
+    if (start > state.ackedBytes) state.progressAtMs = performance.now();
+    state.ackedBytes = start;
+    await pumpChunks(rpc, bytes, start, {
+      sizer, rtt, window: Math.max(1, opts.window ?? DEFAULT_FLASH_WINDOW), windowBytes: opts.windowBytes ?? DEFAULT_FLASH_WINDOW_BYTES,
+      wireMs: (n) => this.wireMs(n) / 2, wirePool: this.chunkWires, stallMs: opts.stallMs ?? 5000,
+      onSend: () => { state.chunksSent++; },
+      onProgress: (acked) => {
+        if (acked > state.ackedBytes) state.progressAtMs = performance.now();
+        state.ackedBytes = acked;
         opts.onProgress?.({ ackedBytes: acked, totalBytes: total, reconnects });
-      }
-    } finally {
-      await Promise.allSettled(inflight.map((x) => x.reply));
-    }
+      },
+    });
+  }
+
+  /** Time `bytes` take on the wire at the link's baud rate (serial), doubled for SLIP escapes and answers, ms. */
+  private wireMs(bytes: number): number {
+    return this.opts.baudRate ? (2 * bytes * BITS_PER_BYTE_8N1 * 1000) / this.opts.baudRate : 0;
   }
 
   /** Base timeout plus the time `bytesAhead` take on the wire at the link's baud rate (serial only). */
@@ -275,6 +320,7 @@ export class DeviceClient {
       nextSequence: () => (this.sequence = (this.sequence + 1) >>> 0),
       timeoutMs: this.opts.timeoutMs,
       attempts: this.opts.attempts,
+      maxPending: 256,
     });
     try {
       await this.hello();

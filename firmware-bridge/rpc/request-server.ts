@@ -2,8 +2,8 @@
  * The device's request side: decodes each request, runs its handler (one at a time, in arrival order),
  * and answers with the same sequence number. Recent answers are cached by sequence number, so a repeated
  * request (the host retrying after a lost answer) gets the cached answer replayed instead of being run
- * twice; a repeat of a request still running is ignored. The queue is bounded: when full, requests are
- * dropped (and counted) and the host's retry brings them back.
+ * twice; a repeat of a request still running is ignored. The queue is bounded: when full, a request is
+ * answered at once with E_BUSY (counted as `queueFull`), never silently dropped.
  */
 import { RanasError, errorMessage } from '../../src/errors.ts';
 import { encodeFrame, type Frame } from '../framing/frame.ts';
@@ -11,8 +11,14 @@ import { decodeMessage, encodeMessage, MESSAGE_TYPE_IDS, messageNameOf } from '.
 import { RESPONSE_OF, type Messages, type RequestName, type ResponseName } from '../messages.ts';
 import type { FrameLink } from './frame-link.ts';
 
+/** What a handler knows about its request besides the body. */
+export interface RequestContext {
+  /** When the request's frame arrived, ms (performance.now clock): time queued before the handler counts. */
+  arrivedAtMs: number;
+}
+
 /** One handler per request message. */
-export type RequestHandlers = { [R in RequestName]: (body: Messages[R]) => Promise<Messages[ResponseName<R>]> };
+export type RequestHandlers = { [R in RequestName]: (body: Messages[R], ctx: RequestContext) => Promise<Messages[ResponseName<R>]> };
 
 export interface RequestServerOptions {
   /** Answers kept for replay. Default 64. */
@@ -25,7 +31,7 @@ export interface RequestServerStats {
   requests: number;
   replays: number;
   duplicatesInFlight: number;
-  queueDrops: number;
+  queueFull: number;
   errorsSent: number;
   unexpectedFrames: number;
 }
@@ -35,10 +41,10 @@ function isRequestName(name: string | undefined): name is RequestName {
 }
 
 export class RequestServer {
-  readonly stats: RequestServerStats = { requests: 0, replays: 0, duplicatesInFlight: 0, queueDrops: 0, errorsSent: 0, unexpectedFrames: 0 };
+  readonly stats: RequestServerStats = { requests: 0, replays: 0, duplicatesInFlight: 0, queueFull: 0, errorsSent: 0, unexpectedFrames: 0 };
   private readonly cache = new Map<number, Buffer>();
   private readonly queued = new Set<number>();
-  private readonly queue: Frame[] = [];
+  private readonly queue: { frame: Frame; arrivedAtMs: number }[] = [];
   private running = false;
   private readonly cacheSize: number;
   private readonly maxQueue: number;
@@ -59,16 +65,23 @@ export class RequestServer {
       return;
     }
     if (this.queued.has(frame.sequence)) { this.stats.duplicatesInFlight++; return; }
-    if (this.queue.length >= this.maxQueue) { this.stats.queueDrops++; return; }
+    if (this.queue.length >= this.maxQueue) {
+      this.stats.queueFull++;
+      this.stats.errorsSent++;
+      const payload = encodeMessage('error', { code: 'E_BUSY', message: `device busy: ${this.queue.length} requests already queued on this link (limit ${this.maxQueue})` });
+      this.link.sendRaw(encodeFrame({ kind: 'response', sequence: frame.sequence, typeId: MESSAGE_TYPE_IDS.error, payload })).catch(() => undefined);
+      return;
+    }
     this.queued.add(frame.sequence);
-    this.queue.push(frame); // the decoder's frames own their bytes
+    this.queue.push({ frame, arrivedAtMs: performance.now() }); // the decoder's frames own their bytes
     if (!this.running) void this.drain();
   }
 
   private async drain(): Promise<void> {
     this.running = true;
-    for (let frame = this.queue.shift(); frame; frame = this.queue.shift()) {
-      const wire = await this.answer(frame);
+    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      const { frame } = next;
+      const wire = await this.answer(frame, next.arrivedAtMs);
       this.cache.set(frame.sequence, wire);
       if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value ?? 0);
       this.queued.delete(frame.sequence);
@@ -79,14 +92,14 @@ export class RequestServer {
   }
 
   /** Runs one request; every failure becomes an `error` answer (never a crash). */
-  private async answer(frame: Frame): Promise<Buffer> {
+  private async answer(frame: Frame, arrivedAtMs: number): Promise<Buffer> {
     const name = messageNameOf(frame.typeId);
     try {
       if (!isRequestName(name)) {
         throw new RanasError('E_UNKNOWN_MESSAGE', `message type ${frame.typeId} (${name ?? 'unknown'}) is not a request; expected one of ${Object.keys(RESPONSE_OF).join(', ')}`);
       }
       this.stats.requests++;
-      return await this.run(name, frame);
+      return await this.run(name, frame, { arrivedAtMs });
     } catch (e) {
       this.stats.errorsSent++;
       const code = e instanceof RanasError ? e.code : 'E_DEVICE';
@@ -95,10 +108,10 @@ export class RequestServer {
     }
   }
 
-  private async run<R extends RequestName>(name: R, frame: Frame): Promise<Buffer> {
+  private async run<R extends RequestName>(name: R, frame: Frame, ctx: RequestContext): Promise<Buffer> {
     const body = decodeMessage(name, frame.payload);
     const handler: RequestHandlers[R] = this.handlers[name];
-    const answer = await handler(body);
+    const answer = await handler(body, ctx);
     const responseName: ResponseName<R> = RESPONSE_OF[name];
     return encodeFrame({ kind: 'response', sequence: frame.sequence, typeId: MESSAGE_TYPE_IDS[responseName], payload: encodeMessage(responseName, answer) });
   }

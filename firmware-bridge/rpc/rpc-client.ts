@@ -2,7 +2,10 @@
  * The host's request side: each request gets a sequence number, is sent, and is re-sent with the SAME
  * sequence number when no answer came within its timeout (the device replays its answer to a repeat
  * instead of executing it twice). An `error` message answers with a RanasError carrying the device's code.
+ * Each re-send waits `backoff` times longer than the one before (default 1.5×, at most 8× the first timeout).
  * At most `maxPending` requests are in flight; more are refused with E_BUSY rather than queued unbounded.
+ * A request whose frame would exceed the device's advertised frame limit (`maxFrameBytes`, from Info) is
+ * refused with E_FRAME_TOO_LARGE before it is sent: the device would drop it and the host would only time out.
  */
 import { errorCodeOf } from '../../src/error-codes.ts';
 import { RanasError } from '../../src/errors.ts';
@@ -25,6 +28,8 @@ export interface RequestOptions {
   wirePool?: BufferPool;
   /** Called each time the request is sent again after a timeout. */
   onRetry?: () => void;
+  /** Factor between successive timeouts of one request. Default 1.5 (1: no backoff). */
+  backoff?: number;
 }
 
 interface Pending {
@@ -47,6 +52,8 @@ export class RpcClient {
   private readonly attempts: number;
   private readonly maxPending: number;
   private closedError: Error | undefined;
+  /** The device's largest frame body, bytes (set from Info); requests above it are refused. */
+  maxFrameBytes = Number.POSITIVE_INFINITY;
 
   constructor(readonly link: FrameLink, private readonly opts: RpcClientOptions) {
     this.timeoutMs = opts.timeoutMs ?? 1000;
@@ -71,8 +78,15 @@ export class RpcClient {
     // A flash chunk's bytes go from the bundle straight into the escaped frame (one copy, see encodeMessageParts).
     const wirePool = options.wirePool;
     const wire = encodeFrameParts('request', sequence, MESSAGE_TYPE_IDS[name], encodeMessageParts(name, body), wirePool && ((n) => wirePool.take(n)));
+    const frameBytes = wire.length - 2; // less the SLIP ENDs; escapes only make this larger than the body
+    const payloadBytes = encodedBodyBytes(wire);
+    if (payloadBytes > this.maxFrameBytes) {
+      wirePool?.release(wire);
+      throw new RanasError('E_FRAME_TOO_LARGE', `'${name}' request of ${payloadBytes} bytes (${frameBytes} on the wire) exceeds the device's frame limit of ${this.maxFrameBytes} bytes; expected a smaller request`, { bytes: payloadBytes, maxFrameBytes: this.maxFrameBytes });
+    }
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const attempts = options.attempts ?? this.attempts;
+    const backoff = options.backoff ?? this.opts.backoff ?? 1.5;
     this.stats.requests++;
     const payload = await new Promise<Buffer>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -94,12 +108,17 @@ export class RpcClient {
         if (sent > 0) { this.stats.retries++; options.onRetry?.(); }
         sent++;
         this.link.sendRaw(sent > 1 && wirePool ? Buffer.from(wire) : wire).catch(() => undefined); // a dead link is reported by 'close'
-        timer = setTimeout(attempt, timeoutMs);
+        timer = setTimeout(attempt, timeoutMs * Math.min(8, backoff ** (sent - 1)));
       };
       attempt();
     });
     wirePool?.release(wire);
     return decodeMessage(expected, payload);
+  }
+
+  /** Requests waiting for an answer. */
+  get pendingCount(): number {
+    return this.pending.size;
   }
 
   private onFrame(frame: Frame): void {
@@ -124,4 +143,11 @@ export class RpcClient {
     }
     p.resolve(Buffer.from(frame.payload));
   }
+}
+
+/** Bytes of a frame once unescaped (what the device's decoder counts against its limit), from SLIP wire bytes. */
+function encodedBodyBytes(wire: Buffer): number {
+  let escapes = 0;
+  for (let i = 0; i < wire.length; i++) if (wire[i] === 0xdb) escapes++;
+  return wire.length - 2 - escapes;
 }

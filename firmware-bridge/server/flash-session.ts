@@ -1,16 +1,20 @@
 /**
- * The device side of a flash: the bundle tar is staged at `<stagingDir>/<sha256>.part`, chunk by chunk in
- * order; a chunk at any other offset than the staged length is not written (the host rewinds to the
- * returned offset). Staging survives disconnects and restarts, so a FlashBegin with `resume` for the same
- * sha256 continues from the staged length. At commit the whole file's sha256 and HMAC-SHA256 (device key)
- * are checked before the agent installs it; a file that fails is deleted, never installed.
+ * The device side of a flash: a FlashBegin is authorised by the device's FlashGuard (MAC over this link's
+ * nonce, Ed25519 signature, version, one writer, disk quota) before anything is written; then the bundle tar
+ * is staged at `<stagingDir>/<sha256>.part`, chunk by chunk in order; a chunk at any other offset than the
+ * staged length is not written (the host rewinds to the returned offset). Staging survives disconnects and
+ * restarts, so a FlashBegin with `resume` for the same sha256 continues from the staged length. At commit the
+ * file's sha256 is checked against the signed one before the agent installs it; a file that fails is deleted.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RanasError } from '../../src/errors.ts';
 import type { FlashAckMsg, FlashBeginMsg, FlashChunkMsg } from '../messages.ts';
+import type { FlashedBundle } from '../auth/flash-statements.ts';
+import { crashPoint } from '../durable/crash-point.ts';
+import type { FlashGuard, StagingWriter } from './flash-guard.ts';
 
 /** Largest bundle accepted by default, in bytes (256 MiB). */
 export const DEFAULT_MAX_BUNDLE_BYTES = 256 * 1024 * 1024;
@@ -20,7 +24,14 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  * this many bytes (256 KiB): each file write is a hop to libuv's thread pool, which costs the link's event
  * loop more than the copy itself, so one write per several chunks (four of 64 KiB) instead of one per chunk.
  */
-const STAGING_FLUSH_BYTES = 256 * 1024;
+const STAGING_FLUSH_BYTES = Number(process.env.RANAS_STAGING_FLUSH_BYTES ?? 256 * 1024);
+/**
+ * Gathered bytes are written at the latest this long after they arrived, ms: a crash or power cut loses at
+ * most this much of the acknowledged tail (the host resends it after resuming from the file's size).
+ */
+const STAGING_FLUSH_MS = 50;
+/** Bytes of chunks beyond the staged length kept in memory until the gap before them is filled (512 KiB). */
+const MAX_HELD_BYTES = 512 * 1024;
 /** Gathered writes that may be queued at once (memory bound: this × STAGING_FLUSH_BYTES, plus one gathering). */
 const MAX_QUEUED_WRITES = 4;
 const PART_SUFFIX = '.part';
@@ -36,14 +47,17 @@ export function withStagingLock<T>(dir: string, work: () => Promise<T>): Promise
 
 export interface FlashSessionOptions {
   stagingDir: string;
-  keyBytes: Buffer | null;
-  maxBundleBytes: number;
+  /** The device's flash authority (shared by all its links). */
+  guard: FlashGuard;
+  /** Who is at the other end of this link (for busy errors and logs). */
+  peer: string;
   /** Called with each accepted chunk's bytes once they are written (or failed to be): the session is done with them. */
   releaseChunk?: (data: Buffer) => void;
 }
 
 interface Staging {
   begin: FlashBeginMsg;
+  bundle: FlashedBundle;
   file: string;
   handle: fs.FileHandle;
   /** Bytes accepted (written, queued for writing, or gathered; in order). */
@@ -57,6 +71,11 @@ interface Staging {
   pendingWrites: number;
   /** The first failed write's error, reported by the next chunk or the commit. */
   writeError?: unknown;
+  /** Chunks that arrived after a lost one, by offset (selective repeat: only the gap is resent). */
+  held: Map<number, Buffer>;
+  heldBytes: number;
+  /** Writes the gathered bytes STAGING_FLUSH_MS after the first of them arrived. */
+  flushTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -74,6 +93,7 @@ function flushGathered(s: Staging, stagingDir: string, release?: (data: Buffer) 
   // The staging lock runs work in call order, so this write lands after the session's earlier ones.
   s.writes = withStagingLock(stagingDir, async () => {
     if (s.writeError) return; // an earlier write failed: nothing after it may land in the file
+    crashPoint(`stage ${position}+${bytes}`);
     const { bytesWritten } = await s.handle.writev(buffers, position);
     if (bytesWritten !== bytes) {
       throw new RanasError('E_STAGING_WRITE', `staging write at offset ${position} wrote ${bytesWritten} of ${bytes} bytes to ${s.file}`);
@@ -86,48 +106,50 @@ function flushGathered(s: Staging, stagingDir: string, release?: (data: Buffer) 
     });
 }
 
-/** Hex sha256 and raw HMAC-SHA256 of a file, streamed. */
-async function digestFile(file: string, key: Buffer): Promise<{ sha256: string; hmac: Buffer }> {
+/** Hex sha256 of a file, streamed. */
+async function sha256OfFile(file: string): Promise<string> {
   const sha = createHash('sha256');
-  const mac = createHmac('sha256', key);
-  for await (const chunk of createReadStream(file)) {
-    sha.update(chunk as Buffer);
-    mac.update(chunk as Buffer);
-  }
-  return { sha256: sha.digest('hex'), hmac: mac.digest() };
+  for await (const chunk of createReadStream(file)) sha.update(chunk as Buffer);
+  return sha.digest('hex');
 }
 
-export class FlashSession {
+export class FlashSession implements StagingWriter {
   private staging: Staging | undefined;
+  readonly peer: string;
 
-  constructor(private readonly opts: FlashSessionOptions) {}
+  constructor(private readonly opts: FlashSessionOptions) {
+    this.peer = opts.peer;
+  }
 
-  /** Validates and opens (or resumes) the staging file; answers with the staged length. */
-  async begin(begin: FlashBeginMsg): Promise<FlashAckMsg> {
-    const { keyBytes, maxBundleBytes, stagingDir } = this.opts;
-    if (!keyBytes) throw new RanasError('E_FLASH_DISABLED', 'flashing is disabled on this device: the agent was started without --key-file');
-    if (begin.auth.length !== 32) {
-      throw new RanasError('E_AUTH_REQUIRED', `flash refused: auth must be a 32-byte HMAC-SHA256 of the bundle with the device key, got ${begin.auth.length} bytes`);
-    }
-    if (!SHA256_HEX.test(begin.sha256)) throw new RanasError('E_BAD_MESSAGE', `flashBegin: sha256 must be 64 lowercase hex digits, got '${begin.sha256.slice(0, 80)}'`);
-    if (begin.totalBytes === 0 || begin.totalBytes > maxBundleBytes) {
-      throw new RanasError('E_BUNDLE_TOO_LARGE', `flashBegin: bundle of ${begin.totalBytes} bytes refused; expected 1..${maxBundleBytes} bytes`);
-    }
+  /**
+   * Authorises the FlashBegin (nothing is written before it passes), claims the device's staging slot, then
+   * opens (or resumes) the staging file; answers with the staged length.
+   */
+  async begin(begin: FlashBeginMsg, nonce: Buffer | undefined): Promise<{ ack: FlashAckMsg; bundle: FlashedBundle }> {
+    const { guard, stagingDir } = this.opts;
+    const bundle = await guard.authorize(begin, nonce, this.peer);
     await this.closeHandle();
+    const file = path.join(stagingDir, `${begin.sha256}${PART_SUFFIX}`);
+    let stagedBytes = 0;
+    if (begin.resume) stagedBytes = await fs.stat(file).then((s) => s.size, () => 0);
+    if (stagedBytes > begin.totalBytes) stagedBytes = 0;
+    await guard.claim(this, begin, stagedBytes);
     return withStagingLock(stagingDir, async () => {
-      await fs.mkdir(stagingDir, { recursive: true });
-      const file = path.join(stagingDir, `${begin.sha256}${PART_SUFFIX}`);
-      // Only one flash is staged at a time: drop leftovers of other bundles.
+      // Only one flash is staged at a time: drop leftovers of other bundles (only now that this one is authorised).
       for (const name of await fs.readdir(stagingDir)) {
-        if (name.endsWith(PART_SUFFIX) && path.join(stagingDir, name) !== file) await fs.rm(path.join(stagingDir, name), { force: true });
+        if (name.endsWith(PART_SUFFIX) && path.join(stagingDir, name) !== file) {
+          crashPoint(`rm ${name}`);
+          await fs.rm(path.join(stagingDir, name), { force: true });
+        }
       }
-      let stagedBytes = 0;
-      if (begin.resume) stagedBytes = await fs.stat(file).then((s) => s.size, () => 0);
+      // Asked again in the lock: writes a previous session queued before this begin have landed now.
+      stagedBytes = begin.resume ? await fs.stat(file).then((s) => s.size, () => 0) : 0;
       if (stagedBytes > begin.totalBytes) stagedBytes = 0;
+      crashPoint(`open ${path.basename(file)}`);
       const handle = await fs.open(file, stagedBytes > 0 ? 'r+' : 'w+');
       if (stagedBytes === 0) await handle.truncate(0);
-      this.staging = { begin, file, handle, stagedBytes, gathered: [], gatheredBytes: 0, writes: Promise.resolve(), pendingWrites: 0 };
-      return { nextOffset: stagedBytes, totalBytes: begin.totalBytes };
+      this.staging = { begin, bundle, file, handle, stagedBytes, gathered: [], gatheredBytes: 0, writes: Promise.resolve(), pendingWrites: 0, held: new Map(), heldBytes: 0 };
+      return { ack: { nextOffset: stagedBytes, totalBytes: begin.totalBytes }, bundle };
     });
   }
 
@@ -140,28 +162,59 @@ export class FlashSession {
   async chunk(chunk: FlashChunkMsg): Promise<FlashAckMsg> {
     const s = this.requireStaging('flashChunk');
     const { totalBytes } = s.begin;
-    if (chunk.offset !== s.stagedBytes) return { nextOffset: s.stagedBytes, totalBytes };
     if (chunk.offset + chunk.data.length > totalBytes) {
       throw new RanasError('E_BAD_CHUNK', `flashChunk: bytes ${chunk.offset}..${chunk.offset + chunk.data.length} run past the bundle's ${totalBytes} bytes`);
+    }
+    if (chunk.offset < s.stagedBytes) return { nextOffset: s.stagedBytes, totalBytes };
+    if (chunk.offset > s.stagedBytes) {
+      // A chunk before this one was lost: keep this one (bounded) so that only the gap is resent.
+      if (s.held.has(chunk.offset) || s.heldBytes + chunk.data.length > MAX_HELD_BYTES) return { nextOffset: s.stagedBytes, totalBytes, held: s.held.has(chunk.offset) };
+      s.held.set(chunk.offset, chunk.data);
+      s.heldBytes += chunk.data.length;
+      return { nextOffset: s.stagedBytes, totalBytes, held: true };
     }
     if (s.pendingWrites >= MAX_QUEUED_WRITES) {
       await s.writes; // bounds memory held by queued chunks
       if (this.staging !== s) throw new RanasError('E_NO_FLASH', 'flashChunk: the flash session ended while the chunk waited for the staging writes');
+      if (chunk.offset !== s.stagedBytes) return { nextOffset: s.stagedBytes, totalBytes };
     }
     if (s.writeError) throw s.writeError;
-    // The decoder's frames own their bytes (see FrameDecoder), so the chunk is kept without a copy.
-    s.gathered.push(chunk.data);
-    s.gatheredBytes += chunk.data.length;
-    s.stagedBytes += chunk.data.length;
-    if (s.gatheredBytes >= STAGING_FLUSH_BYTES || s.stagedBytes === totalBytes) flushGathered(s, this.opts.stagingDir, this.opts.releaseChunk);
+    this.accept(s, chunk.data);
+    // The gap is filled: held chunks that now start at the staged length follow; ones it passed are dropped.
+    for (let next = s.held.get(s.stagedBytes); next; next = s.held.get(s.stagedBytes)) {
+      s.held.delete(s.stagedBytes);
+      s.heldBytes -= next.length;
+      this.accept(s, next);
+    }
+    for (const [offset, data] of s.held) {
+      if (offset < s.stagedBytes) { s.held.delete(offset); s.heldBytes -= data.length; this.opts.releaseChunk?.(data); }
+    }
     return { nextOffset: s.stagedBytes, totalBytes };
   }
 
+  /** Appends bytes at the staged length (gathered; written in order with their neighbours). */
+  private accept(s: Staging, data: Buffer): void {
+    // The decoder's frames own their bytes (see FrameDecoder), so the chunk is kept without a copy.
+    s.gathered.push(data);
+    s.gatheredBytes += data.length;
+    s.stagedBytes += data.length;
+    if (s.gatheredBytes >= STAGING_FLUSH_BYTES || s.stagedBytes === s.begin.totalBytes) {
+      clearTimeout(s.flushTimer);
+      s.flushTimer = undefined;
+      flushGathered(s, this.opts.stagingDir, this.opts.releaseChunk);
+    } else {
+      s.flushTimer ??= setTimeout(() => {
+        s.flushTimer = undefined;
+        if (this.staging === s) flushGathered(s, this.opts.stagingDir, this.opts.releaseChunk);
+      }, STAGING_FLUSH_MS);
+    }
+  }
+
   /**
-   * Verifies the staged bundle and hands it to `install`. Deletes the staged file whatever the outcome, except for
-   * an incomplete flash (which stays resumable).
+   * Verifies the staged bundle (sha256 = the signed one) and hands it to `install`. Deletes the staged file
+   * whatever the outcome, except for an incomplete flash (which stays resumable). Returns what was installed.
    */
-  async commit(sha256: string, install: (file: string) => Promise<void>): Promise<void> {
+  async commit(sha256: string, install: (file: string) => Promise<void>): Promise<FlashedBundle> {
     const s = this.requireStaging('flashCommit');
     if (sha256 !== s.begin.sha256) throw new RanasError('E_BAD_MESSAGE', `flashCommit for ${sha256.slice(0, 12)}… but the flash in progress is ${s.begin.sha256.slice(0, 12)}…`);
     if (s.stagedBytes !== s.begin.totalBytes) {
@@ -170,47 +223,57 @@ export class FlashSession {
     flushGathered(s, this.opts.stagingDir, this.opts.releaseChunk);
     await s.writes;
     if (s.writeError) throw s.writeError;
+    crashPoint(`fsync ${path.basename(s.file)}`);
+    await s.handle.sync();
     await this.closeHandle();
     try {
-      const digest = await digestFile(s.file, this.opts.keyBytes ?? Buffer.alloc(0));
-      if (digest.sha256 !== s.begin.sha256) {
-        throw new RanasError('E_CHECKSUM', `staged bundle has sha256 ${digest.sha256}, expected ${s.begin.sha256}`);
-      }
-      if (!timingSafeEqual(digest.hmac, s.begin.auth)) {
-        throw new RanasError('E_AUTH_FAILED', 'flash refused: the HMAC does not match the device key (wrong key or tampered bundle)');
+      const digest = await sha256OfFile(s.file);
+      if (digest !== s.begin.sha256) {
+        throw new RanasError('E_CHECKSUM', `staged bundle has sha256 ${digest}, expected ${s.begin.sha256}`);
       }
       await install(s.file);
+      return s.bundle;
     } finally {
-      await withStagingLock(this.opts.stagingDir, () => fs.rm(s.file, { force: true }));
+      await withStagingLock(this.opts.stagingDir, async () => {
+        crashPoint(`rm ${path.basename(s.file)}`);
+        await fs.rm(s.file, { force: true });
+      });
     }
   }
 
-  /** Drops the staged bytes of the flash in progress (or of `sha256` when none is). */
+  /** Drops the staged bytes of the flash in progress on this link (refused when there is none). */
   async abort(sha256: string): Promise<FlashAckMsg> {
-    const target = this.staging?.begin.sha256 ?? sha256;
+    const s = this.requireStaging('flashAbort');
+    if (sha256 !== s.begin.sha256) throw new RanasError('E_BAD_MESSAGE', `flashAbort for ${sha256.slice(0, 12)}… but the flash in progress is ${s.begin.sha256.slice(0, 12)}…`);
     await this.closeHandle();
-    if (SHA256_HEX.test(target)) {
-      const file = path.join(this.opts.stagingDir, `${target}${PART_SUFFIX}`);
-      await withStagingLock(this.opts.stagingDir, () => fs.rm(file, { force: true }));
-    }
+    await withStagingLock(this.opts.stagingDir, () => fs.rm(s.file, { force: true }));
     return { nextOffset: 0, totalBytes: 0 };
   }
 
   /**
-   * Ends the session (on disconnect or a new begin): gathered chunks are written and the file closed, in
-   * the staging folder's lock order (queued before this returns its promise), so a resume that follows —
-   * on this connection or a new one — sees every byte this session acknowledged.
+   * Ends the session (on disconnect, a new begin, or another writer taking over a silent one): gathered
+   * chunks are written and the file closed, in the staging folder's lock order (queued before this returns
+   * its promise), so a resume that follows — on this connection or a new one — sees every byte acknowledged.
    */
   async closeHandle(): Promise<void> {
     const s = this.staging;
     this.staging = undefined;
+    this.opts.guard.release(this);
     if (!s) return;
+    clearTimeout(s.flushTimer);
+    for (const data of s.held.values()) this.opts.releaseChunk?.(data);
+    s.held.clear();
+    s.heldBytes = 0;
     flushGathered(s, this.opts.stagingDir, this.opts.releaseChunk);
     await withStagingLock(this.opts.stagingDir, () => s.handle.close()).catch(() => undefined);
   }
 
   private requireStaging(what: string): Staging {
     if (!this.staging) throw new RanasError('E_NO_FLASH', `${what} without a flashBegin on this connection`);
+    if (!this.opts.guard.touch(this)) {
+      void this.closeHandle();
+      throw new RanasError('E_NO_FLASH', `${what}: this link's flash was taken over by another writer after ${this.peer} went silent`);
+    }
     return this.staging;
   }
 }

@@ -11,7 +11,10 @@ export interface DeviceProcess {
   port: number | undefined;
   /** Log lines the device wrote on stderr. */
   logs: string[];
+  pid: number;
   stop(): Promise<void>;
+  /** SIGKILL (a power cut or a crash): no cleanup in the process; resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 const FAKE_DEVICE = fileURLToPath(new URL('./fake-device.ts', import.meta.url));
@@ -34,6 +37,12 @@ export async function startFakeDevice(args: string[]): Promise<DeviceProcess> {
   return {
     port: m ? Number(m[1]) : undefined,
     logs,
+    pid: proc.pid ?? -1,
+    kill: () => new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) { resolve(); return; }
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    }),
     stop: () => new Promise<void>((resolve) => {
       if (proc.exitCode !== null) { resolve(); return; }
       const timer = setTimeout(() => proc.kill('SIGTERM'), 2000);

@@ -21,7 +21,12 @@ export class FakeAgentService implements AgentService {
   private active: ActiveBundleMsg | undefined;
   private counters = { requests: 0, installs: 0, installFailures: 0 };
 
-  constructor(private readonly dir: string, private readonly deviceName = 'fake-device', private readonly inferDelayUs = 0) {}
+  /**
+   * @param inferDelayUs CPU time each inference burns (a busy wait: the event loop is blocked, as by a model
+   *   run on the main thread).
+   * @param inferSleepUs time each inference waits off the event loop (as a model run on a worker thread).
+   */
+  constructor(private readonly dir: string, private readonly deviceName = 'fake-device', private readonly inferDelayUs = 0, private readonly inferSleepUs = 0) {}
 
   /** Loads the active bundle's identity from `<dir>/active.json`, when one was installed before. */
   async load(): Promise<this> {
@@ -67,6 +72,7 @@ export class FakeAgentService implements AgentService {
     this.counters.requests++;
     const classIndex = fakeClassOf(req.input);
     if (this.inferDelayUs > 0) while ((performance.now() - t0) * 1000 < this.inferDelayUs) { /* busy wait: a model's compute */ }
+    if (this.inferSleepUs > 0) await new Promise((r) => setTimeout(r, this.inferSleepUs / 1000));
     const totalUs = (performance.now() - t0) * 1000;
     return {
       exitIndex: 0, classIndex, label: `class-${classIndex}`, confidence: 1,

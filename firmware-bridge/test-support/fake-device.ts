@@ -1,7 +1,7 @@
 /**
  * Test-only device process: `serveDevice` with the FakeAgentService over a serial path or TCP.
  *   tsx firmware-bridge/test-support/fake-device.ts --dir DIR (--serial PATH [--baud N] | --listen HOST:PORT)
- *     [--key-file F] [--infer-delay-us N]
+ *     [--key-file F] [--infer-delay-us N] [--infer-sleep-us N]
  * Prints `ready tcp PORT` or `ready serial PATH` on stdout once serving, and one JSON log line per event on
  * stderr. Exits on SIGTERM or when stdin closes (so a crashed test never leaves it running).
  */
@@ -22,11 +22,12 @@ const { values } = parseArgs({
     listen: { type: 'string' },
     'key-file': { type: 'string' },
     'infer-delay-us': { type: 'string', default: '0' },
+    'infer-sleep-us': { type: 'string', default: '0' },
   },
 });
 if (!values.dir) throw new RanasError('E_CLI_ARG', 'fake-device: --dir is required; expected the folder of its store');
 const dir = values.dir;
-const service = await new FakeAgentService(dir, 'fake-device', Number(values['infer-delay-us'])).load();
+const service = await new FakeAgentService(dir, 'fake-device', Number(values['infer-delay-us']), Number(values['infer-sleep-us'])).load();
 const opts = { keyBytes: values['key-file'] ? readKeyFile(values['key-file']) : null, stagingDir: path.join(dir, 'staging') };
 
 if (values.serial) {

@@ -16,7 +16,7 @@ export function fuzzFrameSource(seed: number): () => Buffer {
   const valid: Buffer[] = [
     encodeMessage('hello', { minProtocolVersion: 1, maxProtocolVersion: 1, hostName: 'fuzz' }),
     encodeMessage('infer', { input: Buffer.alloc(12, 3), shape: [3, 4], dtype: 'uint8', budgetUs: 500, policy: 'confidence', threshold: 0.5, topK: 2 }),
-    encodeMessage('flashBegin', { manifestJson: '{}', totalBytes: 4096, sha256: sha, auth: Buffer.alloc(32, 1), resume: true }),
+    encodeMessage('flashBegin', { totalBytes: 4096, sha256: sha, auth: Buffer.alloc(32, 1), resume: true, name: 'fuzz', bundleVersion: 9, signature: Buffer.alloc(64, 2), keyId: '0123456789abcdef', downgradeSignature: Buffer.alloc(0) }),
     encodeMessage('flashChunk', { offset: 0, data: bytes(64) }),
     encodeMessage('flashCommit', { sha256: sha }),
     encodeMessage('flashAbort', { sha256: sha }),

@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { seededRandom } from '../transport/seeded-random.ts';
 
-export function makeFakeBundle(dir: string, { segments = 2, segmentBytes = 8192, seed = 1 } = {}): string {
+/** Release numbers of fake bundles made by this process: each new bundle is newer than the last. */
+let lastVersion = 0;
+
+export function makeFakeBundle(dir: string, { segments = 2, segmentBytes = 8192, seed = 1, bundleVersion = ++lastVersion } = {}): string {
   fs.mkdirSync(dir, { recursive: true });
   const random = seededRandom(seed);
   const files: string[] = [];
@@ -14,6 +17,6 @@ export function makeFakeBundle(dir: string, { segments = 2, segmentBytes = 8192,
     fs.writeFileSync(path.join(dir, file), bytes);
     files.push(file);
   }
-  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ format: 'ranas-bundle', version: 1, model: { name: `fake-${seed}` }, segments: files.map((file) => ({ file })) }));
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ format: 'ranas-bundle', version: 1, bundleVersion, model: { name: `fake-${seed}` }, segments: files.map((file) => ({ file })) }));
   return dir;
 }

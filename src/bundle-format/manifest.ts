@@ -26,7 +26,7 @@ export interface BundleTensor {
 /** The exit a segment ends in. */
 export interface BundleExit {
   index: number;
-  /** Cumulative multiply-accumulates from the input to this exit (per image). */
+  /** Multiply-accumulates per image of segments 0..index together (trunk + every head up to this exit). */
   cumulativeMacs: number;
   /** Top-1 on the validation/test split at export time (0..1), when measured. */
   accuracy?: number;

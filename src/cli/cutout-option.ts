@@ -1,7 +1,7 @@
 /**
  * `--cutout [px]` / `--no-cutout`, declared and read alike by `ranas train` and `ranas search`: a side in
- * pixels, bare `--cutout` = the DARTS 16 px, `--no-cutout` or `--cutout 0` = off. Defaults differ on purpose
- * (train 16 px as DARTS/MSDNet training, search off as DARTS search) and are shown in each --help.
+ * pixels, bare `--cutout` = the DARTS 16 px, `--no-cutout` or `--cutout 0` = off. Both default to 16 px: DARTS's
+ * training, and the MS-RANAS paper's best search (DARTS's own search used none); each --help shows it.
  */
 import { Option, type Command } from 'commander';
 import { int } from './run-options.ts';
@@ -9,10 +9,10 @@ import { int } from './run-options.ts';
 /** Side used by a bare `--cutout`, px. */
 export const CUTOUT_PX = 16;
 
-/** Declares the cutout options on `cmd` with `defaultPx` (0 = off). */
-export function addCutoutOption(cmd: Command, defaultPx: number): Command {
-  return cmd
-    .option('--cutout [px]', `cutout square side in pixels (bare --cutout = ${CUTOUT_PX}; 0 = off)`, String(defaultPx))
+/** Declares the cutout options on `cmd` with `defaultPx` (0 = off; undefined = the training recipe's). */
+export function addCutoutOption(cmd: Command, defaultPx: number | undefined): Command {
+  const help = `cutout square side in pixels (bare --cutout = ${CUTOUT_PX}; 0 = off)`;
+  return (defaultPx === undefined ? cmd.option('--cutout [px]', `${help} (default: the recipe's; quick and darts 16, msdnet off)`) : cmd.option('--cutout [px]', help, String(defaultPx)))
     .option('--no-cutout', 'no cutout (same as --cutout 0)')
     .addOption(new Option('--cutout-px <px>', 'old name of --cutout <px>').hideHelp());
 }

@@ -41,3 +41,24 @@ test('a bad shared option is a typed error naming the flag, the value and what w
     assert.throws(parse, (e: unknown) => isRanasError(e) && e.code === 'E_CLI_ARG' && message.test(e.message), `${name} ${args.join(' ')}`);
   }
 });
+
+test('train --recipe: the recipe supplies every number a flag does not; --epochs rescales; config records what was overridden', () => {
+  const d = parsed('train', ['--recipe', 'darts', '--epochs', '2', '--subset', '2000']);
+  assert.deepEqual([d.epochs, d.batchSize, d.lr, d.lrMin, d.momentum, d.weightDecay, d.gradClip, d.cutout, d.dropPath, d.auxiliaryWeight, d.nesterov, d.schedule.kind],
+    [2, 96, 0.025, 0, 0.9, 3e-4, 5, 16, 0.2, 0.4, false, 'cosine-per-epoch']);
+  assert.deepEqual([d.recipe.name, d.recipe.epochs, d.recipe.overridden], ['darts', 2, ['epochs']]);
+  const m = parsed('train', ['--recipe', 'msdnet', '--lr', '0.05', '--no-cutout']);
+  assert.deepEqual([m.epochs, m.batchSize, m.lr, m.weightDecay, m.gradClip, m.cutout, m.nesterov, m.schedule.milestones], [300, 64, 0.05, 1e-4, 0, 0, true, [0.5, 0.75]]);
+  assert.deepEqual(m.recipe.overridden.sort(), ['cutout', 'lr']);
+  const q = parsed('train', []);
+  assert.deepEqual([q.recipe.name, q.epochs, q.lr, q.cutout, q.schedule.kind], ['quick', 10, 0.05, 16, 'cosine-per-step']);
+  assert.throws(() => parsed('train', ['--recipe', 'adam']), (e: unknown) => isRanasError(e, 'E_CLI_ARG') && /expected one of darts, msdnet, quick/.test(e.message));
+});
+
+test('search: cutout on by default (the paper\'s best search), --no-cutout turns it off; train takes the grid options search takes', () => {
+  assert.equal(parsed('search', []).cutout, 16);
+  assert.equal(parsed('search', ['--no-cutout']).cutout, 0);
+  const t = parsed('train', ['--scales', '1', '--layers', '5', '--init-channels', '16', '--nodes', '4', '--exit-layers', 'last']);
+  assert.deepEqual([t.scales, t.layers, t.initChannels, t.nodes, t.exitLayers], [1, 5, 16, 4, 'last']);
+  assert.deepEqual(parsed('train', ['--exit-layers', '3,5']).exitLayers, [3, 5]);
+});

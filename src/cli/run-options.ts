@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { RanasError } from '../errors.ts';
-import type { DataChoice, RunOptions } from '../run/run-options.ts';
+import { parseDataChoice, type DataChoice, type RunOptions } from '../run/run-options.ts';
 
 /** A number flag: finite, and `check` must hold; the error names the flag, the value and what was expected. */
 export function num(flag: string, v: string, check: (n: number) => boolean, expected: string): number {
@@ -30,18 +30,19 @@ export function parseScales(v: string): 1 | 2 | 3 {
 
 /** `--data`: a named source or a CIFAR binary folder. */
 export function parseData(v: string): DataChoice {
-  return v === 'cifar10' || v === 'mini' || v === 'synthetic' ? v : { dir: v };
+  return parseDataChoice(v);
 }
 
 /** Raw commander values of the shared options. */
 export interface RawRunOptions {
-  epochs: string;
-  batchSize: string;
-  lr: string;
-  lrMin: string;
-  momentum: string;
-  weightDecay: string;
-  gradClip: string;
+  /** The SGD numbers are undefined when a command takes them from a recipe and the flag was not given. */
+  epochs?: string;
+  batchSize?: string;
+  lr?: string;
+  lrMin?: string;
+  momentum?: string;
+  weightDecay?: string;
+  gradClip?: string;
   subset?: string;
   data: string;
   exitWeights?: string;
@@ -60,6 +61,9 @@ export interface RawRunOptions {
 /** Defaults of the shared options (the numbers and the runs folder). */
 export type RunDefaults = Pick<RunOptions, 'epochs' | 'batchSize' | 'lr' | 'lrMin' | 'momentum' | 'weightDecay' | 'gradClip' | 'seed' | 'runsDir' | 'checkpointEvery' | 'threads'>;
 
+/** The SGD numbers a recipe can fix. */
+export type SgdNumbers = Pick<RunOptions, 'epochs' | 'batchSize' | 'lr' | 'lrMin' | 'momentum' | 'weightDecay' | 'gradClip'>;
+
 /** How a command words its shared options: `weights` prefixes the SGD options ('' for train, 'weight ' for search). */
 export interface RunWording {
   weights: string;
@@ -68,18 +72,23 @@ export interface RunWording {
   seed: string;
 }
 
-/** Declares the shared options on `cmd`. */
-export function addRunOptions(cmd: Command, d: RunDefaults, w: RunWording): Command {
+/**
+ * Declares the shared options on `cmd`. With `fromRecipe`, the SGD numbers have no commander default (a
+ * recipe supplies them, and an explicit flag overrides it), and the help says so.
+ */
+export function addRunOptions(cmd: Command, d: RunDefaults, w: RunWording, fromRecipe = false): Command {
+  const dflt = (v: number): string | undefined => (fromRecipe ? undefined : String(v));
+  const note = fromRecipe ? ' (default: the recipe\'s)' : '';
   return cmd
-    .option('--epochs <n>', 'epochs', String(d.epochs))
-    .option('--batch-size <n>', w.batchSize, String(d.batchSize))
-    .option('--lr <x>', `${w.weights}learning rate (cosine-annealed per step)`, String(d.lr))
-    .option('--lr-min <x>', `final ${w.weights}learning rate`, String(d.lrMin))
-    .option('--momentum <x>', `${w.weights}SGD momentum`, String(d.momentum))
-    .option('--weight-decay <x>', `${w.weights}L2 weight decay`, String(d.weightDecay))
-    .option('--grad-clip <x>', `max global ${w.weights}gradient norm (0 = off)`, String(d.gradClip))
+    .option('--epochs <n>', `epochs${fromRecipe ? ' (default: the recipe\'s; rescales its schedule)' : ''}`, dflt(d.epochs))
+    .option('--batch-size <n>', `${w.batchSize}${note}`, dflt(d.batchSize))
+    .option('--lr <x>', `${w.weights}initial learning rate${fromRecipe ? ' (default: the recipe\'s)' : ' (cosine-annealed per step)'}`, dflt(d.lr))
+    .option('--lr-min <x>', `final ${w.weights}learning rate of a cosine schedule${note}`, dflt(d.lrMin))
+    .option('--momentum <x>', `${w.weights}SGD momentum${note}`, dflt(d.momentum))
+    .option('--weight-decay <x>', `${w.weights}L2 weight decay${note}`, dflt(d.weightDecay))
+    .option('--grad-clip <x>', `max global ${w.weights}gradient norm (0 = off)${note}`, dflt(d.gradClip))
     .option('--subset <n>', w.subset)
-    .option('--data <src>', 'cifar10 | mini | synthetic | DIR (CIFAR binary folder)', 'cifar10')
+    .option('--data <src>', 'cifar10 | cifar100 (full releases: cached, else fetched, else an error) | mini (shipped 1,000-image CIFAR-10 subset) | synthetic | DIR (CIFAR binary folder, or one sub-folder per class of PNG/JPEG files, optionally under train/ and test/)', 'cifar10')
     .option('--exit-weights <list>', 'comma-separated loss weight per exit (default equal)')
     .option('--seed <n>', w.seed, String(d.seed))
     .option('--name <name>', 'run name (folder under --runs-dir)')
@@ -92,17 +101,21 @@ export function addRunOptions(cmd: Command, d: RunDefaults, w: RunWording): Comm
     .option('--json', 'print the result as JSON');
 }
 
-/** Parses the shared options; `defaultName` names the run when `--name` is absent. */
-export function parseRunOptions(r: RawRunOptions, defaultName: (seed: number) => string, minSubset: number): RunOptions {
+/**
+ * Parses the shared options; `defaultName` names the run when `--name` is absent; `fallback` supplies the SGD
+ * numbers whose flags were not given (a recipe's, or the command's defaults).
+ */
+export function parseRunOptions(r: RawRunOptions, defaultName: (seed: number) => string, minSubset: number, fallback: SgdNumbers): RunOptions {
   const seed = int('--seed', r.seed, 0);
+  const or = (v: string | undefined, d: number) => v ?? String(d);
   return {
-    epochs: int('--epochs', r.epochs, 1),
-    batchSize: int('--batch-size', r.batchSize, 1),
-    lr: pos('--lr', r.lr),
-    lrMin: nonNeg('--lr-min', r.lrMin),
-    momentum: num('--momentum', r.momentum, (n) => n >= 0 && n < 1, 'a number in [0, 1)'),
-    weightDecay: nonNeg('--weight-decay', r.weightDecay),
-    gradClip: nonNeg('--grad-clip', r.gradClip),
+    epochs: int('--epochs', or(r.epochs, fallback.epochs), 1),
+    batchSize: int('--batch-size', or(r.batchSize, fallback.batchSize), 1),
+    lr: pos('--lr', or(r.lr, fallback.lr)),
+    lrMin: nonNeg('--lr-min', or(r.lrMin, fallback.lrMin)),
+    momentum: num('--momentum', or(r.momentum, fallback.momentum), (n) => n >= 0 && n < 1, 'a number in [0, 1)'),
+    weightDecay: nonNeg('--weight-decay', or(r.weightDecay, fallback.weightDecay)),
+    gradClip: nonNeg('--grad-clip', or(r.gradClip, fallback.gradClip)),
     subset: r.subset === undefined ? undefined : int('--subset', r.subset, minSubset),
     data: parseData(r.data),
     exitWeights: r.exitWeights?.split(',').map((w) => nonNeg('--exit-weights', w.trim())),

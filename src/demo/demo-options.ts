@@ -4,6 +4,8 @@
  */
 import type { InferPolicy } from '../bundle-format/policy.ts';
 
+import type { DataChoice } from '../run/run-options.ts';
+
 /** How the demo reaches its device: a local agent on a pty pair (default), a serial port, or TCP. */
 export type DemoLink = { kind: 'local' } | { kind: 'serial'; path: string; baudRate: number } | { kind: 'tcp'; host: string; port: number };
 
@@ -13,6 +15,8 @@ export interface DemoOptions {
   name: string;
   runsDir: string;
   link: DemoLink;
+  /** The user's data (`--data`: cifar10 | cifar100 | mini | synthetic | DIR); undefined = CIFAR-10 or the mini set as below. */
+  data?: DataChoice;
   /** Never download CIFAR-10 (use the cache if it holds it, else the shipped mini set). */
   offline: boolean;
   /** Toy sizes (the test): the mini set, a handful of images, one search step, a few train steps. */

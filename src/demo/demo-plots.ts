@@ -1,6 +1,6 @@
 /**
  * The demo report's three plots, in vega-lite rendered headless to SVG with vega's `View.toSVG()` (as
- * `src/eval/plot.ts` does; its accuracy-vs-MFLOPs plot draws the anytime curve): the anytime curve (fp32
+ * `src/eval/plot.ts` does; its accuracy-vs-MMACs plot draws the anytime curve): the anytime curve (fp32
  * and int8), the budget curve (top-1 and misses against the budget, per policy, measured on the device),
  * and the α evolution (mean softmax weight per primitive per search epoch).
  */
@@ -103,8 +103,8 @@ export function alphaSpec(points: readonly AlphaPoint[]): TopLevelSpec {
 /** The three SVGs of the report. */
 export async function demoPlots(r: DemoReport): Promise<{ anytime: string; budget: string; alpha: string; cells: string }> {
   const anytimePoints = [
-    ...r.anytime.fp32.map((p) => ({ model: 'fp32 (tfjs engine)', curve: 'anytime' as const, mflops: p.mflops, accuracy: 100 * p.accuracy, exit: p.exit + 1 })),
-    ...r.anytime.int8.map((p) => ({ model: 'int8 (TFLite 2.9)', curve: 'anytime' as const, mflops: p.mflops, accuracy: 100 * p.accuracy })),
+    ...r.anytime.fp32.map((p) => ({ model: 'fp32 (tfjs engine)', curve: 'anytime' as const, mmacs: p.mmacs, accuracy: 100 * p.accuracy, exit: p.exit + 1 })),
+    ...r.anytime.int8.map((p) => ({ model: `int8 (${r.bundle}, on the host)`, curve: 'anytime' as const, mmacs: p.mmacs, accuracy: 100 * p.accuracy })),
   ];
   return {
     anytime: await renderPlotSvg(anytimePoints, { title: 'Anytime curve', caption: `fp32 and int8 top-1 on the same ${r.evalImages} test images`, classes: CIFAR10_CLASSES.length }),

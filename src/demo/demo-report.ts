@@ -1,6 +1,6 @@
 /**
  * The demo report (`report.json`): what ran, on which data, how long each stage took, the per-exit table
- * (MFLOPs, params, fp32 and int8 top-1, agent-profiled latency), the per-budget table and the α evolution;
+ * (MMACs, params, fp32 and int8 top-1, agent-profiled latency), the per-budget table and the α evolution;
  * and the text-table rows the CLI prints from it.
  */
 import type { Row } from '../text-table.ts';
@@ -13,7 +13,7 @@ import type { StageTime } from './stage.ts';
 export interface ExitRow {
   exit: number;
   layer: number;
-  mflops: number;
+  mmacs: number;
   params: number;
   /** Top-1 in [0, 1] on the eval subset: tfjs engine (fp32), TFLite 2.9 (int8, null when not measured). */
   fp32Top1: number;
@@ -58,7 +58,7 @@ const pct = (x: number | null): number | null => (x === null || !Number.isFinite
 /** Rows of the per-exit table. */
 export function exitRows(r: DemoReport): Row[] {
   return r.exits.map((e) => ({
-    exit: e.exit + 1, layer: e.layer, MFLOPs: e.mflops, params: e.params,
+    exit: e.exit + 1, layer: e.layer, MMACs: e.mmacs, params: e.params,
     'fp32 top-1 %': pct(e.fp32Top1), 'int8 top-1 %': pct(e.int8Top1),
     'seg p50 µs': Math.round(e.segmentP50Us), 'seg p99 µs': Math.round(e.segmentP99Us), 'cum p99 µs': Math.round(e.cumulativeP99Us),
   }));

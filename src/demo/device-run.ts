@@ -3,6 +3,7 @@
  * key and verify the device runs exactly that tar (sha256 in the flash answer and in a fresh Hello), read
  * the agent's profile, then send test images at every budget of the sweep under each policy.
  */
+import { readSigningKey } from '../../firmware-bridge/auth/signing-keys.ts';
 import { DeviceClient } from '../../firmware-bridge/client/device-client.ts';
 import { loadBundleTar, readKeyFile } from '../../firmware-bridge/client/bundle-tar.ts';
 import type { ProfileMsg } from '../../firmware-bridge/messages.ts';
@@ -47,6 +48,8 @@ export interface DeviceRunOptions {
   address: DeviceAddress;
   bundleDir: string;
   keyFile: string;
+  /** Host's Ed25519 private key (the device trusts its public key). */
+  signingKeyFile: string;
   images: ImageDataset;
   /** Explicit budgets, µs; empty = derived from the profile. */
   budgetsUs: number[];
@@ -69,7 +72,7 @@ export async function runOnDevice(o: DeviceRunOptions): Promise<DeviceRun> {
     const t0 = performance.now();
     o.say(`flashing ${o.bundleDir} (${tar.bytes.length} bytes, sha256 ${tar.sha256.slice(0, 16)}…)`);
     // The commit waits for the agent to load and profile the bundle: minutes on a slow device.
-    const flashed = await client.flash(tar, { keyBytes: readKeyFile(o.keyFile), maxReconnects: 5 });
+    const flashed = await client.flash(tar, { keyBytes: readKeyFile(o.keyFile), signingKey: readSigningKey(o.signingKeyFile), maxReconnects: 5 });
     const seconds = (performance.now() - t0) / 1000;
     const info = await client.hello();
     const verified = flashed.sha256 === tar.sha256 && flashed.activeBundle?.sha256 === tar.sha256 && info.activeBundle?.sha256 === tar.sha256;

@@ -23,12 +23,22 @@ import { runSearch } from '../search/run-search.ts';
 import { SEARCH_DEFAULTS } from '../search/search-options.ts';
 import { runTraining } from '../train/run-training.ts';
 import type { DataChoice } from '../run/run-options.ts';
+import { RECIPES, resolveRecipe } from '../train/recipes.ts';
 import { TRAIN_DEFAULTS } from '../train/train-options.ts';
 import type { DemoOptions } from './demo-options.ts';
 import type { ExportResult, SearchResult, TrainResult } from './stage-results.ts';
 
 /** Seed of the test subset shared by the fp32 eval and the export's int8 eval (`exportModel` uses 2). */
 const EVAL_SUBSET_SEED = 2;
+
+/** The demo's data: the train/test sets, their name, why they were chosen, and the choice search and training reload. */
+export interface DemoData {
+  train: ImageDataset;
+  test: ImageDataset;
+  which: string;
+  reason: string;
+  choice: DataChoice;
+}
 
 /** The data choice the search and training libraries read (they load it themselves). */
 export function dataChoiceOf(d: DatasetChoice): DataChoice {
@@ -49,21 +59,23 @@ export async function searchStage(o: DemoOptions, runDir: string, data: DataChoi
 }
 
 /** The derived network: the tiny preset with the searched genotype, saved as an IR model folder for `runTraining`. */
-export function saveDerivedModel(genotypePath: string, dir: string, seed: number): string {
-  saveModel(dir, chooseModel({ preset: 'tiny', genotype: genotypePath, singleExit: false, seed }));
+export function saveDerivedModel(genotypePath: string, dir: string, seed: number, numClasses?: number): string {
+  saveModel(dir, chooseModel({ preset: 'tiny', genotype: genotypePath, singleExit: false, seed, numClasses }));
   return dir;
 }
 
 /** Stage "train": the derived network, short; the trained model is saved as IR. */
-export async function trainStage(o: DemoOptions, runDir: string, data: DataChoice, genotypePath: string, say: (l: string) => void): Promise<TrainResult> {
+export async function trainStage(o: DemoOptions, runDir: string, data: DataChoice, genotypePath: string, say: (l: string) => void, numClasses?: number): Promise<TrainResult> {
   const d = TRAIN_DEFAULTS;
-  const modelDir = saveDerivedModel(genotypePath, join(runDir, 'derived-model'), o.seed);
+  const modelDir = saveDerivedModel(genotypePath, join(runDir, 'derived-model'), o.seed, numClasses);
   const t = await runTraining({
     preset: 'tiny', modelDir, epochs: o.trainEpochs, batchSize: o.trainBatchSize,
     lr: d.lr, lrMin: d.lrMin, momentum: d.momentum, weightDecay: d.weightDecay, gradClip: d.gradClip,
     subset: o.trainSubset, valImages: 0, data, cutout: o.toy ? 0 : d.cutout, singleExit: false, dropPath: 0,
     seed: o.seed, name: 'train', runsDir: runDir, ...continueOrStart(runDir, 'train', o.fresh), checkpointEvery: 20, threads: o.threads,
     evalBatchSize: d.evalBatchSize, skipEval: true,
+    recipe: resolveRecipe('quick', { epochs: o.trainEpochs, batchSize: o.trainBatchSize, cutout: o.toy ? 0 : d.cutout }),
+    schedule: RECIPES.quick.schedule, nesterov: RECIPES.quick.nesterov, auxiliaryWeight: 0,
   }, say, rerunCommand());
   return { runDir: t.runDir, modelDir: join(t.runDir, 'model'), steps: t.loop.steps, trainImages: t.trainImages };
 }
@@ -75,19 +87,19 @@ export function evalSubset(test: ImageDataset, n: number): ImageDataset {
 
 /** Per-exit costs of the trained model. */
 export interface ExitCosts {
-  mflops: number[];
+  mmacs: number[];
   /** Trainable parameters needed to compute each exit (its ancestors). */
   params: number[];
 }
 
-/** MFLOPs and parameters per exit of the saved model. */
+/** MMACs and parameters per exit of the saved model. */
 export function exitCosts(modelDir: string): ExitCosts {
   const cost = analyzeGraph(loadModel(modelDir));
-  return { mflops: cost.exits.map((e) => e.cumulativeMacs / 1e6), params: cost.exits.map((e) => e.params) };
+  return { mmacs: cost.exits.map((e) => e.anytimeMacs / 1e6), params: cost.exits.map((e) => e.params) };
 }
 
 /** Stage "eval": fp32 per-exit top-1 on the eval subset with the tfjs engine, and the anytime curve. */
-export async function evalStage(o: DemoOptions, modelDir: string, data: DatasetChoice): Promise<ModelEvaluation> {
+export async function evalStage(o: DemoOptions, modelDir: string, data: Pick<DemoData, 'test'>): Promise<ModelEvaluation> {
   await initEngine();
   const program = createProgram(loadModel(modelDir));
   try {
@@ -98,7 +110,7 @@ export async function evalStage(o: DemoOptions, modelDir: string, data: DatasetC
 }
 
 /** Stage "export": fp32 + int8 bundles for TFLite and ONNX, int8 accuracy measured in the runtimes. */
-export async function exportStage(o: DemoOptions, runDir: string, modelDir: string, data: DatasetChoice, say: (l: string) => void): Promise<ExportResult> {
+export async function exportStage(o: DemoOptions, runDir: string, modelDir: string, data: Pick<DemoData, 'train' | 'test' | 'which'>, say: (l: string) => void): Promise<ExportResult> {
   const outDir = join(runDir, 'export');
   const report = await exportModel(loadModel(modelDir), {
     outDir, formats: ['tflite', 'onnx'], int8: true, calibImages: Math.min(o.calibImages, data.train.count),

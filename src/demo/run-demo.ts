@@ -3,10 +3,12 @@
  * real one over --port/--host) → report. Stages with checkpoints skip when their output exists for the same
  * options (`--fresh` redoes them); every stage is timed. Writes `runs/<name>/report.json` and `report.html`.
  */
+import { generateSigningKeyPair, trustPublicKey } from '../../firmware-bridge/auth/signing-keys.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadCifar10OrMini, type DatasetChoice } from '../data/dataset-choice.ts';
+import { loadCifar10OrMini } from '../data/dataset-choice.ts';
+import { chooseData, dataName } from '../run/data-choice.ts';
 import { loadCifar10Mini } from '../data/cifar10-mini.ts';
 import { subset } from '../data/splits.ts';
 import { initEngine } from '../engine/backend.ts';
@@ -20,7 +22,7 @@ import { demoPlots } from './demo-plots.ts';
 import type { DemoReport, ExitRow } from './demo-report.ts';
 import { runOnDevice, type DeviceAddress, type DeviceRun } from './device-run.ts';
 import { startLocalAgent, type LocalAgent } from './local-agent.ts';
-import { bundleExitAccuracy, dataChoiceOf, evalStage, exitCosts, exportStage, searchStage, trainStage } from './pipeline-stages.ts';
+import { bundleExitAccuracy, dataChoiceOf, evalStage, type DemoData, exitCosts, exportStage, searchStage, trainStage } from './pipeline-stages.ts';
 import { reportHtml } from './report-html.ts';
 import { StageRunner } from './stage.ts';
 import { parseExportResult, parseSearchResult, parseTrainResult, STAGE_FILES_EXIST } from './stage-results.ts';
@@ -45,11 +47,16 @@ export interface DemoResult {
 }
 
 /** Loads the data: the mini set for --toy, else CIFAR-10 from the cache, fetched unless --offline, else the mini set. */
-async function chooseDemoData(o: DemoOptions, say: (l: string) => void): Promise<DatasetChoice> {
-  if (o.toy) return { ...loadCifar10Mini(), which: 'cifar10-mini', reason: '--toy runs on the shipped mini set (1,000 train / 500 test images)' };
+async function chooseDemoData(o: DemoOptions, say: (l: string) => void): Promise<DemoData> {
+  if (o.data) {
+    // The user's own data (--data): loaded as search and training load it (image folders resized to 32x32).
+    const d = await chooseData(o.data, { valImages: 0, seed: o.seed, inputShape: [32, 32, 3], log: say });
+    return { train: d.train, test: d.test, which: dataName(o.data), reason: d.note, choice: o.data };
+  }
+  if (o.toy) return { ...loadCifar10Mini(), which: 'cifar10-mini', reason: '--toy runs on the shipped mini set (1,000 train / 500 test images)', choice: 'mini' };
   const d = await loadCifar10OrMini({ fetch: !o.offline, log: say });
   if (d.which === 'cifar10-mini') say(`using the shipped mini CIFAR-10 subset: ${d.reason}`);
-  return d;
+  return { ...d, choice: dataChoiceOf(d) };
 }
 
 /** The device key: the given file, or one generated in the run folder (32 random bytes, hex). */
@@ -58,6 +65,16 @@ function deviceKey(o: DemoOptions, runDir: string): string {
   const file = join(runDir, 'device.key');
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
   return file;
+}
+
+/**
+ * The host's bundle signing key: `<runDir>/signing.key` (+ .pub), generated once. The local agent trusts its
+ * public key; a real device must be told to (`ranas device trust <runDir>/signing.pub` on the device).
+ */
+function signingKey(runDir: string): { privateFile: string; publicFile: string } {
+  const base = join(runDir, 'signing');
+  if (!existsSync(`${base}.key`)) return generateSigningKeyPair(base);
+  return { privateFile: `${base}.key`, publicFile: `${base}.pub` };
 }
 
 const fileSha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
@@ -84,7 +101,7 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
 
   const data = await stages.always('data', () => chooseDemoData(o, say));
   say(`data: ${data.which} (${data.train.count} train / ${data.test.count} test): ${data.reason}`);
-  const choice = dataChoiceOf(data);
+  const choice = data.choice;
   const engine = await initEngine();
   const threads = o.threads > 0 ? o.threads : engine.threads > 1 ? 1 : 2;
   say(`engine: ${engine.backend} (${engine.threads} thread(s) each); ${threads} data-parallel replica(s) for search and training`);
@@ -99,7 +116,7 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
 
   const trainKey = { data: data.which, subset: sizes.trainSubset, epochs: o.trainEpochs, batch: o.trainBatchSize, seed: o.seed, genotype: gHash };
   const train = await stages.run('train', trainKey,
-    () => restartOnMismatch(join(runDir, 'train'), () => trainStage(oSized, runDir, choice, search.genotypePath, say), say),
+    () => restartOnMismatch(join(runDir, 'train'), () => trainStage(oSized, runDir, choice, search.genotypePath, say, data.train.classNames.length), say),
     { parse: parseTrainResult, valid: STAGE_FILES_EXIST.train });
   const weightsSha = fileSha(join(train.modelDir, 'weights.bin'));
 
@@ -110,11 +127,13 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
   const bundleDir = exported.bundles[DEVICE_BUNDLE];
 
   const keyFile = deviceKey(o, runDir);
+  const signing = signingKey(runDir);
   const deviceImages = subset(data.test, Math.min(o.deviceImages, data.test.count), DEVICE_IMAGES_SEED);
   const device: DeviceRun = await stages.always('device', async () => {
     let local: LocalAgent | undefined;
     let address: DeviceAddress;
     if (o.link.kind === 'local') {
+      trustPublicKey(join(runDir, 'agent-store', 'trusted-keys'), signing.publicFile);
       local = await startLocalAgent({ bundleDir: join(runDir, 'agent-store'), keyFile, profileRuns: o.profileRuns, deviceName: 'local-agent (pty)', onLog: (l) => { if (process.env.RANAS_DEMO_AGENT_LOG === '1') say(`agent: ${l}`); } });
       say(`local ranas-agent (pid ${local.pid}) serving ${local.devicePath}; host end ${local.hostPath}`);
       address = { kind: 'serial', path: local.hostPath, baudRate: local.baudRate };
@@ -122,7 +141,7 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
       address = o.link;
     }
     try {
-      return await runOnDevice({ address, bundleDir, keyFile, images: deviceImages, budgetsUs: o.budgetsUs, budgetSteps: o.budgetSteps, policies: o.policies, maxSeconds: o.deviceSeconds, say });
+      return await runOnDevice({ address, bundleDir, keyFile, signingKeyFile: signing.privateFile, images: deviceImages, budgetsUs: o.budgetsUs, budgetSteps: o.budgetSteps, policies: o.policies, maxSeconds: o.deviceSeconds, say });
     } finally {
       await local?.stop();
     }
@@ -136,7 +155,7 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
       const seg = device.profile.segments[k];
       cum += seg?.p99Us ?? NaN;
       return {
-        exit: k, layer: e.layer, mflops: e.mflops, params: costs.params[k], fp32Top1: e.top1, int8Top1: int8[k] ?? null,
+        exit: k, layer: e.layer, mmacs: e.mmacs, params: costs.params[k], fp32Top1: e.top1, int8Top1: int8[k] ?? null,
         segmentP50Us: seg?.p50Us ?? NaN, segmentP99Us: seg?.p99Us ?? NaN, cumulativeP99Us: cum,
       };
     });
@@ -149,7 +168,7 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
       train,
       evalImages: evaluation.testImages,
       exits,
-      anytime: { fp32: evaluation.anytime, int8: anytimeCurve(exits.map((e) => e.mflops * 1e6), exits.map((e) => e.int8Top1 ?? NaN)) },
+      anytime: { fp32: evaluation.anytime, int8: anytimeCurve(exits.map((e) => e.mmacs * 1e6), exits.map((e) => e.int8Top1 ?? NaN)) },
       anytimeArea: areaUnder(evaluation.anytime),
       alphaEvolution: alphaEvolution(join(search.runDir, 'alphas.jsonl'), o.seed),
       device,

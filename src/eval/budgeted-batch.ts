@@ -5,7 +5,7 @@
  * left. Thresholds are chosen on a validation split so that the fraction of samples leaving at exit k
  * follows a geometric distribution q_k ∝ p^k (k = 1..K): going through exits in order, exit k's threshold is
  * the confidence of the floor(n*q_k)-th most confident sample among those still present (none leave when
- * that count is 0). The same thresholds then apply to the test split, giving (expected MFLOPs, accuracy).
+ * that count is 0). The same thresholds then apply to the test split, giving (expected MMACs, accuracy).
  * MSDNet sweeps p = i/20 for i = 1..39; so does `budgetedSweep`.
  */
 
@@ -21,8 +21,8 @@ export interface ExitDecisions {
 /** Result of applying thresholds. */
 export interface BudgetedResult {
   accuracy: number;
-  /** Expected MFLOPs per sample (cumulative MACs of the exit taken / 1e6, averaged). */
-  mflops: number;
+  /** Expected MMACs per sample (MACs of the exit taken — trunk + every head up to it — / 1e6, averaged). */
+  mmacs: number;
   /** Fraction of samples leaving at each exit. */
   exitFractions: number[];
 }
@@ -59,8 +59,8 @@ export function findThresholds(val: ExitDecisions, distribution: number[]): numb
   return thresholds;
 }
 
-/** Applies thresholds to a split: accuracy and expected MFLOPs (costs: cumulative MACs per exit). */
-export function applyThresholds(split: ExitDecisions, thresholds: number[], cumulativeMacs: number[]): BudgetedResult {
+/** Applies thresholds to a split: accuracy and expected MMACs (costs: MACs of answering at each exit, trunk + every head up to it). */
+export function applyThresholds(split: ExitDecisions, thresholds: number[], exitMacs: number[]): BudgetedResult {
   const exits = split.confidence.length;
   const n = split.labels.length;
   const taken = new Array<number>(exits).fill(0);
@@ -71,12 +71,12 @@ export function applyThresholds(split: ExitDecisions, thresholds: number[], cumu
       if (split.confidence[k][i] >= thresholds[k] || k === exits - 1) {
         if (split.prediction[k][i] === split.labels[i]) correct += 1;
         taken[k] += 1;
-        macs += cumulativeMacs[k];
+        macs += exitMacs[k];
         break;
       }
     }
   }
-  return { accuracy: n ? correct / n : 0, mflops: n ? macs / n / 1e6 : 0, exitFractions: taken.map((t) => (n ? t / n : 0)) };
+  return { accuracy: n ? correct / n : 0, mmacs: n ? macs / n / 1e6 : 0, exitFractions: taken.map((t) => (n ? t / n : 0)) };
 }
 
 /** One point of the budgeted sweep. */
@@ -86,15 +86,15 @@ export interface BudgetedPoint extends BudgetedResult {
   validationAccuracy: number;
 }
 
-/** MSDNet's sweep: p = i/20 for i = 1..39, thresholds on `val`, measured on `test`; sorted by MFLOPs. */
-export function budgetedSweep(val: ExitDecisions, test: ExitDecisions, cumulativeMacs: number[]): BudgetedPoint[] {
-  const exits = cumulativeMacs.length;
+/** MSDNet's sweep: p = i/20 for i = 1..39, thresholds on `val`, measured on `test`; sorted by MMACs. */
+export function budgetedSweep(val: ExitDecisions, test: ExitDecisions, exitMacs: number[]): BudgetedPoint[] {
+  const exits = exitMacs.length;
   const points: BudgetedPoint[] = [];
   for (let i = 1; i < 40; i++) {
     const p = i / 20;
     const thresholds = findThresholds(val, geometricExitDistribution(p, exits));
-    const v = applyThresholds(val, thresholds, cumulativeMacs);
-    points.push({ p, thresholds, validationAccuracy: v.accuracy, ...applyThresholds(test, thresholds, cumulativeMacs) });
+    const v = applyThresholds(val, thresholds, exitMacs);
+    points.push({ p, thresholds, validationAccuracy: v.accuracy, ...applyThresholds(test, thresholds, exitMacs) });
   }
-  return points.sort((a, b) => a.mflops - b.mflops);
+  return points.sort((a, b) => a.mmacs - b.mmacs);
 }

@@ -14,12 +14,12 @@ test('top-1 and top-2 accuracy count the label among the k largest probabilities
   assert.ok(Math.abs(confidence[1] - 0.6) < 1e-7);
 });
 
-test('area under the anytime curve: trapezoid over MFLOPs normalised by the span', () => {
+test('area under the anytime curve: trapezoid over MMACs normalised by the span', () => {
   const pts = anytimeCurve([1e6, 3e6, 5e6], [0.5, 0.7, 0.8]);
-  assert.deepEqual(pts.map((p) => p.mflops), [1, 3, 5]);
-  // (0.5+0.7)/2*2 + (0.7+0.8)/2*2 = 1.2 + 1.5 = 2.7, over 4 MFLOPs.
+  assert.deepEqual(pts.map((p) => p.mmacs), [1, 3, 5]);
+  // (0.5+0.7)/2*2 + (0.7+0.8)/2*2 = 1.2 + 1.5 = 2.7, over 4 MMACs.
   assert.ok(Math.abs(areaUnder(pts) - 2.7 / 4) < 1e-12);
-  assert.equal(areaUnder([{ mflops: 2, accuracy: 0.9 }]), 0.9);
+  assert.equal(areaUnder([{ mmacs: 2, accuracy: 0.9 }]), 0.9);
   // Over [0, 6]: 0 until 1, then 2.7 up to 5, then 0.8 for 1 more → 3.5 / 6.
   assert.ok(Math.abs(areaUnder(pts, [0, 6]) - 3.5 / 6) < 1e-12);
 });
@@ -45,8 +45,8 @@ test('thresholds send the planned fraction out of each exit (MSDNet procedure), 
   assert.deepEqual(r.exitFractions, [0.6, 0.4]);
   // exit 0 takes samples 4..9 (4 is wrong, 5..9 right); exit 1 takes 0..3, all right → 9/10.
   assert.equal(r.accuracy, 0.9);
-  assert.ok(Math.abs(r.mflops - (0.6 * 1 + 0.4 * 3)) < 1e-12);
+  assert.ok(Math.abs(r.mmacs - (0.6 * 1 + 0.4 * 3)) < 1e-12);
   const sweep = budgetedSweep(val, val, [1e6, 3e6]);
   assert.equal(sweep.length, 39);
-  for (let i = 1; i < sweep.length; i++) assert.ok(sweep[i].mflops >= sweep[i - 1].mflops);
+  for (let i = 1; i < sweep.length; i++) assert.ok(sweep[i].mmacs >= sweep[i - 1].mmacs);
 });

@@ -41,8 +41,8 @@ function runOptions(configPath: string): Record<string, unknown> | null {
   return Object.fromEntries(Object.entries(o));
 }
 
-function parseDataChoice(v: unknown, fallback: DataChoice): DataChoice {
-  if (v === 'cifar10' || v === 'mini' || v === 'synthetic') return v;
+function dataChoiceOf(v: unknown, fallback: DataChoice): DataChoice {
+  if (v === 'cifar10' || v === 'cifar100' || v === 'mini' || v === 'synthetic') return v;
   if (typeof v === 'object' && v !== null) {
     const dir: unknown = Reflect.get(v, 'dir');
     if (typeof dir === 'string') return { dir };
@@ -60,8 +60,12 @@ const strOr = (v: unknown): string | undefined => (typeof v === 'string' ? v : u
  */
 function graphFromCheckpoint(dir: string, run: Record<string, unknown>): ModelGraph {
   const scales = run.scales === 1 || run.scales === 2 || run.scales === 3 ? run.scales : undefined;
+  const optInt = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+  const exitLayers = run.exitLayers === 'all' || run.exitLayers === 'last' ? run.exitLayers
+    : Array.isArray(run.exitLayers) && run.exitLayers.every((l) => typeof l === 'number') ? run.exitLayers.map(Number) : undefined;
   const graph = chooseModel({
     preset: strOr(run.preset) ?? 'tiny', genotype: strOr(run.genotype), modelDir: strOr(run.modelDir), scales,
+    layers: optInt(run.layers), initChannels: optInt(run.initChannels), nodes: optInt(run.nodes), exitLayers, numClasses: optInt(run.numClasses),
     singleExit: run.singleExit === true, seed: intOr(run.seed, 0),
   });
   const ck = readCheckpoint(join(dir, 'checkpoint.bin'));
@@ -93,13 +97,13 @@ export async function resolveEvalTarget(path: string, defaults: EvalDataDefaults
     const ownVal = intOr(run.valImages, 0);
     const valImages = ownVal > 0 ? ownVal : defaults.valImages;
     const subsetRaw = run.subset;
-    const data = await chooseData(parseDataChoice(run.data, defaults.data), {
-      subset: typeof subsetRaw === 'number' ? subsetRaw : undefined, valImages, seed: intOr(run.seed, 0),
+    const data = await chooseData(dataChoiceOf(run.data, defaults.data), {
+      subset: typeof subsetRaw === 'number' ? subsetRaw : undefined, valImages, seed: intOr(run.seed, 0), inputShape: graph.inputs[0]?.shape,
     });
     const name = fromCheckpoint ? `${basename(dir)}@step${String(graph.meta.checkpointStep)}` : basename(dir);
     return { name, dir, graph, data, valNote: !data.val ? null : ownVal > 0 ? `${data.val.count} training images held out by the run (--val-images)` : `${data.val.count} training images (seen in training: thresholds may be optimistic)` };
   }
-  const data = await chooseData(defaults.data, { valImages: defaults.valImages, seed: defaults.seed });
+  const data = await chooseData(defaults.data, { valImages: defaults.valImages, seed: defaults.seed, inputShape: graph.inputs[0]?.shape });
   return {
     name: basename(dir), dir, graph, data,
     valNote: data.val ? `${data.val.count} training images (possibly seen in training: thresholds may be optimistic)` : null,

@@ -5,6 +5,7 @@
  */
 import type { ImageDataset } from '../data/types.ts';
 import type { Program } from '../exec/program.ts';
+import { exitMacs } from '../ir/analysis.ts';
 import { anytimeCurve, areaUnder, type AnytimePoint } from './anytime-curve.ts';
 import { budgetedSweep, type BudgetedPoint, type ExitDecisions } from './budgeted-batch.ts';
 import { confidenceAndPrediction, topKAccuracy, type ExitProbabilities } from './exit-accuracy.ts';
@@ -14,8 +15,8 @@ import { predictExits } from './exit-predictions.ts';
 export interface ExitEvaluation {
   exit: number;
   layer: number;
-  /** Cumulative MACs / 1e6 (one multiply-add = one FLOP, MSDNet's convention). */
-  mflops: number;
+  /** Millions of MACs of answering here: trunk + every head up to this exit (`ir/analysis.ts` `anytimeMacs`). */
+  mmacs: number;
   top1: number;
   /** Only for ≥ 100 classes. */
   top5?: number;
@@ -28,9 +29,9 @@ export interface ModelEvaluation {
   testImages: number;
   exits: ExitEvaluation[];
   anytime: AnytimePoint[];
-  /** Normalised area under the anytime curve (mean accuracy over the model's MFLOPs range). */
+  /** Normalised area under the anytime curve (mean accuracy over the model's MMACs range). */
   anytimeArea: number;
-  /** Budgeted-batch points sorted by MFLOPs (null without a validation split). */
+  /** Budgeted-batch points sorted by MMACs (null without a validation split). */
   budgeted: BudgetedPoint[] | null;
   /** Where the thresholds were chosen. */
   validation: string | null;
@@ -53,10 +54,11 @@ export interface EvaluateOptions {
 
 /** Evaluates `program` on `test`. */
 export async function evaluateModel(program: Program, test: ImageDataset, o: EvaluateOptions): Promise<ModelEvaluation> {
-  const macs = program.graph.exits.map((e) => e.cumulativeMacs);
+  // One cost everywhere: trunk + every head up to the exit (recomputed, so old model.json files agree too).
+  const macs = exitMacs(program.graph);
   const testProbs = await predictExits(program, test, o.batchSize);
   const exits = program.graph.exits.map((e, k): ExitEvaluation => {
-    const r: ExitEvaluation = { exit: e.index, layer: e.layer, mflops: e.cumulativeMacs / 1e6, top1: topKAccuracy(testProbs.probs[k], testProbs.labels, testProbs.classes, 1) };
+    const r: ExitEvaluation = { exit: e.index, layer: e.layer, mmacs: macs[k] / 1e6, top1: topKAccuracy(testProbs.probs[k], testProbs.labels, testProbs.classes, 1) };
     if (testProbs.classes >= 100) r.top5 = topKAccuracy(testProbs.probs[k], testProbs.labels, testProbs.classes, 5);
     return r;
   });

@@ -1,7 +1,7 @@
 /**
- * The evaluation plot: accuracy vs MFLOPs, one panel for the anytime curve (a point per exit, labelled
+ * The evaluation plot: accuracy vs MMACs (trunk + every head up to the exit), one panel for the anytime curve (a point per exit, labelled
  * "exit k") and one for budgeted-batch evaluation, one colour per model. Fixed-meaning axes: accuracy 0–100 %
- * with the chance line (100 / classes) dashed, both panels on one MFLOPs range; the caption says how many
+ * with the chance line (100 / classes) dashed, both panels on one MMACs range; the caption says how many
  * test images each curve used. Specified in vega-lite, compiled to vega and rendered headless to SVG with
  * `View.toSVG()` (no canvas needed for SVG).
  */
@@ -12,7 +12,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 export interface PlotPoint {
   model: string;
   curve: 'anytime' | 'budgeted';
-  mflops: number;
+  mmacs: number;
   /** Accuracy in percent. */
   accuracy: number;
   /** 1-based exit of an anytime point (labelled on the plot). */
@@ -33,7 +33,7 @@ const CURVE_TITLES: Record<PlotPoint['curve'], string> = {
   budgeted: 'budgeted batch: confidence thresholds per budget',
 };
 
-const X = { field: 'mflops', type: 'quantitative' as const, title: 'MFLOPs per image (multiply-adds / 1e6)', scale: { zero: true, nice: true } };
+const X = { field: 'mmacs', type: 'quantitative' as const, title: 'MMACs per image (trunk + every head up to the exit, multiply-adds / 1e6)', scale: { zero: true, nice: true } };
 const Y = { field: 'accuracy', type: 'quantitative' as const, title: 'top-1 accuracy (%)', scale: { domain: [0, 100] } };
 
 /** The vega-lite specification of the plot (exported for tests). */
@@ -53,7 +53,7 @@ export function plotSpec(points: PlotPoint[], text: PlotText | string): TopLevel
       layer: [
         {
           mark: { type: 'line', point: true },
-          encoding: { x: X, y: Y, color: { field: 'model', type: 'nominal', title: 'model' }, order: { field: 'mflops', type: 'quantitative' } },
+          encoding: { x: X, y: Y, color: { field: 'model', type: 'nominal', title: 'model' }, order: { field: 'mmacs', type: 'quantitative' } },
         },
         {
           mark: { type: 'text', dy: -10, fontSize: 10, color: '#444' },

@@ -111,7 +111,7 @@ export function tinyGraph(o: TinyGraphOptions = {}): ModelGraph {
     nodes,
     exits: [
       { index: 0, tensor: 'exit0/logits', layer: 1, cumulativeMacs: macsStem + c * classes },
-      { index: 1, tensor: 'exit1/logits', layer: 2, cumulativeMacs: macsStem + macsB1 + mixChannels * classes },
+      { index: 1, tensor: 'exit1/logits', layer: 2, cumulativeMacs: macsStem + c * classes + macsB1 + mixChannels * classes },
     ],
     weights,
     meta: { preset: 'tiny-test', classes },

@@ -13,9 +13,12 @@
  *   concat count 0.
  * - `params`: elements of trainable weights (batch-norm running statistics and frozen filters excluded),
  *   each weight counted once even when shared.
- * - Exit k: `cumulativeMacs` = MACs of the union of the exit tensor's ancestors (a shared trunk counted once);
- *   `anytimeMacs` = MACs of the union of the ancestors of exits 0..k (what an anytime run that evaluates every
- *   exit on its way has spent; MSDNet reports this); `marginalMacs` = anytimeMacs(k) − anytimeMacs(k−1).
+ * - Exit k: `anytimeMacs` = MACs of the union of the ancestors of exits 0..k = the trunk up to exit k plus
+ *   every head up to k. This is THE cost of an exit everywhere (eval, budgeted batch, reports, plots, demo,
+ *   the IR exit's and the bundle manifest's `cumulativeMacs`): the device answering at exit k has run
+ *   segments 0..k, each with its own head, and MSDNet reports the same. `pathMacs` = MACs of the exit tensor's
+ *   ancestors only (trunk + its own head: what a `planned` policy that picks the exit up front pays);
+ *   `marginalMacs` = anytimeMacs(k) − anytimeMacs(k−1) (the cost of segment k).
  * - Peak activation bytes: float32 tensors, nodes run in graph order, a tensor is live from the node that
  *   produces it to its last consumer (graph inputs from the start, exit tensors to the end); the peak is the
  *   largest sum of live tensors while any node runs (its inputs and output live together).
@@ -44,10 +47,12 @@ export interface ExitCost {
   index: number;
   tensor: string;
   layer: number;
-  cumulativeMacs: number;
+  /** Trunk up to this exit + its own head only (the `planned` policy's cost). */
+  pathMacs: number;
   marginalMacs: number;
+  /** Trunk up to this exit + every head up to it: the cost of answering here (segments 0..k). */
   anytimeMacs: number;
-  cumulativeMsdnetOps: number;
+  pathMsdnetOps: number;
   anytimeMsdnetOps: number;
   /** Trainable parameters needed to compute this exit (ancestors only). */
   params: number;
@@ -199,10 +204,10 @@ export function analyzeGraph(graph: ModelGraph): GraphCost {
       index: exit.index,
       tensor: exit.tensor,
       layer: exit.layer,
-      cumulativeMacs: sum(anc, (c) => c.macs),
+      pathMacs: sum(anc, (c) => c.macs),
       marginalMacs: anytimeMacs - previousAnytime,
       anytimeMacs,
-      cumulativeMsdnetOps: sum(anc, (c) => c.msdnetOps),
+      pathMsdnetOps: sum(anc, (c) => c.msdnetOps),
       anytimeMsdnetOps: sum(union, (c) => c.msdnetOps),
       params: paramsOf(anc),
       anytimeParams: paramsOf(union),
@@ -222,8 +227,13 @@ export function analyzeGraph(graph: ModelGraph): GraphCost {
   };
 }
 
-/** A copy of `graph` whose exits carry their `cumulativeMacs` (ancestors of the exit tensor). */
+/** The cost of answering at each exit in MACs (trunk + every head up to it), in exit order. */
+export function exitMacs(graph: ModelGraph): number[] {
+  return analyzeGraph(graph).exits.map((e) => e.anytimeMacs);
+}
+
+/** A copy of `graph` whose exits carry their `cumulativeMacs` = anytime MACs (trunk + every head up to the exit). */
 export function withExitMacs(graph: ModelGraph): ModelGraph {
-  const cost = analyzeGraph(graph);
-  return { ...graph, exits: graph.exits.map((e, i) => ({ ...e, cumulativeMacs: cost.exits[i].cumulativeMacs })) };
+  const macs = exitMacs(graph);
+  return { ...graph, exits: graph.exits.map((e, i) => ({ ...e, cumulativeMacs: macs[i] })) };
 }

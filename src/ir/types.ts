@@ -116,7 +116,10 @@ export interface ExitSpec {
   tensor: string;
   /** Grid layer (1-based) the classifier reads from. */
   layer: number;
-  /** Cumulative multiply-accumulates to compute this exit from the input (per image). */
+  /**
+   * Multiply-accumulates (per image) of answering at this exit: the trunk up to it plus every head up to it,
+   * i.e. the sum over anytime segments 0..index (`analysis.ts` `anytimeMacs`).
+   */
   cumulativeMacs: number;
 }
 

@@ -42,9 +42,19 @@ export interface MsdNetConfig {
   seed: number;
 }
 
-/** The MSDNet CIFAR-10 anytime recipe (nBlocks 7, step 2 even, base 4, nChannels 16, growthRate 6). */
+/**
+ * MSDNet's CIFAR-10 anytime network: 10 classifiers on every other layer. Source: the authors' Torch code,
+ * gaohuang/MSDNet README "Training recipe" (`-dataset cifar10 -batchSize 64 -nEpochs 300 -nBlocks 10
+ * -stepmode even -step 2 -base 4`) with its `opts.lua` defaults (growthRate 6, bottleneck true, reduction 0.5,
+ * prune max; grFactor/bnFactor '1-2-4-4' truncated to nScales = 3 on CIFAR) and `models/msdnet.lua`
+ * (nChannels 16 on CIFAR); the same network is kalviny/MSDNet-PyTorch `run_anytime_cifar.sh` (`--nBlocks 10
+ * --stepmode even --step 2 --base 4 --nChannels 16`, args.py defaults growthRate 6, grFactor/bnFactor 1-2-4).
+ * 22 layers, exits after layers 4, 6, ..., 22. Checked: built here it has 4,839,544 parameters, exactly the
+ * count of kalviny/MSDNet-PyTorch `models/msdnet.py` built with these arguments (PyTorch `numel` sum) and the
+ * "# of params: 4839544" of the authors' own training log of this network (`check_msdnet/log.txt`, commit 0b0c543).
+ */
 export const MSDNET_CIFAR10: MsdNetConfig = {
-  nBlocks: 7,
+  nBlocks: 10,
   base: 4,
   step: 2,
   stepmode: 'even',
@@ -60,6 +70,15 @@ export const MSDNET_CIFAR10: MsdNetConfig = {
   headChannels: 128,
   seed: 0,
 };
+
+/**
+ * The 7-classifier anytime network kalviny/MSDNet-PyTorch's README gives as its CIFAR-100 example
+ * ("Train an MSDNet (block=7) on CIFAR-100 for anytime prediction": `--nBlocks 7 --stepmode even --step 2
+ * --base 4 --nChannels 16`), 100 classes. 16 layers, exits after layers 4, 6, ..., 16; 3,067,960 parameters,
+ * equal to that code's count. (gaohuang/MSDNet's own 7-block recipe is a different network: `-nBlocks 7
+ * -stepmode lin_grow -step 1 -base 1`, for budgeted batch on CIFAR-10.)
+ */
+export const MSDNET_CIFAR100_7: MsdNetConfig = { ...MSDNET_CIFAR10, nBlocks: 7, numClasses: 100 };
 
 /** Layers per block. */
 export function msdnetSteps(c: MsdNetConfig): number[] {

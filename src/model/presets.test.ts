@@ -4,10 +4,11 @@ import { isRanasError } from '../errors.ts';
 import { analyzeGraph } from '../ir/analysis.ts';
 import { validateGraph } from '../ir/validate.ts';
 import { canonicalGenotype, genotypeHash, loadGenotype, parseGenotype } from './genotype.ts';
-import { buildMsdNet, msdnetLayerScales, msdnetSteps, MSDNET_CIFAR10 } from './msdnet.ts';
+import { buildMsdNet, msdnetLayerScales, msdnetSteps, MSDNET_CIFAR10, MSDNET_CIFAR100_7 } from './msdnet.ts';
 import { PRESET_NAMES, buildPreset, genotypePath } from './presets.ts';
 
-test('paper-cifar has params within 10 % of msdnet-cifar10', () => {
+test('paper-cifar has params within 10 % of msdnet-cifar10 (the 10-classifier MSDNet it is compared with)', () => {
+  assert.equal(buildPreset('msdnet-cifar10').exits.length, 10);
   const msd = analyzeGraph(buildPreset('msdnet-cifar10')).totalParams;
   const ours = analyzeGraph(buildPreset('paper-cifar')).totalParams;
   assert.ok(Math.abs(ours - msd) / msd <= 0.1, `paper-cifar ${ours} vs msdnet-cifar10 ${msd}`);
@@ -24,13 +25,14 @@ test('every preset builds a valid graph with exits in increasing cost', () => {
   assert.throws(() => buildPreset('huge'), (e: unknown) => isRanasError(e, 'E_PRESET') && /expected one of paper-cifar/.test(e.message));
 });
 
-test('MSDNet CIFAR recipe: 16 layers in 7 blocks, layers 7 and 13 drop the finest scale and add transitions (prune max), exits at blocks', () => {
-  assert.deepEqual(msdnetSteps(MSDNET_CIFAR10), [4, 2, 2, 2, 2, 2, 2]);
+test('MSDNet 7-classifier network: 16 layers in 7 blocks, layers 7 and 13 drop the finest scale and add transitions (prune max), exits at blocks', () => {
+  assert.deepEqual(msdnetSteps(MSDNET_CIFAR100_7), [4, 2, 2, 2, 2, 2, 2]);
+  assert.deepEqual(msdnetSteps(MSDNET_CIFAR10), [4, 2, 2, 2, 2, 2, 2, 2, 2, 2]);
   // interval = ceil(16 / 3) = 6: layer 7 goes 3 → 2 scales, layer 13 goes 2 → 1.
-  assert.deepEqual(msdnetLayerScales(MSDNET_CIFAR10, 7, 16), [3, 2]);
-  assert.deepEqual(msdnetLayerScales(MSDNET_CIFAR10, 8, 16), [2, 2]);
-  assert.deepEqual(msdnetLayerScales(MSDNET_CIFAR10, 13, 16), [2, 1]);
-  const g = buildMsdNet({ ...MSDNET_CIFAR10, seed: 3 });
+  assert.deepEqual(msdnetLayerScales(MSDNET_CIFAR100_7, 7, 16), [3, 2]);
+  assert.deepEqual(msdnetLayerScales(MSDNET_CIFAR100_7, 8, 16), [2, 2]);
+  assert.deepEqual(msdnetLayerScales(MSDNET_CIFAR100_7, 13, 16), [2, 1]);
+  const g = buildMsdNet({ ...MSDNET_CIFAR100_7, seed: 3 });
   const shapes = validateGraph(g);
   assert.deepEqual(g.exits.map((e) => e.layer), [4, 6, 8, 10, 12, 14, 16]);
   // Coarsest scale before exit 0: nIn = 16 + 4·6 = 40 channels × grFactor 4 at 8×8.

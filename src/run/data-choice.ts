@@ -1,10 +1,13 @@
 /**
- * Loads the training and test sets a run asked for, applies `--subset` (stratified) and holds out the
- * validation split (stratified) used later to choose budgeted-batch thresholds.
+ * Loads the training and test sets a run asked for (`--data`: cifar10 | cifar100 | mini | synthetic | DIR),
+ * applies `--subset` (stratified) and holds out the validation split (stratified) used later to choose
+ * budgeted-batch thresholds. `cifar10`/`cifar100` are the full releases (cached, else fetched, else an error
+ * naming the sources tried — never the mini set); DIR is a CIFAR binary folder or an image folder
+ * (`data/folder-dataset.ts`), resized to the model input.
  */
-import { loadCifar10 } from '../data/cifar-loaders.ts';
+import { loadCifarStrict } from '../data/cifar-strict.ts';
 import { loadCifar10Mini } from '../data/cifar10-mini.ts';
-import { loadCifar10OrMini } from '../data/dataset-choice.ts';
+import { loadFolderDataset } from '../data/folder-dataset.ts';
 import { splitTrainVal, subset } from '../data/splits.ts';
 import { syntheticDataset } from '../data/synthetic.ts';
 import type { ImageDataset } from '../data/types.ts';
@@ -20,7 +23,23 @@ export interface TrainData {
   note: string;
 }
 
-/** Loads the data for a run. */
+/** Options of `chooseData`. */
+export interface DataLoadOptions {
+  subset?: number;
+  /** Held-out validation images, or `auto` (autoValImages). */
+  valImages: number | 'auto';
+  seed: number;
+  /** Model input [H, W, C] image folders are resized to (default 32×32×3). */
+  inputShape?: readonly number[];
+  /** Progress lines while fetching a release. */
+  log?: (line: string) => void;
+}
+
+/** The name a dataset goes by in bundles and reports. */
+export function dataName(choice: DataChoice): string {
+  return typeof choice === 'string' ? choice : choice.dir;
+}
+
 /**
  * Validation images `auto` picks: a fifth of the training images, at most 5,000 (MSDNet holds out 5,000 of
  * CIFAR's 50,000), so a run on any --subset gets a split that fits.
@@ -30,14 +49,12 @@ export function autoValImages(trainCount: number): number {
 }
 
 /** Loads the data for a run; `valImages: 'auto'` sizes the validation split from the training set (autoValImages). */
-export async function chooseData(choice: DataChoice, o: { subset?: number; valImages: number | 'auto'; seed: number }): Promise<TrainData> {
+export async function chooseData(choice: DataChoice, o: DataLoadOptions): Promise<TrainData> {
   let train: ImageDataset;
   let test: ImageDataset;
   let note: string;
-  if (choice === 'cifar10') {
-    const c = await loadCifar10OrMini({ fetch: false });
-    ({ train, test } = c);
-    note = `${c.which}: ${c.reason}`;
+  if (choice === 'cifar10' || choice === 'cifar100') {
+    ({ train, test, note } = await loadCifarStrict(choice, { log: o.log }));
   } else if (choice === 'mini') {
     ({ train, test } = loadCifar10Mini());
     note = 'cifar10-mini (shipped subset)';
@@ -46,8 +63,7 @@ export async function chooseData(choice: DataChoice, o: { subset?: number; valIm
     test = syntheticDataset({ count: 500, seed: o.seed + 1 });
     note = 'synthetic (generated)';
   } else {
-    ({ train, test } = loadCifar10(choice.dir));
-    note = `CIFAR binary folder ${choice.dir}`;
+    ({ train, test, note } = loadFolderDataset(choice.dir, { inputShape: o.inputShape, seed: o.seed }));
   }
   if (o.subset !== undefined) train = subset(train, o.subset, o.seed);
   let val: ImageDataset | null = null;

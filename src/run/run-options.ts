@@ -3,18 +3,32 @@
  * src/cli/run-options.ts), and the SGD hyper-parameters both loops read from them.
  */
 
-/** Where training data comes from: full CIFAR-10 (cache), the shipped mini set, generated data, or a CIFAR binary folder. */
-export type DataChoice = 'cifar10' | 'mini' | 'synthetic' | { dir: string };
+import type { LrSchedule } from './lr-schedule.ts';
+
+/**
+ * Where data comes from: full CIFAR-10 or CIFAR-100 (cache, else fetched), the shipped 1,000-image CIFAR-10
+ * mini set, generated data, or a folder (CIFAR binary release or one sub-folder per class of PNG/JPEG files).
+ */
+export type DataChoice = 'cifar10' | 'cifar100' | 'mini' | 'synthetic' | { dir: string };
+
+/** `--data` text to a choice. */
+export function parseDataChoice(v: string): DataChoice {
+  return v === 'cifar10' || v === 'cifar100' || v === 'mini' || v === 'synthetic' ? v : { dir: v };
+}
 
 /** The SGD schedule every weight-training loop follows (the options and the loops name these alike). */
 export interface SgdSchedule {
   epochs: number;
   batchSize: number;
-  /** Initial learning rate (cosine-annealed per step to `lrMin`). */
+  /** Initial learning rate, following `schedule` (default cosine per step to `lrMin`). */
   lr: number;
   lrMin: number;
+  /** Learning-rate schedule (`lr-schedule.ts`; default cosine per step). */
+  schedule?: LrSchedule;
   /** Default 0.9. */
   momentum: number;
+  /** Nesterov momentum (default false; MSDNet's recipe uses it). */
+  nesterov?: boolean;
   weightDecay: number;
 }
 
@@ -50,7 +64,7 @@ export interface SgdHyper extends SgdSchedule {
 /** The loop's SGD hyper-parameters from a run's options (CLI names → loop names). */
 export function sgdHyperOf(o: RunOptions): SgdHyper {
   return {
-    epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, lrMin: o.lrMin, momentum: o.momentum,
+    epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, lrMin: o.lrMin, schedule: o.schedule, momentum: o.momentum, nesterov: o.nesterov,
     weightDecay: o.weightDecay, gradClipNorm: o.gradClip, checkpointEverySteps: o.checkpointEvery,
   };
 }

@@ -15,14 +15,14 @@ export function sgdUpdate(
   weights: ReadonlyMap<string, Float32Array>,
   velocity: ReadonlyMap<string, Float32Array>,
   lr: number,
-  hyper: Pick<SgdHyper, 'momentum' | 'weightDecay' | 'gradClipNorm'>,
+  hyper: Pick<SgdHyper, 'momentum' | 'nesterov' | 'weightDecay' | 'gradClipNorm'>,
 ): number {
   const gradList = names.map((n) => grads.get(n) ?? new Float32Array(weights.get(n)?.length ?? 0));
   const gradNorm = hyper.gradClipNorm > 0 ? clipByGlobalNorm(gradList, hyper.gradClipNorm) : globalNorm(gradList);
   for (const [i, n] of names.entries()) {
     const w = weights.get(n);
     const v = velocity.get(n);
-    if (w && v) sgdStep(w, gradList[i], v, { lr, momentum: hyper.momentum, weightDecay: hyper.weightDecay });
+    if (w && v) sgdStep(w, gradList[i], v, { lr, momentum: hyper.momentum, weightDecay: hyper.weightDecay, nesterov: hyper.nesterov });
   }
   return gradNorm;
 }

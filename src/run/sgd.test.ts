@@ -34,3 +34,14 @@ test('cosineLr starts at lr0, ends at lrMin and passes the midpoint halfway', ()
   assert.ok(Math.abs(cosineLr(50, 100, 0.05, 0.001) - 0.0255) < 1e-12);
   assert.ok(Math.abs(cosineLr(25, 100, 0.1, 0) - 0.05 * (1 + Math.SQRT1_2)) < 1e-12);
 });
+
+test('nesterov SGD: w -= lr·(g + m·v) with v = m·v + g, as torch.optim.SGD(nesterov=True)', () => {
+  const w = Float32Array.of(1, -2);
+  const v = Float32Array.of(0.5, 0.25);
+  const g = Float32Array.of(0.2, 0.4);
+  sgdStep(w, g, v, { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true });
+  // g' = g + 0.01·w = (0.21, 0.38); v = 0.9·v + g' = (0.66, 0.605); w -= 0.1·(g' + 0.9·v).
+  assert.ok(Math.abs(v[0] - 0.66) < 1e-6 && Math.abs(v[1] - 0.605) < 1e-6);
+  assert.ok(Math.abs(w[0] - (1 - 0.1 * (0.21 + 0.9 * 0.66))) < 1e-6);
+  assert.ok(Math.abs(w[1] - (-2 - 0.1 * (0.38 + 0.9 * 0.605))) < 1e-6);
+});

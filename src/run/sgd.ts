@@ -1,7 +1,8 @@
 /**
  * SGD with momentum and weight decay, PyTorch semantics, as pure functions on Float32Arrays:
  *   g' = g + weightDecay * w;  v = momentum * v + g';  w = w - lr * v
- * (no dampening, no Nesterov). The first step with v = 0 gives v = g', as in PyTorch.
+ * (no dampening); with `nesterov`, w = w - lr * (g' + momentum * v) (PyTorch `nesterov=True`, Torch7
+ * `optim.sgd` with `nesterov = true` as MSDNet trains). The first step with v = 0 gives v = g', as in PyTorch.
  */
 
 /** Hyper-parameters of one SGD step. */
@@ -11,16 +12,19 @@ export interface SgdParams {
   momentum: number;
   /** L2 penalty added to the gradient. */
   weightDecay: number;
+  /** Nesterov momentum (default false). */
+  nesterov?: boolean;
 }
 
 /** Updates `weights` and `velocity` in place from `grad` (all the same length). */
 export function sgdStep(weights: Float32Array, grad: Float32Array, velocity: Float32Array, p: SgdParams): void {
   const { lr, momentum, weightDecay } = p;
+  const nesterov = p.nesterov ?? false;
   for (let i = 0; i < weights.length; i++) {
     const g = grad[i] + weightDecay * weights[i];
     const v = momentum * velocity[i] + g;
     velocity[i] = v;
-    weights[i] -= lr * v;
+    weights[i] -= lr * (nesterov ? g + momentum * v : v);
   }
 }
 

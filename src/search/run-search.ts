@@ -26,6 +26,7 @@ import { chooseData } from '../run/data-choice.ts';
 import { singleThread } from '../engine/single-thread.ts';
 import { DARTS_ALPHA_ADAM } from './adam.ts';
 import { alphaRowsOf, deriveGenotype, meanEntropy, type AlphaMatrices } from './derive-genotype.ts';
+import { alphaUniformity, uniformityWarning } from './near-uniform.ts';
 import { searchLoop, type SearchLoopResult } from './search-loop.ts';
 import { searchSupernetConfig, type SearchOptions } from './search-options.ts';
 
@@ -39,6 +40,8 @@ export interface SearchSummary {
   loop: SearchLoopResult;
   genotype: Genotype;
   genotypePath: string;
+  /** Set when the final alphas are still near uniform (`near-uniform.ts`). */
+  alphaWarning: string | null;
 }
 
 /** Options that decide the exact sequence of steps (must match on resume). */
@@ -64,14 +67,16 @@ export async function runSearch(o: SearchOptions, say: (line: string) => void, r
 
 async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say: (line: string) => void): Promise<SearchSummary> {
   const engine = await initEngine();
-  const supernetConfig = searchSupernetConfig(o);
-  const run = openRunFolderAt(plan.workDir, 'search', { ...o, supernet: supernetConfig });
+  const base = searchSupernetConfig(o);
+  // Data first: its classes size the exits, and image folders are resized to the supernet's input.
+  const data = await chooseData(o.data, { subset: o.subset, valImages: 0, seed: o.seed, inputShape: base.inputShape, log: say });
+  const supernetConfig = { ...base, numClasses: data.train.classNames.length };
+  const run = openRunFolderAt(plan.workDir, 'search', { ...o, supernet: supernetConfig, classNames: [...data.train.classNames] });
   const graph = buildMsRanasSupernet(supernetConfig);
   const exitWeights = o.exitWeights ?? graph.exits.map(() => 1);
   if (exitWeights.length !== graph.exits.length) {
     throw new RanasError('E_SEARCH_OPTION', `--exit-weights has ${exitWeights.length} values; the supernet has ${graph.exits.length} exits (layers ${supernetConfig.exitLayers.join(', ')})`);
   }
-  const data = await chooseData(o.data, { subset: o.subset, valImages: 0, seed: o.seed });
   const halves = splitTrainVal(data.train, 0.5, o.seed + 17);
   say(`data: ${data.note}; ${halves.train.count} images for weights, ${halves.val.count} for alphas`);
   const alphaNames = [...graphAlphaNames(graph)].sort();
@@ -108,10 +113,17 @@ async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say
         say(`epoch ${e.epoch + 1}/${o.epochs}: train ${e.meanTrainLoss.toFixed(4)}, val ${e.meanValLoss.toFixed(4)}, ${e.seconds.toFixed(1)} s, weights ${e.weightImgPerSec.toFixed(1)} img/s, alphas ${e.alphaImgPerSec.toFixed(1)} img/s, entropy ${entropy.normal.toFixed(4)}/${entropy.reduce.toFixed(4)}; genotype ${genotypeHash(genotype)}`);
       },
     });
-    genotype = deriveGenotype(alphaMatrices(loop.alphas), { maxSkip: o.maxSkip });
+    const finalAlphas = alphaMatrices(loop.alphas);
+    genotype = deriveGenotype(finalAlphas, { maxSkip: o.maxSkip });
     writeGenotype(genotype, `step${loop.steps}`);
+    const uniformity = alphaUniformity(finalAlphas);
+    const warning = uniformityWarning(uniformity);
+    if (warning) {
+      run.log({ type: 'warning', code: 'W_ALPHAS_NEAR_UNIFORM', ...uniformity });
+      say(warning);
+    }
     guard.throwIfStopped(() => `stopped at step ${loop.steps} (${loop.steps - loop.startStep} this run); genotype of this step in genotype.json`);
-    return { runDir: plan.finalDir, engine, data: data.note, halves: [halves.train.count, halves.val.count], loop, genotype, genotypePath: join(plan.finalDir, 'genotype.json') };
+    return { runDir: plan.finalDir, engine, data: data.note, halves: [halves.train.count, halves.val.count], loop, genotype, genotypePath: join(plan.finalDir, 'genotype.json'), alphaWarning: warning };
   } finally {
     await dp.dispose();
   }

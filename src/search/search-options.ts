@@ -4,6 +4,7 @@
  */
 import { RanasError } from '../errors.ts';
 import type { MsRanasConfig } from '../model/ms-ranas.ts';
+import { applyGridOverrides } from '../model/grid-overrides.ts';
 import { getPreset, PRESET_NAMES, PRESETS, type PresetName } from '../model/presets.ts';
 import type { RunOptions } from '../run/run-options.ts';
 
@@ -18,7 +19,7 @@ export interface SearchOptions extends RunOptions {
   initChannels?: number;
   /** Exits on every layer but the first (true) or only the last layer's exit (false). */
   searchExits: boolean;
-  /** Cutout side in pixels (0 = off, the DARTS search default). */
+  /** Cutout side in pixels (0 = off). Default 16: the MS-RANAS paper's best search used cutout (DARTS's search did not). */
   cutout: number;
   /** Alpha Adam: lr, weight decay (betas 0.5/0.999 as DARTS). */
   alphaLr: number;
@@ -45,20 +46,13 @@ export const SEARCH_DEFAULTS = {
   alphaLr: 3e-4,
   alphaWeightDecay: 1e-3,
   warmupEpochs: 0,
-  /** Cutout side, px: off in search, as DARTS `train_search.py`. */
-  cutout: 0,
+  /** Cutout side, px: on, as the MS-RANAS paper's best search (DARTS's own `train_search.py` used none). */
+  cutout: 16,
   seed: 0,
   runsDir: 'runs',
   checkpointEvery: 100,
   threads: 1,
 } as const;
-
-/** Extends a per-scale list to `n` entries by doubling its last value. */
-function perScale(list: readonly number[], n: number): number[] {
-  const out = [...list];
-  while (out.length < n) out.push(2 * (out.at(-1) ?? 1));
-  return out;
-}
 
 /** Presets a search can start from (the MS-RANAS ones; MSDNet and DARTS presets have no searchable grid). */
 export const MS_RANAS_PRESETS: readonly PresetName[] = PRESET_NAMES.filter((n) => PRESETS[n].kind === 'ms-ranas');
@@ -67,19 +61,5 @@ export const MS_RANAS_PRESETS: readonly PresetName[] = PRESET_NAMES.filter((n) =
 export function searchSupernetConfig(o: Pick<SearchOptions, 'preset' | 'nodes' | 'scales' | 'layers' | 'initChannels' | 'searchExits' | 'seed'>): MsRanasConfig {
   const p = getPreset(o.preset);
   if (p.kind !== 'ms-ranas') throw new RanasError('E_SEARCH_OPTION', `preset ${o.preset} is a ${p.kind} network; expected an MS-RANAS preset (${MS_RANAS_PRESETS.join(', ')})`);
-  const base = p.config;
-  const scales = o.scales ?? base.scales;
-  const layers = o.layers ?? base.layers;
-  return {
-    ...base,
-    scales,
-    layers,
-    nodes: o.nodes,
-    initChannels: o.initChannels ?? base.initChannels,
-    reductionLayers: base.reductionLayers.filter((l) => l <= layers),
-    exitLayers: o.searchExits ? Array.from({ length: layers - 1 }, (_, i) => i + 2) : [layers],
-    growth: perScale(base.growth, scales),
-    bottleneckWidth: base.bottleneckWidth === null ? null : perScale(base.bottleneckWidth, scales),
-    seed: o.seed,
-  };
+  return { ...applyGridOverrides(p.config, { ...o, exitLayers: o.searchExits ? 'all' : 'last' }), seed: o.seed };
 }

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateSigningKeyPair } from '../../firmware-bridge/auth/signing-keys.ts';
 import { StageRunner } from '../demo/stage.ts';
 import { RanasError } from '../errors.ts';
 import { loadGenotype, type Genotype } from '../model/genotype.ts';
@@ -101,8 +102,11 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
   const pending: string[] = [];
   const data: StudyData = await loadStudyData(plan, say);
   say(`data: ${data.note}; ${data.train.count} train, ${data.val.count} validation, ${data.test.count} test images`);
-  const keyFile = join(dirs.work, 'device.key');
-  if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+  const linkKeyFile = join(dirs.work, 'device.key');
+  if (!existsSync(linkKeyFile)) writeFileSync(linkKeyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+  const signingBase = join(dirs.work, 'signing');
+  const signing = existsSync(`${signingBase}.key`) ? { privateFile: `${signingBase}.key`, publicFile: `${signingBase}.pub` } : generateSigningKeyPair(signingBase);
+  const keys = { linkKeyFile, signingKeyFile: signing.privateFile, publicKeyFile: signing.publicFile };
 
   /** Runs one stage unless the per-invocation limit is reached (then it is listed as pending). */
   async function stage<T>(name: string, key: unknown, work: () => Promise<T>, check: { parse: (v: unknown) => T | null; valid: (r: T) => boolean }): Promise<T | null> {
@@ -178,7 +182,7 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
     row.exported = await stage(`export-${net.name}`, weightsKey, () => exportStage(plan, trained, data, dirs, say), STAGE_CHECKS.export);
     const exported = row.exported;
     if (!exported || o.skipDevice) { if (!o.skipDevice) pending.push(`device-${net.name}`); continue; }
-    row.device = await stage<DeviceResult>(`device-${net.name}`, weightsKey, () => deviceStage(plan, net.name, exported, data, dirs, keyFile, say), STAGE_CHECKS.device);
+    row.device = await stage<DeviceResult>(`device-${net.name}`, weightsKey, () => deviceStage(plan, net.name, exported, data, dirs, keys, say), STAGE_CHECKS.device);
   }
 
   for (const row of ablationRows) {

@@ -61,7 +61,7 @@ export function exitLatencyUs(d: DeviceResult): { p50Us: number; p99Us: number }
 
 /** Normalised area under accuracy vs anytime MACs over a shared range [0, hiMacs] (0 before the first exit). */
 export function sharedArea(t: TrainedNetwork, which: 'valTop1' | 'testTop1', hiMacs: number): number {
-  return areaUnder(t.exits.map((e) => ({ mflops: e.anytimeMacs / 1e6, accuracy: e[which] })), [0, hiMacs / 1e6]);
+  return areaUnder(t.exits.map((e) => ({ mmacs: e.anytimeMacs / 1e6, accuracy: e[which] })), [0, hiMacs / 1e6]);
 }
 
 function networkTable(rows: NetworkRow[]): string {
@@ -132,7 +132,7 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
   const done = r.networks.filter((n) => n.trained !== null);
   const chance = 10;
   const anytime: CurvePoint[] = done.flatMap((n) => (n.trained?.exits ?? []).map((e) => ({ series: n.net.label, x: e.anytimeMacs / 1e6, accuracy: 100 * e.testTop1 })));
-  const budgeted: CurvePoint[] = done.flatMap((n) => (n.trained?.budgeted ?? []).map((b) => ({ series: n.net.label, x: b.mflops, accuracy: 100 * b.accuracy })));
+  const budgeted: CurvePoint[] = done.flatMap((n) => (n.trained?.budgeted ?? []).map((b) => ({ series: n.net.label, x: b.mmacs, accuracy: 100 * b.accuracy })));
   const latency: CurvePoint[] = done.flatMap((n) => {
     if (!n.device || !n.exported) return [];
     const lat = exitLatencyUs(n.device);

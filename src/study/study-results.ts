@@ -65,7 +65,7 @@ export interface TrainedNetwork {
   params: number;
   genotypeHash: string | null;
   exits: TrainedExit[];
-  /** Budgeted-batch points on the test set, thresholds chosen on validation (x: `mflops` field = MACs / 1e6). */
+  /** Budgeted-batch points on the test set, thresholds chosen on validation (x: `mmacs` field = MACs / 1e6). */
   budgeted: BudgetedPoint[];
   epochs: EpochPoint[];
   trainImages: number;

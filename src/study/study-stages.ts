@@ -12,6 +12,7 @@ import { continueOrStart } from '../run/run-dir-plan.ts';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportModel } from '../../converters/export.ts';
+import { trustPublicKey } from '../../firmware-bridge/auth/signing-keys.ts';
 import { subset } from '../data/splits.ts';
 import { runOnDevice } from '../demo/device-run.ts';
 import { startLocalAgent } from '../demo/local-agent.ts';
@@ -28,6 +29,7 @@ import { PRIMITIVE_NAMES } from '../ops/primitives.ts';
 import { runSearch } from '../search/run-search.ts';
 import { SEARCH_DEFAULTS } from '../search/search-options.ts';
 import { chooseData } from '../run/data-choice.ts';
+import { RECIPES, resolveRecipe } from '../train/recipes.ts';
 import { runTraining } from '../train/run-training.ts';
 import type { StudyData } from './study-data.ts';
 import type { Width } from './study-networks.ts';
@@ -128,6 +130,12 @@ export async function trainStage(plan: StudyPlan, net: NetworkToTrain, recipe: S
     lr: recipe.lr, lrMin: recipe.lrMin, momentum: recipe.momentum, weightDecay: recipe.weightDecay, gradClip: recipe.gradClip,
     subset: subsetImages, valImages: plan.valImages, data: data.choice, cutout: recipe.cutoutPx, singleExit: false, dropPath: recipe.dropPath,
     seed: plan.seed, name: net.name, runsDir, ...continueOrStart(runsDir, net.name), checkpointEvery: 200, threads, evalBatchSize: 250, skipEval: true,
+    // The study's own numbers, recorded as overrides of the quick recipe (cosine per step, plain momentum, no tower).
+    recipe: resolveRecipe('quick', {
+      epochs: recipe.epochs, batchSize: recipe.batchSize, lr: recipe.lr, lrMin: recipe.lrMin, momentum: recipe.momentum,
+      weightDecay: recipe.weightDecay, gradClip: recipe.gradClip, cutout: recipe.cutoutPx, dropPath: recipe.dropPath, auxiliaryWeight: 0,
+    }),
+    schedule: RECIPES.quick.schedule, nesterov: false, auxiliaryWeight: 0,
   }, say, rerunCommand()), say);
   const outDir = join(dirs.results, group, net.name);
   const modelDir = join(outDir, 'model');
@@ -146,7 +154,7 @@ export async function trainStage(plan: StudyPlan, net: NetworkToTrain, recipe: S
       name: net.name, label: net.label, modelDir, width: net.width, params: cost.totalParams,
       genotypeHash: net.genotype ? genotypeHash(net.genotype) : null,
       exits: cost.exits.map((e, k) => ({
-        exit: k + 1, layer: e.layer, anytimeMacs: e.anytimeMacs, cumulativeMacs: e.cumulativeMacs, params: e.params,
+        exit: k + 1, layer: e.layer, anytimeMacs: e.anytimeMacs, cumulativeMacs: e.pathMacs, params: e.params,
         valTop1: topKAccuracy(valProbs.probs[k], valProbs.labels, valProbs.classes, 1),
         testTop1: evaluation.exits[k].top1,
       })),
@@ -178,16 +186,19 @@ export async function exportStage(plan: StudyPlan, net: TrainedNetwork, data: St
 }
 
 /** Stage `device-*`: the plan's device bundle (int8) on a local agent: profile and a deadline sweep on test images. */
-export async function deviceStage(plan: StudyPlan, name: string, exported: ExportResult, data: StudyData, dirs: StudyDirs, keyFile: string, say: (l: string) => void): Promise<DeviceResult> {
+export async function deviceStage(plan: StudyPlan, name: string, exported: ExportResult, data: StudyData, dirs: StudyDirs, keys: { linkKeyFile: string; signingKeyFile: string; publicKeyFile: string }, say: (l: string) => void): Promise<DeviceResult> {
   const bundleName = plan.export.deviceBundle;
   const bundleDir = exported.bundles[bundleName];
   if (!bundleDir || !existsSync(bundleDir)) throw new RanasError('E_STUDY_BUNDLE', `the export of ${name} has no ${bundleName} bundle (found ${bundleDir ?? 'none'}); expected the one the export stage writes`);
-  const storeDir = join(dirs.work, 'agent-store');
-  const agent = await startLocalAgent({ bundleDir: storeDir, keyFile, profileRuns: plan.export.profileRuns, deviceName: 'local-agent (this machine, pty)' });
+  // One store per network: each starts from nothing, so bundle versions never have to order across networks.
+  const storeDir = join(dirs.work, 'agent-stores', name);
+  rmSync(storeDir, { recursive: true, force: true });
+  trustPublicKey(join(storeDir, 'trusted-keys'), keys.publicKeyFile);
+  const agent = await startLocalAgent({ bundleDir: storeDir, keyFile: keys.linkKeyFile, profileRuns: plan.export.profileRuns, deviceName: 'local-agent (this machine, pty)' });
   try {
     const images = subset(data.test, Math.min(plan.export.deviceImages, data.test.count), 5);
     const run = await runOnDevice({
-      address: { kind: 'serial', path: agent.hostPath, baudRate: agent.baudRate }, bundleDir, keyFile, images,
+      address: { kind: 'serial', path: agent.hostPath, baudRate: agent.baudRate }, bundleDir, keyFile: keys.linkKeyFile, signingKeyFile: keys.signingKeyFile, images,
       budgetsUs: [], budgetSteps: plan.export.budgetSteps, policies: ['deadline'], maxSeconds: 600, say,
     });
     return {

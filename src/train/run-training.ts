@@ -13,17 +13,20 @@ import { evaluateModel, type ModelEvaluation } from '../eval/evaluate-model.ts';
 import { writeReport } from '../eval/report.ts';
 import { createProgram } from '../exec/program.ts';
 import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-graph.ts';
-import { saveModel } from '../ir/serialize.ts';
+import { loadModel, saveModel } from '../ir/serialize.ts';
+import { getPreset } from '../model/presets.ts';
 import type { ModelGraph, WeightTensor } from '../ir/types.ts';
 import { checkResumeOptions, openRunFolderAt, writeJsonAtomic } from '../run-folder.ts';
 import { resumeCommand } from '../run/resume-command.ts';
 import { guardRun, type RunGuard } from '../run/guarded-run.ts';
 import { planRunDir, type RunDirPlan } from '../run/run-dir-plan.ts';
 import { iteratorSource } from '../run/batch-source.ts';
-import { chooseData } from '../run/data-choice.ts';
+import { chooseData, dataName } from '../run/data-choice.ts';
 import { singleThread } from '../engine/single-thread.ts';
 import { chooseModel } from '../run/model-choice.ts';
 import { sgdHyperOf } from '../run/run-options.ts';
+import { describeSchedule } from '../run/lr-schedule.ts';
+import { auxiliaryTap, withAuxiliaryTower, withoutAuxiliaryTower } from './auxiliary-tower.ts';
 import { trainLoop, type TrainLoopResult } from './train-loop.ts';
 import type { TrainOptions } from './train-options.ts';
 
@@ -38,7 +41,7 @@ export interface TrainSummary {
 }
 
 /** Options that must not change between a run and its resume (they decide the exact sequence of steps). */
-const RESUME_KEYS = ['preset', 'genotype', 'modelDir', 'epochs', 'batchSize', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'subset', 'valImages', 'data', 'cutout', 'exitWeights', 'singleExit', 'scales', 'dropPath', 'seed'] as const;
+const RESUME_KEYS = ['preset', 'genotype', 'modelDir', 'epochs', 'batchSize', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'subset', 'valImages', 'data', 'cutout', 'exitWeights', 'singleExit', 'scales', 'layers', 'initChannels', 'nodes', 'exitLayers', 'dropPath', 'schedule', 'nesterov', 'auxiliaryWeight', 'seed'] as const;
 
 
 /** The graph with the trained variables and buffers as its weights. */
@@ -51,6 +54,12 @@ export function trainedGraph(graph: ModelGraph, model: TrainableModel, meta: Rec
   return { ...graph, weights, meta: { ...graph.meta, ...meta } };
 }
 
+/** The input [H, W, C] of the network a run will train (image folders are resized to it). */
+function modelInputShape(o: TrainOptions): readonly number[] {
+  if (o.modelDir) return loadModel(o.modelDir).inputs[0]?.shape ?? [32, 32, 3];
+  return getPreset(o.preset).config.inputShape;
+}
+
 /** Runs (or resumes) one training run; `say` prints progress lines to stderr; `resumeWith` is printed when a signal stops it. */
 export async function runTraining(o: TrainOptions, say: (line: string) => void, resumeWith = resumeCommand(process.argv.slice(2))): Promise<TrainSummary> {
   const plan = planRunDir(o.runsDir, o.name, { resume: o.resume, overwrite: o.overwrite, command: 'train' });
@@ -60,16 +69,28 @@ export async function runTraining(o: TrainOptions, say: (line: string) => void, 
 
 async function trainIn(plan: RunDirPlan, guard: RunGuard, o: TrainOptions, say: (line: string) => void): Promise<TrainSummary> {
   const engine = await initEngine();
-  const run = openRunFolderAt(plan.workDir, 'train', { ...o });
+  // Data first: its classes size the network's heads and image folders are resized to its input.
+  const data = await chooseData(o.data, { ...o, inputShape: modelInputShape(o), log: say });
+  const numClasses = data.train.classNames.length;
+  const run = openRunFolderAt(plan.workDir, 'train', { ...o, numClasses, classNames: [...data.train.classNames] });
 
-  const graph = chooseModel(o);
-  const exitWeights = o.exitWeights ?? graph.exits.map(() => 1);
-  if (exitWeights.length !== graph.exits.length) {
-    throw new RanasError('E_TRAIN_OPTION', `--exit-weights has ${exitWeights.length} values; model ${graph.name} has ${graph.exits.length} exits`);
+  const network = chooseModel({ ...o, numClasses });
+  const networkExitWeights = o.exitWeights ?? network.exits.map(() => 1);
+  if (networkExitWeights.length !== network.exits.length) {
+    throw new RanasError('E_TRAIN_OPTION', `--exit-weights has ${networkExitWeights.length} values; model ${network.name} has ${network.exits.length} exits`);
   }
-  const data = await chooseData(o.data, o);
   say(`data: ${data.note}; ${data.train.count} train, ${data.val?.count ?? 0} val, ${data.test.count} test images`);
-  say(`engine: ${engine.backend} x${o.threads}; model ${graph.name}: ${graph.exits.length} exits, ${Object.values(graph.weights).filter((w) => w.trainable).reduce((s, w) => s + w.data.length, 0)} trainable params`);
+  say(`recipe ${o.recipe.name}${o.recipe.overridden.length ? ` (overridden: ${o.recipe.overridden.join(', ')})` : ''}: ${o.epochs} epochs, batch ${o.batchSize}, ${describeSchedule(o.schedule, o.lr, o.lrMin)}, momentum ${o.momentum}${o.nesterov ? ' nesterov' : ''}, weight decay ${o.weightDecay}, clip ${o.gradClip || 'off'}, cutout ${o.cutout || 'off'}, drop-path ${o.dropPath || 'off'}`);
+  // DARTS's auxiliary tower: single-exit cell networks only; exit 0 while training, removed before saving.
+  const tap = o.auxiliaryWeight > 0 && network.exits.length === 1 ? auxiliaryTap(network) : null;
+  if (o.auxiliaryWeight > 0) {
+    say(tap ? `auxiliary tower (weight ${o.auxiliaryWeight}) on ${tap.tensor} (layer ${tap.layer}); trained, never saved or exported`
+      : network.exits.length > 1 ? `no auxiliary tower: the ${network.exits.length} exits already supervise the intermediate layers`
+        : `no auxiliary tower: a ${String(network.meta.kind)} network has no cell at 2/3 depth`);
+  }
+  const graph = tap ? withAuxiliaryTower(network, tap, o.seed) : network;
+  const exitWeights = tap ? [o.auxiliaryWeight, ...networkExitWeights] : networkExitWeights;
+  say(`engine: ${engine.backend} x${o.threads}; model ${network.name}: ${network.exits.length} exits, ${Object.values(network.weights).filter((w) => w.trainable).reduce((s, w) => s + w.data.length, 0)} trainable params`);
 
   const config = { graph, exitWeights };
   const dp: DataParallel = o.threads > 1
@@ -87,14 +108,18 @@ async function trainIn(plan: RunDirPlan, guard: RunGuard, o: TrainOptions, say: 
       stop: () => guard.stopRequested() !== null,
       onStep: (s) => run.log({ type: 'step', ...s }),
       onEpoch: (e) => {
-        run.log({ type: 'epoch', ...e });
-        say(`epoch ${e.epoch + 1}/${o.epochs}: loss ${e.meanLoss.toFixed(4)} (exits ${e.meanExitLosses.map((l) => l.toFixed(3)).join(' ')}), ${e.seconds.toFixed(1)} s, ${e.imgPerSec.toFixed(1)} img/s`);
+        const auxLoss = tap ? e.meanExitLosses[0] : undefined;
+        const exitLosses = tap ? e.meanExitLosses.slice(1) : e.meanExitLosses;
+        run.log({ type: 'epoch', ...e, ...(auxLoss === undefined ? {} : { auxiliaryLoss: auxLoss }) });
+        say(`epoch ${e.epoch + 1}/${o.epochs}: lr ${e.lr.toPrecision(4)}, loss ${e.meanLoss.toFixed(4)} (exits ${exitLosses.map((l) => l.toFixed(3)).join(' ')}${auxLoss === undefined ? '' : `; auxiliary ${auxLoss.toFixed(3)} × ${o.auxiliaryWeight}`}), ${e.seconds.toFixed(1)} s, ${e.imgPerSec.toFixed(1)} img/s`);
       },
     });
     guard.throwIfStopped(() => `stopped at step ${loop.steps} of ${o.epochs * Math.ceil(data.train.count / o.batchSize)} (${loop.steps - loop.startStep} this run)`);
-    const trained = trainedGraph(graph, dp.model, {
-      training: { epochs: o.epochs, steps: loop.steps, seed: o.seed, data: data.note, exitWeights },
+    const withTower = trainedGraph(graph, dp.model, {
+      dataset: dataName(o.data), classNames: [...data.train.classNames],
+      training: { recipe: o.recipe.name, epochs: o.epochs, steps: loop.steps, seed: o.seed, data: data.note, exitWeights: networkExitWeights, ...(tap ? { auxiliaryWeight: o.auxiliaryWeight } : {}) },
     });
+    const trained = tap ? withoutAuxiliaryTower(withTower) : withTower;
     saveModel(run.path('model'), trained);
     let evaluation: ModelEvaluation | null = null;
     if (!o.skipEval) {
@@ -107,7 +132,7 @@ async function trainIn(plan: RunDirPlan, guard: RunGuard, o: TrainOptions, say: 
       } finally {
         program.dispose();
       }
-      await writeReport(run.path('report'), [evaluation], `${o.name}: accuracy vs MFLOPs`, data.test.classNames.length);
+      await writeReport(run.path('report'), [evaluation], `${o.name}: accuracy vs MMACs`, { classes: data.test.classNames.length });
       run.log({ type: 'eval', exits: evaluation.exits, anytimeArea: evaluation.anytimeArea });
     }
     const summary: TrainSummary = { runDir: plan.finalDir, engine, data: data.note, trainImages: data.train.count, loop, evaluation };

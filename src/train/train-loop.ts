@@ -1,6 +1,6 @@
 /**
- * The training loop: exit-weighted cross-entropy, SGD with momentum (PyTorch semantics), cosine LR over
- * the total number of steps, weight decay, gradient clipping by global norm, atomic checkpoints every N
+ * The training loop: exit-weighted cross-entropy, SGD with momentum (PyTorch semantics, optional Nesterov),
+ * a learning-rate schedule (`lr-schedule.ts`; default cosine over the total number of steps), weight decay, gradient clipping by global norm, atomic checkpoints every N
  * steps and at every epoch end, and exact resume (weights, BN running statistics, momentum, data position
  * and augmentation generator state, step). Gradients come from a `DataParallel` (one thread or several).
  * Drop-path follows DARTS' schedule (probability p · epoch / epochs); each step's masks come from a seed
@@ -12,7 +12,7 @@ import type { DataParallel } from '../engine/data-parallel-types.ts';
 import { RanasError } from '../errors.ts';
 import type { BatchSource } from '../run/batch-source.ts';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../run/checkpoint.ts';
-import { cosineLr } from '../run/cosine-lr.ts';
+import { scheduledLr } from '../run/lr-schedule.ts';
 import { dropPathSeed, scheduledDropPath } from '../exec/drop-path.ts';
 import { createProgress } from '../run/progress.ts';
 import type { SgdHyper } from '../run/run-options.ts';
@@ -50,7 +50,7 @@ export interface TrainLoopOptions {
   resume: boolean;
   /** Called after every step (log.jsonl) and at every epoch end (summary). */
   onStep?: (s: StepLog) => void;
-  onEpoch?: (summary: { epoch: number; meanExitLosses: number[]; meanLoss: number; seconds: number; imgPerSec: number; steps: number }) => void;
+  onEpoch?: (summary: { epoch: number; lr: number; meanExitLosses: number[]; meanLoss: number; seconds: number; imgPerSec: number; steps: number }) => void;
   /** Stop after this many total steps (tests); default all epochs. */
   stopAtStep?: number;
   /** Free metadata stored in checkpoints. */
@@ -108,6 +108,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   let epochLossSum: number[] = [];
   let epochTotalSum = 0;
   let interrupted = false;
+  let epochLr = 0;
   try {
     while (step < lastStep) {
       if (o.stop) {
@@ -120,7 +121,8 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       }
       const batch = source.next();
       const ts = performance.now();
-      const lr = cosineLr(step, totalSteps, hyper.lr, hyper.lrMin);
+      const lr = scheduledLr(hyper.schedule ?? { kind: 'cosine-per-step' }, { step, totalSteps, epoch: batch.epoch, epochs: hyper.epochs }, hyper.lr, hyper.lrMin);
+      if (epochSteps === 0) epochLr = lr;
       const dropProb = scheduledDropPath(hyper.dropPath ?? 0, batch.epoch, hyper.epochs);
       const stepSettings = dropProb > 0 ? { dropPath: { prob: dropProb, seed: dropPathSeed(hyper.seed ?? 0, step) } } : {};
       const g = await engine.gradients(batch.x, batch.shape, batch.labels, names, stepSettings);
@@ -142,7 +144,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       if (epochEnd) {
         const seconds = (performance.now() - epochStart) / 1000;
         o.onEpoch?.({
-          epoch: batch.epoch, steps: epochSteps, seconds, imgPerSec: (epochSteps * batch.shape[0]) / seconds,
+          epoch: batch.epoch, lr: epochLr, steps: epochSteps, seconds, imgPerSec: (epochSteps * batch.shape[0]) / seconds,
           meanLoss: epochTotalSum / epochSteps, meanExitLosses: epochLossSum.map((s) => s / epochSteps),
         });
         epochStart = performance.now();

@@ -3,6 +3,8 @@
  */
 import type { ModelChoice } from '../run/model-choice.ts';
 import type { RunOptions } from '../run/run-options.ts';
+import type { LrSchedule } from '../run/lr-schedule.ts';
+import type { ResolvedRecipe } from './recipes.ts';
 
 /** Every option of one training run. */
 export interface TrainOptions extends RunOptions, ModelChoice {
@@ -10,6 +12,13 @@ export interface TrainOptions extends RunOptions, ModelChoice {
   valImages: number;
   /** Cutout side in pixels (0 = off). */
   cutout: number;
+  /** The recipe the numbers came from, with the flags that overrode it (recorded in config.json). */
+  recipe: ResolvedRecipe;
+  /** Learning-rate schedule (the recipe's). */
+  schedule: LrSchedule;
+  nesterov: boolean;
+  /** Auxiliary tower loss weight for single-exit cell networks (0 = none; DARTS: 0.4). */
+  auxiliaryWeight: number;
   /**
    * Drop-path probability at the last epoch (DARTS schedule: p · epoch / epochs, so 0 in the first epoch);
    * applied per sample to every non-identity cell edge in training. 0 = off.

@@ -5,6 +5,7 @@
  * times, the per-exit and per-budget tables; writes runs/<name>/report.json and report.html.
  */
 import { Option, type Command } from 'commander';
+import { parseDataChoice } from '../../run/run-options.ts';
 import { DEFAULT_BAUD } from '../../../firmware-bridge/transport/serial-transport.ts';
 import { parseHostPort } from '../../../firmware-bridge/transport/tcp-transport.ts';
 import { DEMO_DEFAULTS, DEMO_TOY, type DemoLink, type DemoOptions } from '../../demo/demo-options.ts';
@@ -24,6 +25,7 @@ interface RawDemoOptions {
   keyFile?: string;
   toy?: boolean;
   offline?: boolean;
+  data?: string;
   fresh?: boolean;
   budgets?: string;
   budgetSteps?: string;
@@ -63,7 +65,7 @@ export function parseDemoOptions(r: RawDemoOptions): DemoOptions {
     return x;
   });
   return {
-    name: r.name, runsDir: r.runsDir, link, offline: r.offline ?? false, toy: r.toy ?? false, fresh: r.fresh ?? false,
+    name: r.name, runsDir: r.runsDir, link, data: r.data === undefined ? undefined : parseDataChoice(r.data), offline: r.offline ?? false, toy: r.toy ?? false, fresh: r.fresh ?? false,
     searchSubset: pick('--search-subset', r.searchSubset, base.searchSubset, 2),
     searchEpochs: pick('--search-epochs', r.searchEpochs, base.searchEpochs, 1),
     searchBatchSize: base.searchBatchSize,
@@ -97,6 +99,7 @@ export function registerDemo(program: Command): void {
     .option('--baud <n>', 'serial line rate with --port', String(DEFAULT_BAUD))
     .option('--key-file <file>', 'device key (default: generated in the run folder; a real device needs its own)')
     .option('--toy', 'toy sizes (the test): mini set, a few images, one search step, a few train steps')
+    .option('--data <src>', 'your data: DIR with one sub-folder per class of PNG/JPEG files (resized to 32x32), a CIFAR binary folder, cifar100, cifar10, mini (default: CIFAR-10 if cached or fetchable, else the mini set, saying which)')
     .option('--offline', 'never download CIFAR-10 (cache, else the shipped mini set)')
     .option('--fresh', 'redo every stage even when its checkpoint exists')
     .option('--budgets <list>', 'comma-separated budgets in µs (default: derived from the agent profile)')

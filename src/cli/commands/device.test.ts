@@ -34,8 +34,18 @@ test('ranas device info / flash / infer / stats / bench against a device process
     const host = ['--host', `127.0.0.1:${device.port}`, '--json'];
     assert.equal(field(await ranas(['device', 'info', ...host]), 'deviceName'), 'fake-device');
 
+    // Keys: the host generates a signing pair; the device trusts the public half only.
+    const keys = await ranas(['keys', 'generate', '--out', path.join(work, 'host-signing'), '--json']);
+    assert.ok(Array.isArray(keys));
+    const keyId = field(keys[0], 'key id');
+    assert.match(String(keyId), /^[0-9a-f]{16}$/);
+    await assert.rejects(ranas(['device', 'trust', path.join(work, 'host-signing.key'), '--bundle-dir', path.join(work, 'device')]), /PRIVATE key/);
+    const trusted = await ranas(['device', 'trust', path.join(work, 'host-signing.pub'), '--bundle-dir', path.join(work, 'device'), '--json']);
+    assert.ok(Array.isArray(trusted));
+    assert.deepEqual(trusted.map((r) => field(r, 'key id')), [keyId]);
+
     const bundleDir = makeFakeBundle(path.join(work, 'bundle'), { segmentBytes: 30_000 });
-    const flashed = await ranas(['device', 'flash', bundleDir, '--key-file', path.join(work, 'key'), '--chunk', '4096', ...host]);
+    const flashed = await ranas(['device', 'flash', bundleDir, '--key-file', path.join(work, 'key'), '--signing-key', path.join(work, 'host-signing.key'), '--chunk', '4096', ...host]);
     assert.ok(Array.isArray(flashed));
     const sha256 = (await loadBundleTar(bundleDir)).sha256;
     assert.equal(field(flashed[0], 'sha256'), sha256.slice(0, 16));

@@ -27,6 +27,8 @@ import { runInfo } from './device/info.ts';
 import { parseInferOptions, runInfer, type RawInferOptions } from './device/infer.ts';
 import { linkOptions, parseLinkOptions, type RawLinkOptions } from './device/link.ts';
 import { runStats } from './device/stats.ts';
+import { registerDeviceTrust } from './device-trust.ts';
+import { defaultSigningKeyFile } from './keys.ts';
 
 /** Registers `ranas device` and its sub-commands. */
 export function registerDevice(program: Command): void {
@@ -35,18 +37,24 @@ export function registerDevice(program: Command): void {
   linkOptions(device.command('info').description('device, agent, protocol version, active bundle and profile'))
     .action(async (raw: RawLinkOptions) => runInfo(parseLinkOptions(raw)));
 
-  linkOptions(device.command('flash <bundle>').description('flash a bundle folder, an export folder\'s bundle (--format/--precision) or a bundle tar: chunked, acknowledged, resumable, HMAC-authenticated'))
+  linkOptions(device.command('flash <bundle>').description('flash a bundle folder, an export folder\'s bundle (--format/--precision) or a bundle tar: signed (Ed25519), authenticated per link (HMAC over the device nonce), chunked, resumable'))
     .option('--format <format>', 'export folder: bundle format, tflite | onnx')
     .option('--precision <precision>', 'export folder: bundle precision, fp32 | int8')
-    .requiredOption('--key-file <file>', 'device key (the agent\'s --key-file)')
+    .requiredOption('--key-file <file>', 'link key (the agent\'s --key-file)')
+    .option('--signing-key <file>', 'host Ed25519 private key from `ranas keys generate` (default $RANAS_SIGNING_KEY or ~/.config/ranas/signing.key)')
+    .option('--bundle-version <n>', "release number (default: the manifest's bundleVersion, else its createdAt in Unix seconds)")
+    .option('--allow-downgrade', 'sign a downgrade intent: install even when the version is not newer than the installed one', false)
     .option('--no-resume', 'start over instead of continuing a previous interrupted flash')
     .option('--force', 'flash even when the device already runs this bundle', false)
     .option('--chunk <bytes>', 'bundle bytes per chunk, at most (smaller while the link loses chunks)', String(DEFAULT_FLASH_CHUNK_BYTES))
     .option('--window <n>', 'chunks in flight', String(DEFAULT_FLASH_WINDOW))
-    .action(async (bundle: string, raw: RawLinkOptions & { keyFile: string; resume: boolean; force: boolean; chunk: string; window: string; format?: string; precision?: string }) => runFlash({
+    .action(async (bundle: string, raw: RawLinkOptions & { keyFile: string; signingKey?: string; bundleVersion?: string; allowDowngrade: boolean; resume: boolean; force: boolean; chunk: string; window: string; format?: string; precision?: string }) => runFlash({
       ...parseLinkOptions(raw),
       bundle: fs.existsSync(bundle) && fs.statSync(bundle).isDirectory() ? chooseBundle(bundle, { format: raw.format, precision: raw.precision }) : bundle,
       keyFile: raw.keyFile,
+      signingKeyFile: raw.signingKey ?? defaultSigningKeyFile(),
+      bundleVersion: raw.bundleVersion === undefined ? undefined : parseNumber('--bundle-version', raw.bundleVersion, { min: 1, integer: true }),
+      allowDowngrade: raw.allowDowngrade,
       resume: raw.resume,
       force: raw.force,
       chunkBytes: parseNumber('--chunk', raw.chunk, { min: 1, integer: true }),
@@ -87,6 +95,8 @@ export function registerDevice(program: Command): void {
         budgetUs: parseNumber('--budget-us', raw.budgetUs, { min: 0 }),
       });
     });
+
+  registerDeviceTrust(device);
 
   linkOptions(device.command('stats').description('agent and link counters'))
     .action(async (raw: RawLinkOptions) => runStats(parseLinkOptions(raw)));

@@ -12,9 +12,10 @@ import { initEngine } from '../../engine/backend.ts';
 import { RanasError } from '../../errors.ts';
 import { evaluateModel, type ModelEvaluation } from '../../eval/evaluate-model.ts';
 import { resolveEvalTarget } from '../../eval/eval-target.ts';
+import { loadReferenceCurves, referenceCurveIds } from '../../eval/reference-curves.ts';
 import { writeReport } from '../../eval/report.ts';
 import { createProgram } from '../../exec/program.ts';
-import type { DataChoice } from '../../run/run-options.ts';
+import { parseDataChoice, type DataChoice } from '../../run/run-options.ts';
 import { printTable, type Row } from '../../text-table.ts';
 
 /** Options of `ranas eval`. */
@@ -29,9 +30,11 @@ interface EvalOptions {
   /** Report folder (created): report.json, report.svg. */
   out: string;
   json: boolean;
+  /** Published curves to overlay (ids in models/reference-curves/, or 'all'). */
+  references: string[] | 'all';
 }
 
-interface RawEvalOptions { data: string; valImages: string; evalImages: string; seed: string; batchSize: string; out?: string; json?: boolean }
+interface RawEvalOptions { data: string; valImages: string; evalImages: string; seed: string; batchSize: string; out?: string; json?: boolean; reference?: string }
 
 function int(flag: string, v: string, min: number): number {
   const n = Number(v);
@@ -40,7 +43,7 @@ function int(flag: string, v: string, min: number): number {
 }
 
 function parseEvalOptions(paths: string[], r: RawEvalOptions): EvalOptions {
-  const data: DataChoice = r.data === 'cifar10' || r.data === 'mini' || r.data === 'synthetic' ? r.data : { dir: r.data };
+  const data: DataChoice = parseDataChoice(r.data);
   return {
     paths, data,
     valImages: r.valImages === 'auto' ? 'auto' : int('--val-images', r.valImages, 0),
@@ -49,6 +52,7 @@ function parseEvalOptions(paths: string[], r: RawEvalOptions): EvalOptions {
     batchSize: int('--batch-size', r.batchSize, 1),
     out: resolve(r.out ?? (paths.length === 1 ? paths[0] : 'eval-report')),
     json: r.json ?? false,
+    references: r.reference === undefined ? [] : r.reference === 'all' ? 'all' : r.reference.split(',').map((s) => s.trim()).filter(Boolean),
   };
 }
 
@@ -74,21 +78,24 @@ async function runEval(o: EvalOptions): Promise<void> {
       program.dispose();
     }
   }
-  const written = await writeReport(join(o.out, 'report'), evals, 'accuracy vs MFLOPs', classes);
+  const references = loadReferenceCurves(o.references);
+  const written = await writeReport(join(o.out, 'report'), evals, 'accuracy vs MMACs', { classes, references });
   const rows: Row[] = [];
   for (const e of evals) {
     for (const x of e.exits) {
       rows.push({
-        model: e.model, exit: x.exit + 1, layer: x.layer, mflops: Math.round(x.mflops * 1000) / 1000, top1: Math.round(x.top1 * 10000) / 100,
+        model: e.model, exit: x.exit + 1, layer: x.layer, MMACs: Math.round(x.mmacs * 1000) / 1000, top1: Math.round(x.top1 * 10000) / 100,
         ...(x.top5 === undefined ? {} : { top5: Math.round(x.top5 * 10000) / 100 }),
         anytimeArea: Math.round(e.anytimeArea * 10000) / 100,
       });
     }
   }
   const budgeted = evals.map((e) => e.budgeted
-    ? `${e.model}: budgeted ${e.budgeted.length} points, ${e.budgeted[0].mflops.toFixed(2)}–${e.budgeted[e.budgeted.length - 1].mflops.toFixed(2)} MFLOPs → ${(100 * e.budgeted[0].accuracy).toFixed(2)}–${(100 * e.budgeted[e.budgeted.length - 1].accuracy).toFixed(2)} %`
+    ? `${e.model}: budgeted ${e.budgeted.length} points, ${e.budgeted[0].mmacs.toFixed(2)}–${e.budgeted[e.budgeted.length - 1].mmacs.toFixed(2)} MMACs → ${(100 * e.budgeted[0].accuracy).toFixed(2)}–${(100 * e.budgeted[e.budgeted.length - 1].accuracy).toFixed(2)} %`
     : `${e.model}: no validation split, no budgeted evaluation`);
-  printTable(rows, { json: o.json, title: `accuracy in %, MFLOPs = multiply-adds / 1e6; report: ${written.html} (and .json, .svg)\n${budgeted.join('\n')}` });
+  const refLines = references.map((r) => `published ${r.setting} curve "${r.name}": ${r.points.length} points, ${r.points[0].mmacs.toFixed(2)}–${r.points[r.points.length - 1].mmacs.toFixed(2)} MMACs → ${r.points[0].accuracy.toFixed(2)}–${r.points[r.points.length - 1].accuracy.toFixed(2)} % (${r.source.repository}/blob/${r.source.commit.slice(0, 7)}/${r.source.file})`);
+  budgeted.push(...refLines);
+  printTable(rows, { json: o.json, title: `accuracy in %, MMACs = millions of multiply-accumulates of answering at the exit (trunk + every head up to it, = the bundle's segments 0..k); report: ${written.html} (and .json, .svg)\n${budgeted.join('\n')}` });
 }
 
 /** Registers `ranas eval`. */
@@ -97,12 +104,13 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description('evaluate run or model folders: per-exit accuracy, anytime curve and area, MSDNet budgeted-batch; report.json + report.svg')
     .argument('<dirs...>', 'run folders (runs/<name>) or model folders (model.json + weights.bin)')
-    .option('--data <src>', 'test data for model folders: cifar10 | mini | synthetic | DIR (run folders use their own)', 'cifar10')
+    .option('--data <src>', 'test data for model folders: cifar10 | cifar100 | mini | synthetic | DIR (CIFAR binary or image folder; run folders use their own)', 'cifar10')
     .option('--val-images <n>', 'validation images from the training set when the run held none out, or for model folders: auto = a fifth of the training images, at most 5000; 0 = no budgeted evaluation', 'auto')
     .option('--eval-images <n>', 'test images evaluated (a stratified subset; all = the whole test set)', 'all')
     .option('--seed <n>', 'seed of the validation split for model folders', '0')
     .option('--batch-size <n>', 'evaluation batch size', '250')
     .option('--out <dir>', 'output folder, created (default: the folder evaluated when one, ./eval-report for several)')
+    .option('--reference <ids>', `overlay published curves from models/reference-curves/ (comma-separated ids or all: ${referenceCurveIds().join(', ')})`)
     .option('--json', 'print rows as JSON')
     .action(async (dirs: string[], raw: RawEvalOptions) => runEval(parseEvalOptions(dirs, raw)));
 }

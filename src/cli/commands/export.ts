@@ -2,15 +2,18 @@
  * `ranas export <model dir> -o <out> [--int8] [--format tflite,onnx] [--calib N] [--percentile P]
  *  [--target generic|edgetpu] [--float-io] [--eval N] [--mini] [--json]` — model → bundles
  * `<out>/<format>-<precision>/` + `<out>/export-report.json`, and prints the size and per-exit accuracy tables.
- * Data (calibration from the train split, accuracy on the test split): CIFAR-10 when cached, else the mini
- * set shipped in the repo (`--mini` forces it); the report names which.
+ * Data (calibration from the train split, accuracy on the test split): `--data` (cifar10 | cifar100 | mini |
+ * synthetic | DIR, as train takes it), by default the data the model was trained on (its `meta.dataset`), else
+ * cifar10 (cached, else fetched, else an error — never the mini set silently; `--mini` = `--data mini`).
+ * Class names come from the model (recorded at training), else from the data.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { modelFolderOf } from '../model-folder.ts';
 import { RanasError } from '../../errors.ts';
 import { loadModel } from '../../ir/serialize.ts';
-import { loadCifar10OrMini } from '../../data/dataset-choice.ts';
+import { chooseData, dataName } from '../../run/data-choice.ts';
+import { parseDataChoice, type DataChoice } from '../../run/run-options.ts';
 import { EXPORT_FORMATS, exportModel, type ExportFormat, type ExportReport } from '../../../converters/export.ts';
 import { printTable, type Row } from '../../text-table.ts';
 import { sayLine } from '../../terminal/status-line.ts';
@@ -26,7 +29,8 @@ interface ExportCliOptions {
   readonly target: 'generic' | 'edgetpu';
   readonly floatIo: boolean;
   readonly evalImages: number;
-  readonly mini: boolean;
+  /** Undefined: the model's own training data. */
+  readonly data?: DataChoice;
   readonly json: boolean;
 }
 
@@ -44,6 +48,7 @@ interface RawOptions {
   /** Old name of --eval-images (hidden). */
   eval?: string;
   mini?: boolean;
+  data?: string;
   json?: boolean;
 }
 
@@ -94,7 +99,7 @@ function parseOptions(modelDir: string, raw: RawOptions): ExportCliOptions {
     target,
     floatIo: raw.floatIo === true,
     evalImages: raw.eval !== undefined ? parseCount('--eval', raw.eval, 0) : parseEvalImages(raw.evalImages),
-    mini: raw.mini === true,
+    data: raw.mini === true ? 'mini' : raw.data === undefined ? undefined : parseDataChoice(raw.data),
     json: raw.json === true,
   };
 }
@@ -123,9 +128,12 @@ export function reportTables(report: ExportReport): { sizes: Row[]; exits: Row[]
 async function runExport(o: ExportCliOptions): Promise<void> {
   const graph = loadModel(modelFolderOf(o.modelDir));
   const needData = o.int8 || o.evalImages > 0;
-  const choice = needData ? await loadCifar10OrMini({ fetch: false, forceMini: o.mini }) : undefined;
   const log = o.json ? undefined : sayLine;
-  if (choice) log?.(`data: ${choice.which} (${choice.reason})`);
+  const trainedOn = typeof graph.meta.dataset === 'string' ? parseDataChoice(graph.meta.dataset) : undefined;
+  const dataChoice = o.data ?? trainedOn ?? 'cifar10';
+  const loaded = needData ? await chooseData(dataChoice, { valImages: 0, seed: 0, inputShape: graph.inputs[0]?.shape, log }) : undefined;
+  const choice = loaded ? { which: dataName(dataChoice), reason: loaded.note, train: loaded.train, test: loaded.test } : undefined;
+  if (choice) log?.(`data: ${choice.reason}`);
   // A new output folder that a failure leaves half-written is removed (an existing one keeps its old bundles:
   // each bundle is replaced atomically).
   const created = !existsSync(o.outDir);
@@ -154,7 +162,7 @@ async function runExport(o: ExportCliOptions): Promise<void> {
   }
   printTable(sizes, { title: `bundles in ${o.outDir} (report: export-report.json)` });
   const evalNote = report.evaluation ? `top-1 on ${report.evaluation.images} test images (${report.evaluation.source})` : 'not evaluated';
-  printTable(exits, { title: `\nper exit: cumulative MACs and ${evalNote}` });
+  printTable(exits, { title: `\nper exit: MMACs of answering there (trunk + every head up to the exit = segments 0..k) and ${evalNote}` });
 }
 
 /** Registers `ranas export`. */
@@ -173,7 +181,8 @@ export function registerExport(program: Command): void {
     .option('--float-io', 'int8 models take and give float32', false)
     .option('--eval-images <n>', `test images for the per-exit accuracy table: a short check by default, all = the whole test set, 0 = skip`, String(EXPORT_EVAL_IMAGES))
     .addOption(new Option('--eval <n>', 'old name of --eval-images').hideHelp())
-    .option('--mini', 'use the shipped CIFAR-10 mini set even when CIFAR-10 is cached', false)
+    .option('--data <src>', 'calibration/evaluation data: cifar10 | cifar100 | mini | synthetic | DIR (default: what the model was trained on, else cifar10)')
+    .option('--mini', 'same as --data mini (the shipped 1,000-image CIFAR-10 subset)', false)
     .option('--json', 'print the tables as JSON', false)
     .action(async (modelDir: string, raw: RawOptions) => {
       await runExport(parseOptions(modelDir, raw));

@@ -13,8 +13,9 @@ import { registerSetup } from './setup.ts';
 import { registerPredict } from './predict.ts';
 import { registerStudy } from './study.ts';
 import { registerFleet } from './fleet.ts';
+import { registerKeys } from './keys.ts';
 
 /** Adds one command (with its sub-commands and options) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerEval, registerExport, registerDoctor, registerDevice, registerSearch, registerDemo, registerSetup, registerStudy, registerFleet, registerPredict];
+export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerEval, registerExport, registerDoctor, registerDevice, registerSearch, registerDemo, registerSetup, registerStudy, registerFleet, registerKeys, registerPredict];

@@ -16,9 +16,9 @@ test('model summary: one row per exit plus totals; --save writes a loadable mode
     const cost = analyzeGraph(saved);
     assert.equal(rows.length, saved.exits.length + 1);
     assert.equal(rows.at(-1)?.params, cost.totalParams);
-    assert.equal(rows[0].cumulativeMFLOPs, Math.round(cost.exits[0].cumulativeMacs / 1e4) / 100);
-    assert.equal(rows.at(-2)?.anytimeMFLOPs, Math.round(cost.exits.at(-1)!.anytimeMacs / 1e4) / 100);
-    assert.match(title, /^tiny: \d+ nodes, \d+ params/);
+    assert.equal(rows[0].pathMMACs, Math.round(cost.exits[0].pathMacs / 1e4) / 100);
+    assert.equal(rows.at(-2)?.MMACs, Math.round(cost.exits.at(-1)!.anytimeMacs / 1e4) / 100);
+    assert.match(title, /^tiny: \d+ nodes, 3 exits, \d+ params/);
     const other = summaryRows({ preset: 'darts-cifar', genotype: genotypePath('darts-v1'), json: true, seed: 0 });
     const v2 = summaryRows({ preset: 'darts-cifar', json: true, seed: 0 });
     assert.notEqual(other.title, v2.title);

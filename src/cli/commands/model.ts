@@ -1,9 +1,8 @@
 /**
  * `ranas model summary [genotype.json] [--preset NAME] [--json] [--save DIR]`: builds a network (a preset, or
- * the preset's architecture with another genotype) and prints per exit its cumulative MACs (ancestors of
- * the exit), marginal and anytime MACs (exits 0..k evaluated in turn), parameters and peak activation
- * memory (batch 1, float32), plus totals. MFLOPs here = millions of multiply-accumulates (see
- * src/ir/analysis.ts; `msdnetMOps` follows MSDNet's op counter).
+ * the preset's architecture with another genotype) and prints per exit its cost in MACs (trunk + every head up
+ * to the exit: the one cost eval, reports and plots use), the other cost columns, parameters and peak activation
+ * memory (batch 1, float32), plus totals; `SUMMARY_LEGEND` explains each column in one line.
  */
 import type { Command } from 'commander';
 import { RanasError } from '../../errors.ts';
@@ -25,6 +24,16 @@ export interface ModelSummaryOptions {
 
 const mega = (x: number) => Math.round(x / 1e4) / 100;
 
+/** One line per column of the summary table (printed under it). */
+export const SUMMARY_LEGEND: string[] = [
+  'MMACs         millions of multiply-accumulates of answering at this exit: trunk + every head up to it (= bundle segments 0..k); the cost eval, reports and plots use',
+  "segmentMMACs  MMACs of this exit's segment alone (MMACs(k) - MMACs(k-1))",
+  'pathMMACs     trunk up to this exit + its own head only: what a policy that picks the exit up front (planned) pays',
+  "msdnetMOps    millions of ops as MSDNet's op_counter.py counts them (conv/linear MACs + ReLU, pooling, bias elements), exits 0..k",
+  "params        trainable parameters this exit's output depends on; anytimeParams: of exits 0..k together",
+  'activationKB  peak live float32 activations (batch 1) computing this exit',
+];
+
 /** Rows of the summary table: one per exit plus a total row. */
 export function summaryRows(o: ModelSummaryOptions): { title: string; rows: Row[] } {
   if (!Number.isInteger(o.seed) || o.seed < 0) throw new RanasError('E_CLI_OPTION', `--seed is ${o.seed}; expected a non-negative integer`);
@@ -34,9 +43,9 @@ export function summaryRows(o: ModelSummaryOptions): { title: string; rows: Row[
   const rows: Row[] = cost.exits.map((e) => ({
     exit: e.index + 1,
     layer: e.layer,
-    cumulativeMFLOPs: mega(e.cumulativeMacs),
-    marginalMFLOPs: mega(e.marginalMacs),
-    anytimeMFLOPs: mega(e.anytimeMacs),
+    MMACs: mega(e.anytimeMacs),
+    segmentMMACs: mega(e.marginalMacs),
+    pathMMACs: mega(e.pathMacs),
     msdnetMOps: mega(e.anytimeMsdnetOps),
     params: e.params,
     anytimeParams: e.anytimeParams,
@@ -45,23 +54,23 @@ export function summaryRows(o: ModelSummaryOptions): { title: string; rows: Row[
   rows.push({
     exit: 'total',
     layer: null,
-    cumulativeMFLOPs: null,
-    marginalMFLOPs: null,
-    anytimeMFLOPs: mega(cost.totalMacs),
+    MMACs: mega(cost.totalMacs),
+    segmentMMACs: null,
+    pathMMACs: null,
     msdnetMOps: mega(cost.totalMsdnetOps),
     params: cost.totalParams,
     anytimeParams: cost.totalParams,
     activationKB: Math.round(cost.peakActivationBytes / 1024),
   });
   const hash = typeof graph.meta.genotypeHash === 'string' ? `, genotype ${graph.meta.genotypeHash}` : '';
-  return { title: `${graph.name}: ${graph.nodes.length} nodes, ${cost.totalParams} params, ${(cost.weightBytes / 1e6).toFixed(2)} MB weights${hash}`, rows };
+  return { title: `${graph.name}: ${graph.nodes.length} nodes, ${graph.exits.length} exits, ${cost.totalParams} params, ${(cost.weightBytes / 1e6).toFixed(2)} MB weights${hash}`, rows };
 }
 
 export const registerModel: RegisterCommand = (program: Command) => {
   const model = program.command('model').description('build networks and inspect their costs');
   model
     .command('summary')
-    .description('per-exit cumulative/marginal MACs (MFLOPs), params and activation memory of a preset or genotype')
+    .description('per-exit cost in MACs (trunk + every head up to the exit), other cost columns, params and activation memory of a preset or genotype')
     .argument('[genotype]', 'genotype JSON (replaces the preset genotype)')
     .option('--preset <name>', `preset: ${PRESET_NAMES.join(', ')}`, 'paper-cifar')
     .option('--seed <n>', 'weight-init seed', (v) => Number.parseInt(v, 10), 0)
@@ -71,5 +80,6 @@ export const registerModel: RegisterCommand = (program: Command) => {
       const o: ModelSummaryOptions = { genotype, preset: opts.preset, seed: opts.seed, save: opts.save, json: opts.json };
       const { title, rows } = summaryRows(o);
       printTable(rows, { json: o.json, title });
+      if (!o.json) console.log(SUMMARY_LEGEND.join('\n'));
     });
 };

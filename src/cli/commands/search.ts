@@ -32,7 +32,7 @@ interface RawSearchOptions extends RawRunOptions {
 /** Parses commander's values into the typed options (exported for tests). */
 export function parseSearchOptions(r: RawSearchOptions): SearchOptions {
   return {
-    ...parseRunOptions(r, (seed) => `search-${r.preset}-s${seed}`, 2),
+    ...parseRunOptions(r, (seed) => `search-${r.preset}-s${seed}`, 2, SEARCH_DEFAULTS),
     preset: r.preset,
     nodes: int('--nodes', r.nodes, 1),
     scales: r.scales === undefined ? undefined : parseScales(r.scales),
@@ -73,5 +73,7 @@ export function registerSearch(program: Command): void {
       const s = await runSearch(o, sayLine);
       const rows: Row[] = (['normal', 'reduce'] as const).flatMap((cell) => s.genotype[cell].map(([op, from], i) => ({ cell, node: Math.floor(i / 2), from, op })));
       printTable(rows, { json: raw.json, title: `${s.runDir}: ${s.loop.steps} steps (${s.loop.steps - s.loop.startStep} this run) in ${s.loop.seconds.toFixed(1)} s on ${s.engine.backend} x${o.threads}; ${s.halves[0]} + ${s.halves[1]} images; genotype → ${s.genotypePath}` });
+      // Repeated after the table so it is the last thing a user reads.
+      if (s.alphaWarning && !raw.json) process.stderr.write(s.alphaWarning + '\n');
     });
 }

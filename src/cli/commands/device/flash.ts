@@ -1,4 +1,5 @@
-/** `ranas device flash <bundle>`: chunked, acknowledged, resumable, HMAC-authenticated. */
+/** `ranas device flash <bundle>`: signed (Ed25519), authenticated per link (HMAC over the device nonce), chunked, resumable. */
+import { readSigningKey } from '../../../../firmware-bridge/auth/signing-keys.ts';
 import { readKeyFile } from '../../../../firmware-bridge/client/bundle-tar.ts';
 import { printTable } from '../../../text-table.ts';
 import { progressBar } from './flash-progress.ts';
@@ -7,6 +8,10 @@ import { withClient, type DeviceCliOptions } from './link.ts';
 export interface FlashCliOptions extends DeviceCliOptions {
   readonly bundle: string;
   readonly keyFile: string;
+  /** Host's Ed25519 private key (`ranas keys generate`). */
+  readonly signingKeyFile: string;
+  readonly bundleVersion?: number;
+  readonly allowDowngrade: boolean;
   readonly resume: boolean;
   readonly force: boolean;
   readonly chunkBytes: number;
@@ -15,11 +20,12 @@ export interface FlashCliOptions extends DeviceCliOptions {
 
 export async function runFlash(o: FlashCliOptions): Promise<void> {
   const keyBytes = readKeyFile(o.keyFile);
+  const signingKey = readSigningKey(o.signingKeyFile);
   const bar = progressBar();
   const t0 = performance.now();
   const report = await withClient(o, async (c) => {
     try {
-      return await c.flash(o.bundle, { keyBytes, resume: o.resume, force: o.force, chunkBytes: o.chunkBytes, window: o.window, onProgress: (p) => bar.update(p) });
+      return await c.flash(o.bundle, { keyBytes, signingKey, bundleVersion: o.bundleVersion, allowDowngrade: o.allowDowngrade, resume: o.resume, force: o.force, chunkBytes: o.chunkBytes, window: o.window, onProgress: (p) => bar.update(p) });
     } finally {
       bar.stop();
     }
