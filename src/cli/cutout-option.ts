@@ -12,7 +12,7 @@ export const CUTOUT_PX = 16;
 /** Declares the cutout options on `cmd` with `defaultPx` (0 = off; undefined = the training recipe's). */
 export function addCutoutOption(cmd: Command, defaultPx: number | undefined): Command {
   const help = `cutout square side in pixels (bare --cutout = ${CUTOUT_PX}; 0 = off)`;
-  return (defaultPx === undefined ? cmd.option('--cutout [px]', `${help} (default: the recipe's; quick and darts 16, msdnet off)`) : cmd.option('--cutout [px]', help, String(defaultPx)))
+  return (defaultPx === undefined ? cmd.option('--cutout [px]', `${help}; set by --recipe otherwise: quick and darts 16, msdnet off (default: recipe)`) : cmd.option('--cutout [px]', help, String(defaultPx)))
     .option('--no-cutout', 'no cutout (same as --cutout 0)')
     .addOption(new Option('--cutout-px <px>', 'old name of --cutout <px>').hideHelp());
 }
