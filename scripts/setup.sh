@@ -11,6 +11,9 @@ need_apt=()
 command -v socat >/dev/null 2>&1 || need_apt+=(socat)
 /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || need_apt+=(python3-onnx)
 /usr/bin/python3 -c 'import pyarmnn' >/dev/null 2>&1 || need_apt+=(python3-pyarmnn)
+# pyarmnn only recommends its reference CPU backend, which --no-install-recommends leaves out; without it Arm NN
+# refuses every network ("None of the preferred backends [CpuRef] are supported").
+dpkg -s libarmnn-cpuref-backend22 >/dev/null 2>&1 || need_apt+=(libarmnn-cpuref-backend22)
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
