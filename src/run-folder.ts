@@ -7,8 +7,9 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeF
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { RanasError } from './errors.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 
-const packageRoot = resolve(new URL('..', import.meta.url).pathname);
+const packageRoot = PACKAGE_ROOT;
 
 /** Version from package.json. */
 export function packageVersion(): string {

@@ -7,8 +7,8 @@
  * - `msdnet-cifar10`: the MSDNet CIFAR-10 anytime recipe (`msdnet.ts`).
  * - `darts-cifar`: single-scale, single-exit DARTS network (8 cells, C = 16) with DARTS_V2.
  */
-import { fileURLToPath } from 'node:url';
 import { RanasError } from '../errors.ts';
+import { packagePath } from '../package-root.ts';
 import type { ModelGraph } from '../ir/types.ts';
 import { buildDartsNet, type DartsNetConfig } from './darts-net.ts';
 import { loadGenotype, type Genotype } from './genotype.ts';
@@ -16,7 +16,7 @@ import { buildMsRanas, type MsRanasConfig } from './ms-ranas.ts';
 import { buildMsdNet, MSDNET_CIFAR10, type MsdNetConfig } from './msdnet.ts';
 
 /** Folder of the shipped genotypes. */
-export const GENOTYPES_DIR = fileURLToPath(new URL('../../models/genotypes/', import.meta.url));
+export const GENOTYPES_DIR = `${packagePath('models', 'genotypes')}/`;
 
 /** Path of a shipped genotype by file stem (e.g. `darts-v2`). */
 export function genotypePath(stem: string): string {
