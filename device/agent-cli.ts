@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { readKeyFile } from '../firmware-bridge/client/bundle-tar.ts';
+import { readKeyFile } from '../firmware-bridge/device-key.ts';
 import { serveDevice } from '../firmware-bridge/server/serve-device.ts';
 import { DEFAULT_BAUD, SerialTransport } from '../firmware-bridge/transport/serial-transport.ts';
 import { listenTcp, parseHostPort } from '../firmware-bridge/transport/tcp-transport.ts';

@@ -3,7 +3,7 @@
  * portable headers), so flashing the same folder twice gives the same sha256 and an interrupted
  * `ranas device flash` can resume.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
@@ -58,16 +58,4 @@ export async function loadBundleTar(source: string): Promise<BundleTar> {
   return { bytes, sha256: createHash('sha256').update(bytes).digest('hex'), manifestJson: manifestOfTar(bytes) };
 }
 
-/** HMAC-SHA256 of the bundle bytes with the device key: the flash's `auth`. */
-export function bundleAuth(bytes: Buffer, keyBytes: Buffer): Buffer {
-  return createHmac('sha256', keyBytes).update(bytes).digest();
-}
-
-/** Reads a device key file: the raw bytes, with surrounding whitespace trimmed when it is text. */
-export function readKeyFile(file: string): Buffer {
-  const raw = fs.readFileSync(file);
-  const text = raw.toString('utf8').trim();
-  const key = /^[\x20-\x7e]+$/.test(text) ? Buffer.from(text, 'utf8') : raw;
-  if (key.length < 16) throw new RanasError('E_BAD_KEY', `key file '${file}' holds ${key.length} bytes; expected at least 16`);
-  return key;
-}
+export { bundleAuth, readKeyFile } from '../device-key.ts';
