@@ -18,5 +18,5 @@ const VIEW: Record<string, (b: Uint8Array) => InputData> = {
 export function requestOfInferMsg(m: InferMsg): AnytimeRequest {
   const view = VIEW[m.dtype];
   if (!view) throw new RanasError('E_BAD_INPUT', `input dtype '${m.dtype}'; expected uint8 (raw HWC image), float32 or int8 (a normalised tensor)`);
-  return { input: view(m.input), shape: m.shape, budgetUs: m.budgetUs, policy: m.policy, threshold: m.threshold, topK: m.topK > 0 ? m.topK : undefined };
+  return { input: view(m.input), shape: m.shape, budgetUs: m.budgetUs, policy: m.policy, threshold: m.threshold, topK: m.topK > 0 ? m.topK : undefined, everyExit: m.everyExit === true };
 }

@@ -84,6 +84,16 @@ export interface InferMsg {
   /** Overrides the manifest's per-exit confidence thresholds when present. */
   threshold?: number;
   topK: number;
+  /** Run every segment whatever the budget and policy, and report each exit in `InferResultMsg.exits`. */
+  everyExit?: boolean;
+}
+
+/** One exit's readout: its class, confidence and logits as the segment output them (int8 values for an int8 bundle). */
+export interface ExitReadoutMsg {
+  exitIndex: number;
+  classIndex: number;
+  confidence: number;
+  logits: number[];
 }
 
 export interface TopKMsg {
@@ -105,6 +115,8 @@ export interface InferResultMsg {
   met: boolean;
   /** The budget was below exit 1's cost; exit 1 was returned anyway. */
   overBudget: boolean;
+  /** Every exit in order, when the request asked for `everyExit`. */
+  exits?: ExitReadoutMsg[];
 }
 
 export type StatsRequestMsg = Record<string, never>;
