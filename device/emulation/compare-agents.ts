@@ -1,0 +1,171 @@
+/**
+ * The device package's agent on two machines — the arm64 build under qemu-aarch64 and the x86-64 build on
+ * the host — each installed from its tarball and driven over a real pseudo-terminal pair by the host's
+ * DeviceClient: every bundle flashed (HMAC-authenticated, verified), then the same test images asked with
+ * `everyExit`, so each answer carries every exit's class, confidence and raw logits. `compareAnswers`
+ * holds the two sides' answers against a rule per bundle: int8 TFLite must be bit-identical (TFLite's
+ * int8 kernels are integer arithmetic with a fixed rounding on both CPUs); ONNX Runtime and float bundles
+ * may differ by a stated tolerance (its arm64 and x86-64 kernels accumulate and round differently).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DeviceClient } from '../../firmware-bridge/client/device-client.ts';
+import { loadBundleTar } from '../../firmware-bridge/client/bundle-tar.ts';
+import { readKeyFile } from '../../firmware-bridge/device-key.ts';
+import type { ExitReadoutMsg } from '../../firmware-bridge/messages.ts';
+import { SerialTransport } from '../../firmware-bridge/transport/serial-transport.ts';
+import { imageBytes, type ImageDataset } from '../../src/data/types.ts';
+import { RanasError } from '../../src/errors.ts';
+import { installDevicePackage, startAgentOnPty, type InstallReport, type NodeSide } from './agent-on-pty.ts';
+
+/** How two sides' answers must agree for one bundle. */
+export interface AgreementRule {
+  /** Largest |Δ| of one logit allowed (0 = identical), in the logits' own units (int8 steps for int8 outputs). */
+  maxLogitDiff: number;
+  /** Largest |Δ| of one exit's confidence allowed. */
+  maxConfidenceDiff: number;
+  /** Labels must match wherever the exit's top-2 logit margin exceeds twice maxLogitDiff (always, when 0). */
+  labels: 'identical' | 'where-margin-allows';
+}
+
+/** The rule for a bundle by runtime and precision (manifest fields). */
+export function agreementRule(runtime: string, precision: string): AgreementRule {
+  if (runtime === 'tflite' && precision === 'int8') return { maxLogitDiff: 0, maxConfidenceDiff: 0, labels: 'identical' };
+  if (precision === 'int8') return { maxLogitDiff: 1, maxConfidenceDiff: 0.02, labels: 'where-margin-allows' };
+  return { maxLogitDiff: 1e-3, maxConfidenceDiff: 1e-4, labels: 'where-margin-allows' };
+}
+
+/** How one exit agreed over all images. */
+export interface ExitAgreement {
+  exitIndex: number;
+  images: number;
+  sameLabel: number;
+  /** Images whose label had to match under the rule, and did not. */
+  labelMismatches: number;
+  identicalLogits: number;
+  maxLogitDiff: number;
+  maxConfidenceDiff: number;
+}
+
+/** Per exit agreement of answers `a` and `b` (image × exit readouts), and whether the rule holds. */
+export function compareAnswers(a: readonly ExitReadoutMsg[][], b: readonly ExitReadoutMsg[][], rule: AgreementRule): { exits: ExitAgreement[]; ok: boolean } {
+  if (a.length !== b.length) throw new RanasError('E_COMPARE', `one side answered ${a.length} images, the other ${b.length}; expected the same images`);
+  const exitCount = a[0]?.length ?? 0;
+  const exits: ExitAgreement[] = Array.from({ length: exitCount }, (_, k) => ({ exitIndex: k, images: a.length, sameLabel: 0, labelMismatches: 0, identicalLogits: 0, maxLogitDiff: 0, maxConfidenceDiff: 0 }));
+  a.forEach((ra, i) => {
+    const rb = b[i];
+    if (ra.length !== exitCount || rb.length !== exitCount) throw new RanasError('E_COMPARE', `image ${i}: ${ra.length} and ${rb.length} exits answered; expected ${exitCount} on both sides`);
+    ra.forEach((ea, k) => {
+      const eb = rb[k];
+      const e = exits[k];
+      if (ea.logits.length !== eb.logits.length) throw new RanasError('E_COMPARE', `image ${i} exit ${k}: ${ea.logits.length} and ${eb.logits.length} logits`);
+      let diff = 0;
+      ea.logits.forEach((v, j) => { diff = Math.max(diff, Math.abs(v - eb.logits[j])); });
+      e.maxLogitDiff = Math.max(e.maxLogitDiff, diff);
+      if (diff === 0) e.identicalLogits++;
+      e.maxConfidenceDiff = Math.max(e.maxConfidenceDiff, Math.abs(ea.confidence - eb.confidence));
+      if (ea.classIndex === eb.classIndex) e.sameLabel++;
+      else {
+        const sorted = [...ea.logits].sort((x, y) => y - x);
+        const margin = sorted[0] - sorted[1];
+        if (rule.labels === 'identical' || margin > 2 * rule.maxLogitDiff) e.labelMismatches++;
+      }
+    });
+  });
+  const ok = exits.every((e) => e.labelMismatches === 0 && e.maxLogitDiff <= rule.maxLogitDiff && e.maxConfidenceDiff <= rule.maxConfidenceDiff);
+  return { exits, ok };
+}
+
+/** One bundle's answers on one side. */
+export interface BundleRun {
+  bundle: string;
+  runtime: string;
+  precision: string;
+  flashSeconds: number;
+  /** Image × exit readouts. */
+  answers: ExitReadoutMsg[][];
+  /** The agent's own time per request with every exit run, µs. */
+  totalUs: number[];
+  /** Per segment, the agent's measured latency per request, µs. */
+  segmentUs: number[][];
+}
+
+/** Everything one side did. */
+export interface SideRun {
+  side: string;
+  install: InstallReport;
+  bundles: BundleRun[];
+}
+
+/** Options of `runSide`. */
+export interface SideOptions {
+  side: NodeSide;
+  tarball: string;
+  /** Bundle folders, flashed in order. */
+  bundles: string[];
+  images: ImageDataset;
+  count: number;
+  keyFile: string;
+  /** Scratch folder (the install prefix and the agent's store go inside). */
+  workDir: string;
+  /** Profiler settings (emulation is slow: few runs). */
+  profileArgs: string[];
+  say: (line: string) => void;
+}
+
+function manifestOf(bundle: string): { runtime: string; precision: string } {
+  const m: unknown = JSON.parse(fs.readFileSync(path.join(bundle, 'manifest.json'), 'utf8'));
+  const field = (k: string): string => {
+    const v: unknown = typeof m === 'object' && m !== null ? Reflect.get(m, k) : undefined;
+    if (typeof v !== 'string') throw new RanasError('E_COMPARE', `${bundle}/manifest.json has no '${k}' string`);
+    return v;
+  };
+  return { runtime: field('runtime'), precision: field('precision') };
+}
+
+/** Installs the package on one side, starts its agent, flashes each bundle and asks every image with everyExit. */
+export async function runSide(o: SideOptions): Promise<SideRun> {
+  const prefix = path.join(o.workDir, 'prefix');
+  const store = path.join(o.workDir, 'store');
+  fs.mkdirSync(prefix, { recursive: true });
+  const install = installDevicePackage(o.side, { tarball: o.tarball, prefix, store, serial: '', keyFile: o.keyFile, deviceName: '' });
+  o.say(`${o.side.label}: installed in ${install.seconds.toFixed(1)} s, ${(install.installedBytes / 1e6).toFixed(1)} MB; node -p process.arch → ${install.arch}`);
+  const agent = await startAgentOnPty(o.side, { tarball: o.tarball, prefix, store, keyFile: o.keyFile, deviceName: o.side.label }, o.profileArgs);
+  const bundles: BundleRun[] = [];
+  try {
+    const client = await DeviceClient.open({ connect: () => SerialTransport.open(agent.hostPath), timeoutMs: 5000 });
+    try {
+      const size = imageBytes(o.images);
+      const shape = [1, o.images.height, o.images.width, o.images.channels];
+      for (const bundle of o.bundles) {
+        const tar = await loadBundleTar(bundle);
+        const t0 = performance.now();
+        const flashed = await client.flash(tar, { keyBytes: readKeyFile(o.keyFile), maxReconnects: 5 });
+        const flashSeconds = (performance.now() - t0) / 1000;
+        if (flashed.activeBundle?.sha256 !== tar.sha256) throw new RanasError('E_COMPARE', `${o.side.label}: after flashing ${bundle} the agent runs ${flashed.activeBundle?.sha256 ?? 'nothing'}; expected ${tar.sha256}`);
+        const run: BundleRun = { bundle, ...manifestOf(bundle), flashSeconds, answers: [], totalUs: [], segmentUs: [] };
+        for (let i = 0; i < o.count; i++) {
+          const input = Buffer.from(o.images.images.subarray(i * size, (i + 1) * size));
+          const r = await client.infer({ input, shape, dtype: 'uint8', budgetUs: 60e6, policy: 'deadline', topK: 1, everyExit: true });
+          if (!r.exits || r.exits.length === 0) throw new RanasError('E_COMPARE', `${o.side.label}: the agent answered no exits for everyExit; expected one readout per exit`);
+          run.answers.push(r.exits);
+          run.totalUs.push(r.totalUs);
+          r.segmentLatencyUs.forEach((us, k) => { (run.segmentUs[k] ??= []).push(us); });
+        }
+        o.say(`${o.side.label}: ${path.basename(bundle)} flashed in ${flashSeconds.toFixed(1)} s, ${o.count} images × ${run.answers[0].length} exits answered`);
+        bundles.push(run);
+      }
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await agent.stop();
+  }
+  return { side: o.side.label, install, bundles };
+}
+
+/** Median of a list. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((x, y) => x - y);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
