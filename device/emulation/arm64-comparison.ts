@@ -5,6 +5,7 @@
  * ones when asked), install each package on its side — the arm64 one under qemu-aarch64 — start both
  * agents on pty pairs, flash every bundle to both, ask the same test images with every exit, and compare.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,7 @@ import { buildPreset } from '../../src/model/presets.ts';
 import { buildDevicePackage, type DevicePackage } from '../package/build-device-package.ts';
 import type { NodeSide } from './agent-on-pty.ts';
 import { findArm64Toolchain, findNpmCli } from './arm64-toolchain.ts';
+import { agentBin } from './pi-commands.ts';
 import { agreementRule, compareAnswers, runSide, type ExitAgreement, type SideRun } from './compare-agents.ts';
 
 /** Options of the check. */
@@ -44,6 +46,8 @@ export interface Arm64Comparison {
   x86: SideRun;
   arm64: SideRun;
   comparisons: BundleComparison[];
+  /** The arm64 agent started with --edgetpu on the int8 TFLite bundle (no libedgetpu here): exit status and the error code it logged. */
+  edgetpu: { status: number | null; code: string | undefined };
 }
 
 /** Why the check cannot run here, or undefined when it can. */
@@ -52,6 +56,13 @@ export function arm64SkipReason(): string | undefined {
   const t = findArm64Toolchain();
   if ('missing' in t) return `arm64 pieces missing (scripts/setup-arm64.sh installs them): ${t.missing.join('; ')}`;
   return undefined;
+}
+
+/** Starts the installed agent with --edgetpu on an int8 TFLite bundle and reads how it refused. */
+function edgeTpuRefusal(side: NodeSide, prefix: string, bundle: string, store: string): { status: number | null; code: string | undefined } {
+  const [bin, ...args] = [...side.nodeCommand, agentBin(prefix), '--bundle-dir', store, '--install', bundle, '--edgetpu', '--stdio'];
+  const r = spawnSync(bin, args, { encoding: 'utf8', input: '', timeout: 300_000 });
+  return { status: r.status, code: /E_EDGETPU_[A-Z_]+/.exec(`${r.stderr}${r.stdout}`)?.[0] };
 }
 
 /** Runs the check. Throws when a piece is missing (see arm64SkipReason). */
@@ -90,7 +101,9 @@ export async function runArm64Comparison(o: Arm64ComparisonOptions): Promise<Arm
       const rule = agreementRule(runs[0].bundles[j].runtime, runs[0].bundles[j].precision);
       return { bundle: path.basename(b), rule, ...compareAnswers(runs[0].bundles[j].answers, runs[1].bundles[j].answers, rule) };
     });
-    return { packages, x86: runs[0], arm64: runs[1], comparisons };
+    const edgetpu = edgeTpuRefusal(sides[1].side, path.join(work, 'side-1', 'prefix'), bundles[0], path.join(work, 'edgetpu-store'));
+    o.say(`arm64 (qemu, emulated): --edgetpu without libedgetpu.so.1 → exit ${edgetpu.status}, ${edgetpu.code ?? 'no error code'}`);
+    return { packages, x86: runs[0], arm64: runs[1], comparisons, edgetpu };
   } finally {
     if (!o.keep) fs.rmSync(work, { recursive: true, force: true });
     else o.say(`scratch folder kept: ${work}`);

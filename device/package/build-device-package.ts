@@ -17,7 +17,7 @@ import { RanasError } from '../../src/errors.ts';
 import { PACKAGE_ROOT } from '../../src/package-root.ts';
 import { packageVersion } from '../../src/run-folder.ts';
 import { AGENT_ENV, AGENT_NODE_FLAGS } from '../agent-node-flags.ts';
-import { nativesDir } from '../runtimes/tflite-addon-path.ts';
+import { nativesDir } from '../../src/tflite-addon-path.ts';
 import { DEVICE_PLATFORMS, type DevicePlatform } from './device-platforms.ts';
 import { buildTfliteAddon } from './tflite-addon-build.ts';
 import { vendorDependencies, type VendoredPackage } from './vendor-dependencies.ts';

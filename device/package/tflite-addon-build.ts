@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { RanasError } from '../../src/errors.ts';
 import { PACKAGE_ROOT } from '../../src/package-root.ts';
-import { TFLITE_ADDON_FILE } from '../runtimes/tflite-addon-path.ts';
+import { TFLITE_ADDON_FILE } from '../../src/tflite-addon-path.ts';
 import { DEVICE_PLATFORMS, type DevicePlatform } from './device-platforms.ts';
 
 /** The TFLite C libraries the addon links (tfjs-tflite-node/cc_deps/<platform>/). */

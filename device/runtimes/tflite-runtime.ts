@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { RanasError } from '../../src/errors.ts';
 import type { BundleTensor } from '../bundle-manifest.ts';
-import { TFLITE_NODE_GYP_BUILD, tfliteAddonPath } from './tflite-addon-path.ts';
+import { TFLITE_NODE_GYP_BUILD, tfliteAddonPath } from '../../src/tflite-addon-path.ts';
 import { elementCount, type LoadedSegment, type Runtime, type RuntimeName, type RuntimeOptions, type TensorArray } from './runtime.ts';
 
 /** TFLite external delegate: a library exporting tflite_plugin_create_delegate, plus its options. */

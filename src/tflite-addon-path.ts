@@ -1,12 +1,12 @@
 /**
  * Where the TFLite addon (tfjs-tflite-node's `node_tflite_binding.node`, TFLite 2.9 C API) is loaded from.
- * The slim device package ships it prebuilt for its platform in `natives/<platform>-<arch>/` beside the
+ * The slim device package (and the host package) ships it prebuilt for its platform in `natives/<platform>-<arch>/` beside the
  * TFLite C library it links (`$ORIGIN` run path), so nothing is compiled on the device; a checkout uses
- * tfjs-tflite-node's own node-gyp build.
+ * tfjs-tflite-node's own node-gyp build. Shared by the device runtime and the converters' TFLite runner.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../../src/package-root.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 
 /** File name of the addon. */
 export const TFLITE_ADDON_FILE = 'node_tflite_binding.node';
