@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { printTable, type Row } from '../src/cli/table.ts';
+import { printTable, type Row } from '../src/text-table.ts';
 import { buildPreset } from '../src/model/presets.ts';
 import { loadCifar10Mini } from '../src/data/cifar10-mini.ts';
 import { exportModel } from '../converters/export.ts';

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { printTable, type Row } from '../src/cli/table.ts';
+import { printTable, type Row } from '../src/text-table.ts';
 import { DEFAULT_FLASH_CHUNK_BYTES, DEFAULT_FLASH_WINDOW, DeviceClient } from '../firmware-bridge/client/device-client.ts';
 import { loadBundleTar, type BundleTar } from '../firmware-bridge/client/bundle-tar.ts';
 import { SerialTransport } from '../firmware-bridge/transport/serial-transport.ts';

@@ -7,7 +7,7 @@
  */
 import { BatchIterator, augmentBatch, evalBatch, loadCifar10Mini } from '../src/data/index.ts';
 import { Rng } from '../src/rng.ts';
-import { printTable, type Row } from '../src/cli/table.ts';
+import { printTable, type Row } from '../src/text-table.ts';
 
 const secIdx = process.argv.indexOf('--seconds');
 const seconds = secIdx > 0 ? Number(process.argv[secIdx + 1]) : 3;

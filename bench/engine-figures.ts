@@ -6,7 +6,7 @@
 import { loadavg } from 'node:os';
 import { initEngine, type BackendName } from '../src/engine/backend.ts';
 import { defaultReplicas } from '../src/engine/replica-count.ts';
-import { forwardImagesPerSec, syntheticBatch, trainingImagesPerSec, type Throughput } from '../src/engine/throughput.ts';
+import { forwardImagesPerSec, syntheticBatch, trainingImagesPerSec, type Throughput } from '../src/train/throughput.ts';
 
 /** Training throughput with a given number of data-parallel replicas. */
 export interface TrainingFigures extends Throughput {

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackendName } from '../src/engine/backend.ts';
-import { printTable, type Row } from '../src/cli/table.ts';
+import { printTable, type Row } from '../src/text-table.ts';
 import { measureBackend, parseBackendFigures, type BackendFigures } from './engine-figures.ts';
 import { torchBaseline, type TorchBaseline } from './torch-baseline.ts';
 import { acceptanceChecks } from './engine-acceptance.ts';

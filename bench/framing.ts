@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { parseArgs } from 'node:util';
-import { printTable, type Row } from '../src/cli/table.ts';
+import { printTable, type Row } from '../src/text-table.ts';
 import { BufferPool } from '../firmware-bridge/framing/buffer-pool.ts';
 import { encodeFrameParts, parseFrameBody } from '../firmware-bridge/framing/frame.ts';
 import { slipUnescapeInPlace } from '../firmware-bridge/framing/slip.ts';

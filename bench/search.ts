@@ -25,9 +25,9 @@ import { buildMsRanasSupernet } from '../src/model/supernet.ts';
 import { DARTS_ALPHA_ADAM } from '../src/search/adam.ts';
 import { searchLoop } from '../src/search/search-loop.ts';
 import { SEARCH_DEFAULTS, searchSupernetConfig } from '../src/search/search-options.ts';
-import { iteratorSource } from '../src/train/batch-source.ts';
-import { singleThread } from '../src/train/gradient-engine.ts';
-import { formatTable } from '../src/cli/table.ts';
+import { iteratorSource } from '../src/run/batch-source.ts';
+import { singleThread } from '../src/engine/single-thread.ts';
+import { formatTable } from '../src/text-table.ts';
 
 const batch = Number(process.argv[2] ?? 32);
 const steps = Number(process.argv[3] ?? 3);

@@ -5,7 +5,7 @@
  * and speed only; accuracy needs real data, see `ranas export`).
  *   node --import tsx bench/tflite-writer.ts [--json] [--presets tiny,paper-cifar] [--runs 30]
  */
-import { printTable, type Row } from '../src/cli/table.ts';
+import { printTable, type Row } from '../src/text-table.ts';
 import { buildPreset } from '../src/model/presets.ts';
 import { foldBatchNorm } from '../converters/passes/fold-batch-norm.ts';
 import { fuseRelu } from '../converters/passes/fuse-relu.ts';

@@ -9,7 +9,7 @@ import { syntheticDataset } from '../src/data/synthetic.ts';
 import { exportModel, type ExportOptions } from './export.ts';
 import { fixtureGraph } from './onnx/fixture-graph.ts';
 import { readBundle } from './bundle/manifest-check.ts';
-import { parseBundleManifest } from '../device/bundle-manifest-parse.ts';
+import { parseBundleManifest } from '../src/bundle-format/parse-manifest.ts';
 
 const data = {
   train: syntheticDataset({ count: 40, classes: 5, height: 9, width: 9, channels: 3, seed: 1 }),

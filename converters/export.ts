@@ -18,7 +18,7 @@ import type { ImageDataset } from '../src/data/types.ts';
 import { defaultNormalisation, evalBatch, type Normalisation } from '../src/data/augment.ts';
 import { subset } from '../src/data/splits.ts';
 import { gitCommit, packageVersion } from '../src/run-folder.ts';
-import type { BundlePrecision, BundleRuntime } from '../device/bundle-manifest.ts';
+import type { BundlePrecision, BundleRuntime } from '../src/bundle-format/manifest.ts';
 import { foldBatchNorm } from './passes/fold-batch-norm.ts';
 import { fuseRelu } from './passes/fuse-relu.ts';
 import { calibrate } from './quantize/calibrate.ts';

@@ -21,6 +21,7 @@ export {
 export { referenceForward, referenceForwardFeeds } from './reference/reference-forward.ts';
 export { integerForward, integerForwardFeeds, type IntegerForwardOptions } from './reference/integer-forward.ts';
 export { activationRange } from './reference/integer-kernels.ts';
-export { inferShapes, axisGeometry, sizeOf, type AxisGeometry } from './reference/shapes.ts';
+export { inferShapes, sizeOf } from './reference/shapes.ts';
+export { axisGeometry, type AxisGeometry } from '../src/ir/padding.ts';
 export { cutSegments } from './segments.ts';
 export type { QuantizedGraph, QuantizedWeight, Segment, TensorQuant } from './quant-types.ts';

@@ -16,7 +16,7 @@ import type { AgentInfo, AgentService, AgentStats } from '../firmware-bridge/age
 import type { InferMsg, InferResultMsg } from '../firmware-bridge/messages.ts';
 import { RanasError } from '../src/errors.ts';
 import { packageVersion } from '../src/run-folder.ts';
-import type { BundleRuntime } from './bundle-manifest.ts';
+import type { BundleRuntime } from '../src/bundle-format/manifest.ts';
 import { requestOfInferMsg } from './infer-input.ts';
 import { profileChain } from './profiler.ts';
 import { edgeTpuRuntime, findEdgeTpuLibrary } from './runtimes/edgetpu.ts';
@@ -30,8 +30,9 @@ import { LatencyTracker } from './scheduler/latency-tracker.ts';
 import { makePreprocessor, type Preprocessor } from './scheduler/preprocess.ts';
 import { runAnytime, type AnytimeAnswer, type AnytimeRequest } from './scheduler/run-anytime.ts';
 import { FsStore } from './store/fs-store.ts';
-import { sha256Hex } from './store/verify-bundle.ts';
-import type { BundleProfile, InstalledBundle, Store } from './store/store.ts';
+import type { BundleProfile } from '../src/bundle-format/manifest.ts';
+import { sha256Hex } from '../src/bundle-format/sha256.ts';
+import type { InstalledBundle, Store } from './store/store.ts';
 
 /** Options of `createAgent`. */
 export interface AgentOptions {

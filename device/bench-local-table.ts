@@ -1,5 +1,5 @@
 /** The tables `ranas device bench --local` prints from a `benchLocal` report (same rows as --json). */
-import type { Row } from '../src/cli/table.ts';
+import type { Row } from '../src/text-table.ts';
 import type { BenchLocalReport } from './bench-local.ts';
 
 export interface BenchLocalTables {

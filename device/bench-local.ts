@@ -25,11 +25,11 @@ import { quantile } from './profiler.ts';
 import { inputGeometry, makePreprocessor } from './scheduler/preprocess.ts';
 import { hrClock } from './scheduler/clock.ts';
 import { DEFAULT_SAFETY_FACTOR } from './scheduler/policy.ts';
-import type { InferPolicy } from '../firmware-bridge/messages.ts';
+import type { InferPolicy } from '../src/bundle-format/policy.ts';
 import { onnxRuntime } from './runtimes/onnx-runtime.ts';
 import { tfliteRuntime } from './runtimes/tflite-runtime.ts';
 import { TYPED_ARRAY, elementCount, type LoadedSegment, type Runtime } from './runtimes/runtime.ts';
-import type { BundleManifest } from './bundle-manifest.ts';
+import type { BundleManifest } from '../src/bundle-format/manifest.ts';
 
 export interface BenchLocalOptions {
   /** Requests per budget (default 1000). */

@@ -1,11 +1,12 @@
 /** Converts a wire Infer (bytes + shape + dtype name) into a scheduler request over typed arrays. */
 import type { InferMsg } from '../firmware-bridge/messages.ts';
+import type { InputDType } from '../src/bundle-format/dtype.ts';
 import { RanasError } from '../src/errors.ts';
 import type { AnytimeRequest } from './scheduler/run-anytime.ts';
 import type { InputData } from './scheduler/preprocess.ts';
 
 /** Input dtypes a request may carry → a typed view of its bytes (copied when unaligned). */
-const VIEW: Record<string, (b: Uint8Array) => InputData> = {
+const VIEW: Record<InputDType, (b: Uint8Array) => InputData> = {
   uint8: (b) => new Uint8Array(b.buffer, b.byteOffset, b.length),
   int8: (b) => new Int8Array(b.buffer, b.byteOffset, b.length),
   float32: (b) => {
@@ -16,7 +17,5 @@ const VIEW: Record<string, (b: Uint8Array) => InputData> = {
 };
 
 export function requestOfInferMsg(m: InferMsg): AnytimeRequest {
-  const view = VIEW[m.dtype];
-  if (!view) throw new RanasError('E_BAD_INPUT', `input dtype '${m.dtype}'; expected uint8 (raw HWC image), float32 or int8 (a normalised tensor)`);
-  return { input: view(m.input), shape: m.shape, budgetUs: m.budgetUs, policy: m.policy, threshold: m.threshold, topK: m.topK > 0 ? m.topK : undefined, everyExit: m.everyExit === true };
+  return { input: VIEW[m.dtype](m.input), shape: m.shape, budgetUs: m.budgetUs, policy: m.policy, threshold: m.threshold, topK: m.topK > 0 ? m.topK : undefined, everyExit: m.everyExit === true };
 }

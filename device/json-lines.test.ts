@@ -27,6 +27,11 @@ test('parseInferLine: number arrays become bytes of the dtype; defaults uint8 / 
   assert.throws(() => parseInferLine({ input: [1], shape: [1], budgetUs: 1, policy: 'fastest' }), /policy/);
 });
 
+test('parseInferLine refuses an input dtype the agent does not read (int32) and an unknown policy', () => {
+  assert.throws(() => parseInferLine({ input: [1], shape: [1], dtype: 'int32', budgetUs: 10 }), /field 'dtype' is "int32"; expected one of uint8, int8, float32/);
+  assert.throws(() => parseInferLine({ input: [1], shape: [1], budgetUs: 10, policy: 'fastest' }), /field 'policy' is "fastest"; expected one of deadline, confidence/);
+});
+
 test('answers keep ids and order; errors are answers with codes', async () => {
   const agent = await fakeAgent();
   const input = new PassThrough();

@@ -8,7 +8,9 @@
  */
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { InferMsg, InferPolicy } from '../firmware-bridge/messages.ts';
+import type { InferMsg } from '../firmware-bridge/messages.ts';
+import { INPUT_DTYPES, inputDTypeOf, type InputDType } from '../src/bundle-format/dtype.ts';
+import { POLICY_NAMES, policyOf } from '../src/bundle-format/policy.ts';
 import { RanasError } from '../src/errors.ts';
 import type { Agent } from './agent.ts';
 
@@ -17,8 +19,6 @@ type Op = 'infer' | 'info' | 'stats' | 'profile' | 'install' | 'rollback';
 
 /** Longest line accepted, characters (a 224×224×3 image as a JSON array is ~600 KB). */
 export const MAX_LINE_CHARS = 16 * 1024 * 1024;
-
-const POLICY_NAMES: readonly InferPolicy[] = ['deadline', 'confidence'];
 
 function bad(message: string): RanasError {
   return new RanasError('E_BAD_REQUEST', message);
@@ -30,7 +30,8 @@ function numberField(o: Obj, key: string, fallback?: number): number {
   return v;
 }
 
-const DTYPE_BYTES: Record<string, (values: number[]) => Buffer> = {
+/** Input dtype → the bytes of a JSON number array in that dtype. */
+const ENCODE_INPUT: Record<InputDType, (values: number[]) => Buffer> = {
   uint8: (v) => Buffer.from(Uint8Array.from(v)),
   int8: (v) => Buffer.from(Int8Array.from(v).buffer),
   float32: (v) => Buffer.from(Float32Array.from(v).buffer),
@@ -38,15 +39,17 @@ const DTYPE_BYTES: Record<string, (values: number[]) => Buffer> = {
 
 /** Parses an infer line into the wire Infer the agent takes. */
 export function parseInferLine(o: Obj): InferMsg {
-  const dtype = o.dtype ?? 'uint8';
-  if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) throw bad(`field 'dtype' is ${JSON.stringify(dtype)}; expected uint8, int8 or float32`);
+  const dtypeName = o.dtype ?? 'uint8';
+  const dtype = typeof dtypeName === 'string' ? inputDTypeOf(dtypeName) : undefined;
+  if (!dtype) throw bad(`field 'dtype' is ${JSON.stringify(dtypeName)}; expected one of ${INPUT_DTYPES.join(', ')}`);
   const shape = o.shape;
   if (!Array.isArray(shape) || !shape.every((d): d is number => Number.isInteger(d) && d > 0)) throw bad(`field 'shape' is ${JSON.stringify(shape) ?? 'missing'}; expected an array of positive integers`);
   let input: Buffer;
   if (typeof o.inputBase64 === 'string') input = Buffer.from(o.inputBase64, 'base64');
-  else if (Array.isArray(o.input) && o.input.every((x): x is number => typeof x === 'number')) input = DTYPE_BYTES[dtype](o.input);
+  else if (Array.isArray(o.input) && o.input.every((x): x is number => typeof x === 'number')) input = ENCODE_INPUT[dtype](o.input);
   else throw bad("expected 'input' (an array of numbers) or 'inputBase64'");
-  const policy = POLICY_NAMES.find((p) => p === (o.policy ?? 'deadline'));
+  const policyName = o.policy ?? 'deadline';
+  const policy = typeof policyName === 'string' ? policyOf(policyName) : undefined;
   if (!policy) throw bad(`field 'policy' is ${JSON.stringify(o.policy)}; expected one of ${POLICY_NAMES.join(', ')}`);
   return {
     input,

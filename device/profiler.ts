@@ -6,12 +6,12 @@
  * p50/p99 of each (nearest rank). The models' cost does not depend on the values of the image.
  */
 import os from 'node:os';
-import type { SegmentLatency } from './bundle-manifest.ts';
+import type { SegmentLatency } from '../src/bundle-format/manifest.ts';
 import type { Chain } from './scheduler/chain.ts';
 import type { Clock } from './scheduler/clock.ts';
 import { inputGeometry, type Preprocessor } from './scheduler/preprocess.ts';
 import { runAnytime } from './scheduler/run-anytime.ts';
-import type { BundleProfile } from './store/store.ts';
+import type { BundleProfile } from '../src/bundle-format/manifest.ts';
 
 /** Default warm-up and timed runs per segment. */
 export const DEFAULT_WARMUPS = 20;

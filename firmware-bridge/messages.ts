@@ -3,6 +3,8 @@
  * `protocol.proto`. `protocol.ts` converts between these and wire bytes; everything above the codec uses
  * only these types.
  */
+import type { InputDType } from '../src/bundle-format/dtype.ts';
+import type { InferPolicy } from '../src/bundle-format/policy.ts';
 
 export interface HelloMsg {
   minProtocolVersion: number;
@@ -72,13 +74,11 @@ export interface FlashDoneMsg {
   activeBundle?: ActiveBundleMsg;
 }
 
-/** Anytime policies (see DESIGN.md, "Device agent"). */
-export type InferPolicy = 'deadline' | 'confidence';
-
 export interface InferMsg {
   input: Buffer;
   shape: number[];
-  dtype: string;
+  /** Checked when the message is decoded (protocol.ts) or parsed (the agent's JSON lines). */
+  dtype: InputDType;
   budgetUs: number;
   policy: InferPolicy;
   /** Overrides the manifest's per-exit confidence thresholds when present. */

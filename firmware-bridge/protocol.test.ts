@@ -42,8 +42,27 @@ test('Info carries the profile with its request overhead; a profile without one 
   assert.equal('profile' in decodeMessage('info', encodeMessage('info', base)), false);
 });
 
+test('an Infer whose dtype no agent reads (int32, float64) is refused when decoded, naming it and the accepted ones', () => {
+  // The dtype travels as a string; swap it in the encoded bytes for a same-length name the types forbid.
+  const swap = (from: string, to: string) => {
+    const payload = Buffer.from(encodeMessage('infer', { input: Buffer.alloc(4), shape: [4], dtype: from === 'uint8' ? 'uint8' : 'float32', budgetUs: 1, policy: 'deadline', topK: 1 }));
+    const at = payload.indexOf(from);
+    assert.ok(at >= 0);
+    payload.write(to, at, 'ascii');
+    return payload;
+  };
+  assert.equal(decodeMessage('infer', swap('uint8', 'uint8')).dtype, 'uint8');
+  for (const [from, to] of [['uint8', 'int32'], ['float32', 'float64']]) {
+    assert.throws(() => decodeMessage('infer', swap(from, to)), (e: unknown) => {
+      assert.ok(e instanceof Error && 'code' in e && e.code === 'E_BAD_INPUT');
+      assert.match(e.message, new RegExp(`dtype '${to}' is not one of uint8, int8, float32`));
+      return true;
+    });
+  }
+});
+
 test('infer with everyExit and its answer with each exit round-trip (int8 logits exactly)', () => {
-  const infer = { input: Buffer.from([1, 2, 3]), shape: [1, 1, 3], dtype: 'uint8', budgetUs: 5, policy: 'deadline' as const, topK: 1, everyExit: true };
+  const infer = { input: Buffer.from([1, 2, 3]), shape: [1, 1, 3], dtype: 'uint8' as const, budgetUs: 5, policy: 'deadline' as const, topK: 1, everyExit: true };
   assert.equal(decodeMessage('infer', encodeMessage('infer', infer)).everyExit, true);
   assert.equal(decodeMessage('infer', encodeMessage('infer', { ...infer, everyExit: undefined })).everyExit, false);
   const exits = [{ exitIndex: 0, classIndex: 3, confidence: 0.5, logits: [-128, 127, 0, 5] }, { exitIndex: 1, classIndex: 1, confidence: 0.25, logits: [1, 2, -3, 4] }];

@@ -5,6 +5,8 @@
  */
 import protobuf from 'protobufjs';
 import { fileURLToPath } from 'node:url';
+import { INPUT_DTYPES, inputDTypeOf } from '../src/bundle-format/dtype.ts';
+import type { InferPolicy } from '../src/bundle-format/policy.ts';
 import { RanasError } from '../src/errors.ts';
 import type { MessageName, Messages } from './messages.ts';
 
@@ -51,7 +53,7 @@ const TYPES = new Map<MessageName, protobuf.Type>(
 
 /** Policy enum names on the wire ↔ our names. */
 const POLICY_TO_WIRE = { deadline: 'POLICY_DEADLINE', confidence: 'POLICY_CONFIDENCE' } as const;
-const POLICY_FROM_WIRE: Record<string, 'deadline' | 'confidence'> = {
+const POLICY_FROM_WIRE: Record<string, InferPolicy> = {
   POLICY_DEADLINE: 'deadline',
   POLICY_CONFIDENCE: 'confidence',
 };
@@ -120,6 +122,8 @@ export function decodeMessage<K extends MessageName>(name: K, payload: Uint8Arra
     const policy = POLICY_FROM_WIRE[wire];
     if (!policy) throw new RanasError('E_BAD_MESSAGE', `infer: unknown policy '${wire}', expected one of ${Object.keys(POLICY_FROM_WIRE).join(', ')}`);
     obj.policy = policy;
+    const dtype = inputDTypeOf(String(obj.dtype));
+    if (!dtype) throw new RanasError('E_BAD_INPUT', `infer: dtype '${String(obj.dtype)}' is not one of ${INPUT_DTYPES.join(', ')}`);
   }
   dropNulls(obj);
   return obj as Messages[K];

@@ -10,9 +10,9 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { printTable, type Row } from '../src/cli/table.ts';
-import { arm64SkipReason, runArm64Comparison } from '../device/emulation/arm64-comparison.ts';
-import { median } from '../device/emulation/compare-agents.ts';
+import { printTable, type Row } from '../src/text-table.ts';
+import { arm64SkipReason, runArm64Comparison } from '../device/testing/emulation/arm64-comparison.ts';
+import { median } from '../device/testing/emulation/compare-agents.ts';
 
 const { values } = parseArgs({ options: { images: { type: 'string', default: '100' }, fp32: { type: 'boolean', default: false }, 'profile-runs': { type: 'string', default: '10' }, keep: { type: 'boolean', default: false } } });
 const skip = arm64SkipReason();

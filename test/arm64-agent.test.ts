@@ -1,5 +1,5 @@
 /**
- * The device agent as linux-arm64 code (device/emulation/arm64-comparison.ts): the device package built
+ * The device agent as linux-arm64 code (device/testing/emulation/arm64-comparison.ts): the device package built
  * for linux-arm64 installed and run under qemu-aarch64 with Node 20 arm64, the linux-x64 one on the host,
  * both flashed with the int8 TFLite and int8 ONNX bundles over pty pairs and asked the same images with
  * every exit. 20 images here (a few minutes under emulation on a shared 2-core machine);
@@ -8,8 +8,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { arm64SkipReason, runArm64Comparison } from '../device/emulation/arm64-comparison.ts';
-import { median } from '../device/emulation/compare-agents.ts';
+import { arm64SkipReason, runArm64Comparison } from '../device/testing/emulation/arm64-comparison.ts';
+import { median } from '../device/testing/emulation/compare-agents.ts';
 import { haveSocat } from '../firmware-bridge/test-support/pty-pair.ts';
 
 const skip = arm64SkipReason() ?? (haveSocat() ? undefined : 'socat not installed: no pseudo-terminal pair');

@@ -3,7 +3,7 @@
  * TFLite NHWC ([1, H, W, C]), ONNX NCHW ([1, C, H, W]); vectors are [1, C] in both.
  */
 import { RanasError } from '../../src/errors.ts';
-import type { BundleRuntime, BundleTensor } from '../../device/bundle-manifest.ts';
+import type { BundleRuntime, BundleTensor } from '../../src/bundle-format/manifest.ts';
 import type { TensorQuant } from '../quant-types.ts';
 import { onnxDims } from '../onnx/layout.ts';
 

@@ -4,7 +4,7 @@
  * within a rounding tolerance, since a runtime may fuse and order float ops differently per file.
  */
 import type { Segment, TensorQuant } from '../quant-types.ts';
-import type { BundleRuntime } from '../../device/bundle-manifest.ts';
+import type { BundleRuntime } from '../../src/bundle-format/manifest.ts';
 import { quantizeTensor } from '../quantize/quant-params.ts';
 import { OPEN_MODEL, type ModelData, type ModelSession } from './model-runtimes.ts';
 

@@ -1,37 +1,22 @@
 /**
- * Reads a bundle folder back and checks it (format, version, every file present with the recorded sha256
- * and size). For the converter's tests and the export's self-check; the device agent has its own parser.
+ * Reads a bundle folder back and checks it with the bundle format's own parser (format, version, every
+ * field), then every file it names: present, with the recorded size and sha256. For the converter's tests
+ * and the export's self-check; the device agent's store adds its own limits (sizes, reserved names, symlinks).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RanasError } from '../../src/errors.ts';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, type BundleManifest } from '../../device/bundle-manifest.ts';
-import { sha256Hex } from './write-bundle.ts';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isManifest(v: unknown): v is BundleManifest {
-  return isRecord(v) && v.format === MANIFEST_FORMAT && typeof v.version === 'number' && Array.isArray(v.segments)
-    && isRecord(v.model) && isRecord(v.input) && (v.runtime === 'tflite' || v.runtime === 'onnx')
-    && (v.precision === 'fp32' || v.precision === 'int8')
-    && v.segments.every((s) => isRecord(s) && typeof s.file === 'string' && typeof s.sha256 === 'string' && typeof s.sizeBytes === 'number'
-      && Array.isArray(s.inputs) && Array.isArray(s.outputs) && isRecord(s.exit));
-}
+import { manifestFiles, type BundleManifest } from '../../src/bundle-format/manifest.ts';
+import { parseManifestBytes } from '../../src/bundle-format/parse-manifest.ts';
+import { sha256Hex } from '../../src/bundle-format/sha256.ts';
 
 /** Loads `<dir>/manifest.json`, verifies every file, and returns the manifest with the file bytes. */
 export function readBundle(dir: string): { manifest: BundleManifest; files: Map<string, Uint8Array> } {
   const path = join(dir, 'manifest.json');
   if (!existsSync(path)) throw new RanasError('E_BUNDLE_MISSING', `no manifest.json in ${dir}`, { file: path });
-  const json: unknown = JSON.parse(readFileSync(path, 'utf8'));
-  if (!isManifest(json)) throw new RanasError('E_BUNDLE_MANIFEST', `${path} is not a ${MANIFEST_FORMAT} manifest (missing or mistyped fields)`, { file: path });
-  if (json.version !== MANIFEST_VERSION) {
-    throw new RanasError('E_BUNDLE_VERSION', `${path} has version ${json.version}; this code reads version ${MANIFEST_VERSION}`, { file: path });
-  }
-  const entries = [...json.segments, ...(json.monolithic ? [json.monolithic] : [])];
+  const manifest = parseManifestBytes(readFileSync(path), `bundle '${dir}'`);
   const files = new Map<string, Uint8Array>();
-  for (const e of entries) {
+  for (const e of manifestFiles(manifest)) {
     const file = join(dir, e.file);
     if (!existsSync(file)) throw new RanasError('E_BUNDLE_MISSING', `bundle file ${e.file} named by ${path} is missing`, { file });
     const bytes = new Uint8Array(readFileSync(file));
@@ -40,5 +25,5 @@ export function readBundle(dir: string): { manifest: BundleManifest; files: Map<
     if (sha !== e.sha256) throw new RanasError('E_BUNDLE_CHECKSUM', `${e.file} has sha256 ${sha}; the manifest says ${e.sha256}`, { file });
     files.set(e.file, bytes);
   }
-  return { manifest: json, files };
+  return { manifest, files };
 }

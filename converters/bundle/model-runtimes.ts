@@ -3,7 +3,7 @@
  * (tfjs-tflite-node's TFLite 2.9) and ONNX (onnxruntime-node). Inputs and outputs are in IR layout
  * (NHWC, batch left out), keyed by tensor name.
  */
-import type { BundleRuntime } from '../../device/bundle-manifest.ts';
+import type { BundleRuntime } from '../../src/bundle-format/manifest.ts';
 import { loadTflite } from '../tflite/tflite-runner.ts';
 import { openOnnx } from '../onnx/run-onnx.ts';
 

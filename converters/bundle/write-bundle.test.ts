@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { isRanasError } from '../../src/errors.ts';
 import { bundleTensors } from './bundle-tensors.ts';
 import { readBundle } from './manifest-check.ts';
-import { sha256Hex, writeBundle, type BundleContents } from './write-bundle.ts';
+import { sha256Hex } from '../../src/bundle-format/sha256.ts';
+import { writeBundle, type BundleContents } from './write-bundle.ts';
 
 const shapes = new Map([['image', [8, 8, 3]], ['s1', [4, 4, 6]], ['logits0', [10]], ['logits1', [10]]]);
 const quant = { image: { scale: 0.02, zeroPoint: -3 }, s1: { scale: 0.1, zeroPoint: -128 }, logits0: { scale: 0.2, zeroPoint: 5 }, logits1: { scale: 0.3, zeroPoint: 1 } };

@@ -5,7 +5,6 @@
  * sha256 and size. Writing is atomic: everything goes to a temp folder beside the target, which then
  * replaces the target in one rename (an existing bundle is moved aside first and removed after).
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { RanasError } from '../../src/errors.ts';
@@ -16,7 +15,8 @@ import {
   type BundleManifest,
   type BundleRuntime,
   type BundleTensor,
-} from '../../device/bundle-manifest.ts';
+} from '../../src/bundle-format/manifest.ts';
+import { sha256Hex } from '../../src/bundle-format/sha256.ts';
 
 /** Model file extension of each runtime. */
 export const MODEL_EXTENSION: Record<BundleRuntime, string> = { tflite: 'tflite', onnx: 'onnx' };
@@ -40,11 +40,6 @@ export interface BundleContents {
   monolithic?: { bytes: Uint8Array; outputs: BundleTensor[] };
   /** ISO time; default now. */
   createdAt?: string;
-}
-
-/** Hex sha256 of bytes. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Builds the manifest and the file list of a bundle without touching the disk. */

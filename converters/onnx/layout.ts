@@ -3,6 +3,7 @@
  * are their inputs and outputs (graph inputs, segment boundary tensors and exits): feature maps
  * [H, W, C] → [1, C, H, W], vectors [C] → [1, C]. The device feeds NCHW (manifest layout `NCHW`).
  */
+import { axisGeometry } from '../../src/ir/padding.ts';
 
 /** ONNX dims (batch 1, NCHW) of an IR tensor shape (no batch, NHWC). */
 export function onnxDims(irShape: readonly number[]): number[] {
@@ -57,12 +58,7 @@ export function tfPads(
   strides: readonly [number, number],
   dilation: readonly [number, number] = [1, 1],
 ): [number, number, number, number] {
-  if (padding === 'valid') return [0, 0, 0, 0];
-  const total = [0, 1].map((i) => {
-    const effective = (kernel[i] - 1) * dilation[i] + 1;
-    const out = Math.ceil(inHW[i] / strides[i]);
-    return Math.max((out - 1) * strides[i] + effective - inHW[i], 0);
-  });
-  const before = total.map((t) => Math.floor(t / 2));
-  return [before[0], before[1], total[0] - before[0], total[1] - before[1]];
+  const h = axisGeometry(inHW[0], kernel[0], strides[0], dilation[0], padding);
+  const w = axisGeometry(inHW[1], kernel[1], strides[1], dilation[1], padding);
+  return [h.padBefore, w.padBefore, h.padAfter, w.padAfter];
 }

@@ -4,22 +4,34 @@
  * readers of the relu's tensor stay valid. Other relus (on a graph input, a concat, a pool, or on a tensor
  * read elsewhere too) remain standalone nodes. Pure.
  */
-import type { IrNode, ModelGraph } from '../../src/ir/types.ts';
+import { byOp, type OpTable } from '../../src/ir/op-table.ts';
+import type { FusedActivation, IrNode, ModelGraph } from '../../src/ir/types.ts';
 import { useCounts } from './graph-edit.ts';
 
+const noFusedActivation = (): undefined => undefined;
+
+/** A node with a fused activation, renamed, with relu fused in; undefined when it already has one. */
+function withReluFused<N extends { attrs: { activation: FusedActivation } }>(node: N, name: string): N | undefined {
+  return node.attrs.activation === 'none' ? { ...node, name, attrs: { ...node.attrs, activation: 'relu' } } : undefined;
+}
+
+/** Each op with a fused activation, renamed with relu fused in (undefined when it has none or one already). */
+const WITH_RELU: OpTable<IrNode | undefined, [name: string]> = {
+  conv2d: withReluFused,
+  depthwiseConv2d: withReluFused,
+  dense: withReluFused,
+  add: withReluFused,
+  batchNorm: noFusedActivation,
+  relu: noFusedActivation,
+  concat: noFusedActivation,
+  maxPool: noFusedActivation,
+  avgPool: noFusedActivation,
+  globalAvgPool: noFusedActivation,
+  mixedOp: noFusedActivation,
+};
+
 function withRelu(node: IrNode, name: string): IrNode | undefined {
-  switch (node.op) {
-    case 'conv2d':
-      return node.attrs.activation === 'none' ? { ...node, name, attrs: { ...node.attrs, activation: 'relu' } } : undefined;
-    case 'depthwiseConv2d':
-      return node.attrs.activation === 'none' ? { ...node, name, attrs: { ...node.attrs, activation: 'relu' } } : undefined;
-    case 'dense':
-      return node.attrs.activation === 'none' ? { ...node, name, attrs: { ...node.attrs, activation: 'relu' } } : undefined;
-    case 'add':
-      return node.attrs.activation === 'none' ? { ...node, name, attrs: { ...node.attrs, activation: 'relu' } } : undefined;
-    default:
-      return undefined;
-  }
+  return byOp(WITH_RELU, node, name);
 }
 
 /** The graph with every fusable relu folded into its producer. */

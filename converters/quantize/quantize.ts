@@ -12,7 +12,7 @@
  *  - int32 biases with scale s_in * s_w[c], checked by `checkQuantizedGraph` (TFLite 2.9 does not check it).
  */
 import { RanasError } from '../../src/errors.ts';
-import type { IrNode, ModelGraph } from '../../src/ir/types.ts';
+import type { IrNode, ModelGraph, OpType } from '../../src/ir/types.ts';
 import type { QuantizedGraph, QuantizedWeight, TensorQuant } from '../quant-types.ts';
 import type { TensorRanges } from './calibrate.ts';
 import { chooseQuantParams, symmetricScale, WEIGHT_QMAX } from './quant-params.ts';
@@ -23,17 +23,24 @@ export const BIAS_SCALE_TOLERANCE = 1e-6;
 
 const INT32_MAX = 2147483647;
 
+/** Ops whose inputs and output must carry one quantisation (they move or average values, never rescale). */
+const SHARES_INPUT_QUANT: Record<OpType, boolean> = {
+  concat: true,
+  maxPool: true,
+  avgPool: true,
+  globalAvgPool: true,
+  conv2d: false,
+  depthwiseConv2d: false,
+  batchNorm: false,
+  relu: false,
+  add: false,
+  dense: false,
+  mixedOp: false,
+};
+
 /** Tensors of a node that must carry the same quantisation (its inputs and output). */
 function sharedQuantTensors(node: IrNode): string[] {
-  switch (node.op) {
-    case 'concat':
-    case 'maxPool':
-    case 'avgPool':
-    case 'globalAvgPool':
-      return [...node.inputs, node.name];
-    default:
-      return [];
-  }
+  return SHARES_INPUT_QUANT[node.op] ? [...node.inputs, node.name] : [];
 }
 
 /** Union-find over tensor names. */

@@ -4,7 +4,7 @@
  */
 import { RanasError } from '../../src/errors.ts';
 import type { FusedActivation, IrNodeOf, ModelGraph, OpType } from '../../src/ir/types.ts';
-import { axisGeometry } from './shapes.ts';
+import { axisGeometry } from '../../src/ir/padding.ts';
 
 /** What a kernel gets besides its node. */
 export interface FloatKernelArgs {

@@ -19,7 +19,7 @@ import { RanasError } from '../../src/errors.ts';
 import type { FusedActivation, IrNode, IrNodeOf, OpType } from '../../src/ir/types.ts';
 import type { QuantizedWeight, TensorQuant } from '../quant-types.ts';
 import type { RequantRules } from './requant-rules.ts';
-import { axisGeometry } from './shapes.ts';
+import { axisGeometry } from '../../src/ir/padding.ts';
 
 /** What an int8 kernel gets besides its node. */
 export interface IntKernelArgs {

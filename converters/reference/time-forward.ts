@@ -5,7 +5,7 @@
  *
  *   node --import tsx converters/reference/time-forward.ts [images=8] [preset ...]
  */
-import { printTable, type Row } from '../../src/cli/table.ts';
+import { printTable, type Row } from '../../src/text-table.ts';
 import { buildPreset } from '../../src/model/presets.ts';
 import { foldBatchNorm } from '../passes/fold-batch-norm.ts';
 import { fuseRelu } from '../passes/fuse-relu.ts';

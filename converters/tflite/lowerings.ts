@@ -5,6 +5,7 @@
  * exists (`ctx.output`); inputs are looked up by IR tensor name.
  */
 import { RanasError } from '../../src/errors.ts';
+import { axisGeometry } from '../../src/ir/padding.ts';
 import type { FusedActivation, IrNode, IrNodeOf, ModelGraph, OpType, Padding, WeightTensor } from '../../src/ir/types.ts';
 import type { QuantizedGraph, QuantizedWeight, TensorQuant } from '../quant-types.ts';
 import type { TfliteGraphBuilder } from './graph-builder.ts';
@@ -170,8 +171,8 @@ function lowerConv(node: IrNodeOf<'conv2d'> | IrNodeOf<'depthwiseConv2d'>, ctx: 
   const expectedFilter = depthwise ? [kernel[0], kernel[1], cin, 1] : [kernel[0], kernel[1], cin, cout];
   if (!sameShape(filter.shape, expectedFilter)) throw unsupported(node, `filter shape [${filter.shape}], expected [${expectedFilter}]`);
   expectShape(node, ctx, [
-    outLength(inShape[0], kernel[0], strides[0], dilation[0], padding),
-    outLength(inShape[1], kernel[1], strides[1], dilation[1], padding),
+    axisGeometry(inShape[0], kernel[0], strides[0], dilation[0], padding).out,
+    axisGeometry(inShape[1], kernel[1], strides[1], dilation[1], padding).out,
     cout,
   ]);
 
@@ -216,7 +217,7 @@ function lowerPool(node: IrNodeOf<'maxPool'> | IrNodeOf<'avgPool'>, ctx: Lowerin
   const { kernel, strides, padding } = node.attrs;
   const inShape = ctx.shape(node.inputs[0]);
   if (inShape.length !== 3) throw unsupported(node, `input shape [${inShape}] is not [H,W,C]`);
-  expectShape(node, ctx, [outLength(inShape[0], kernel[0], strides[0], 1, padding), outLength(inShape[1], kernel[1], strides[1], 1, padding), inShape[2]]);
+  expectShape(node, ctx, [axisGeometry(inShape[0], kernel[0], strides[0], 1, padding).out, axisGeometry(inShape[1], kernel[1], strides[1], 1, padding).out, inShape[2]]);
   ctx.builder.addOperator(op, opVersion(op, ctx.precision), [ctx.input(node.inputs[0])], [ctx.output], {
     kind: 'Pool2DOptions',
     padding: paddingOf(padding),
@@ -300,12 +301,6 @@ function quantWeight(node: IrNode, q: QuantizedGraph, name: string, kind: 'int8'
     throw unsupported(node, `quantised weight '${name}' is ${w.values.length} values in a ${w.values.constructor.name}, expected ${count} ${kind}`);
   }
   return w;
-}
-
-/** Output length with TF padding: same → ceil(in / stride), valid → ceil((in - effective kernel + 1) / stride). */
-function outLength(inLength: number, kernel: number, stride: number, dilation: number, padding: Padding): number {
-  const effective = (kernel - 1) * dilation + 1;
-  return padding === 'same' ? Math.ceil(inLength / stride) : Math.ceil((inLength - effective + 1) / stride);
 }
 
 function expectShape(node: IrNode, ctx: LoweringContext, computed: number[]): void {

@@ -5,7 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { RanasError } from '../../src/errors.ts';
-import type { BundleTensor } from '../bundle-manifest.ts';
+import type { BundleTensor } from '../../src/bundle-format/manifest.ts';
 import { TYPED_ARRAY, elementCount, type LoadedSegment, type Runtime, type RuntimeOptions, type TensorArray } from './runtime.ts';
 
 function asTensorArray(t: ort.Tensor, name: string): TensorArray {

@@ -5,7 +5,8 @@
  * tensor's data view, so handing an int8 tensor from one segment to the next is exactly one copy, and
  * never a requantisation), calls `run()`, then reads `outputs[j]` until the next `run()`.
  */
-import type { BundleTensor, TensorDType } from '../bundle-manifest.ts';
+import type { TensorDType } from '../../src/bundle-format/dtype.ts';
+import type { BundleTensor } from '../../src/bundle-format/manifest.ts';
 
 /** Data of one tensor. */
 export type TensorArray = Float32Array | Int8Array | Uint8Array | Int32Array;

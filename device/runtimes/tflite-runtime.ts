@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { RanasError } from '../../src/errors.ts';
-import type { BundleTensor } from '../bundle-manifest.ts';
+import type { BundleTensor } from '../../src/bundle-format/manifest.ts';
 import { TFLITE_NODE_GYP_BUILD, tfliteAddonPath } from '../../src/tflite-addon-path.ts';
 import { elementCount, type LoadedSegment, type Runtime, type RuntimeName, type RuntimeOptions, type TensorArray } from './runtime.ts';
 

@@ -5,7 +5,7 @@
  * point on both sides, so nothing is requantised).
  */
 import { RanasError } from '../../src/errors.ts';
-import type { BundleManifest } from '../bundle-manifest.ts';
+import type { BundleManifest } from '../../src/bundle-format/manifest.ts';
 import type { LoadedSegment } from '../runtimes/runtime.ts';
 
 type Source = { segment: number; output: number } | { segment: 0; modelInput: number };

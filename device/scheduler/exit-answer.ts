@@ -1,5 +1,5 @@
 /** Reading an exit: dequantised logits → softmax → top-k with class names. */
-import type { BundleTensor } from '../bundle-manifest.ts';
+import type { BundleTensor } from '../../src/bundle-format/manifest.ts';
 import type { TensorArray } from '../runtimes/runtime.ts';
 
 export interface ClassScore {

@@ -2,7 +2,7 @@
  * Anytime policies: after each completed exit, a policy decides whether to run the next segment.
  * Segment 0 always runs (an answer needs exit 1 even when the budget is below its cost).
  */
-import type { InferPolicy } from '../../firmware-bridge/messages.ts';
+import type { InferPolicy } from '../../src/bundle-format/policy.ts';
 import { confidencePolicy } from './confidence-policy.ts';
 import { deadlinePolicy } from './deadline-policy.ts';
 

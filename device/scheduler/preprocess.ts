@@ -7,7 +7,7 @@
  *   (int8 models only; copied as is).
  */
 import { RanasError } from '../../src/errors.ts';
-import type { BundleInput } from '../bundle-manifest.ts';
+import type { BundleInput } from '../../src/bundle-format/manifest.ts';
 import { elementCount, type TensorArray } from '../runtimes/runtime.ts';
 
 /** A request's input tensor. */

@@ -187,7 +187,7 @@ test('bad requests are typed errors and the agent keeps serving', async () => {
   const { agent } = await setup();
   await assert.rejects(agent.run({ input: new Uint8Array(5), shape: [1, 2, 2], budgetUs: 100, policy: 'deadline' }), (e) => isRanasError(e, 'E_BAD_INPUT') && /\[4, 4, 3\]/.test(e.message));
   await assert.rejects(agent.run({ ...req(100), budgetUs: -1 }), (e) => isRanasError(e, 'E_BAD_REQUEST'));
-  await assert.rejects(agent.infer({ input: Buffer.alloc(48), shape: [4, 4, 3], dtype: 'float64', budgetUs: 1, policy: 'deadline', topK: 3 }), (e) => isRanasError(e, 'E_BAD_INPUT') && /float64/.test(e.message));
+  await assert.rejects(agent.infer({ input: Buffer.alloc(47), shape: [4, 4, 3], dtype: 'float32', budgetUs: 1, policy: 'deadline', topK: 3 }), (e) => isRanasError(e, 'E_BAD_INPUT') && /47 bytes/.test(e.message));
   const ok = await agent.infer({ input: Buffer.from(image), shape: [4, 4, 3], dtype: 'uint8', budgetUs: 10_000, policy: 'deadline', topK: 2 });
   assert.equal(ok.exitIndex, 2);
   assert.equal(ok.topK.length, 2);

@@ -11,7 +11,8 @@
  *   input (arrival → segment 0 starts) | segment 0 | readout 0 + policy | segment 1 | … | answer
  * where `answer` runs from the end of the answering exit's segment to the answer (softmax, policy, top-k).
  */
-import type { ExitReadoutMsg, InferPolicy, InferResultMsg } from '../../firmware-bridge/messages.ts';
+import type { ExitReadoutMsg, InferResultMsg } from '../../firmware-bridge/messages.ts';
+import type { InferPolicy } from '../../src/bundle-format/policy.ts';
 import { RanasError } from '../../src/errors.ts';
 import type { Chain } from './chain.ts';
 import type { Clock } from './clock.ts';

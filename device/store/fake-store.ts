@@ -4,9 +4,10 @@
  * FsStore's, tested there).
  */
 import { RanasError } from '../../src/errors.ts';
-import type { BundleManifest } from '../bundle-manifest.ts';
-import { sha256Hex } from './verify-bundle.ts';
-import type { BundleProfile, InstallOptions, InstalledBundle, Store } from './store.ts';
+import type { BundleManifest } from '../../src/bundle-format/manifest.ts';
+import type { BundleProfile } from '../../src/bundle-format/manifest.ts';
+import { sha256Hex } from '../../src/bundle-format/sha256.ts';
+import type { InstallOptions, InstalledBundle, Store } from './store.ts';
 
 export class FakeStore implements Store {
   private readonly sources = new Map<string, { manifest: BundleManifest; files: Map<string, Uint8Array> }>();

@@ -14,10 +14,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RanasError } from '../../src/errors.ts';
-import { parseProfile } from '../bundle-manifest-parse.ts';
+import { parseProfile } from '../../src/bundle-format/parse-manifest.ts';
 import { readTar } from './read-tar.ts';
-import { checkManifestFiles, manifestFiles, parseManifestBytes, sha256Hex, verifyBundleDir } from './verify-bundle.ts';
-import { DEFAULT_MAX_BUNDLE_BYTES, type BundleProfile, type InstallOptions, type InstalledBundle, type Store } from './store.ts';
+import { manifestFiles, type BundleProfile } from '../../src/bundle-format/manifest.ts';
+import { parseManifestBytes } from '../../src/bundle-format/parse-manifest.ts';
+import { sha256Hex } from '../../src/bundle-format/sha256.ts';
+import { checkManifestFiles, verifyBundleDir } from './verify-bundle.ts';
+import { DEFAULT_MAX_BUNDLE_BYTES, type InstallOptions, type InstalledBundle, type Store } from './store.ts';
 
 type Pointer = 'current' | 'previous';
 

@@ -3,24 +3,7 @@
  * (for rollback). `FsStore` (fs-store.ts) is the real one; `FakeStore` (fake-store.ts) keeps bundles in
  * memory for tests of the agent.
  */
-import type { BundleManifest, SegmentLatency } from '../bundle-manifest.ts';
-
-/**
- * Time a request spends outside its segments, measured by the profiler on full-path requests.
- * The scheduler adds `answer` to every predicted finish, and `input + segment 0 + answer` is exit 1's cost.
- */
-export interface RequestOverhead {
-  /** Arrival to segment 0's start: request checks and input preprocessing (profiled with a raw uint8 image). */
-  input: SegmentLatency;
-  /** The answering exit's segment end to the answer: softmax, policy, top-k, the answer itself. */
-  answer: SegmentLatency;
-}
-
-/**
- * A measured latency profile of a bundle on one device: the manifest's profile plus the request overhead
- * (absent from profiles written before it was measured; the agent re-profiles those).
- */
-export type BundleProfile = NonNullable<BundleManifest['profile']> & { overhead?: RequestOverhead };
+import type { BundleManifest, BundleProfile } from '../../src/bundle-format/manifest.ts';
 
 /** An installed bundle. */
 export interface InstalledBundle {

@@ -3,36 +3,13 @@
  * manifest names is a plain file name, exists as a regular file (not a symlink), has the recorded size
  * and sha256, and the total stays within the size limit.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RanasError } from '../../src/errors.ts';
-import type { BundleManifest } from '../bundle-manifest.ts';
-import { parseBundleManifest } from '../bundle-manifest-parse.ts';
+import { manifestFiles, type BundleManifest } from '../../src/bundle-format/manifest.ts';
+import { parseManifestBytes } from '../../src/bundle-format/parse-manifest.ts';
+import { sha256Hex } from '../../src/bundle-format/sha256.ts';
 import { checkBundleFileName } from './read-tar.ts';
-
-/** Hex sha256 of bytes. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** Every file a manifest names, with its recorded sha256 and size. */
-export function manifestFiles(m: BundleManifest): { file: string; sha256: string; sizeBytes: number }[] {
-  const files = m.segments.map((s) => ({ file: s.file, sha256: s.sha256, sizeBytes: s.sizeBytes }));
-  if (m.monolithic) files.push({ file: m.monolithic.file, sha256: m.monolithic.sha256, sizeBytes: m.monolithic.sizeBytes });
-  return files;
-}
-
-/** Parses manifest.json bytes (E_MANIFEST_JSON when not JSON, then the parser's errors). */
-export function parseManifestBytes(bytes: Uint8Array, where: string): BundleManifest {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch (e) {
-    throw new RanasError('E_MANIFEST_JSON', `${where}: manifest.json is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  return parseBundleManifest(json);
-}
 
 /** Checks the manifest's file names and the total size before anything is copied. */
 export function checkManifestFiles(m: BundleManifest, maxBytes: number, where: string): void {

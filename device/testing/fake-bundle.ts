@@ -3,7 +3,7 @@
  * converters' bundle writer (so the store sees exactly what `ranas export` writes).
  */
 import { writeBundle, type BundleContents } from '../../converters/bundle/write-bundle.ts';
-import type { BundleManifest, BundleTensor } from '../bundle-manifest.ts';
+import type { BundleManifest, BundleTensor } from '../../src/bundle-format/manifest.ts';
 
 const logits = (k: number, classes: number): BundleTensor => ({ name: `exit${k}/logits`, shape: [1, classes], dtype: 'float32' });
 const state = (k: number): BundleTensor => ({ name: `state${k}`, shape: [1, 2, 2, 4], dtype: 'float32' });

@@ -3,10 +3,10 @@
  * portable headers), so flashing the same folder twice gives the same sha256 and an interrupted
  * `ranas device flash` can resume.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
+import { sha256Hex } from '../../src/bundle-format/sha256.ts';
 import { RanasError } from '../../src/errors.ts';
 
 export interface BundleTar {
@@ -55,7 +55,7 @@ export async function loadBundleTar(source: string): Promise<BundleTar> {
   } else {
     bytes = fs.readFileSync(source);
   }
-  return { bytes, sha256: createHash('sha256').update(bytes).digest('hex'), manifestJson: manifestOfTar(bytes) };
+  return { bytes, sha256: sha256Hex(bytes), manifestJson: manifestOfTar(bytes) };
 }
 
 export { bundleAuth, readKeyFile } from '../device-key.ts';

@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import { randomInt } from 'node:crypto';
+import { byteLength, type InputDType } from '../../src/bundle-format/dtype.ts';
 import { RanasError, isRanasError } from '../../src/errors.ts';
 import type { FlashAckMsg, FlashDoneMsg, InferMsg, InferResultMsg, InfoMsg, StatsMsg } from '../messages.ts';
 import { PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from '../protocol.ts';
@@ -70,7 +71,7 @@ export interface FlashReport extends FlashDoneMsg {
 export interface BenchOptions {
   requests: number;
   shape: number[];
-  dtype: 'int8' | 'uint8' | 'float32' | 'int32';
+  dtype: InputDType;
   budgetUs: number;
 }
 
@@ -183,8 +184,7 @@ export class DeviceClient {
 
   /** Repeated infers of a zero input of `shape`: round trip vs the agent's own time. */
   async bench(opts: BenchOptions): Promise<BenchReport> {
-    const bytesPer = opts.dtype === 'float32' || opts.dtype === 'int32' ? 4 : 1;
-    const input = Buffer.alloc(opts.shape.reduce((a, b) => a * b, 1) * bytesPer);
+    const input = Buffer.alloc(byteLength(opts.shape, opts.dtype));
     const rtt: number[] = [];
     const agent: number[] = [];
     const overhead: number[] = [];

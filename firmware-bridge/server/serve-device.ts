@@ -5,6 +5,7 @@
  * messages are counted or answered with an Error; nothing a peer sends can crash it.
  */
 import os from 'node:os';
+import { byteLength } from '../../src/bundle-format/dtype.ts';
 import { RanasError, errorMessage } from '../../src/errors.ts';
 import type { AgentService } from '../agent-service.ts';
 import type { InfoMsg, InferMsg } from '../messages.ts';
@@ -47,13 +48,9 @@ export interface DeviceServer {
   close(): Promise<void>;
 }
 
-const BYTES_PER_ELEMENT: Record<string, number> = { int8: 1, uint8: 1, float32: 4, int32: 4 };
-
-/** Checks that an Infer's input length matches its shape and dtype (before the agent sees it). */
+/** Checks that an Infer's input length matches its shape and dtype (before the agent sees it; the dtype was checked when decoded). */
 function checkInferInput(req: InferMsg): void {
-  const bytesPer = BYTES_PER_ELEMENT[req.dtype];
-  if (!bytesPer) throw new RanasError('E_BAD_INPUT', `infer: dtype '${req.dtype}' is not one of ${Object.keys(BYTES_PER_ELEMENT).join(', ')}`);
-  const expected = req.shape.reduce((a, b) => a * b, 1) * bytesPer;
+  const expected = byteLength(req.shape, req.dtype);
   if (req.shape.length === 0 || expected !== req.input.length) {
     throw new RanasError('E_BAD_INPUT', `infer: input of ${req.input.length} bytes does not match shape [${req.shape.join(', ')}] ${req.dtype} (${expected} bytes)`);
   }

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { RanasError } from '../errors.ts';
-import type { DataChoice, RunOptions } from '../train/train-options.ts';
+import type { DataChoice, RunOptions } from '../run/run-options.ts';
 
 /** A number flag: finite, and `check` must hold; the error names the flag, the value and what was expected. */
 export function num(flag: string, v: string, check: (n: number) => boolean, expected: string): number {

@@ -3,6 +3,7 @@
  * (from below exit 1's p99 to above the whole path's), and the per-budget summary of the agent's answers
  * (exits reached, accuracy, median and p99 of the agent-reported total time, misses).
  */
+import type { InferPolicy } from '../bundle-format/policy.ts';
 import { RanasError } from '../errors.ts';
 
 /** One answer of the agent to one test image. */
@@ -19,7 +20,7 @@ export interface SweepSample {
 
 /** One row of the per-budget table. */
 export interface BudgetSummary {
-  policy: 'deadline' | 'confidence';
+  policy: InferPolicy;
   budgetUs: number;
   requests: number;
   /** Requests answered at each exit (index = exit). */

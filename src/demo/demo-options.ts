@@ -2,6 +2,7 @@
  * The typed options of `ranas demo` (parsed once by the CLI), the default sizes (chosen so the whole
  * pipeline fits in ≤ 20 minutes on a 2-core machine with the wasm engine) and the toy sizes of the test.
  */
+import type { InferPolicy } from '../bundle-format/policy.ts';
 
 /** How the demo reaches its device: a local agent on a pty pair (default), a serial port, or TCP. */
 export type DemoLink = { kind: 'local' } | { kind: 'serial'; path: string; baudRate: number } | { kind: 'tcp'; host: string; port: number };
@@ -37,7 +38,7 @@ export interface DemoOptions {
   /** Number of budgets in the derived sweep. */
   budgetSteps: number;
   /** Anytime policies to sweep. */
-  policies: ('deadline' | 'confidence')[];
+  policies: (InferPolicy)[];
   /** Stop the device sweep after this many seconds (remaining budgets/policies are skipped and reported). */
   deviceSeconds: number;
   /** Profiler runs per segment on the local agent. */

@@ -3,7 +3,7 @@
  * (MFLOPs, params, fp32 and int8 top-1, agent-profiled latency), the per-budget table and the α evolution;
  * and the text-table rows the CLI prints from it.
  */
-import type { Row } from '../cli/table.ts';
+import type { Row } from '../text-table.ts';
 import type { AnytimePoint } from '../eval/anytime-curve.ts';
 import type { BudgetSummary } from './budget-sweep.ts';
 import type { DeviceRun } from './device-run.ts';

@@ -5,7 +5,8 @@
  */
 import { DeviceClient } from '../../firmware-bridge/client/device-client.ts';
 import { loadBundleTar, readKeyFile } from '../../firmware-bridge/client/bundle-tar.ts';
-import type { InferPolicy, ProfileMsg } from '../../firmware-bridge/messages.ts';
+import type { ProfileMsg } from '../../firmware-bridge/messages.ts';
+import type { InferPolicy } from '../bundle-format/policy.ts';
 import { SerialTransport } from '../../firmware-bridge/transport/serial-transport.ts';
 import { connectTcp } from '../../firmware-bridge/transport/tcp-transport.ts';
 import type { Connect } from '../../firmware-bridge/transport/transport.ts';

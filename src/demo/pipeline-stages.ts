@@ -16,11 +16,12 @@ import { evaluateModel, type ModelEvaluation } from '../eval/evaluate-model.ts';
 import { createProgram } from '../exec/program.ts';
 import { analyzeGraph } from '../ir/analysis.ts';
 import { loadModel, saveModel } from '../ir/serialize.ts';
-import { chooseModel } from '../train/model-choice.ts';
+import { chooseModel } from '../run/model-choice.ts';
 import { runSearch } from '../search/run-search.ts';
 import { SEARCH_DEFAULTS } from '../search/search-options.ts';
 import { runTraining } from '../train/run-training.ts';
-import { TRAIN_DEFAULTS, type DataChoice } from '../train/train-options.ts';
+import type { DataChoice } from '../run/run-options.ts';
+import { TRAIN_DEFAULTS } from '../train/train-options.ts';
 import type { DemoOptions } from './demo-options.ts';
 import type { ExportResult, SearchResult, TrainResult } from './stage-results.ts';
 

@@ -2,7 +2,7 @@
  * `runs/<name>/report.html`: one self-contained page (inline CSS and SVG, no scripts, no network) with the
  * run's data note, stage times, both tables and the three plots, viewable offline.
  */
-import { formatTable, type Row } from '../cli/table.ts';
+import { formatTable, type Row } from '../text-table.ts';
 import { budgetRows, exitRows, stageRows, type DemoReport } from './demo-report.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };

@@ -2,6 +2,7 @@
  * Direct float64 convolutions in plain JS (TF semantics, NHWC): the reference the engine's gradient tests
  * take finite differences of. Slow by design; tiny shapes only.
  */
+import { axisGeometry } from '../ir/padding.ts';
 
 /** A float64 NHWC tensor. */
 export interface Tensor64 {
@@ -9,14 +10,6 @@ export interface Tensor64 {
   shape: [number, number, number, number];
 }
 
-/** Geometry of a stride/dilation/padding choice on one axis: output size and padding before. */
-export function axisGeometry(size: number, kernel: number, stride: number, dilation: number, padding: 'same' | 'valid'): { out: number; padBefore: number } {
-  const effective = (kernel - 1) * dilation + 1;
-  if (padding === 'valid') return { out: Math.ceil((size - effective + 1) / stride), padBefore: 0 };
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + effective - size, 0);
-  return { out, padBefore: Math.floor(total / 2) };
-}
 
 /**
  * Convolution of x [N,H,W,Cin] with filter [kh,kw,Cin,M]. `depthwise`: output channel c*M+q reads input

@@ -10,10 +10,10 @@ import { RanasError } from '../errors.ts';
 import { bufferNames } from '../exec/program.ts';
 import { loadModel } from '../ir/serialize.ts';
 import type { ModelGraph } from '../ir/types.ts';
-import { readCheckpoint } from '../train/checkpoint.ts';
-import { chooseData, type TrainData } from '../train/data-choice.ts';
-import { chooseModel } from '../train/model-choice.ts';
-import type { DataChoice } from '../train/train-options.ts';
+import { readCheckpoint } from '../run/checkpoint.ts';
+import { chooseData, type TrainData } from '../run/data-choice.ts';
+import { chooseModel } from '../run/model-choice.ts';
+import type { DataChoice } from '../run/run-options.ts';
 
 /** A model to evaluate with its data. */
 export interface EvalTarget {

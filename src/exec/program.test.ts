@@ -7,7 +7,7 @@ import { initEngine } from '../engine/backend.ts';
 import { createProgram } from './program.ts';
 import { buildTrainableGraph, exitWeightedLoss } from './trainable-graph.ts';
 import { tinyGraph } from './tiny-graph.ts';
-import { keepExits } from '../train/keep-exits.ts';
+import { keepExits } from '../run/keep-exits.ts';
 
 before(async () => { await initEngine(); });
 

@@ -20,6 +20,7 @@
  *   produces it to its last consumer (graph inputs from the start, exit tensors to the end); the peak is the
  *   largest sum of live tensors while any node runs (its inputs and output live together).
  */
+import { byOp, type OpTable } from './op-table.ts';
 import type { IrNode, ModelGraph } from './types.ts';
 import { shapeSize, validateGraph } from './validate.ts';
 
@@ -68,41 +69,50 @@ export interface GraphCost {
   peakActivationBytes: number;
 }
 
+const noCost = (): number => 0;
+
+/** Multiply-accumulates of each op per image (element-wise ops, pooling and concat count none). */
+const MACS: OpTable<number, [graph: ModelGraph, inputs: number[][], out: number[]]> = {
+  conv2d: (node, _graph, inputs, out) => node.attrs.kernel[0] * node.attrs.kernel[1] * inputs[0][2] * out[0] * out[1] * out[2],
+  depthwiseConv2d: (node, graph, _inputs, out) => {
+    const filter = node.weights.filter === undefined ? undefined : graph.weights[node.weights.filter];
+    if (filter && !filter.trainable) return 0;
+    return node.attrs.kernel[0] * node.attrs.kernel[1] * out[0] * out[1] * out[2];
+  },
+  dense: (_node, _graph, inputs, out) => inputs[0][0] * out[0],
+  batchNorm: noCost,
+  relu: noCost,
+  add: noCost,
+  concat: noCost,
+  maxPool: noCost,
+  avgPool: noCost,
+  globalAvgPool: noCost,
+  mixedOp: noCost,
+};
+
 function nodeMacs(graph: ModelGraph, node: IrNode, inputs: number[][], out: number[]): number {
-  switch (node.op) {
-    case 'conv2d':
-      return node.attrs.kernel[0] * node.attrs.kernel[1] * inputs[0][2] * out[0] * out[1] * out[2];
-    case 'depthwiseConv2d': {
-      const filter = node.weights.filter === undefined ? undefined : graph.weights[node.weights.filter];
-      if (filter && !filter.trainable) return 0;
-      return node.attrs.kernel[0] * node.attrs.kernel[1] * out[0] * out[1] * out[2];
-    }
-    case 'dense':
-      return inputs[0][0] * out[0];
-    default:
-      return 0;
-  }
+  return byOp(MACS, node, graph, inputs, out);
 }
 
+const reluElements = (active: boolean, out: number[]) => (active ? shapeSize(out) : 0);
+
+/** MSDNet's operation count of each op: MACs plus the element-wise work MSDNet counts (relu, bias, pooling). */
+const MSDNET_OPS: OpTable<number, [macs: number, inputs: number[][], out: number[]]> = {
+  conv2d: (node, macs, _inputs, out) => macs + reluElements(node.attrs.activation === 'relu', out),
+  depthwiseConv2d: (node, macs, _inputs, out) => macs + reluElements(node.attrs.activation === 'relu', out),
+  dense: (node, macs, _inputs, out) => macs + out[0] + reluElements(node.attrs.activation === 'relu', out),
+  relu: (_node, _macs, _inputs, out) => shapeSize(out),
+  add: (node, _macs, _inputs, out) => reluElements(node.attrs.activation === 'relu', out),
+  avgPool: (node, _macs, _inputs, out) => node.attrs.kernel[0] * node.attrs.kernel[1] * shapeSize(out),
+  globalAvgPool: (_node, _macs, inputs) => shapeSize(inputs[0]),
+  batchNorm: noCost,
+  concat: noCost,
+  maxPool: noCost,
+  mixedOp: noCost,
+};
+
 function nodeMsdnetOps(node: IrNode, macs: number, inputs: number[][], out: number[]): number {
-  const reluElements = (active: boolean) => (active ? shapeSize(out) : 0);
-  switch (node.op) {
-    case 'conv2d':
-    case 'depthwiseConv2d':
-      return macs + reluElements(node.attrs.activation === 'relu');
-    case 'dense':
-      return macs + out[0] + reluElements(node.attrs.activation === 'relu');
-    case 'relu':
-      return shapeSize(out);
-    case 'add':
-      return reluElements(node.attrs.activation === 'relu');
-    case 'avgPool':
-      return node.attrs.kernel[0] * node.attrs.kernel[1] * shapeSize(out);
-    case 'globalAvgPool':
-      return shapeSize(inputs[0]);
-    default:
-      return 0;
-  }
+  return byOp(MSDNET_OPS, node, macs, inputs, out);
 }
 
 /** Names of every tensor `tensor` depends on, itself included. */

@@ -8,6 +8,7 @@
  * Rules throw a plain `ShapeRuleError` with what was expected; `validate.ts` wraps it into a RanasError that
  * names the node and op.
  */
+import { axisGeometry, effectiveKernel } from './padding.ts';
 import type { IrNode, OpAttrs, OpType, OpWeights, Padding } from './types.ts';
 
 /** A broken shape rule: `message` says what was found and what was expected. */
@@ -42,12 +43,11 @@ function positivePair(p: [number, number], what: string): void {
   }
 }
 
-/** Output length of one spatial axis under TF padding semantics. */
+/** Output length of one spatial axis under TF padding semantics (`padding.ts`); a valid window must fit. */
 export function convOutLength(inLength: number, kernel: number, stride: number, dilation: number, padding: Padding): number {
-  if (padding === 'same') return Math.ceil(inLength / stride);
-  const effective = (kernel - 1) * dilation + 1;
-  if (inLength < effective) fail(`valid window ${effective} is larger than the input length ${inLength}`);
-  return Math.floor((inLength - effective) / stride) + 1;
+  const effective = effectiveKernel(kernel, dilation);
+  if (padding === 'valid' && inLength < effective) fail(`valid window ${effective} is larger than the input length ${inLength}`);
+  return axisGeometry(inLength, kernel, stride, dilation, padding).out;
 }
 
 function windowOut(

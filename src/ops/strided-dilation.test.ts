@@ -6,7 +6,7 @@ import { depthwiseConv2d } from '../engine/conv.ts';
 import { buildTrainableGraph } from '../exec/trainable-graph.ts';
 import { PRESETS } from '../model/presets.ts';
 import { buildMsRanasSupernet } from '../model/supernet.ts';
-import { singleThread } from '../train/gradient-engine.ts';
+import { singleThread } from '../engine/single-thread.ts';
 
 test('dil_conv at stride 2 as expanded (stride-1 same conv + 1x1 subsample) = PyTorch DilConv stride 2', async () => {
   await initEngine();

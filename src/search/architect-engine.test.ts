@@ -16,8 +16,8 @@ import { initEngine } from '../engine/backend.ts';
 import { buildTrainableGraph } from '../exec/trainable-graph.ts';
 import { buildMsRanasSupernet } from '../model/supernet.ts';
 import { Rng } from '../rng.ts';
-import type { Batch } from '../train/batch-source.ts';
-import { singleThread } from '../train/gradient-engine.ts';
+import type { Batch } from '../run/batch-source.ts';
+import { singleThread } from '../engine/single-thread.ts';
 import { firstOrderAlphaGrad, unrolledAlphaGrad } from './architect.ts';
 import { engineOracle } from './engine-oracle.ts';
 

@@ -5,7 +5,7 @@
  */
 import { tf } from '../engine/tf.ts';
 import type { DataParallel } from '../engine/data-parallel-types.ts';
-import type { Batch } from '../train/batch-source.ts';
+import type { Batch } from '../run/batch-source.ts';
 import type { GradientOracle, Tensors } from './architect.ts';
 
 /** Writes `values` into the model's variables (float32). */

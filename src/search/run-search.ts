@@ -17,9 +17,10 @@ import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-gra
 import { genotypeHash, type CellKind, type Genotype } from '../model/genotype.ts';
 import { ALPHA_NAMES, buildMsRanasSupernet } from '../model/supernet.ts';
 import { checkResumeOptions, openRunFolder, writeJsonAtomic } from '../run-folder.ts';
-import { iteratorSource } from '../train/batch-source.ts';
-import { chooseData } from '../train/data-choice.ts';
-import { singleThread } from '../train/gradient-engine.ts';
+import { iteratorSource } from '../run/batch-source.ts';
+import { sgdHyperOf } from '../run/run-options.ts';
+import { chooseData } from '../run/data-choice.ts';
+import { singleThread } from '../engine/single-thread.ts';
 import { DARTS_ALPHA_ADAM } from './adam.ts';
 import { alphaRowsOf, deriveGenotype, meanEntropy, type AlphaMatrices } from './derive-genotype.ts';
 import { searchLoop, type SearchLoopResult } from './search-loop.ts';
@@ -81,9 +82,8 @@ export async function runSearch(o: SearchOptions, say: (line: string) => void): 
     const loop = await searchLoop({
       engine: dp, train, val, alphaNames,
       hyper: {
-        epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, lrMin: o.lrMin, momentum: o.momentum, weightDecay: o.weightDecay,
-        gradClipNorm: o.gradClip, alpha: { ...DARTS_ALPHA_ADAM, lr: o.alphaLr, weightDecay: o.alphaWeightDecay },
-        secondOrder: o.secondOrder, warmupEpochs: o.warmupEpochs, checkpointEverySteps: o.checkpointEvery,
+        ...sgdHyperOf(o), alpha: { ...DARTS_ALPHA_ADAM, lr: o.alphaLr, weightDecay: o.alphaWeightDecay },
+        secondOrder: o.secondOrder, warmupEpochs: o.warmupEpochs,
       },
       checkpointPath: run.path('checkpoint.bin'),
       resume: o.resume,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine } from '../engine/backend.ts';
 import { buildTrainableGraph } from '../exec/trainable-graph.ts';
-import { singleThread } from '../train/gradient-engine.ts';
+import { singleThread } from '../engine/single-thread.ts';
 import { DARTS_ALPHA_ADAM } from './adam.ts';
 import { searchLoop, type SearchLoopOptions } from './search-loop.ts';
 import { syntheticEdgeGraph, syntheticEdgeSource } from './synthetic-edge-task.ts';

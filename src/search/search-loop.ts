@@ -1,36 +1,29 @@
 /**
  * The bilevel search loop (DARTS `train_search.py`): per step, one alpha step on a batch of the held-out half
  * (Adam; first-order or unrolled hypergradient, after the warm-up epochs), then one weight step on a batch of
- * the weight half (SGD with momentum, cosine LR per step, weight decay, global-norm clipping — the functions of
- * `src/train`). Atomic checkpoints every N steps and at every epoch end hold weights, alphas, batch-norm
+ * the weight half (SGD with momentum, cosine LR per step, weight decay, global-norm clipping — the update of
+ * `src/run/sgd-update.ts`, shared with the training loop). Atomic checkpoints every N steps and at every epoch end hold weights, alphas, batch-norm
  * statistics, momentum, Adam moments and both data streams, so `--resume` continues exactly.
  */
 import { existsSync } from 'node:fs';
 import { tf } from '../engine/tf.ts';
 import type { DataParallel } from '../engine/data-parallel-types.ts';
 import { RanasError } from '../errors.ts';
-import type { BatchSource } from '../train/batch-source.ts';
-import { readCheckpoint, writeCheckpoint } from '../train/checkpoint.ts';
-import { cosineLr } from '../train/cosine-lr.ts';
-import { createProgress } from '../train/progress.ts';
-import { clipByGlobalNorm, sgdStep } from '../train/sgd.ts';
+import type { BatchSource } from '../run/batch-source.ts';
+import { readCheckpoint, writeCheckpoint } from '../run/checkpoint.ts';
+import { cosineLr } from '../run/cosine-lr.ts';
+import { createProgress } from '../run/progress.ts';
+import type { SgdHyper } from '../run/run-options.ts';
+import { sgdUpdate } from '../run/sgd-update.ts';
 import { adamStep, type AdamParams } from './adam.ts';
 import { firstOrderAlphaGrad, unrolledAlphaGrad } from './architect.ts';
 import { assignVariables, engineOracle } from './engine-oracle.ts';
 
-/** Hyper-parameters of the search. */
-export interface SearchHyper {
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  lrMin: number;
-  momentum: number;
-  weightDecay: number;
-  gradClipNorm: number;
+/** Hyper-parameters of the search: the shared SGD ones for the weights, Adam and the schedule for the alphas. */
+export interface SearchHyper extends SgdHyper {
   alpha: AdamParams;
   secondOrder: boolean;
   warmupEpochs: number;
-  checkpointEverySteps: number;
 }
 
 /** What the loop reports at each epoch end. */
@@ -171,13 +164,7 @@ export async function searchLoop(o: SearchLoopOptions): Promise<SearchLoopResult
       const tw = performance.now();
       const g = await engine.gradients(tb.x, tb.shape, tb.labels, weightNames);
       if (!Number.isFinite(g.total)) throw new RanasError('E_SEARCH_DIVERGED', `loss is ${g.total} at step ${step + 1}; expected a finite loss — lower --lr`);
-      const gradList = weightNames.map((n) => g.grads.get(n) ?? new Float32Array(weights.get(n)?.length ?? 0));
-      const gradNorm = clipByGlobalNorm(gradList, hyper.gradClipNorm > 0 ? hyper.gradClipNorm : Infinity);
-      for (const [i, n] of weightNames.entries()) {
-        const w = weights.get(n);
-        const v = velocity.get(n);
-        if (w && v) sgdStep(w, gradList[i], v, { lr, momentum: hyper.momentum, weightDecay: hyper.weightDecay });
-      }
+      const gradNorm = sgdUpdate(weightNames, g.grads, weights, velocity, lr, hyper);
       assignVariables(model.variables, weights);
       const weightMs = performance.now() - tw;
       step += 1;

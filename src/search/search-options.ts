@@ -5,7 +5,7 @@
 import { RanasError } from '../errors.ts';
 import type { MsRanasConfig } from '../model/ms-ranas.ts';
 import { getPreset } from '../model/presets.ts';
-import type { RunOptions } from '../train/train-options.ts';
+import type { RunOptions } from '../run/run-options.ts';
 
 /** Every option of one search run (the SGD options apply to the weights). */
 export interface SearchOptions extends RunOptions {

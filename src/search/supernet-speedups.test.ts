@@ -19,7 +19,7 @@ import type { ModelGraph } from '../ir/types.ts';
 import { mergeCommonNodes } from '../model/merge-common-nodes.ts';
 import { ALPHA_NAMES, buildMsRanasSupernet } from '../model/supernet.ts';
 import { Rng } from '../rng.ts';
-import { singleThread } from '../train/gradient-engine.ts';
+import { singleThread } from '../engine/single-thread.ts';
 import { searchSupernetConfig } from './search-options.ts';
 
 const TOL = 1e-5;

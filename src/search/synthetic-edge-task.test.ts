@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine } from '../engine/backend.ts';
 import { buildTrainableGraph } from '../exec/trainable-graph.ts';
-import { singleThread } from '../train/gradient-engine.ts';
+import { singleThread } from '../engine/single-thread.ts';
 import { DARTS_ALPHA_ADAM } from './adam.ts';
 import { deriveCellEdges, softmax, alphaRowsOf } from './derive-genotype.ts';
 import { searchLoop } from './search-loop.ts';

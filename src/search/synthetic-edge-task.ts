@@ -18,7 +18,7 @@ import { GraphBuilder } from '../ir/builder.ts';
 import type { ModelGraph } from '../ir/types.ts';
 import { PRIMITIVE_NAMES, PRIMITIVES, expandPrimitive } from '../ops/primitives.ts';
 import { Rng, mixSeed } from '../rng.ts';
-import type { Batch, BatchSource } from '../train/batch-source.ts';
+import type { Batch, BatchSource } from '../run/batch-source.ts';
 
 /** Size of the task's images. */
 export const TASK_SHAPE = { height: 20, width: 20 } as const;

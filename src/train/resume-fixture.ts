@@ -11,8 +11,8 @@ import { BatchIterator } from '../data/batch-iterator.ts';
 import { syntheticDataset } from '../data/synthetic.ts';
 import { buildTrainableGraph } from '../exec/trainable-graph.ts';
 import { tinyGraph } from '../exec/tiny-graph.ts';
-import { iteratorSource } from './batch-source.ts';
-import { singleThread } from './gradient-engine.ts';
+import { iteratorSource } from '../run/batch-source.ts';
+import { singleThread } from '../engine/single-thread.ts';
 import { trainLoop } from './train-loop.ts';
 
 const [dir, ...rest] = process.argv.slice(2);

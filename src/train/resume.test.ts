@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCheckpoint } from './checkpoint.ts';
+import { readCheckpoint } from '../run/checkpoint.ts';
 
 const fixture = new URL('./resume-fixture.ts', import.meta.url).pathname;
 const node = (args: string[]) => [process.execPath, ['--import', 'tsx', fixture, ...args]] as const;

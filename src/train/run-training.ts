@@ -16,10 +16,11 @@ import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-gra
 import { saveModel } from '../ir/serialize.ts';
 import type { ModelGraph, WeightTensor } from '../ir/types.ts';
 import { checkResumeOptions, openRunFolder, writeJsonAtomic } from '../run-folder.ts';
-import { iteratorSource } from './batch-source.ts';
-import { chooseData } from './data-choice.ts';
-import { singleThread } from './gradient-engine.ts';
-import { chooseModel } from './model-choice.ts';
+import { iteratorSource } from '../run/batch-source.ts';
+import { chooseData } from '../run/data-choice.ts';
+import { singleThread } from '../engine/single-thread.ts';
+import { chooseModel } from '../run/model-choice.ts';
+import { sgdHyperOf } from '../run/run-options.ts';
 import { trainLoop, type TrainLoopResult } from './train-loop.ts';
 import type { TrainOptions } from './train-options.ts';
 
@@ -72,11 +73,7 @@ export async function runTraining(o: TrainOptions, say: (line: string) => void):
     const loop = await trainLoop({
       engine: dp,
       source: iteratorSource(it),
-      hyper: {
-        epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, lrMin: o.lrMin, momentum: o.momentum,
-        weightDecay: o.weightDecay, gradClipNorm: o.gradClip, checkpointEverySteps: o.checkpointEvery,
-        dropPath: o.dropPath, seed: o.seed,
-      },
+      hyper: { ...sgdHyperOf(o), dropPath: o.dropPath, seed: o.seed },
       checkpointPath: run.path('checkpoint.bin'),
       resume: o.resume,
       meta: { name: o.name },

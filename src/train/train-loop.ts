@@ -10,27 +10,16 @@ import { existsSync } from 'node:fs';
 import { tf } from '../engine/tf.ts';
 import type { DataParallel } from '../engine/data-parallel-types.ts';
 import { RanasError } from '../errors.ts';
-import type { BatchSource } from './batch-source.ts';
-import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
-import { cosineLr } from './cosine-lr.ts';
+import type { BatchSource } from '../run/batch-source.ts';
+import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../run/checkpoint.ts';
+import { cosineLr } from '../run/cosine-lr.ts';
 import { dropPathSeed, scheduledDropPath } from '../exec/drop-path.ts';
-import { createProgress } from './progress.ts';
-import { clipByGlobalNorm, sgdStep } from './sgd.ts';
+import { createProgress } from '../run/progress.ts';
+import type { SgdHyper } from '../run/run-options.ts';
+import { sgdUpdate } from '../run/sgd-update.ts';
 
-/** Optimisation hyper-parameters. */
-export interface TrainHyper {
-  epochs: number;
-  batchSize: number;
-  /** Initial learning rate (cosine-annealed per step to `lrMin`). */
-  lr: number;
-  lrMin: number;
-  /** Default 0.9. */
-  momentum: number;
-  weightDecay: number;
-  /** Max global gradient norm; 0 turns clipping off. DARTS uses 5. */
-  gradClipNorm: number;
-  /** Checkpoint every this many steps (0 = only at epoch ends). */
-  checkpointEverySteps: number;
+/** Optimisation hyper-parameters: the shared SGD ones, plus drop-path. */
+export interface TrainHyper extends SgdHyper {
   /** Drop-path probability reached at the last epoch (0 = off; default 0). */
   dropPath?: number;
   /** Run seed (drop-path masks derive from it and the step number; default 0). */
@@ -124,13 +113,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       if (!Number.isFinite(g.total)) {
         throw new RanasError('E_TRAIN_DIVERGED', `loss is ${g.total} at step ${step + 1} (epoch ${batch.epoch + 1}); expected a finite loss — lower --lr or enable gradient clipping`);
       }
-      const gradList = names.map((n) => g.grads.get(n) ?? new Float32Array(weights.get(n)?.length ?? 0));
-      const gradNorm = hyper.gradClipNorm > 0 ? clipByGlobalNorm(gradList, hyper.gradClipNorm) : Math.sqrt(gradList.reduce((s, a) => s + a.reduce((t, v) => t + v * v, 0), 0));
-      for (const [i, n] of names.entries()) {
-        const w = weights.get(n);
-        const v = velocity.get(n);
-        if (w && v) sgdStep(w, gradList[i], v, { lr, momentum: hyper.momentum, weightDecay: hyper.weightDecay });
-      }
+      const gradNorm = sgdUpdate(names, g.grads, weights, velocity, lr, hyper);
       assignAll(model.variables, weights);
       step += 1;
       const dt = (performance.now() - ts) / 1000;

@@ -1,50 +1,15 @@
 /**
  * The typed options of `ranas train` (parsed once by the CLI) and their defaults.
  */
-
-/** Where training data comes from: full CIFAR-10 (cache), the shipped mini set, generated data, or a CIFAR binary folder. */
-export type DataChoice = 'cifar10' | 'mini' | 'synthetic' | { dir: string };
-
-/** Options every SGD run has (`ranas train` and `ranas search`; one CLI declaration in src/cli/run-options.ts). */
-export interface RunOptions {
-  epochs: number;
-  batchSize: number;
-  /** SGD: lr cosine-annealed per step to lrMin, momentum, weight decay, global-norm clip (0 = off). */
-  lr: number;
-  lrMin: number;
-  momentum: number;
-  weightDecay: number;
-  gradClip: number;
-  /** Stratified subset of the training set (search splits it 50/50 into weight and alpha halves). */
-  subset?: number;
-  data: DataChoice;
-  /** One loss weight per exit (default equal 1s). */
-  exitWeights?: number[];
-  seed: number;
-  name: string;
-  runsDir: string;
-  resume: boolean;
-  /** Checkpoint every n steps (and at every epoch end); 0 = epoch ends only. */
-  checkpointEvery: number;
-  /** Data-parallel replicas (1 = this thread only). */
-  threads: number;
-}
+import type { ModelChoice } from '../run/model-choice.ts';
+import type { RunOptions } from '../run/run-options.ts';
 
 /** Every option of one training run. */
-export interface TrainOptions extends RunOptions {
-  /** Model preset (ignored when `modelDir` is given). */
-  preset: string;
-  /** Genotype JSON replacing the preset's. */
-  genotype?: string;
-  /** Start from a saved IR model folder instead of a preset. */
-  modelDir?: string;
+export interface TrainOptions extends RunOptions, ModelChoice {
   /** Hold out this many training images (stratified) as the validation split for budgeted thresholds. */
   valImages: number;
   /** Cutout side in pixels (0 = off). */
   cutout: number;
-  singleExit: boolean;
-  /** Override the preset's number of scales (MS-RANAS presets only). */
-  scales?: 1 | 2 | 3;
   /**
    * Drop-path probability at the last epoch (DARTS schedule: p · epoch / epochs, so 0 in the first epoch);
    * applied per sample to every non-identity cell edge in training. 0 = off.

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { RanasError } from '../../errors.ts';
 import { cacheState } from '../../data/cache-state.ts';
 import { ensureCifar10, ensureCifar100, type EnsureResult } from '../../data/ensure-cifar.ts';
-import { printTable, type Row } from '../table.ts';
+import { printTable, type Row } from '../../text-table.ts';
 
 type DatasetName = 'cifar10' | 'cifar100';
 const ENSURE: Record<DatasetName, (opts: { dir?: string }) => Promise<EnsureResult>> = { cifar10: ensureCifar10, cifar100: ensureCifar100 };

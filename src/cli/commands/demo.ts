@@ -10,8 +10,9 @@ import { parseHostPort } from '../../../firmware-bridge/transport/tcp-transport.
 import { DEMO_DEFAULTS, DEMO_TOY, type DemoLink, type DemoOptions } from '../../demo/demo-options.ts';
 import { budgetRows, exitRows, stageRows } from '../../demo/demo-report.ts';
 import { runDemo } from '../../demo/run-demo.ts';
+import { policyOf } from '../../bundle-format/policy.ts';
 import { RanasError } from '../../errors.ts';
-import { printTable } from '../table.ts';
+import { printTable } from '../../text-table.ts';
 
 /** Raw commander values. */
 interface RawDemoOptions {
@@ -45,8 +46,6 @@ function int(flag: string, v: string, min: number): number {
   return n;
 }
 
-const POLICIES: Record<string, 'deadline' | 'confidence'> = { deadline: 'deadline', confidence: 'confidence' };
-
 /** Parses commander's values into the typed options (exported for tests). */
 export function parseDemoOptions(r: RawDemoOptions): DemoOptions {
   if (r.host && r.port) throw new RanasError('E_CLI_ARG', 'give at most one of --host HOST:PORT or --port PATH (neither = a local agent on a pty pair)');
@@ -57,7 +56,7 @@ export function parseDemoOptions(r: RawDemoOptions): DemoOptions {
   const base = r.toy ? { ...DEMO_DEFAULTS, ...DEMO_TOY } : DEMO_DEFAULTS;
   const pick = (flag: string, v: string | undefined, dflt: number, min: number) => (v === undefined ? dflt : int(flag, v, min));
   const policies = r.policies.split(',').map((p) => {
-    const x = POLICIES[p.trim()];
+    const x = policyOf(p.trim());
     if (!x) throw new RanasError('E_CLI_ARG', `--policies has ${JSON.stringify(p)}; expected deadline and/or confidence`);
     return x;
   });

@@ -17,10 +17,12 @@ import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { PNG } from 'pngjs';
 import { RanasError } from '../../errors.ts';
-import { printTable, type Row } from '../table.ts';
+import { printTable, type Row } from '../../text-table.ts';
 import { DEFAULT_FLASH_CHUNK_BYTES, DEFAULT_FLASH_WINDOW, DeviceClient, type FlashProgress } from '../../../firmware-bridge/client/device-client.ts';
 import { readKeyFile } from '../../../firmware-bridge/client/bundle-tar.ts';
-import type { InferMsg, InferPolicy } from '../../../firmware-bridge/messages.ts';
+import type { InferMsg } from '../../../firmware-bridge/messages.ts';
+import { INPUT_DTYPES, byteLength, inputDTypeOf, type InputDType } from '../../bundle-format/dtype.ts';
+import { POLICY_NAMES, policyOf, type InferPolicy } from '../../bundle-format/policy.ts';
 import { DEFAULT_BAUD, SerialTransport } from '../../../firmware-bridge/transport/serial-transport.ts';
 import { connectTcp, parseHostPort } from '../../../firmware-bridge/transport/tcp-transport.ts';
 import type { Connect } from '../../../firmware-bridge/transport/transport.ts';
@@ -43,10 +45,6 @@ interface RawLinkOptions {
   json?: boolean;
 }
 
-const DTYPES = ['uint8', 'int8', 'float32', 'int32'] as const;
-type DType = (typeof DTYPES)[number];
-const BYTES_PER: Record<DType, number> = { uint8: 1, int8: 1, float32: 4, int32: 4 };
-const POLICIES: readonly InferPolicy[] = ['deadline', 'confidence'];
 
 function parseNumber(flag: string, v: string, { min = 0, integer = false } = {}): number {
   const n = Number(v);
@@ -62,9 +60,9 @@ function parseShape(v: string): number[] {
   return dims;
 }
 
-function parseDType(v: string): DType {
-  const d = DTYPES.find((x) => x === v);
-  if (!d) throw new RanasError('E_CLI_ARG', `--dtype is "${v}"; expected one of ${DTYPES.join(', ')}`);
+function parseDType(v: string): InputDType {
+  const d = inputDTypeOf(v);
+  if (!d) throw new RanasError('E_CLI_ARG', `--dtype is "${v}"; expected one of ${INPUT_DTYPES.join(', ')}`);
   return d;
 }
 
@@ -192,14 +190,14 @@ interface InferCliOptions extends DeviceCliOptions {
 }
 
 /** Reads the input tensor: a PNG (→ uint8 HWC, alpha dropped), raw bytes, or zeros when no file is given. */
-function readInput(file: string | undefined, shape: number[], dtype: DType): { input: Buffer; shape: number[]; dtype: DType } {
+function readInput(file: string | undefined, shape: number[], dtype: InputDType): { input: Buffer; shape: number[]; dtype: InputDType } {
   if (file && file.toLowerCase().endsWith('.png')) {
     const png = PNG.sync.read(fs.readFileSync(file));
     const rgb = Buffer.alloc(png.width * png.height * 3);
     for (let i = 0, j = 0; i < png.data.length; i += 4) { rgb[j++] = png.data[i]; rgb[j++] = png.data[i + 1]; rgb[j++] = png.data[i + 2]; }
     return { input: rgb, shape: [1, png.height, png.width, 3], dtype: 'uint8' };
   }
-  const expected = shape.reduce((a, b) => a * b, 1) * BYTES_PER[dtype];
+  const expected = byteLength(shape, dtype);
   const input = file ? fs.readFileSync(file) : Buffer.alloc(expected);
   if (input.length !== expected) {
     throw new RanasError('E_CLI_ARG', `input file ${file} holds ${input.length} bytes; shape [${shape.join(', ')}] ${dtype} needs ${expected}`);
@@ -218,8 +216,8 @@ interface RawInferOptions extends RawLinkOptions {
 }
 
 function parseInferOptions(raw: RawInferOptions): InferCliOptions {
-  const policy = POLICIES.find((p) => p === raw.policy);
-  if (!policy) throw new RanasError('E_CLI_ARG', `--policy is "${raw.policy}"; expected ${POLICIES.join(' or ')}`);
+  const policy = raw.policy === undefined ? undefined : policyOf(raw.policy);
+  if (!policy) throw new RanasError('E_CLI_ARG', `--policy is "${raw.policy}"; expected ${POLICY_NAMES.join(' or ')}`);
   const tensor = readInput(raw.input, parseShape(raw.shape ?? '1,32,32,3'), parseDType(raw.dtype ?? 'uint8'));
   return {
     ...parseLinkOptions(raw),
@@ -249,7 +247,7 @@ async function runInfer(o: InferCliOptions): Promise<void> {
 interface BenchCliOptions extends DeviceCliOptions {
   readonly requests: number;
   readonly shape: number[];
-  readonly dtype: DType;
+  readonly dtype: InputDType;
   readonly budgetUs: number;
 }
 
@@ -322,9 +320,9 @@ export function registerDevice(program: Command): void {
   linkOptions(device.command('infer').description('one budgeted anytime inference on the device'))
     .option('--input <file>', 'input: a .png (sent as uint8 HWC) or raw tensor bytes; zeros when omitted')
     .option('--shape <dims>', 'input shape for raw input', '1,32,32,3')
-    .option('--dtype <dtype>', `input dtype for raw input (${DTYPES.join(', ')})`, 'uint8')
+    .option('--dtype <dtype>', `input dtype for raw input (${INPUT_DTYPES.join(', ')})`, 'uint8')
     .option('--budget-us <us>', 'latency budget, µs', '100000')
-    .addOption(new Option('--policy <policy>', 'anytime policy').choices([...POLICIES]).default('deadline'))
+    .addOption(new Option('--policy <policy>', 'anytime policy').choices([...POLICY_NAMES]).default('deadline'))
     .option('--threshold <p>', 'confidence threshold (overrides the manifest\'s)')
     .option('--top-k <k>', 'classes to report', '3')
     .action(async (raw: RawInferOptions) => runInfer(parseInferOptions(raw)));
@@ -336,7 +334,7 @@ export function registerDevice(program: Command): void {
     .option('--dtype <dtype>', 'input dtype', 'int8')
     .option('--budget-us <us>', 'latency budget, µs', '1000000')
     .option('--budgets <list>', '--local: budgets to sweep, µs, comma-separated (default: spread over the exits)')
-    .addOption(new Option('--policy <policy>', '--local: anytime policy').choices([...POLICIES]).default('deadline'))
+    .addOption(new Option('--policy <policy>', '--local: anytime policy').choices([...POLICY_NAMES]).default('deadline'))
     .action(async (bundle: string | undefined, raw: RawLinkOptions & { local: boolean; requests: string; shape: string; dtype: string; budgetUs: string; budgets?: string; policy: InferPolicy }) => {
       const requests = parseNumber('--requests', raw.requests, { min: 1, integer: true });
       if (raw.local) {

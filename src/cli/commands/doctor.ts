@@ -6,12 +6,12 @@ import type { Command } from 'commander';
 import { availableParallelism, loadavg } from 'node:os';
 import { tf } from '../../engine/tf.ts';
 import { initEngine, type EngineInfo } from '../../engine/backend.ts';
-import { forwardImagesPerSec, syntheticBatch, trainingImagesPerSec } from '../../engine/throughput.ts';
+import { forwardImagesPerSec, syntheticBatch, trainingImagesPerSec } from '../../train/throughput.ts';
 import { cacheState, type DatasetCacheState } from '../../data/cache-state.ts';
 import { dataCacheDir } from '../../data/cache-dir.ts';
 import { packageVersion } from '../../run-folder.ts';
 import { RanasError } from '../../errors.ts';
-import { formatTable, type Row } from '../table.ts';
+import { formatTable, type Row } from '../../text-table.ts';
 
 /** Options of `ranas doctor`. */
 interface DoctorOptions {

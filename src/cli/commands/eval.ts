@@ -11,8 +11,8 @@ import { evaluateModel, type ModelEvaluation } from '../../eval/evaluate-model.t
 import { resolveEvalTarget } from '../../eval/eval-target.ts';
 import { writeReport } from '../../eval/report.ts';
 import { createProgram } from '../../exec/program.ts';
-import type { DataChoice } from '../../train/train-options.ts';
-import { printTable, type Row } from '../table.ts';
+import type { DataChoice } from '../../run/run-options.ts';
+import { printTable, type Row } from '../../text-table.ts';
 
 /** Options of `ranas eval`. */
 interface EvalOptions {

@@ -10,7 +10,7 @@ import { RanasError } from '../../errors.ts';
 import { loadModel } from '../../ir/serialize.ts';
 import { loadCifar10OrMini } from '../../data/dataset-choice.ts';
 import { EXPORT_FORMATS, exportModel, type ExportFormat, type ExportReport } from '../../../converters/export.ts';
-import { printTable, type Row } from '../table.ts';
+import { printTable, type Row } from '../../text-table.ts';
 
 /** Options of `ranas export`, parsed once. */
 interface ExportCliOptions {

@@ -11,7 +11,7 @@ import { analyzeGraph } from '../../ir/analysis.ts';
 import { saveModel } from '../../ir/serialize.ts';
 import { loadGenotype } from '../../model/genotype.ts';
 import { PRESET_NAMES, buildPreset } from '../../model/presets.ts';
-import { printTable, type Row } from '../table.ts';
+import { printTable, type Row } from '../../text-table.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** Options of `ranas model summary`. */

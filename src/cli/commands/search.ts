@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { runSearch } from '../../search/run-search.ts';
 import { SEARCH_DEFAULTS, type SearchOptions } from '../../search/search-options.ts';
 import { addRunOptions, int, nonNeg, parseRunOptions, parseScales, pos, type RawRunOptions } from '../run-options.ts';
-import { printTable, type Row } from '../table.ts';
+import { printTable, type Row } from '../../text-table.ts';
 
 /** Raw commander values. */
 interface RawSearchOptions extends RawRunOptions {

@@ -8,7 +8,7 @@ import { runTraining } from '../../train/run-training.ts';
 import { TRAIN_DEFAULTS, type TrainOptions } from '../../train/train-options.ts';
 import { PRESET_NAMES } from '../../model/presets.ts';
 import { addRunOptions, int, num, parseRunOptions, parseScales, type RawRunOptions } from '../run-options.ts';
-import { printTable, type Row } from '../table.ts';
+import { printTable, type Row } from '../../text-table.ts';
 
 /** Raw commander values (strings where commander gives strings). */
 interface RawTrainOptions extends RawRunOptions {

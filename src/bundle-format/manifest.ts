@@ -1,8 +1,10 @@
 /**
  * The bundle manifest: what `ranas export` writes and the device agent loads (see ../shared/DESIGN.md,
  * "Bundle"). This file holds the on-disk types; the validator that parses `unknown` into them lives in
- * `bundle-manifest-parse.ts` (owned by the device agent) and refuses unknown versions with a clear error.
+ * `parse-manifest.ts` and refuses unknown versions with a clear error. Exporter, agent, bridge and CLI all
+ * read this one module.
  */
+import type { TensorDType } from './dtype.ts';
 
 /** Manifest format identifier and the version this code reads and writes. */
 export const MANIFEST_FORMAT = 'ranas-bundle';
@@ -10,7 +12,6 @@ export const MANIFEST_VERSION = 1;
 
 export type BundleRuntime = 'tflite' | 'onnx';
 export type BundlePrecision = 'fp32' | 'int8';
-export type TensorDType = 'float32' | 'int8' | 'uint8' | 'int32';
 
 /** A tensor at a segment boundary. Shapes include the batch dimension (always 1 on device). */
 export interface BundleTensor {
@@ -86,4 +87,28 @@ export interface BundleManifest {
   createdAt: string;
   /** Package version and git commit of the exporter. */
   producer: { name: 'ranas'; version: string; gitCommit: string };
+}
+
+/**
+ * Time a request spends outside its segments, measured by the profiler on full-path requests.
+ * The scheduler adds `answer` to every predicted finish, and `input + segment 0 + answer` is exit 1's cost.
+ */
+export interface RequestOverhead {
+  /** Arrival to segment 0's start: request checks and input preprocessing (profiled with a raw uint8 image). */
+  input: SegmentLatency;
+  /** The answering exit's segment end to the answer: softmax, policy, top-k, the answer itself. */
+  answer: SegmentLatency;
+}
+
+/**
+ * A measured latency profile of a bundle on one device (`profile.json` on the device): the manifest's profile
+ * plus the request overhead (absent from profiles written before it was measured; the agent re-profiles those).
+ */
+export type BundleProfile = NonNullable<BundleManifest['profile']> & { overhead?: RequestOverhead };
+
+/** Every file a manifest names, with its recorded sha256 and size. */
+export function manifestFiles(m: BundleManifest): { file: string; sha256: string; sizeBytes: number }[] {
+  const files = m.segments.map((s) => ({ file: s.file, sha256: s.sha256, sizeBytes: s.sizeBytes }));
+  if (m.monolithic) files.push({ file: m.monolithic.file, sha256: m.monolithic.sha256, sizeBytes: m.monolithic.sizeBytes });
+  return files;
 }

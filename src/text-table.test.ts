@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatTable } from './table.ts';
+import { formatTable } from './text-table.ts';
 
 test('formatTable aligns numbers right and text left', () => {
   const out = formatTable([

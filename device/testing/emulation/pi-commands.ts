@@ -4,8 +4,8 @@
  * scripts/arm64-agent.ts runs the same commands under qemu-aarch64 with temporary paths. Only the program
  * changes: `node` / `npm` on the Pi are `qemu-aarch64 -L <sysroot> <arm64 node> [npm-cli.js]` here.
  */
-import { AGENT_ENV, AGENT_NODE_FLAGS } from '../agent-node-flags.ts';
-import { DEVICE_PACKAGE_NAME } from '../package/build-device-package.ts';
+import { AGENT_ENV, AGENT_NODE_FLAGS } from '../../agent-node-flags.ts';
+import { DEVICE_PACKAGE_NAME } from '../../package/build-device-package.ts';
 
 /** The values a command is filled with. */
 export interface PiPaths {

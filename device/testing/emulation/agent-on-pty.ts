@@ -4,9 +4,9 @@
  * `node` / `npm` replaced by that Node's command line.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { RanasError } from '../../src/errors.ts';
-import { openPtyPair, type PtyPair } from '../../firmware-bridge/test-support/pty-pair.ts';
-import { folderBytes } from '../package/build-device-package.ts';
+import { RanasError } from '../../../src/errors.ts';
+import { openPtyPair, type PtyPair } from '../../../firmware-bridge/test-support/pty-pair.ts';
+import { folderBytes } from '../../package/build-device-package.ts';
 import { piCommands, type PiCommand, type PiPaths } from './pi-commands.ts';
 
 /** How one side runs Node: `[node]` on the host, `[qemu-aarch64, -L, sysroot, node]` emulated. */

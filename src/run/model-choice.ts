@@ -9,7 +9,6 @@ import { loadGenotype, type Genotype } from '../model/genotype.ts';
 import { buildMsRanas } from '../model/ms-ranas.ts';
 import { buildPreset, genotypePath, getPreset } from '../model/presets.ts';
 import { keepExits } from './keep-exits.ts';
-import type { TrainOptions } from './train-options.ts';
 
 /** Extends a per-scale factor list to `n` scales by doubling its last entry (MSDNet's 1-2-4 pattern). */
 function extendDoubling(factors: number[], n: number): number[] {
@@ -18,8 +17,24 @@ function extendDoubling(factors: number[], n: number): number[] {
   return out;
 }
 
+/** Which graph a run starts from (`ranas train`'s model options). */
+export interface ModelChoice {
+  /** Model preset (ignored when `modelDir` is given). */
+  preset: string;
+  /** Genotype JSON replacing the preset's. */
+  genotype?: string;
+  /** Start from a saved IR model folder instead of a preset. */
+  modelDir?: string;
+  /** Override the preset's number of scales (MS-RANAS presets only). */
+  scales?: 1 | 2 | 3;
+  /** Keep only the last exit. */
+  singleExit: boolean;
+  /** Seed of the weight initialisation. */
+  seed: number;
+}
+
 /** The graph to train. */
-export function chooseModel(o: Pick<TrainOptions, 'preset' | 'genotype' | 'modelDir' | 'scales' | 'singleExit' | 'seed'>): ModelGraph {
+export function chooseModel(o: ModelChoice): ModelGraph {
   let graph: ModelGraph;
   if (o.modelDir) {
     graph = loadModel(o.modelDir);

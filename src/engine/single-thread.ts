@@ -2,8 +2,8 @@
  * Single-thread implementation of the data-parallel contract (`DataParallel` in
  * `src/engine/data-parallel-types.ts`), so the training loop runs the same way with one thread or many.
  */
-import { tf } from '../engine/tf.ts';
-import type { DataParallel, GradientResult, TrainableModel } from '../engine/data-parallel-types.ts';
+import { tf } from './tf.ts';
+import type { DataParallel, GradientResult, TrainableModel } from './data-parallel-types.ts';
 
 /** Wraps a model built in this thread as a one-replica `DataParallel`. */
 export function singleThread(model: TrainableModel): DataParallel {

@@ -1,5 +1,5 @@
 /**
- * Tables for the CLI: every command that prints a table prints the same rows as JSON with `--json`.
+ * Plain-text tables (CLI, demo report, benches): every command that prints a table prints the same rows as JSON with `--json`.
  */
 
 /** One table row: column name → value. */

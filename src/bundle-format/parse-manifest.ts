@@ -4,7 +4,7 @@
  * (a version this agent does not read) and `E_MANIFEST_FIELD` (a missing or mistyped field; details.field
  * is its path, e.g. `segments[1].outputs[0].shape`).
  */
-import { RanasError } from '../src/errors.ts';
+import { RanasError } from '../errors.ts';
 import {
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
@@ -15,16 +15,15 @@ import {
   type BundleRuntime,
   type BundleSegment,
   type BundleTensor,
+  type BundleProfile,
   type SegmentLatency,
-  type TensorDType,
-} from './bundle-manifest.ts';
-import type { BundleProfile } from './store/store.ts';
+} from './manifest.ts';
+import { TENSOR_DTYPES } from './dtype.ts';
 
 type Obj = Record<string, unknown>;
 
 const RUNTIMES: readonly BundleRuntime[] = ['tflite', 'onnx'];
 const PRECISIONS: readonly BundlePrecision[] = ['fp32', 'int8'];
-const DTYPES: readonly TensorDType[] = ['float32', 'int8', 'uint8', 'int32'];
 const LAYOUTS: readonly BundleInput['layout'][] = ['NHWC', 'NCHW'];
 
 function fieldError(field: string, expected: string, found: unknown): RanasError {
@@ -79,7 +78,7 @@ const isDim = (n: number) => Number.isInteger(n) && n > 0;
 function tensor(v: unknown, field: string): BundleTensor {
   const o = obj(v, field);
   const p = `${field}.`;
-  const t: BundleTensor = { name: str(o, 'name', p), shape: numbers(o, 'shape', p, isDim), dtype: oneOf(o, 'dtype', p, DTYPES) };
+  const t: BundleTensor = { name: str(o, 'name', p), shape: numbers(o, 'shape', p, isDim), dtype: oneOf(o, 'dtype', p, TENSOR_DTYPES) };
   const scale = optNum(o, 'scale', p);
   const zeroPoint = optNum(o, 'zeroPoint', p);
   if (scale !== undefined) t.scale = scale;
@@ -129,7 +128,7 @@ function input(v: unknown): BundleInput {
   const i: BundleInput = {
     shape: numbers(o, 'shape', p, isDim),
     layout: oneOf(o, 'layout', p, LAYOUTS),
-    dtype: oneOf(o, 'dtype', p, DTYPES),
+    dtype: oneOf(o, 'dtype', p, TENSOR_DTYPES),
     mean: numbers(o, 'mean', p),
     std: numbers(o, 'std', p, (n) => n > 0),
   };
@@ -204,4 +203,15 @@ export function parseBundleManifest(json: unknown): BundleManifest {
   }
   if (o.profile !== undefined) m.profile = parseProfile(o.profile);
   return m;
+}
+
+/** Parses manifest.json bytes (E_MANIFEST_JSON when not JSON, then the parser's errors); `where` names the bundle. */
+export function parseManifestBytes(bytes: Uint8Array, where: string): BundleManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (e) {
+    throw new RanasError('E_MANIFEST_JSON', `${where}: manifest.json is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return parseBundleManifest(json);
 }

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { packagePath } from '../../src/package-root.ts';
-import { deviceTarballName } from '../package/build-device-package.ts';
+import { packagePath } from '../../../src/package-root.ts';
+import { deviceTarballName } from '../../package/build-device-package.ts';
 import { agentBin, docPiPaths, piCommands, shellLine } from './pi-commands.ts';
 
 const doc = readFileSync(packagePath('docs', 'raspberry-pi.md'), 'utf8');

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isRanasError } from '../src/errors.ts';
-import { bundleFiles } from '../converters/bundle/write-bundle.ts';
-import { parseBundleManifest, parseProfile } from './bundle-manifest-parse.ts';
-import { fakeBundleContents } from './testing/fake-bundle.ts';
+import { isRanasError } from '../errors.ts';
+import { bundleFiles } from '../../converters/bundle/write-bundle.ts';
+import { parseBundleManifest, parseProfile } from './parse-manifest.ts';
+import { fakeBundleContents } from '../../device/testing/fake-bundle.ts';
 
 /** A fresh, valid manifest as plain JSON (what JSON.parse gives). */
 function manifestJson(): Record<string, unknown> {

@@ -9,13 +9,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DeviceClient } from '../../firmware-bridge/client/device-client.ts';
-import { loadBundleTar } from '../../firmware-bridge/client/bundle-tar.ts';
-import { readKeyFile } from '../../firmware-bridge/device-key.ts';
-import type { ExitReadoutMsg } from '../../firmware-bridge/messages.ts';
-import { SerialTransport } from '../../firmware-bridge/transport/serial-transport.ts';
-import { imageBytes, type ImageDataset } from '../../src/data/types.ts';
-import { RanasError } from '../../src/errors.ts';
+import { DeviceClient } from '../../../firmware-bridge/client/device-client.ts';
+import { loadBundleTar } from '../../../firmware-bridge/client/bundle-tar.ts';
+import { readKeyFile } from '../../../firmware-bridge/device-key.ts';
+import type { ExitReadoutMsg } from '../../../firmware-bridge/messages.ts';
+import { SerialTransport } from '../../../firmware-bridge/transport/serial-transport.ts';
+import { imageBytes, type ImageDataset } from '../../../src/data/types.ts';
+import { RanasError } from '../../../src/errors.ts';
 import { installDevicePackage, startAgentOnPty, type InstallReport, type NodeSide } from './agent-on-pty.ts';
 
 /** How two sides' answers must agree for one bundle. */

@@ -9,7 +9,7 @@ import { splitTrainVal, subset } from '../data/splits.ts';
 import { syntheticDataset } from '../data/synthetic.ts';
 import type { ImageDataset } from '../data/types.ts';
 import { RanasError } from '../errors.ts';
-import type { DataChoice } from './train-options.ts';
+import type { DataChoice } from './run-options.ts';
 
 /** Train / validation / test datasets and where they came from. */
 export interface TrainData {

@@ -8,15 +8,15 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tf } from './tf.ts';
-import { createDataParallel } from './data-parallel.ts';
-import type { DataParallel } from './data-parallel-types.ts';
-import { buildReferenceNet, referenceNetRecipe, REFERENCE_NET } from './reference-net.ts';
-import { mulberry32, randomFloats } from './seeded-random.ts';
-import { singleThread } from '../train/gradient-engine.ts';
-import { trainLoop } from '../train/train-loop.ts';
-import type { BatchSource } from '../train/batch-source.ts';
-import { TRAIN_DEFAULTS } from '../train/train-options.ts';
+import { tf } from '../engine/tf.ts';
+import { createDataParallel } from '../engine/data-parallel.ts';
+import type { DataParallel } from '../engine/data-parallel-types.ts';
+import { buildReferenceNet, referenceNetRecipe, REFERENCE_NET } from '../engine/reference-net.ts';
+import { mulberry32, randomFloats } from '../engine/seeded-random.ts';
+import { singleThread } from '../engine/single-thread.ts';
+import { trainLoop } from './train-loop.ts';
+import type { BatchSource } from '../run/batch-source.ts';
+import { TRAIN_DEFAULTS } from './train-options.ts';
 
 /** A synthetic CIFAR-shaped batch. */
 export interface Batch {
