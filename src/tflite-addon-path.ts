@@ -1,7 +1,7 @@
 /**
  * Where the TFLite addon (tfjs-tflite-node's `node_tflite_binding.node`, TFLite 2.9 C API) is loaded from.
- * The slim device package (and the host package) ships it prebuilt for its platform in `natives/<platform>-<arch>/` beside the
- * TFLite C library it links (`$ORIGIN` run path), so nothing is compiled on the device; a checkout uses
+ * The device package and the packed host package ship it prebuilt in `natives/<platform>-<arch>/`, beside
+ * the TFLite C library it links (run path `$ORIGIN`), so nothing is compiled at install; a checkout uses
  * tfjs-tflite-node's own node-gyp build. Shared by the device runtime and the converters' TFLite runner.
  */
 import { existsSync } from 'node:fs';
