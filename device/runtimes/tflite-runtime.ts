@@ -1,10 +1,10 @@
 /**
  * TFLite through tfjs-tflite-node's native interpreter (TFLite 2.9 C API; src/tflite-addon-path.ts says
- * which build of the addon), used directly (its `TFLiteNodeModelRunner` is the addon's `Interpreter`).
- * Each input/output tensor of the addon owns a stable typed array (`TensorInfo.data()`): `infer()` copies the input arrays into TFLite, runs, and copies
- * the outputs back. We hand those arrays out as the segment's buffers, so a caller writes directly into
- * the input tensor's buffer and reads outputs without another copy. The optional delegate (Edge TPU) is
- * TFLite's external delegate loaded from a shared library path.
+ * which build of the addon), used directly (its `TFLiteNodeModelRunner` is the addon's `Interpreter`). Each
+ * input/output tensor of the addon owns a stable typed array (`TensorInfo.data()`): `infer()` copies the
+ * input arrays into TFLite, runs, and copies the outputs back. We hand those arrays out as the segment's
+ * buffers, so a caller writes directly into the input tensor's buffer and reads outputs without another
+ * copy. The optional delegate (Edge TPU) is TFLite's external delegate loaded from a shared library path.
  */
 import { createRequire } from 'node:module';
 import { RanasError } from '../../src/errors.ts';
