@@ -25,7 +25,8 @@ test('arm64 agent under qemu: installs from the tarball, reports arm64, answers 
     assert.ok(c.exits.length >= 2, `${c.bundle}: several exits compared`);
     for (const e of c.exits) {
       assert.equal(e.images, 20);
-      assert.equal(e.labelMismatches, 0, `${c.bundle} exit ${e.exitIndex + 1}: labels differ where the margin is wider than the tolerance`);
+      assert.equal(e.labelMismatches, 0, `${c.bundle} exit ${e.exitIndex + 1}: a label differs where the logits moved less than half its margin`);
+      assert.ok(e.sameLabel >= c.rule.minSameLabel * e.images, `${c.bundle} exit ${e.exitIndex + 1}: same label on ${e.sameLabel} of ${e.images}`);
       assert.ok(e.maxLogitDiff <= c.rule.maxLogitDiff, `${c.bundle} exit ${e.exitIndex + 1}: max |Δlogit| ${e.maxLogitDiff} > ${c.rule.maxLogitDiff}`);
       assert.ok(e.maxConfidenceDiff <= c.rule.maxConfidenceDiff, `${c.bundle} exit ${e.exitIndex + 1}: max |Δconfidence| ${e.maxConfidenceDiff} > ${c.rule.maxConfidenceDiff}`);
     }

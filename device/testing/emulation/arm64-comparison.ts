@@ -98,7 +98,7 @@ export async function runArm64Comparison(o: Arm64ComparisonOptions): Promise<Arm
       runs.push(await runSide({ side, tarball, bundles, images: data.test, count, keyFile, workDir: path.join(work, `side-${i}`), profileArgs, say: o.say }));
     }
     const comparisons = bundles.map((b, j) => {
-      const rule = agreementRule(runs[0].bundles[j].runtime, runs[0].bundles[j].precision);
+      const rule = agreementRule(runs[0].bundles[j].precision);
       return { bundle: path.basename(b), rule, ...compareAnswers(runs[0].bundles[j].answers, runs[1].bundles[j].answers, rule) };
     });
     const edgetpu = edgeTpuRefusal(sides[1].side, path.join(work, 'side-1', 'prefix'), bundles[0], path.join(work, 'edgetpu-store'));
