@@ -35,10 +35,11 @@ export interface AgreementRule {
  * The rule for a bundle by precision. int8 (TFLite and ONNX Runtime alike): TFLite 2.9's optimized int8
  * kernels round some requantisation ties differently on x86-64 and arm64 (measured: 10 of 16,384 values
  * of the tiny preset's first conv differ by one step), and the difference grows through the layers;
- * allowed: 16 int8 steps per logit, 0.25 of confidence, 90 % same labels per exit. fp32: 1e-3 per logit.
+ * allowed: 16 int8 steps per logit, 0.3 of confidence, 90 % same labels per exit (measured over 100 images:
+ * 7 steps, 0.24, 97 %). fp32: 1e-3 per logit, 1e-4 of confidence, 99 % same labels.
  */
 export function agreementRule(precision: string): AgreementRule {
-  if (precision === 'int8') return { maxLogitDiff: 16, maxConfidenceDiff: 0.25, minSameLabel: 0.9 };
+  if (precision === 'int8') return { maxLogitDiff: 16, maxConfidenceDiff: 0.3, minSameLabel: 0.9 };
   return { maxLogitDiff: 1e-3, maxConfidenceDiff: 1e-4, minSameLabel: 0.99 };
 }
 
