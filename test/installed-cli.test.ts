@@ -8,9 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { haveSocat } from '../firmware-bridge/test-support/pty-pair.ts';
 import { PACKAGE_ROOT } from '../src/package-root.ts';
 
@@ -23,7 +23,13 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
 test('npm pack → npm install -g → ranas --help, model summary and demo --toy from an empty folder, no tsx', { timeout: 1_500_000 }, async (t) => {
   const tmp = mkdtempSync(join(tmpdir(), 'ranas-installed-'));
   try {
-    const packed = run('npm', ['pack', '--silent', '--pack-destination', tmp], PACKAGE_ROOT).trim().split('\n').pop() ?? '';
+    // Packed from a copy of the checkout (its node_modules linked), so prepack's dist/ and natives/ never
+    // change under tests running beside this one.
+    const copy = join(tmp, 'checkout');
+    const skipTop = new Set(['node_modules', 'dist', 'natives', 'build', 'runs', '.cache', '.git']);
+    cpSync(PACKAGE_ROOT, copy, { recursive: true, filter: (from) => !skipTop.has(relative(PACKAGE_ROOT, from).split('/')[0]) });
+    symlinkSync(join(PACKAGE_ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const packed = run('npm', ['pack', '--silent', '--pack-destination', tmp], copy).trim().split('\n').pop() ?? '';
     const tarball = join(tmp, packed);
     assert.ok(existsSync(tarball), `npm pack wrote ${tarball}`);
     const prefix = join(tmp, 'prefix');
