@@ -1,6 +1,6 @@
 /**
  * Device agent performance (issue 6) on the tiny preset's int8 TFLite bundle (random weights, calibrated
- * on the shipped CIFAR-10 mini train split), run with a local agent (device/bench-local.ts):
+ * on the shipped CIFAR-10 mini train split), run with a local agent (bench/bench-local.ts):
  * - agent overhead ≤ 3 % of the raw interpreter invokes at the median;
  * - chained segments ≤ 1.10× the monolithic model for the full path;
  * - deadline miss rate ≤ 0.5 % over 10,000 requests, budgets spread between exit 1's p99 and the full p99
@@ -23,8 +23,8 @@ import { printTable, type Row } from '../src/text-table.ts';
 import { buildPreset } from '../src/model/presets.ts';
 import { loadCifar10Mini } from '../src/data/cifar10-mini.ts';
 import { exportModel } from '../converters/export.ts';
-import { benchLocal } from '../device/bench-local.ts';
-import { benchLocalTables } from '../device/bench-local-table.ts';
+import { benchLocal } from './bench-local.ts';
+import { benchLocalTables } from './bench-local-table.ts';
 import { AGENT_ENV, AGENT_NODE_FLAGS, hasAgentNodeFlags } from '../device/agent-node-flags.ts';
 
 // Measure the agent as it runs on a device: with its V8 flags and environment, and --expose-gc so RSS samples follow a full GC.

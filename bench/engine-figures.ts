@@ -6,7 +6,8 @@
 import { loadavg } from 'node:os';
 import { initEngine, type BackendName } from '../src/engine/backend.ts';
 import { defaultReplicas } from '../src/engine/replica-count.ts';
-import { forwardImagesPerSec, syntheticBatch, trainingImagesPerSec, type Throughput } from '../src/train/throughput.ts';
+import { syntheticBatch } from '../src/engine/synthetic-batch.ts';
+import { forwardImagesPerSec, trainingImagesPerSec, type Throughput } from '../src/train/throughput.ts';
 
 /** Training throughput with a given number of data-parallel replicas. */
 export interface TrainingFigures extends Throughput {

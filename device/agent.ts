@@ -16,38 +16,30 @@ import type { AgentInfo, AgentService, AgentStats } from '../firmware-bridge/age
 import type { InferMsg, InferResultMsg } from '../firmware-bridge/messages.ts';
 import { RanasError } from '../src/errors.ts';
 import { packageVersion } from '../src/run-folder.ts';
-import type { BundleRuntime } from '../src/bundle-format/manifest.ts';
-import { requestOfInferMsg } from './infer-input.ts';
-import { profileChain } from './profiler.ts';
-import { edgeTpuRuntime, findEdgeTpuLibrary } from './runtimes/edgetpu.ts';
-import { onnxRuntime } from './runtimes/onnx-runtime.ts';
-import type { LoadedSegment, Runtime, RuntimeOptions } from './runtimes/runtime.ts';
-import { tfliteRuntime } from './runtimes/tflite-runtime.ts';
-import { wireChain, type Chain } from './scheduler/chain.ts';
-import { hrClock, type Clock } from './scheduler/clock.ts';
-import { DEFAULT_SAFETY_FACTOR } from './scheduler/policy.ts';
-import { LatencyTracker } from './scheduler/latency-tracker.ts';
-import { makePreprocessor, type Preprocessor } from './scheduler/preprocess.ts';
-import { runAnytime, type AnytimeAnswer, type AnytimeRequest } from './scheduler/run-anytime.ts';
-import { FsStore } from './store/fs-store.ts';
 import type { BundleProfile } from '../src/bundle-format/manifest.ts';
 import { sha256Hex } from '../src/bundle-format/sha256.ts';
+import { loadBundle, trackersFor, type ActiveBundle } from './agent/active-bundle.ts';
+import { AgentCounters } from './agent/agent-counters.ts';
+import { availableRuntimes, runtimeFor, type RuntimeChoice } from './agent/runtime-choice.ts';
+import { createSerialQueue } from './agent/serial-queue.ts';
+import { requestOfInferMsg } from './infer-input.ts';
+import { profileChain } from './profiler.ts';
+import type { Chain } from './scheduler/chain.ts';
+import { hrClock, type Clock } from './scheduler/clock.ts';
+import { DEFAULT_SAFETY_FACTOR } from './scheduler/policy.ts';
+import type { Preprocessor } from './scheduler/preprocess.ts';
+import { runAnytime, type AnytimeAnswer, type AnytimeRequest } from './scheduler/run-anytime.ts';
+import { FsStore } from './store/fs-store.ts';
 import type { InstalledBundle, Store } from './store/store.ts';
 
-/** Options of `createAgent`. */
-export interface AgentOptions {
+/** Options of `createAgent` (runtime choice: `edgetpu`, `runtime`, `threads`, see agent/runtime-choice.ts). */
+export interface AgentOptions extends RuntimeChoice {
   /** Store root (bundles/, current, previous). */
   bundleDir: string;
   /** Store to use instead of an FsStore at bundleDir (tests). */
   store?: Store;
   /** Recorded with profiles; default the host name. */
   deviceName?: string;
-  /** CPU threads for the runtime (default 1). */
-  threads?: number;
-  /** Run TFLite bundles on the Coral Edge TPU (E_EDGETPU_UNAVAILABLE when libedgetpu is absent). */
-  edgetpu?: boolean;
-  /** Runtime to use for every bundle instead of the manifest's (tests: the fake runtime). */
-  runtime?: Runtime;
   clock?: Clock;
   /** Multiplier on the next segment's p99 in the budget check (default 1.1, see policy.ts). */
   safetyFactor?: number;
@@ -81,84 +73,37 @@ export interface Agent extends AgentService {
   close(): Promise<void>;
 }
 
-/** Runtime of each bundle runtime name. */
-const RUNTIMES: Record<BundleRuntime, (o: RuntimeOptions) => Runtime> = { tflite: tfliteRuntime, onnx: onnxRuntime };
-
-interface Active {
-  bundle: InstalledBundle;
-  chain: Chain;
-  preprocess: Preprocessor;
-  profile: BundleProfile;
-  /** Live p99 per segment: the profile's, raised when recent runs are slower (adaptive mode). */
-  tracker: LatencyTracker;
-  /** Live p99 of the request overhead outside the segments: [input, answer] (same rule). */
-  overheadTracker: LatencyTracker;
-}
-
+/**
+ * Starts an agent: opens the store, loads (and when needed profiles) the active bundle, and returns the
+ * service. Its parts: a serial queue (agent/serial-queue.ts), the runtime choice (agent/runtime-choice.ts),
+ * bundle loading and p99 trackers (agent/active-bundle.ts) and the counters (agent/agent-counters.ts).
+ */
 export async function createAgent(o: AgentOptions): Promise<Agent> {
   const store = o.store ?? (await FsStore.open(o.bundleDir));
   const clock = o.clock ?? hrClock;
   const deviceName = o.deviceName ?? os.hostname();
   const safetyFactor = o.safetyFactor ?? DEFAULT_SAFETY_FACTOR;
+  const adaptive = o.adaptive !== false;
   const log = o.log ?? (() => {});
-  const runtimesAvailable = ['tflite', 'onnx', ...(findEdgeTpuLibrary() ? ['edgetpu'] : [])];
-  const counters = { requests: 0, errors: 0, met: 0, missed: 0, overBudget: 0, installs: 0, installFailures: 0, profiles: 0, totalUsSum: 0 };
-  const exitCounts: number[] = [];
-  let active: Active | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
-
-  /** Runs `work` after everything queued before it (requests and installs never overlap). */
-  function serial<T>(work: () => Promise<T>): Promise<T> {
-    const result = queue.then(work);
-    queue = result.catch(() => undefined);
-    return result;
-  }
-
-  function runtimeFor(bundle: InstalledBundle): Runtime {
-    if (o.runtime) return o.runtime;
-    if (o.edgetpu) {
-      if (bundle.manifest.runtime !== 'tflite' || bundle.manifest.precision !== 'int8') {
-        throw new RanasError('E_EDGETPU_BUNDLE', `the Edge TPU runs int8 TFLite bundles; this one is ${bundle.manifest.precision} ${bundle.manifest.runtime}`);
-      }
-      return edgeTpuRuntime({ threads: o.threads });
-    }
-    return RUNTIMES[bundle.manifest.runtime]({ threads: o.threads });
-  }
+  const runtimesAvailable = availableRuntimes();
+  const counters = new AgentCounters();
+  const serial = createSerialQueue();
+  let active: ActiveBundle | undefined;
 
   async function measure(chain: Chain, preprocess: Preprocessor, bundle: InstalledBundle): Promise<BundleProfile> {
     const profile = await profileChain({ chain, preprocess }, { clock, deviceName, warmups: o.profile?.warmups, runs: o.profile?.runs });
     await store.writeProfile(bundle, profile);
-    counters.profiles++;
+    counters.counts.profiles++;
     log(`profiled ${bundle.manifest.model.name} on ${deviceName}: ${profile.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs p99 ${s.p99Us.toFixed(0)} µs`).join(', ')}`);
     return profile;
   }
 
   /** Loads (and profiles when needed) a bundle; the current active bundle is not touched. */
-  async function load(bundle: InstalledBundle, forceProfile: boolean): Promise<Active> {
-    const runtime = runtimeFor(bundle);
-    const loaded: LoadedSegment[] = [];
-    try {
-      for (const seg of bundle.manifest.segments) loaded.push(await runtime.load(await store.readFile(bundle, seg.file), seg));
-      const chain = wireChain(bundle.manifest, loaded);
-      const preprocess = makePreprocessor(bundle.manifest.input);
-      const saved = await store.readProfile(bundle);
-      // A profile without the request overhead predates its measurement: measure again.
-      const usable = saved && saved.device === deviceName && saved.segments.length === bundle.manifest.segments.length && saved.overhead;
-      const profile = usable && !forceProfile ? saved : await measure(chain, preprocess, bundle);
-      return { bundle, chain, preprocess, profile, ...trackersFor(profile) };
-    } catch (e) {
-      await Promise.all(loaded.map((s) => s.dispose()));
-      throw e;
-    }
+  async function load(bundle: InstalledBundle, forceProfile: boolean): Promise<ActiveBundle> {
+    return loadBundle(bundle, forceProfile, { store, runtime: runtimeFor(bundle, o), deviceName, adaptive, measure });
   }
 
-  function trackersFor(profile: BundleProfile): Pick<Active, 'tracker' | 'overheadTracker'> {
-    const make = (p99: number[]) => (o.adaptive === false ? new LatencyTracker(p99, 1, Number.POSITIVE_INFINITY) : new LatencyTracker(p99));
-    const over = profile.overhead;
-    return { tracker: make(profile.segments.map((seg) => seg.p99Us)), overheadTracker: make([over?.input.p99Us ?? 0, over?.answer.p99Us ?? 0]) };
-  }
-
-  async function activate(next: Active): Promise<void> {
+  async function activate(next: ActiveBundle): Promise<void> {
     const old = active;
     active = next;
     if (old) await old.chain.dispose();
@@ -178,7 +123,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
   function install(source: string, sourceSha256?: string): Promise<InstalledBundle> {
     return serial(async () => {
       try {
-        let loaded: Active | undefined;
+        let loaded: ActiveBundle | undefined;
         const bundle = await store.install(source, {
           maxBytes: o.maxBundleBytes,
           sourceSha256,
@@ -191,11 +136,11 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
         });
         if (loaded) await activate(loaded);
         else if (active) active.bundle = bundle;
-        counters.installs++;
+        counters.counts.installs++;
         log(`installed ${bundle.manifest.model.name} (${bundle.id})`);
         return bundle;
       } catch (e) {
-        counters.installFailures++;
+        counters.counts.installFailures++;
         throw e;
       }
     });
@@ -203,7 +148,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
 
   function run(req: AnytimeRequest): Promise<AnytimeAnswer> {
     return serial(async () => {
-      counters.requests++;
+      counters.counts.requests++;
       try {
         if (!active) throw new RanasError('E_NO_BUNDLE', 'no bundle is installed; install one first (ranas device flash, or --install)');
         const a = active;
@@ -214,13 +159,10 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
           observe: (k, us) => tracker.observe(k, us),
           observeOverhead: (inputUs, answerUs) => { overheadTracker.observe(0, inputUs); overheadTracker.observe(1, answerUs); },
         }, req);
-        counters[answer.met ? 'met' : 'missed']++;
-        if (answer.overBudget) counters.overBudget++;
-        counters.totalUsSum += answer.totalUs;
-        exitCounts[answer.exitIndex] = (exitCounts[answer.exitIndex] ?? 0) + 1;
+        counters.answered(answer);
         return answer;
       } catch (e) {
-        counters.errors++;
+        counters.counts.errors++;
         throw e;
       }
     });
@@ -250,32 +192,20 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
       try {
         parsed = requestOfInferMsg(req);
       } catch (e) {
-        counters.requests++;
-        counters.errors++;
+        counters.counts.requests++;
+        counters.counts.errors++;
         throw e;
       }
       return run(parsed);
     },
-    async stats(): Promise<AgentStats> {
-      const mem = process.memoryUsage();
-      const { totalUsSum, ...rest } = counters;
-      const served = counters.met + counters.missed;
-      return {
-        ...rest,
-        meanTotalUs: served > 0 ? totalUsSum / served : 0,
-        ...Object.fromEntries(Array.from(exitCounts, (n, k) => [`exit${k}Answers`, n ?? 0])),
-        rssBytes: mem.rss,
-        heapUsedBytes: mem.heapUsed,
-        uptimeS: process.uptime(),
-      };
-    },
+    stats: async (): Promise<AgentStats> => counters.stats(),
     install,
     run,
     profile: () => serial(async () => {
       if (!active) throw new RanasError('E_NO_BUNDLE', 'no bundle is installed; nothing to profile');
       const a = active;
       a.profile = await measure(a.chain, a.preprocess, a.bundle);
-      Object.assign(a, trackersFor(a.profile));
+      Object.assign(a, trackersFor(a.profile, adaptive));
       return a.profile;
     }),
     rollback: () => serial(async () => {

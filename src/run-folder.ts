@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { RanasError } from './errors.ts';
+import { RanasError, type ErrorCode } from './errors.ts';
 import { PACKAGE_ROOT } from './package-root.ts';
 
 const packageRoot = PACKAGE_ROOT;
@@ -85,7 +85,7 @@ export function openRunFolder(
  * Refuses a `--resume` whose options differ from the run's saved `config.json` in any of `keys` (the options
  * that decide the exact sequence of steps). No saved config: nothing to compare. Throws `code`.
  */
-export function checkResumeOptions<T extends object>(configPath: string, options: T, keys: readonly (keyof T & string)[], code: string): void {
+export function checkResumeOptions<T extends object>(configPath: string, options: T, keys: readonly (keyof T & string)[], code: ErrorCode): void {
   if (!existsSync(configPath)) return;
   let saved: unknown;
   try {

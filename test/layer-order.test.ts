@@ -48,7 +48,7 @@ test('findViolations flags an upward import, an import between peers and an unde
     v.map((x) => x.edge),
     ['src/ir -> src/cli', 'src/train -> src/search', 'src/nowhere -> src/ir', 'firmware-bridge -> src/model'],
   );
-  assert.match(v[0].detail, /src\/ir\/types\.ts imports src\/cli\/table\.ts: src\/ir \(rank 2\) may import only lower ranks, found src\/cli \(rank 12\)/);
+  assert.match(v[0].detail, /src\/ir\/types\.ts imports src\/cli\/table\.ts: src\/ir \(rank 3\) may import only lower ranks, found src\/cli \(rank 14\)/);
 });
 
 test('findCycles finds a three-folder cycle and ignores a chain', () => {

@@ -7,6 +7,7 @@ import type { Segment, TensorQuant } from '../quant-types.ts';
 import type { BundleRuntime } from '../../src/bundle-format/manifest.ts';
 import { quantizeTensor } from '../quantize/quant-params.ts';
 import { OPEN_MODEL, type ModelData, type ModelSession } from './model-runtimes.ts';
+import { RanasError } from '../../src/errors.ts';
 
 /** Relative L2 distance fp32 chained logits may have from the monolithic ones (runtimes may fuse ops differently). */
 export const FP32_CHAIN_TOLERANCE = 1e-5;
@@ -42,7 +43,7 @@ export async function runChained(
     const feeds = new Map<string, Float32Array | Int8Array>();
     for (const t of segments[k].inputs) {
       const v = live.get(t);
-      if (!(v instanceof Float32Array || v instanceof Int8Array)) throw new Error(`segment ${k} input ${t} was not produced by an earlier segment`);
+      if (!(v instanceof Float32Array || v instanceof Int8Array)) throw new RanasError('E_SEGMENT_WIRING', `segment ${k} input ${t} was not produced by an earlier segment`);
       feeds.set(t, v);
     }
     for (const [t, v] of await sessions[k].run(feeds)) live.set(t, v);

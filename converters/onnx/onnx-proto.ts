@@ -3,6 +3,7 @@
  * attributes and value infos as the writer needs them. The package is CommonJS with one `onnx` namespace.
  */
 import onnxPackage from 'onnx-proto';
+import { RanasError } from '../../src/errors.ts';
 
 /** The generated ONNX protobuf namespace. */
 export const onnx = onnxPackage.onnx;
@@ -27,7 +28,7 @@ type ElemArray = Float32Array | Int8Array | Int32Array | BigInt64Array;
 /** An initializer with little-endian raw data (this code runs on little-endian hosts only: x86, arm64). */
 export function initializer(name: string, elem: OnnxElem, dims: number[], data: ElemArray): TensorProto {
   const size = dims.reduce((a, b) => a * b, 1);
-  if (size !== data.length) throw new Error(`initializer ${name}: ${data.length} values for dims [${dims.join(', ')}]`);
+  if (size !== data.length) throw new RanasError('E_ONNX_WEIGHT', `initializer ${name}: ${data.length} values for dims [${dims.join(', ')}]; expected their product`);
   const raw = new Uint8Array(data.byteLength);
   raw.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   return { name, dataType: ONNX_DATA_TYPE[elem], dims, rawData: raw };

@@ -11,7 +11,7 @@
  *  - conv / depthwise weights per output channel symmetric in [-127, 127], dense per tensor;
  *  - int32 biases with scale s_in * s_w[c], checked by `checkQuantizedGraph` (TFLite 2.9 does not check it).
  */
-import { RanasError } from '../../src/errors.ts';
+import { RanasError, type ErrorCode } from '../../src/errors.ts';
 import type { IrNode, ModelGraph, OpType } from '../../src/ir/types.ts';
 import type { QuantizedGraph, QuantizedWeight, TensorQuant } from '../quant-types.ts';
 import type { TensorRanges } from './calibrate.ts';
@@ -156,7 +156,7 @@ function quantizeWeights(graph: ModelGraph, activations: Record<string, TensorQu
   return weights;
 }
 
-function fail(code: string, node: IrNode, message: string): never {
+function fail(code: ErrorCode, node: IrNode, message: string): never {
   throw new RanasError(code, `node ${node.name} (${node.op}): ${message}`, { node: node.name, op: node.op });
 }
 

@@ -3,6 +3,7 @@
  * conv filter [kh,kw,cin,cout] → OHWI [cout,kh,kw,cin]; depthwise [kh,kw,c,1] → [1,kh,kw,c] (the same
  * permutation); dense kernel [cin,cout] → [cout,cin]. Plus little-endian byte views for buffers.
  */
+import { RanasError } from '../../src/errors.ts';
 
 /** A writable numeric array (Float32Array, Int8Array, Int32Array, number[]). */
 export interface NumericArray {
@@ -34,7 +35,7 @@ export function permuteInto<T extends NumericArray>(src: ArrayLike<number>, shap
     s *= shape[d];
   }
   if (src.length !== s || out.length !== s) {
-    throw new RangeError(`permuteInto: shape [${shape.join(',')}] holds ${s} values; got ${src.length} in and ${out.length} out`);
+    throw new RanasError('E_CONVERT_TENSOR', `permuteInto: shape [${shape.join(',')}] holds ${s} values; got ${src.length} in and ${out.length} out`);
   }
   // Stride in src of each output axis.
   const strideOfOut = perm.map((p) => srcStrides[p]);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isRanasError } from '../../src/errors.ts';
+import { isRanasError, type ErrorCode } from '../../src/errors.ts';
 import { FsStore } from './fs-store.ts';
 import { writeTar } from './read-tar.ts';
 import { writeFakeBundle } from '../testing/fake-bundle.ts';
@@ -32,7 +32,7 @@ async function installA(store: FsStore, dir: string): Promise<string> {
   return (await store.install(path.join(dir, 'a'))).id;
 }
 
-async function refusedKeepsActive(store: FsStore, activeId: string, source: string, code: string, pattern: RegExp): Promise<void> {
+async function refusedKeepsActive(store: FsStore, activeId: string, source: string, code: ErrorCode, pattern: RegExp): Promise<void> {
   await assert.rejects(store.install(source, { maxBytes: 10_000 }), (e) => isRanasError(e, code) && pattern.test(e.message));
   assert.equal((await store.current())?.id, activeId, 'the active bundle is untouched');
   const staging = fs.readdirSync(path.join(store.root, 'bundles')).filter((n) => n.startsWith('.'));

@@ -4,6 +4,7 @@
  * instead of executing it twice). An `error` message answers with a RanasError carrying the device's code.
  * At most `maxPending` requests are in flight; more are refused with E_BUSY rather than queued unbounded.
  */
+import { errorCodeOf } from '../../src/error-codes.ts';
 import { RanasError } from '../../src/errors.ts';
 import { encodeFrameParts, type Frame } from '../framing/frame.ts';
 import type { BufferPool } from '../framing/buffer-pool.ts';
@@ -109,9 +110,11 @@ export class RpcClient {
     if (name === 'error') {
       try {
         const err = decodeMessage('error', frame.payload);
-        p.reject(new RanasError(err.code || 'E_DEVICE', `device: ${err.message}`, { sequence: frame.sequence }));
+        // A code this host does not know (a newer device) keeps its text in details.
+        const code = errorCodeOf(err.code);
+        p.reject(new RanasError(code ?? 'E_DEVICE', `device: ${err.message}`, code ? { sequence: frame.sequence } : { sequence: frame.sequence, deviceCode: err.code }));
       } catch (e) {
-        p.reject(e instanceof Error ? e : new Error(String(e)));
+        p.reject(e instanceof Error ? e : new RanasError('E_BAD_MESSAGE', `device error answer could not be read: ${String(e)}`));
       }
       return;
     }

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { RanasError } from '../../src/errors.ts';
 
 export interface DeviceProcess {
   /** TCP port when listening on TCP. */
@@ -21,13 +22,13 @@ export async function startFakeDevice(args: string[]): Promise<DeviceProcess> {
   proc.stderr.on('data', (b: Buffer) => logs.push(...b.toString().split('\n').filter(Boolean)));
   const ready = await new Promise<string>((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new Error(`fake device not ready within 20 s; stderr: ${logs.join('\n')}`)), 20_000);
+    const timer = setTimeout(() => reject(new RanasError('E_TEST', `fake device not ready within 20 s; stderr: ${logs.join('\n')}`)), 20_000);
     proc.stdout.on('data', (b: Buffer) => {
       text += b.toString();
       const line = /^ready .*$/m.exec(text);
       if (line) { clearTimeout(timer); resolve(line[0]); }
     });
-    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`fake device exited with ${code}: ${logs.join('\n')}`)); });
+    proc.once('exit', (code) => { clearTimeout(timer); reject(new RanasError('E_TEST', `fake device exited with ${code}: ${logs.join('\n')}`)); });
   });
   const m = /^ready tcp (\d+)/.exec(ready);
   return {

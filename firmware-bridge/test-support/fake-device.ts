@@ -12,6 +12,7 @@ import { serveDevice } from '../server/serve-device.ts';
 import { SerialTransport } from '../transport/serial-transport.ts';
 import { listenTcp, parseHostPort } from '../transport/tcp-transport.ts';
 import { FakeAgentService } from './fake-agent-service.ts';
+import { RanasError } from '../../src/errors.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,7 +24,7 @@ const { values } = parseArgs({
     'infer-delay-us': { type: 'string', default: '0' },
   },
 });
-if (!values.dir) throw new Error('fake-device: --dir is required');
+if (!values.dir) throw new RanasError('E_CLI_ARG', 'fake-device: --dir is required; expected the folder of its store');
 const dir = values.dir;
 const service = await new FakeAgentService(dir, 'fake-device', Number(values['infer-delay-us'])).load();
 const opts = { keyBytes: values['key-file'] ? readKeyFile(values['key-file']) : null, stagingDir: path.join(dir, 'staging') };

@@ -4,6 +4,7 @@
  * is not installed, so tests can skip with a message.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { RanasError } from '../../src/errors.ts';
 
 export interface PtyPair {
   hostPath: string;
@@ -25,13 +26,13 @@ export async function openPtyPair(): Promise<PtyPair | undefined> {
   proc.once('exit', () => process.off('exit', killOnExit));
   const paths = await new Promise<string[]>((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new Error(`socat printed no pty paths within 5 s: ${text}`)), 5000);
+    const timer = setTimeout(() => reject(new RanasError('E_DEMO_PTY', `socat printed no pty paths within 5 s: ${text}`)), 5000);
     proc.stderr?.on('data', (b: Buffer) => {
       text += b.toString();
       const found = [...text.matchAll(/PTY is (\S+)/g)].map((m) => m[1]);
       if (found.length === 2 && /starting data transfer/.test(text)) { clearTimeout(timer); resolve(found); }
     });
-    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`socat exited with ${code}: ${text}`)); });
+    proc.once('exit', (code) => { clearTimeout(timer); reject(new RanasError('E_DEMO_PTY', `socat exited with ${code}: ${text}`)); });
   });
   return {
     hostPath: paths[0],

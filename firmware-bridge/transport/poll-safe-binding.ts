@@ -13,6 +13,7 @@
  */
 import fs from 'node:fs';
 import { autoDetect, type BindingInterface, type BindingPortInterface, type OpenOptions, type PortInfo, type SetOptions, type UpdateOptions, type PortStatus } from '@serialport/bindings-cpp';
+import { RanasError } from '../../src/errors.ts';
 
 const base: BindingInterface = autoDetect();
 
@@ -64,7 +65,7 @@ function isCanceledError(e: unknown): boolean {
 
 /** A failed read or write: marked `disconnect` like the stock binding's, so the stream reports a disconnect. */
 function ioError(e: unknown): Error {
-  const error = e instanceof Error ? e : new Error(String(e));
+  const error = e instanceof Error ? e : new RanasError('E_LINK_CLOSED', String(e));
   if (DISCONNECT_CODES.has(errnoCode(e) ?? '')) Object.assign(error, { disconnect: true });
   return error;
 }
@@ -112,7 +113,7 @@ export class PollSafePort implements BindingPortInterface {
       }
       // Readable with nothing to read is end of file: the other end hung up (a tty opened with VMIN 1 says
       // EAGAIN, not 0, when it merely has no data). Polling again would report readable forever.
-      if (bytesRead === 0) { end(Object.assign(new Error('the port reached end of file: the other end hung up'), { disconnect: true })); return; }
+      if (bytesRead === 0) { end(Object.assign(new RanasError('E_LINK_CLOSED', 'the port reached end of file: the other end hung up'), { disconnect: true })); return; }
       if (bytesRead > 0) onData(bytesRead); // may close the port
       if (this.inner.isOpen) poller.poll(UV_READABLE);
       else end();
@@ -151,7 +152,7 @@ export class PollSafePort implements BindingPortInterface {
   private async loopWrite({ fd, poller }: { fd: number; poller: PollerLike }, buffer: Buffer): Promise<void> {
     let offset = 0;
     while (offset < buffer.length) {
-      if (!this.inner.isOpen) throw new Error('Port is not open');
+      if (!this.inner.isOpen) throw new RanasError('E_LINK_CLOSED', 'Port is not open');
       let written = 0;
       try {
         written = fs.writeSync(fd, buffer, offset, buffer.length - offset);

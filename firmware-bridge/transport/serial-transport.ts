@@ -71,7 +71,7 @@ export class SerialTransport extends TransportBase {
   /** Ends the link after an I/O error. */
   private fail(e: unknown): void {
     if (!this.isOpen) return;
-    const error = e instanceof Error ? e : new Error(String(e));
+    const error = e instanceof Error ? e : new RanasError('E_LINK_CLOSED', String(e));
     void (this.port.isOpen ? this.port.close().catch(() => undefined) : Promise.resolve()).then(() => this.closed(error));
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isRanasError } from '../errors.ts';
+import { isRanasError, type ErrorCode } from '../errors.ts';
 import { bundleFiles } from '../../converters/bundle/write-bundle.ts';
 import { parseBundleManifest, parseProfile } from './parse-manifest.ts';
 import { fakeBundleContents } from '../../device/testing/fake-bundle.ts';
@@ -21,7 +21,7 @@ function setPath(root: unknown, dotted: string, value: unknown): void {
   else Reflect.set(at, last, value);
 }
 
-function refused(edits: Record<string, unknown>, code: string, field: string | RegExp): void {
+function refused(edits: Record<string, unknown>, code: ErrorCode, field: string | RegExp): void {
   const m = manifestJson();
   for (const [k, v] of Object.entries(edits)) setPath(m, k, v);
   assert.throws(() => parseBundleManifest(m), (e) => isRanasError(e, code) && (typeof field === 'string' ? e.details.field === field : field.test(e.message)), `expected ${code} naming ${field}`);

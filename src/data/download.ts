@@ -21,16 +21,16 @@ export interface DownloadOptions {
 export async function downloadToFile(url: string, dest: string, opts: DownloadOptions = {}): Promise<number> {
   const progress = opts.progress ?? silentProgress;
   const controller = new AbortController();
-  let timer = setTimeout(() => controller.abort(new Error(`no response within ${opts.connectTimeoutMs ?? 10_000} ms`)), opts.connectTimeoutMs ?? 10_000);
+  let timer = setTimeout(() => controller.abort(new RanasError('E_DATA_FETCH', `no response within ${opts.connectTimeoutMs ?? 10_000} ms`)), opts.connectTimeoutMs ?? 10_000);
   let started = false;
   try {
     const res = await fetch(url, { signal: controller.signal, redirect: 'follow' });
-    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText}`);
+    if (!res.ok || !res.body) throw new RanasError('E_DATA_FETCH', `HTTP ${res.status} ${res.statusText}`);
     const total = Number(res.headers.get('content-length') ?? NaN);
     const idleMs = opts.idleTimeoutMs ?? 60_000;
     const resetIdle = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(new Error(`no data for ${idleMs} ms`)), idleMs);
+      timer = setTimeout(() => controller.abort(new RanasError('E_DATA_FETCH', `no data for ${idleMs} ms`)), idleMs);
     };
     resetIdle();
     progress.start(opts.label ?? url, Number.isFinite(total) ? total : null);
@@ -47,7 +47,7 @@ export async function downloadToFile(url: string, dest: string, opts: DownloadOp
     } finally {
       await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     }
-    if (Number.isFinite(total) && bytes !== total) throw new Error(`got ${bytes} bytes, the server announced ${total}`);
+    if (Number.isFinite(total) && bytes !== total) throw new RanasError('E_DATA_FETCH', `got ${bytes} bytes, the server announced ${total}`);
     return bytes;
   } catch (e) {
     await rm(dest, { force: true });

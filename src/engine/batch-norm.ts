@@ -10,6 +10,7 @@
 import { tf } from './tf.ts';
 import { BN_APPLY, BN_GRAD_INPUT, BN_GRAD_SUMS, BN_TRAINING, BN_TRAINING_GRAD, CHANNEL_MOMENTS } from './kernels/batch-norm-kernels.ts';
 import { rank4 } from './kernels/conv-attrs.ts';
+import { RanasError } from '../errors.ts';
 
 /** Output and the batch statistics it used (biased variance), for running-average updates. */
 export interface BatchNormResult {
@@ -20,19 +21,19 @@ export interface BatchNormResult {
 
 function runOutputs(kernel: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap, count: number): tf.Tensor[] {
   const out = tf.engine().runKernel(kernel, inputs, attrs);
-  if (!Array.isArray(out) || out.length !== count) throw new Error(`${kernel}: ${count} outputs expected`);
+  if (!Array.isArray(out) || out.length !== count) throw new RanasError('E_KERNEL_OUTPUT', `${kernel}: ${count} outputs expected`);
   return out;
 }
 
 function run(kernel: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor {
   const out = tf.engine().runKernel(kernel, inputs, attrs);
-  if (Array.isArray(out)) throw new Error(`${kernel}: one output expected`);
+  if (Array.isArray(out)) throw new RanasError('E_KERNEL_OUTPUT', `${kernel}: one output expected`);
   return out;
 }
 
 function tensorArg(a: tf.Tensor | tf.GradSaveFunc): tf.Tensor {
   if (a instanceof tf.Tensor) return a;
-  throw new Error('customGrad input is not a tensor');
+  throw new RanasError('E_KERNEL_INPUT', 'batch norm: customGrad input is not a tensor');
 }
 
 /** The forward of one way: y and the statistics, the tensors its gradient needs, and that gradient. */
@@ -75,7 +76,7 @@ export function batchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.T
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, g, b] = args.slice(0, 3).map(tensorArg);
     const save = args[3];
-    if (typeof save !== 'function') throw new Error('customGrad passes a save function last');
+    if (typeof save !== 'function') throw new RanasError('E_KERNEL_INPUT', 'batch norm: customGrad expected a save function last');
     const forward = way(xs, g, b, epsilon);
     mean = forward.mean;
     variance = forward.variance;
@@ -83,6 +84,6 @@ export function batchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.T
     return { value: rank4(forward.y), gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => forward.gradient(dy, saved) };
   });
   const y = rank4(f(x, gamma, beta));
-  if (!mean || !variance) throw new Error('batch-norm statistics missing');
+  if (!mean || !variance) throw new RanasError('E_KERNEL_OUTPUT', 'batch norm: the saved batch statistics (mean, variance) are missing');
   return { y, mean, variance };
 }

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 const SCRIPT = `
 import { createDataParallel } from ${JSON.stringify(new URL('./data-parallel.ts', import.meta.url).href)};
 import { referenceNetRecipe } from ${JSON.stringify(new URL('./reference-net.ts', import.meta.url).href)};
-import { syntheticBatch } from ${JSON.stringify(new URL('./throughput.ts', import.meta.url).href)};
+import { syntheticBatch } from ${JSON.stringify(new URL('./synthetic-batch.ts', import.meta.url).href)};
 const dp = await createDataParallel(referenceNetRecipe({ channels: 2, blocks: 1, classes: 10, batchNorm: false, seed: 1 }), { replicas: 2 });
 const b = syntheticBatch(4, 1);
 const r = await dp.gradients(b.x, b.shape, b.labels);

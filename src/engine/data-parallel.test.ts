@@ -11,7 +11,7 @@ import { initEngine } from './backend.ts';
 import { createDataParallel, shardSizes } from './data-parallel.ts';
 import { referenceNetRecipe, type ReferenceNetConfig } from './reference-net.ts';
 import type { DataParallel } from './data-parallel-types.ts';
-import { syntheticBatch } from '../train/throughput.ts';
+import { syntheticBatch } from './synthetic-batch.ts';
 import { readBuffers, shardGradients, writeState } from './replica.ts';
 
 const SMALL: ReferenceNetConfig = { channels: 4, blocks: 2, classes: 10, batchNorm: false, seed: 5 };

@@ -3,6 +3,7 @@
  * take finite differences of. Slow by design; tiny shapes only.
  */
 import { axisGeometry } from '../ir/padding.ts';
+import { RanasError } from '../errors.ts';
 
 /** A float64 NHWC tensor. */
 export interface Tensor64 {
@@ -22,7 +23,7 @@ export function referenceConv(
 ): Tensor64 {
   const [n, h, w, cin] = x.shape;
   const [kh, kw, fin, m] = filter.shape;
-  if (fin !== cin) throw new Error(`filter has ${fin} input channels; x has ${cin}`);
+  if (fin !== cin) throw new RanasError('E_KERNEL_INPUT', `reference conv: filter has ${fin} input channels; x has ${cin}`);
   const gh = axisGeometry(h, kh, o.strides[0], o.dilation[0], o.padding);
   const gw = axisGeometry(w, kw, o.strides[1], o.dilation[1], o.padding);
   const cout = o.depthwise ? cin * m : m;

@@ -4,6 +4,7 @@
  */
 import { tf } from './tf.ts';
 import type { DataParallel, GradientResult, TrainableModel } from './data-parallel-types.ts';
+import { RanasError } from '../errors.ts';
 
 /** Wraps a model built in this thread as a one-replica `DataParallel`. */
 export function singleThread(model: TrainableModel): DataParallel {
@@ -14,7 +15,7 @@ export function singleThread(model: TrainableModel): DataParallel {
       const names = varNames ?? [...model.variables.keys()];
       const vars = names.map((n) => {
         const v = model.variables.get(n);
-        if (!v) throw new Error(`unknown variable ${n}`);
+        if (!v) throw new RanasError('E_UNKNOWN_VARIABLE', `gradients asked for variable ${n}; the model has no such variable`);
         return v;
       });
       const xt = tf.tensor4d(x, shape);

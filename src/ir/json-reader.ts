@@ -2,7 +2,7 @@
  * A small typed reader over parsed JSON (`unknown`): every accessor checks the type and throws a RanasError
  * naming the field path (e.g. `nodes[3].attrs.kernel[1]`) with what was found and what was expected.
  */
-import { RanasError } from '../errors.ts';
+import { RanasError, type ErrorCode } from '../errors.ts';
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
@@ -17,7 +17,7 @@ export class JsonReader {
   constructor(
     readonly value: unknown,
     readonly path: string,
-    private readonly code: string,
+    private readonly code: ErrorCode,
     private readonly file: string,
   ) {}
 

@@ -9,6 +9,7 @@
  * the Hessian-vector product by central differences: (∇α L_train(w⁺, α) − ∇α L_train(w⁻, α)) / 2ε with
  * w± = w ± ε·∇w' L_val(w', α) and ε = 0.01 / ‖∇w' L_val(w', α)‖ (DARTS `_hessian_vector_product`).
  */
+import { RanasError } from '../errors.ts';
 
 /** Named arrays (weights, alphas, gradients). Float64 in reference tests, float32 from the engine. */
 export type Tensors = ReadonlyMap<string, Float32Array | Float64Array>;
@@ -48,7 +49,7 @@ export const HVP_R = 0.01;
 
 function need(m: Tensors, name: string): Float32Array | Float64Array {
   const v = m.get(name);
-  if (!v) throw new Error(`internal: no tensor ${name}`);
+  if (!v) throw new RanasError('E_INTERNAL', `internal: no tensor ${name}`);
   return v;
 }
 

@@ -7,12 +7,13 @@ import { tf } from '../engine/tf.ts';
 import type { DataParallel } from '../engine/data-parallel-types.ts';
 import type { Batch } from '../run/batch-source.ts';
 import type { GradientOracle, Tensors } from './architect.ts';
+import { RanasError } from '../errors.ts';
 
 /** Writes `values` into the model's variables (float32). */
 export function assignVariables(vars: Map<string, tf.Variable>, values: Tensors): void {
   for (const [name, data] of values) {
     const v = vars.get(name);
-    if (!v) throw new Error(`internal: model has no variable ${name}`);
+    if (!v) throw new RanasError('E_UNKNOWN_VARIABLE', `internal: model has no variable ${name}`);
     const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
     tf.tidy(() => v.assign(tf.tensor(f32, v.shape, 'float32')));
   }

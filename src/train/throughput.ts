@@ -12,24 +12,11 @@ import { tf } from '../engine/tf.ts';
 import { createDataParallel } from '../engine/data-parallel.ts';
 import type { DataParallel } from '../engine/data-parallel-types.ts';
 import { buildReferenceNet, referenceNetRecipe, REFERENCE_NET } from '../engine/reference-net.ts';
-import { mulberry32, randomFloats } from '../engine/seeded-random.ts';
+import type { Batch } from '../engine/synthetic-batch.ts';
 import { singleThread } from '../engine/single-thread.ts';
 import { trainLoop } from './train-loop.ts';
 import type { BatchSource } from '../run/batch-source.ts';
 import { TRAIN_DEFAULTS } from './train-options.ts';
-
-/** A synthetic CIFAR-shaped batch. */
-export interface Batch {
-  x: Float32Array;
-  shape: [number, number, number, number];
-  labels: Int32Array;
-}
-
-/** A deterministic random batch of `n` 32×32×3 images with 10 classes. */
-export function syntheticBatch(n: number, seed = 3): Batch {
-  const rand = mulberry32(seed);
-  return { x: randomFloats(rand, n * 32 * 32 * 3), shape: [n, 32, 32, 3], labels: Int32Array.from({ length: n }, () => Math.floor(rand() * 10)) };
-}
 
 /** Images per wall-clock second, and per CPU-second of this process (all its threads, workers included). */
 export interface Throughput {

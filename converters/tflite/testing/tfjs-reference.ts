@@ -5,6 +5,7 @@
  */
 import { tf } from '../../../src/engine/tf.ts';
 import type { IrNode, ModelGraph } from '../../../src/ir/types.ts';
+import { RanasError } from '../../../src/errors.ts';
 
 let ready: Promise<void> | undefined;
 
@@ -19,7 +20,7 @@ export function useCpuBackend(): Promise<void> {
 }
 
 function weight(graph: ModelGraph, name: string | undefined): tf.Tensor {
-  if (name === undefined) throw new Error('missing weight');
+  if (name === undefined) throw new RanasError('E_TEST', 'tfjs reference: missing weight');
   const w = graph.weights[name];
   return tf.tensor(w.data, w.shape);
 }
@@ -59,7 +60,7 @@ function run(graph: ModelGraph, node: IrNode, xs: tf.Tensor[]): tf.Tensor {
     }
     case 'batchNorm':
     case 'mixedOp':
-      throw new Error(`reference does not run ${node.op}`);
+      throw new RanasError('E_TEST', `reference does not run ${node.op}`);
   }
 }
 
@@ -72,16 +73,16 @@ export function tfjsForward(graph: ModelGraph, nodes: string[], inputs: Map<stri
     const byName = new Map(graph.nodes.map((n) => [n.name, n]));
     for (const name of nodes) {
       const node = byName.get(name);
-      if (!node) throw new Error(`no node ${name}`);
+      if (!node) throw new RanasError('E_TEST', `no node ${name}`);
       env.set(name, run(graph, node, node.inputs.map((i) => {
         const t = env.get(i);
-        if (!t) throw new Error(`no tensor ${i}`);
+        if (!t) throw new RanasError('E_TEST', `no tensor ${i}`);
         return t;
       })));
     }
     return new Map(wanted.map((w) => {
       const t = env.get(w);
-      if (!t) throw new Error(`no tensor ${w}`);
+      if (!t) throw new RanasError('E_TEST', `no tensor ${w}`);
       return [w, Float32Array.from(t.dataSync())];
     }));
   } finally {

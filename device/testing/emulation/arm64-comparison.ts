@@ -13,6 +13,7 @@ import path from 'node:path';
 import { exportModel } from '../../../converters/export.ts';
 import { loadCifar10Mini } from '../../../src/data/cifar10-mini.ts';
 import { buildPreset } from '../../../src/model/presets.ts';
+import { RanasError } from '../../../src/errors.ts';
 import { buildDevicePackage, type DevicePackage } from '../../package/build-device-package.ts';
 import type { NodeSide } from './agent-on-pty.ts';
 import { findArm64Toolchain, findNpmCli } from './arm64-toolchain.ts';
@@ -69,7 +70,7 @@ function edgeTpuRefusal(side: NodeSide, prefix: string, bundle: string, store: s
 export async function runArm64Comparison(o: Arm64ComparisonOptions): Promise<Arm64Comparison> {
   const toolchain = findArm64Toolchain();
   const npmCli = findNpmCli();
-  if ('missing' in toolchain || !npmCli) throw new Error(arm64SkipReason() ?? 'npm-cli.js not found');
+  if ('missing' in toolchain || !npmCli) throw new RanasError('E_EMULATED_AGENT', arm64SkipReason() ?? 'npm-cli.js not found; expected npm beside node');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-arm64-'));
   try {
     o.say('building the device packages (linux-arm64, linux-x64) …');

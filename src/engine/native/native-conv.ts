@@ -13,6 +13,7 @@
 import { tf } from '../tf.ts';
 import { conv2d as engineConv2d, depthwiseConv2d as engineDepthwise, type ConvOptions } from '../conv.ts';
 import { nativeOps, type OpAttr } from './tfjs-node-internals.ts';
+import { RanasError } from '../../errors.ts';
 
 /** How the gradient of a dilated depthwise conv is computed on tensorflow. */
 export type DepthwiseDilationBackprop = 'zero-inserted-filter' | 'tf-native';
@@ -33,7 +34,7 @@ function isDilated(o: ConvOptions): boolean {
 
 function one(ts: tf.Tensor[]): tf.Tensor4D {
   const t = ts[0];
-  if (t.rank !== 4) throw new Error(`expected a rank-4 result, got rank ${t.rank}`);
+  if (t.rank !== 4) throw new RanasError('E_KERNEL_OUTPUT', `native conv: expected a rank-4 result, got rank ${t.rank}`);
   return tf.reshape(t, [t.shape[0] ?? 0, t.shape[1] ?? 0, t.shape[2] ?? 0, t.shape[3] ?? 0]);
 }
 
@@ -41,7 +42,7 @@ function one(ts: tf.Tensor[]): tf.Tensor4D {
 function nativeConvOp(forward: string, backpropInput: string, backpropFilter: string, attrs: OpAttr[]) {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, f, save] = args;
-    if (!(x instanceof tf.Tensor) || !(f instanceof tf.Tensor) || typeof save !== 'function') throw new Error('customGrad arguments');
+    if (!(x instanceof tf.Tensor) || !(f instanceof tf.Tensor) || typeof save !== 'function') throw new RanasError('E_KERNEL_INPUT', 'native conv: customGrad expected (x, filter, save) with two tensors and a save function');
     const ops = nativeOps();
     save([x, f]);
     return {

@@ -17,7 +17,7 @@ import { RELU_GRAD } from './native-kernels.ts';
 import { BN_APPLY, BN_GRAD_INPUT, BN_GRAD_SUMS, BN_TRAINING, BN_TRAINING_GRAD, CHANNEL_MOMENTS } from '../kernels/batch-norm-kernels.ts';
 import { buildReferenceNet } from '../reference-net.ts';
 import { shardGradients } from '../replica.ts';
-import { syntheticBatch } from '../../train/throughput.ts';
+import { syntheticBatch } from '../synthetic-batch.ts';
 
 const needsNative = useNativeEngine(registerNativeKernels);
 

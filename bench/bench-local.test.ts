@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchLocal, missCause, spreadBudgets } from './bench-local.ts';
-import { createAgent } from './agent.ts';
-import { makeTinyBundles, TINY_SIZE } from './testing/tiny-bundles.ts';
+import { createAgent } from '../device/agent.ts';
+import { makeTinyBundles, TINY_SIZE } from '../device/testing/tiny-bundles.ts';
 
 let dir = '';
 before(async () => {

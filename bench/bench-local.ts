@@ -19,17 +19,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ImageDataset } from '../src/data/types.ts';
-import { createAgent, type Agent } from './agent.ts';
-import type { AnytimeAnswer } from './scheduler/run-anytime.ts';
-import { quantile } from './profiler.ts';
-import { inputGeometry, makePreprocessor } from './scheduler/preprocess.ts';
-import { hrClock } from './scheduler/clock.ts';
-import { DEFAULT_SAFETY_FACTOR } from './scheduler/policy.ts';
+import { createAgent, type Agent } from '../device/agent.ts';
+import type { AnytimeAnswer } from '../device/scheduler/run-anytime.ts';
+import { quantile } from '../device/profiler.ts';
+import { inputGeometry, makePreprocessor } from '../device/scheduler/preprocess.ts';
+import { hrClock } from '../device/scheduler/clock.ts';
+import { DEFAULT_SAFETY_FACTOR } from '../device/scheduler/policy.ts';
 import type { InferPolicy } from '../src/bundle-format/policy.ts';
-import { onnxRuntime } from './runtimes/onnx-runtime.ts';
-import { tfliteRuntime } from './runtimes/tflite-runtime.ts';
-import { TYPED_ARRAY, elementCount, type LoadedSegment, type Runtime } from './runtimes/runtime.ts';
+import { onnxRuntime } from '../device/runtimes/onnx-runtime.ts';
+import { tfliteRuntime } from '../device/runtimes/tflite-runtime.ts';
+import { TYPED_ARRAY, elementCount, type LoadedSegment, type Runtime } from '../device/runtimes/runtime.ts';
 import type { BundleManifest } from '../src/bundle-format/manifest.ts';
+import { RanasError } from '../src/errors.ts';
 
 export interface BenchLocalOptions {
   /** Requests per budget (default 1000). */
@@ -206,7 +207,7 @@ function imageAt(data: BenchLocalOptions['data'], i: number, fallback: Uint8Arra
 
 async function overhead(agent: Agent, bundleDir: string, manifest: BundleManifest, image: Uint8Array, o: BenchLocalOptions): Promise<OverheadRow> {
   const active = agent.active();
-  if (!active) throw new Error('no active bundle');
+  if (!active) throw new RanasError('E_NO_BUNDLE', 'no active bundle');
   const { chain } = active;
   const runs = o.overheadRuns ?? 1000;
   const g = inputGeometry(manifest.input);
@@ -291,7 +292,7 @@ export async function benchLocal(bundleDir: string, o: BenchLocalOptions = {}): 
     const bundle = await agent.install(bundleDir);
     const manifest = bundle.manifest;
     const active = agent.active();
-    if (!active) throw new Error('bundle did not activate');
+    if (!active) throw new RanasError('E_NO_BUNDLE', 'bundle did not activate');
     const profile = active.profile.segments;
     log(`profiled: ${profile.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs p99 ${s.p99Us.toFixed(0)} µs`).join(', ')}`);
     const g = inputGeometry(manifest.input);
@@ -313,7 +314,7 @@ export async function benchLocal(bundleDir: string, o: BenchLocalOptions = {}): 
 
     const p99 = profile.map((s) => s.p99Us);
     const requestOverhead = active.profile.overhead;
-    if (!requestOverhead) throw new Error('the agent profiled no request overhead');
+    if (!requestOverhead) throw new RanasError('E_INTERNAL', 'the agent profiled no request overhead');
     const fixedP99Us = requestOverhead.input.p99Us + requestOverhead.answer.p99Us;
     const exitOneCostUs = fixedP99Us + p99[0];
     const fullPathCostUs = fixedP99Us + p99.reduce((x, y) => x + y, 0);

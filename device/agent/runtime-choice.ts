@@ -1,0 +1,41 @@
+/**
+ * Which runtime runs a bundle: the manifest's (TFLite or ONNX Runtime), the Coral Edge TPU for int8 TFLite
+ * bundles when asked, or a runtime given by the caller (tests: the fake runtime).
+ */
+import type { BundleRuntime } from '../../src/bundle-format/manifest.ts';
+import { RanasError } from '../../src/errors.ts';
+import { edgeTpuRuntime, findEdgeTpuLibrary } from '../runtimes/edgetpu.ts';
+import { onnxRuntime } from '../runtimes/onnx-runtime.ts';
+import type { Runtime, RuntimeOptions } from '../runtimes/runtime.ts';
+import { tfliteRuntime } from '../runtimes/tflite-runtime.ts';
+import type { InstalledBundle } from '../store/store.ts';
+
+/** Runtime of each bundle runtime name. */
+const RUNTIMES: Record<BundleRuntime, (o: RuntimeOptions) => Runtime> = { tflite: tfliteRuntime, onnx: onnxRuntime };
+
+/** What the agent was asked to run bundles on. */
+export interface RuntimeChoice {
+  /** Run TFLite bundles on the Coral Edge TPU (E_EDGETPU_UNAVAILABLE when libedgetpu is absent). */
+  edgetpu?: boolean;
+  /** Runtime to use for every bundle instead of the manifest's (tests: the fake runtime). */
+  runtime?: Runtime;
+  /** CPU threads for the runtime (default 1). */
+  threads?: number;
+}
+
+/** The runtime for `bundle`; E_EDGETPU_BUNDLE when the Edge TPU is asked for a bundle it cannot run. */
+export function runtimeFor(bundle: InstalledBundle, o: RuntimeChoice): Runtime {
+  if (o.runtime) return o.runtime;
+  if (o.edgetpu) {
+    if (bundle.manifest.runtime !== 'tflite' || bundle.manifest.precision !== 'int8') {
+      throw new RanasError('E_EDGETPU_BUNDLE', `the Edge TPU runs int8 TFLite bundles; this one is ${bundle.manifest.precision} ${bundle.manifest.runtime}`);
+    }
+    return edgeTpuRuntime({ threads: o.threads });
+  }
+  return RUNTIMES[bundle.manifest.runtime]({ threads: o.threads });
+}
+
+/** Runtime names this device offers (reported in info): tflite, onnx, and edgetpu when libedgetpu is found. */
+export function availableRuntimes(): string[] {
+  return ['tflite', 'onnx', ...(findEdgeTpuLibrary() ? ['edgetpu'] : [])];
+}

@@ -1,0 +1,15 @@
+/** Deterministic random CIFAR-shaped batches, for the engine's tests and throughput figures. */
+import { mulberry32, randomFloats } from './seeded-random.ts';
+
+/** A synthetic CIFAR-shaped batch. */
+export interface Batch {
+  x: Float32Array;
+  shape: [number, number, number, number];
+  labels: Int32Array;
+}
+
+/** A deterministic random batch of `n` 32×32×3 images with 10 classes. */
+export function syntheticBatch(n: number, seed = 3): Batch {
+  const rand = mulberry32(seed);
+  return { x: randomFloats(rand, n * 32 * 32 * 3), shape: [n, 32, 32, 3], labels: Int32Array.from({ length: n }, () => Math.floor(rand() * 10)) };
+}
