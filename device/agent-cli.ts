@@ -17,7 +17,7 @@ import { readKeyFile } from '../firmware-bridge/device-key.ts';
 import { serveDevice } from '../firmware-bridge/server/serve-device.ts';
 import { DEFAULT_BAUD, SerialTransport } from '../firmware-bridge/transport/serial-transport.ts';
 import { listenTcp, parseHostPort } from '../firmware-bridge/transport/tcp-transport.ts';
-import { RanasError, errorMessage } from '../src/errors.ts';
+import { RanasError, errorMessage, isRanasError } from '../src/errors.ts';
 import { createAgent, type Agent } from './agent.ts';
 import { serveJsonLines } from './json-lines.ts';
 
@@ -105,7 +105,7 @@ export async function main(argv: string[]): Promise<void> {
     o = parseAgentArgs(argv);
   } catch (e) {
     if (e instanceof Error && 'exitCode' in e && typeof e.exitCode === 'number') process.exit(e.exitCode);
-    process.stderr.write(`ranas-agent: ${errorMessage(e)}\n`);
+    process.stderr.write(`ranas-agent: error${isRanasError(e) ? ` [${e.code}]` : ''}: ${errorMessage(e)}\n`);
     process.exit(2);
   }
   let agent: Agent;
@@ -123,7 +123,7 @@ export async function main(argv: string[]): Promise<void> {
     });
     if (o.install) await agent.install(o.install);
   } catch (e) {
-    process.stderr.write(`ranas-agent: ${errorMessage(e)}\n`);
+    process.stderr.write(`ranas-agent: error${isRanasError(e) ? ` [${e.code}]` : ''}: ${errorMessage(e)}\n`);
     process.exit(1);
   }
   let stopping = false;
