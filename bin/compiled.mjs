@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const SOURCE_DIRS = ['src', 'converters', 'device', 'firmware-bridge'];
+const SOURCE_DIRS = ['src', 'converters', 'device', 'firmware-bridge', 'fleet'];
 
 function newestSourceMs(dir) {
   let newest = 0;

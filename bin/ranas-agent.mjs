@@ -5,4 +5,5 @@
 import { importEntry } from './compiled.mjs';
 
 const { main } = await importEntry('device/agent-cli');
-await main(process.argv);
+// The fleet (--mqtt) plugs in here, loaded only when used: an agent without a broker never loads the MQTT client.
+await main(process.argv, { joinFleet: async (request) => (await importEntry('fleet/agent-fleet')).joinFleet(request) });

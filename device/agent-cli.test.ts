@@ -38,6 +38,15 @@ test('argument parsing: defaults to --stdio, refuses bad numbers and addresses',
   assert.throws(() => parseAgentArgs(['node', 'ranas-agent', '--bundle-dir', '/x', '--listen', 'nowhere']), (e) => isRanasError(e, 'E_BAD_OPTION'));
 });
 
+test('--mqtt: the agent serves the fleet, not stdio, unless asked; --trust-key repeats', () => {
+  const o = parseAgentArgs(['node', 'ranas-agent', '--bundle-dir', '/x', '--mqtt', 'mqtt://127.0.0.1:1883', '--trust-key', 'a.pub', '--trust-key', 'b.pub', '--heartbeat-s', '2']);
+  assert.equal(o.stdio, false, 'under systemd stdin is /dev/null: stdio would end the agent at once');
+  assert.deepEqual(o.trustKey, ['a.pub', 'b.pub']);
+  assert.equal(o.heartbeatS, 2);
+  assert.equal(parseAgentArgs(['node', 'ranas-agent', '--bundle-dir', '/x', '--mqtt', 'mqtt://h', '--stdio']).stdio, true);
+  assert.deepEqual(parseAgentArgs(['node', 'ranas-agent', '--bundle-dir', '/x']).trustKey, []);
+});
+
 test('JSON lines: one answer per line, in order; bad lines answer an error and the agent keeps going', async () => {
   const proc = spawn(process.execPath, [BIN, '--bundle-dir', path.join(dir, 'store-stdio'), '--install', path.join(dir, 'export', 'tflite-int8'), '--stdio', '--warmups', '1', '--profile-runs', '5', '--device-name', 'cli-test'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';

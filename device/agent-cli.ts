@@ -1,14 +1,18 @@
 /**
  * `ranas-agent`: the long-running device agent.
  *   ranas-agent --bundle-dir DIR [--serial PATH --baud N] [--listen HOST:PORT] [--key-file F] [--stdio]
- *               [--device-name N] [--threads N] [--install BUNDLE] [--edgetpu] [--safety-factor X]
+ *               [--device-name N] [--threads N|auto] [--install BUNDLE] [--edgetpu] [--safety-factor X]
  *               [--warmups W] [--profile-runs N] [--reprofile] [--no-adaptive]
+ *               [--mqtt URL --trust-key PUB.pem [--mqtt-username U --mqtt-password-file F] [--mqtt-ca F]
+ *                [--mqtt-cert F --mqtt-key F] [--mqtt-prefix P] [--heartbeat-s N]]
  * Loads (and profiles, unless this device's profile is saved) the active bundle of the store at DIR, then
  * serves: the firmware bridge protocol on a serial port and/or TCP (loopback unless HOST says otherwise),
  * and JSON lines on stdin/stdout (`--stdio`, the default when no serial port or TCP address is given).
  * Logs are JSON lines on stderr. Prints `ready tcp PORT` / `ready serial PATH` on stdout once serving
  * (on stderr with --stdio, where stdout carries answers). Exits on SIGTERM/SIGINT, or when stdin ends
  * (in --stdio mode, or when stdin is a pipe from a parent process).
+ * With --mqtt the agent also joins a fleet through an MQTT broker (fleet/, docs/fleet.md): presence, info,
+ * heartbeats and signed jobs (resumable download, atomic install, health check, rollback).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +24,7 @@ import { listenTcp, parseHostPort } from '../firmware-bridge/transport/tcp-trans
 import { RanasError, errorMessage, isRanasError } from '../src/errors.ts';
 import { createAgent, type Agent } from './agent.ts';
 import { serveJsonLines } from './json-lines.ts';
+import { sha256Hex } from '../src/bundle-format/sha256.ts';
 
 /** Parsed options of `ranas-agent`. */
 export interface AgentCliOptions {
@@ -30,7 +35,7 @@ export interface AgentCliOptions {
   keyFile?: string;
   stdio: boolean;
   deviceName?: string;
-  threads: number;
+  threads: number | 'auto';
   install?: string;
   edgetpu: boolean;
   safetyFactor?: number;
@@ -39,6 +44,15 @@ export interface AgentCliOptions {
   reprofile: boolean;
   /** Commander's name for --no-adaptive. */
   adaptive: boolean;
+  mqtt?: string;
+  trustKey: string[];
+  mqttUsername?: string;
+  mqttPasswordFile?: string;
+  mqttCa?: string;
+  mqttCert?: string;
+  mqttKey?: string;
+  mqttPrefix?: string;
+  heartbeatS?: number;
 }
 
 function positiveNumber(name: string, integer: boolean): (v: string) => number {
@@ -47,6 +61,10 @@ function positiveNumber(name: string, integer: boolean): (v: string) => number {
     if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new RanasError('E_BAD_OPTION', `--${name} is '${v}'; expected a positive ${integer ? 'integer' : 'number'}`);
     return n;
   };
+}
+
+function threadsOption(v: string): number | 'auto' {
+  return v === 'auto' ? 'auto' : positiveNumber('threads', true)(v);
 }
 
 function log(level: 'info' | 'warn', event: string, message: string): void {
@@ -64,7 +82,7 @@ export function parseAgentArgs(argv: string[]): AgentCliOptions {
     .option('--key-file <file>', 'device key for authenticated flashing (HMAC-SHA256); without it flashing is refused')
     .option('--stdio', 'serve JSON lines on stdin/stdout (default when neither --serial nor --listen)', false)
     .option('--device-name <name>', 'name recorded with profiles (default: host name)')
-    .option('--threads <n>', 'runtime CPU threads', positiveNumber('threads', true), 1)
+    .option('--threads <n|auto>', 'runtime CPU threads; auto: the profile measures 1 thread and every core per segment and keeps the faster', threadsOption, 'auto')
     .option('--install <bundle>', 'install this bundle folder or tar at start')
     .option('--edgetpu', 'run int8 TFLite bundles on a Coral Edge TPU (needs libedgetpu.so.1)', false)
     .option('--safety-factor <x>', 'multiplier on the next segment p99 in the budget check (default 1.1)', positiveNumber('safety-factor', false))
@@ -72,11 +90,20 @@ export function parseAgentArgs(argv: string[]): AgentCliOptions {
     .option('--profile-runs <n>', 'profiler timed runs per segment (default 200)', positiveNumber('profile-runs', true))
     .option('--reprofile', 're-measure the active bundle at start', false)
     .option('--no-adaptive', "predict with the profile's p99 only (default: raised when recent runs are slower)")
+    .option('--mqtt <url>', 'join a fleet through this MQTT broker (mqtt://host:1883, mqtts://host:8883)')
+    .option('--trust-key <pem>', 'public key (Ed25519 PEM) whose signed fleet jobs this device accepts (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--mqtt-username <user>', 'broker user name (password from --mqtt-password-file or RANAS_MQTT_PASSWORD)')
+    .option('--mqtt-password-file <file>', 'file holding the broker password')
+    .option('--mqtt-ca <pem>', 'CA certificate(s) to verify an mqtts:// broker')
+    .option('--mqtt-cert <pem>', 'client certificate for mutual TLS')
+    .option('--mqtt-key <pem>', 'client key for mutual TLS')
+    .option('--mqtt-prefix <prefix>', 'topic prefix of the fleet (default ranas)')
+    .option('--heartbeat-s <n>', 'fleet heartbeat period, seconds (default 10)', positiveNumber('heartbeat-s', false))
     .exitOverride();
   program.parse(argv);
   const o = program.opts<AgentCliOptions>();
   if (o.listen) parseHostPort(o.listen);
-  return { ...o, stdio: o.stdio || (!o.serial && !o.listen) };
+  return { ...o, stdio: o.stdio || (!o.serial && !o.listen && !o.mqtt) };
 }
 
 /** Serves a serial port, reopening it after the link drops (the USB gadget port comes and goes with the host). */
@@ -99,7 +126,27 @@ async function serveSerial(agent: Agent, o: AgentCliOptions, opts: Parameters<ty
   }
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** What the agent hands to the fleet module when started with --mqtt (fleet/agent-fleet.ts implements it). */
+export interface FleetJoinRequest {
+  agent: Agent;
+  bundleDir: string;
+  trustKeyFiles: string[];
+  prefix?: string;
+  heartbeatMs?: number;
+  broker: { url: string; username?: string; passwordFile?: string; caFile?: string; certFile?: string; keyFile?: string };
+  log: (line: string) => void;
+}
+
+/**
+ * Optional parts the entry point plugs in. The fleet (MQTT) ranks above the device agent in the layer order
+ * (src/README.md), so the agent does not import it: bin/ranas-agent.mjs passes `joinFleet`, loading the
+ * fleet module (and the MQTT client) only when --mqtt is given.
+ */
+export interface AgentCliHooks {
+  joinFleet?: (request: FleetJoinRequest) => Promise<{ close(): Promise<void> }>;
+}
+
+export async function main(argv: string[], hooks: AgentCliHooks = {}): Promise<void> {
   let o: AgentCliOptions;
   try {
     o = parseAgentArgs(argv);
@@ -121,15 +168,21 @@ export async function main(argv: string[]): Promise<void> {
       adaptive: o.adaptive,
       log: (line) => log('info', 'agent', line),
     });
-    if (o.install) await agent.install(o.install);
+    if (o.install) {
+      // A tar's sha256 is the bundle's identity on the wire (flash and fleet jobs name it): record it.
+      const isTar = fs.statSync(o.install, { throwIfNoEntry: false })?.isFile() ?? false;
+      await agent.install(o.install, isTar ? sha256Hex(fs.readFileSync(o.install)) : undefined);
+    }
   } catch (e) {
     process.stderr.write(`ranas-agent: error${isRanasError(e) ? ` [${e.code}]` : ''}: ${errorMessage(e)}\n`);
     process.exit(1);
   }
   let stopping = false;
+  let closeFleet: (() => Promise<void>) | undefined;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    await closeFleet?.().catch(() => undefined);
     await agent.close().catch(() => undefined);
     process.exit(code);
   };
@@ -146,6 +199,22 @@ export async function main(argv: string[]): Promise<void> {
     (o.stdio ? process.stderr : process.stdout).write(`ready tcp ${listener.port}\n`);
   }
   if (o.serial) void serveSerial(agent, o, bridgeOpts, () => stopping);
+  if (o.mqtt) {
+    try {
+      if (!hooks.joinFleet) throw new RanasError('E_BAD_OPTION', '--mqtt: this build of the agent has no fleet module; expected bin/ranas-agent.mjs with fleet/');
+      const session = await hooks.joinFleet({
+        agent, bundleDir: o.bundleDir, trustKeyFiles: o.trustKey, prefix: o.mqttPrefix, heartbeatMs: o.heartbeatS === undefined ? undefined : o.heartbeatS * 1000,
+        broker: { url: o.mqtt, username: o.mqttUsername, passwordFile: o.mqttPasswordFile, caFile: o.mqttCa, certFile: o.mqttCert, keyFile: o.mqttKey },
+        log: (line) => log('info', 'fleet', line),
+      });
+      closeFleet = () => session.close();
+      (o.stdio ? process.stderr : process.stdout).write(`ready mqtt ${o.mqtt}\n`);
+    } catch (e) {
+      process.stderr.write(`ranas-agent: ${errorMessage(e)}\n`);
+      await stop(1);
+      return;
+    }
+  }
   if (o.stdio) {
     await serveJsonLines(agent, process.stdin, process.stdout);
     await stop(0);

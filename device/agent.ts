@@ -20,7 +20,7 @@ import type { BundleProfile } from '../src/bundle-format/manifest.ts';
 import { sha256Hex } from '../src/bundle-format/sha256.ts';
 import { loadBundle, trackersFor, type ActiveBundle } from './agent/active-bundle.ts';
 import { AgentCounters } from './agent/agent-counters.ts';
-import { availableRuntimes, runtimeFor, type RuntimeChoice } from './agent/runtime-choice.ts';
+import { availableRuntimes, runtimeFor, threadChoicesOf, type RuntimeChoice } from './agent/runtime-choice.ts';
 import { createSerialQueue } from './agent/serial-queue.ts';
 import { requestOfInferMsg } from './infer-input.ts';
 import { profileChain } from './profiler.ts';
@@ -90,8 +90,12 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
   const serial = createSerialQueue();
   let active: ActiveBundle | undefined;
 
-  async function measure(chain: Chain, preprocess: Preprocessor, bundle: InstalledBundle): Promise<BundleProfile> {
-    const profile = await profileChain({ chain, preprocess }, { clock, deviceName, warmups: o.profile?.warmups, runs: o.profile?.runs });
+  const threadChoices = threadChoicesOf(o);
+  const trial = (chain: Chain, preprocess: Preprocessor) => profileChain({ chain, preprocess }, { clock, deviceName, warmups: o.profile?.warmups, runs: o.profile?.runs });
+
+  async function measure(chain: Chain, preprocess: Preprocessor, bundle: InstalledBundle, threads: readonly number[]): Promise<BundleProfile> {
+    const measured = await trial(chain, preprocess);
+    const profile = { ...measured, segments: measured.segments.map((s, k) => ({ ...s, threads: threads[k] })) };
     await store.writeProfile(bundle, profile);
     counters.counts.profiles++;
     log(`profiled ${bundle.manifest.model.name} on ${deviceName}: ${profile.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs p99 ${s.p99Us.toFixed(0)} µs`).join(', ')}`);
@@ -100,7 +104,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
 
   /** Loads (and profiles when needed) a bundle; the current active bundle is not touched. */
   async function load(bundle: InstalledBundle, forceProfile: boolean): Promise<ActiveBundle> {
-    return loadBundle(bundle, forceProfile, { store, runtime: runtimeFor(bundle, o), deviceName, adaptive, measure });
+    return loadBundle(bundle, forceProfile, { store, runtime: (threads) => runtimeFor(bundle, o, threads), threadChoices, deviceName, adaptive, trial, measure, log });
   }
 
   async function activate(next: ActiveBundle): Promise<void> {
@@ -204,7 +208,8 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
     profile: () => serial(async () => {
       if (!active) throw new RanasError('E_NO_BUNDLE', 'no bundle is installed; nothing to profile');
       const a = active;
-      a.profile = await measure(a.chain, a.preprocess, a.bundle);
+      // Re-measures the segments as loaded: their thread counts stay (a restart with --reprofile chooses again).
+      a.profile = await measure(a.chain, a.preprocess, a.bundle, a.profile.segments.map((s) => s.threads ?? threadChoices[0]));
       Object.assign(a, trackersFor(a.profile, adaptive));
       return a.profile;
     }),

@@ -22,6 +22,8 @@ export interface SegmentProfileMsg {
   p50Us: number;
   p99Us: number;
   runs: number;
+  /** CPU threads the segment runs with, chosen by the agent's measurement (absent when not recorded). */
+  threads?: number;
 }
 
 export interface ProfileMsg {

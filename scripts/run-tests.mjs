@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
-const roots = ['src', 'converters', 'device', 'firmware-bridge', 'test', 'bench'];
+const roots = ['src', 'converters', 'device', 'firmware-bridge', 'fleet', 'test', 'bench'];
 const skip = new Set(['node_modules', 'runs', '.cache']);
 
 function walk(dir, out) {

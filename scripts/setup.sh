@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets everything up on a fresh clone: Debian tools the tests use (socat for pseudo-terminal pairs,
-# python3-onnx for the ONNX checker, python3-pyarmnn for an independent TFLite reader, systemd for
-# `systemd-analyze verify` of the agent's unit), the npm dependencies exactly as locked, the compiled
-# JavaScript the bins run (dist/), the pieces that run the device agent as arm64 code under qemu
+# python3-onnx for the ONNX checker, python3-pyarmnn for an independent TFLite reader, mosquitto for the
+# fleet tests — they start their own broker on a free loopback port, never the system service — and
+# systemd for `systemd-analyze verify` of the agent's unit), the npm dependencies exactly as locked, the
+# compiled JavaScript the bins run (dist/), the pieces that run the device agent as arm64 code under qemu
 # (scripts/setup-arm64.sh), then the native TensorFlow engine when a TensorFlow CPU wheel can be had
 # (otherwise the WebAssembly engine stays active). Idempotent: a second run only checks.
 set -euo pipefail
@@ -12,6 +13,7 @@ need_apt=()
 command -v socat >/dev/null 2>&1 || need_apt+=(socat)
 /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || need_apt+=(python3-onnx)
 /usr/bin/python3 -c 'import pyarmnn' >/dev/null 2>&1 || need_apt+=(python3-pyarmnn)
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

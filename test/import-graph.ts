@@ -13,7 +13,7 @@ export interface ImportEdge {
 }
 
 /** Folders that hold the project's TypeScript (the tsconfig `include` minus scripts). */
-export const SOURCE_ROOTS = ['src', 'converters', 'device', 'firmware-bridge', 'bench', 'test'] as const;
+export const SOURCE_ROOTS = ['src', 'converters', 'device', 'firmware-bridge', 'fleet', 'bench', 'test'] as const;
 
 const SKIPPED_DIRS = new Set(['node_modules', 'runs', '.cache']);
 

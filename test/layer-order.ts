@@ -37,6 +37,9 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
   device: 8,
   // What every SGD run shares (data choice, model choice, checkpoint, batch source, progress, SGD step).
   'src/run': 9,
+  // Many devices over MQTT: the agent's fleet session (plugged into the agent by bin/ranas-agent.mjs) and
+  // the operator's rollouts and views (peer of src/run: neither imports the other).
+  fleet: 9,
   // Evaluation, then the two kinds of run (peers: neither imports the other).
   'src/eval': 10,
   'src/train': 11,
@@ -45,6 +48,8 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
   // runs); the command line, which nothing imports; end-to-end tests on top of everything.
   'src/demo': 12,
   bench: 13,
+  // The study of MS-RANAS against its baselines: the demo's stages at scale (a peer of the benchmarks).
+  'src/study': 13,
   'src/cli': 14,
   test: 15,
 };
@@ -56,6 +61,7 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
 export const ONLY_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   'firmware-bridge': ['src/error-codes', 'src/errors', 'src/rng', 'src/bundle-format'],
   device: ['src/error-codes', 'src/errors', 'src/package-root', 'src/rng', 'src/run-folder', 'src/tflite-addon-path', 'src/text-table', 'src/bundle-format', 'firmware-bridge'],
+  fleet: ['src/error-codes', 'src/errors', 'src/rng', 'src/run-folder', 'src/bundle-format', 'firmware-bridge', 'device'],
 };
 
 /**

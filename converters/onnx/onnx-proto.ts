@@ -13,17 +13,18 @@ export type ValueInfoProto = onnxPackage.onnx.IValueInfoProto;
 export type AttributeProto = onnxPackage.onnx.IAttributeProto;
 
 /** Element types the writer emits. */
-export type OnnxElem = 'float32' | 'int8' | 'int32' | 'int64';
+export type OnnxElem = 'float32' | 'int8' | 'uint8' | 'int32' | 'int64';
 
 /** ONNX `TensorProto.DataType` of each element type. */
 export const ONNX_DATA_TYPE: Record<OnnxElem, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   int8: onnx.TensorProto.DataType.INT8,
+  uint8: onnx.TensorProto.DataType.UINT8,
   int32: onnx.TensorProto.DataType.INT32,
   int64: onnx.TensorProto.DataType.INT64,
 };
 
-type ElemArray = Float32Array | Int8Array | Int32Array | BigInt64Array;
+type ElemArray = Float32Array | Int8Array | Uint8Array | Int32Array | BigInt64Array;
 
 /** An initializer with little-endian raw data (this code runs on little-endian hosts only: x86, arm64). */
 export function initializer(name: string, elem: OnnxElem, dims: number[], data: ElemArray): TensorProto {

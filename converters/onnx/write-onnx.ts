@@ -15,6 +15,12 @@
  *    ReLU), and average pooling runs on centred integers (see `averageOnGrid` in onnx-lowerings.ts).
  *    onnxruntime's integer results follow ONNX QDQ rounding (ties to even), which the integer reference
  *    reproduces with `semantics: 'onnx-qdq'`.
+ *    Inside the graph activations are uint8 (q + 128, zero point + 128, same scale: the same real values
+ *    exactly), int8 only at the boundary. onnxruntime on x86 runs QDQ convolutions as u8 activations x s8
+ *    weights: it rewrites int8 Q→DQ pairs to uint8 itself, but not a DequantizeLinear on a graph input nor a
+ *    QuantizeLinear whose value leaves the graph, and a conv whose input and output types then differ is
+ *    left in float (25 of 84 convs of the tiny model). Written in uint8 with one int8↔uint8 step at each
+ *    boundary tensor, every conv fuses (see ort-optimized.ts and its test).
  *
  * Names: inputs and outputs carry their IR tensor names; internal values and initializers get short
  * generated names (base-36 counters) to keep a QDQ file's per-node overhead small next to int8 weights.
@@ -98,7 +104,7 @@ export function writeOnnx(
     }
     return {
       produced: short(`${t}#f`),
-      int8: boundary && !floatIo ? t : short(`${t}#q`),
+      int8: short(`${t}#q`),
       read: floatIo && isOutput.has(t) ? t : short(`${t}#dq`),
     };
   };
@@ -127,14 +133,15 @@ export function writeOnnx(
   };
   // Scale and zero-point initializers, one pair per distinct value: tensors with equal parameters (concat
   // and pooling share them) share the initializers.
-  const quantParams = (p: TensorQuant): [string, string] => {
-    const qp: [string, string] = [short(`scale:${p.scale}`), short(`zero:${p.zeroPoint}`)];
+  // `elem` uint8 stores q + 128 against zero point + 128 (the graph's inside); int8 is the boundary's.
+  const quantParams = (p: TensorQuant, elem: 'int8' | 'uint8' = 'uint8'): [string, string] => {
+    const qp: [string, string] = [short(`scale:${p.scale}`), short(`zero:${elem}:${p.zeroPoint}`)];
     addInit(initializer(qp[0], 'float32', [], Float32Array.of(p.scale)));
-    addInit(initializer(qp[1], 'int8', [], Int8Array.of(p.zeroPoint)));
+    addInit(elem === 'int8' ? initializer(qp[1], 'int8', [], Int8Array.of(p.zeroPoint)) : initializer(qp[1], 'uint8', [], Uint8Array.of(p.zeroPoint + 128)));
     return qp;
   };
 
-  // Quantise + dequantise an activation through its per-tensor parameters.
+  // Quantise + dequantise an activation through its per-tensor parameters (uint8 inside the graph).
   const qdq = (tensor: string, from: string, int8: string, read: string, quantise: boolean) => {
     if (!quant) return;
     const qp = quantParams(activation(tensor));
@@ -179,10 +186,15 @@ export function writeOnnx(
 
   // Graph inputs.
   const boundaryElem = quant && !floatIo ? 'int8' : 'float32';
-  const inputs = part.inputs.map((t) => valueInfo(quant && floatIo ? t : names(t).int8, boundaryElem, onnxDims(shapeOf(t))));
+  const inputs = part.inputs.map((t) => valueInfo(t, boundaryElem, onnxDims(shapeOf(t))));
   for (const t of part.inputs) {
     const n = names(t);
-    qdq(t, t, n.int8, n.read, floatIo);
+    if (quant && !floatIo) {
+      // int8 boundary value → its real value → the uint8 value inside (exact: same scale, zero point + 128).
+      const real = short(`${t}#in`);
+      emit('DequantizeLinear', [t, ...quantParams(activation(t), 'int8')], [real]);
+      qdq(t, real, n.int8, n.read, true);
+    } else qdq(t, t, n.int8, n.read, floatIo);
   }
 
   // Nodes.
@@ -229,7 +241,9 @@ export function writeOnnx(
       throw new RanasError('E_ONNX_PART', `part output ${t} is not computed by the part's nodes`, { tensor: t });
     }
     const n = names(t);
-    return valueInfo(quant && !floatIo ? n.int8 : n.read, boundaryElem, onnxDims(shapeOf(t)));
+    // The uint8 value inside → int8 at the boundary, exactly (same scale, zero point − 128).
+    if (quant && !floatIo) emit('QuantizeLinear', [n.read, ...quantParams(activation(t), 'int8')], [t]);
+    return valueInfo(quant && !floatIo ? t : n.read, boundaryElem, onnxDims(shapeOf(t)));
   });
 
   return encodeModel({

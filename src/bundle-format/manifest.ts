@@ -41,6 +41,8 @@ export interface SegmentLatency {
   p50Us: number;
   p99Us: number;
   runs: number;
+  /** CPU threads the segment ran with, when the agent chose them by measurement (absent: not recorded). */
+  threads?: number;
 }
 
 export interface BundleSegment {

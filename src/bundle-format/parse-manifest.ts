@@ -146,7 +146,9 @@ function input(v: unknown): BundleInput {
 function latency(v: unknown, field: string): SegmentLatency {
   const o = obj(v, field);
   const p = `${field}.`;
-  return { p50Us: num(o, 'p50Us', p), p99Us: num(o, 'p99Us', p), runs: num(o, 'runs', p) };
+  const l: SegmentLatency = { p50Us: num(o, 'p50Us', p), p99Us: num(o, 'p99Us', p), runs: num(o, 'runs', p) };
+  if (o.threads !== undefined) l.threads = num(o, 'threads', p, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
+  return l;
 }
 
 /** Parses a bundle profile (`profile` field of the manifest, or `profile.json`), with its request overhead when present. */

@@ -25,8 +25,13 @@ import { reportHtml } from './report-html.ts';
 import { StageRunner } from './stage.ts';
 import { parseExportResult, parseSearchResult, parseTrainResult, STAGE_FILES_EXIST } from './stage-results.ts';
 
-/** The bundle the device runs. */
-const DEVICE_BUNDLE = 'tflite-int8';
+/**
+ * The bundle the device runs: int8 ONNX in onnxruntime, chosen by measurement (bench/int8-runtimes.ts, x86,
+ * batch 1): with every QDQ conv fused its full path ran 4.6x (small) and 10x (tiny) faster than the int8
+ * TFLite bundle in tfjs-tflite-node (TFLite 2.9, whose XNNPACK takes no int8), and small's int8 path in
+ * 0.75x its fp32 path. The TFLite bundles stay exported and flashable.
+ */
+const DEVICE_BUNDLE = 'onnx-int8';
 /** Seed of the test images sent to the device. */
 const DEVICE_IMAGES_SEED = 3;
 /** Folders the demo creates inside its run folder (removed by --fresh). */

@@ -16,7 +16,7 @@ before(async () => { await initEngine(); });
 const PRIMS = ['max_pool_3x3', 'none', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3'];
 
 function ctxOf(alpha: tf.Tensor): ExecContext {
-  return { training: true, weight: () => alpha, assignBuffer: () => {}, holdUntilNextStep: () => {} };
+  return { training: true, weight: () => alpha, assignBuffer: () => {}, holdUntilNextStep: () => {}, constant: (kind, n) => (kind === 'ones' ? tf.ones([n]) : tf.zeros([n])) };
 }
 
 /** Loss Σ r ⊙ Σ_e mixed_e over three edges sharing one alpha (rows 0..2), and its gradients. */

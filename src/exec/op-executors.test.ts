@@ -28,6 +28,7 @@ function ctxOf(weights: Record<string, tf.Tensor>, training = false, assigned: R
     weight: (n) => weights[n],
     assignBuffer: (n, v) => { assigned[n] = new Float32Array(v.dataSync()); },
     holdUntilNextStep: () => {},
+    constant: (kind, n) => (kind === 'ones' ? tf.ones([n]) : tf.zeros([n])),
   };
 }
 

@@ -20,6 +20,8 @@ export interface ExecContext {
   weight(name: string): tf.Tensor;
   /** Replaces a buffer's value (batch-norm running statistics); ignored for constants. */
   assignBuffer(name: string, value: tf.Tensor): void;
+  /** A constant vector of `length` ones or zeros, made once per program and kept (non-affine batch-norm). */
+  constant(kind: 'ones' | 'zeros', length: number): tf.Tensor;
   /** Keeps a tensor alive past the forward pass's tidy until the next training step (backward needs it). */
   holdUntilNextStep(t: tf.Tensor): void;
   /** Drop-path of this training step (absent in inference or when off). */
@@ -80,20 +82,21 @@ const batchNorm: OpExecutor<'batchNorm'> = (node, inputs, ctx) => {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   if (ctx.training) {
     const count = x.size / x.shape[x.rank - 1];
-    let y: tf.Tensor;
-    let mean: tf.Tensor;
-    let variance: tf.Tensor;
     if (x.rank === 4) {
-      // The engine's fused kernel (two passes each way instead of tfjs's composite moments gradient).
+      // The engine's fused kernel (two passes each way instead of tfjs's composite moments gradient); on
+      // tensorflow the running statistics are updated inside the same op.
       const c = x.shape[x.rank - 1];
-      const r = batchNormTraining(x as tf.Tensor4D, (gamma ?? tf.ones([c])) as tf.Tensor1D, (beta ?? tf.zeros([c])) as tf.Tensor1D, epsilon);
+      const r = batchNormTraining(x as tf.Tensor4D, (gamma ?? ctx.constant('ones', c)) as tf.Tensor1D, (beta ?? ctx.constant('zeros', c)) as tf.Tensor1D, epsilon,
+        { mean: ctx.weight(meanName) as tf.Tensor1D, variance: ctx.weight(varName) as tf.Tensor1D, momentum });
       ctx.holdUntilNextStep(r.mean);
       ctx.holdUntilNextStep(r.variance);
-      ({ y, mean, variance } = r);
-    } else {
-      ({ mean, variance } = tf.moments(x, axes));
-      y = tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
+      if (!r.runningMean || !r.runningVariance) throw new RanasError('E_KERNEL_OUTPUT', `node ${node.name}: batch-norm returned no running statistics`, { node: node.name });
+      ctx.assignBuffer(meanName, r.runningMean);
+      ctx.assignBuffer(varName, r.runningVariance);
+      return r.y;
     }
+    const { mean, variance } = tf.moments(x, axes);
+    const y = tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
     const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
     // The running update is off the loss path, so no gradient flows through it.
     const running = (name: string, batch: tf.Tensor) =>

@@ -100,6 +100,18 @@ export function createProgram(graph: ModelGraph): Program {
     return t;
   };
 
+  // Constant ones/zeros vectors by kind and length (gamma and beta of non-affine batch-norms).
+  const fills = new Map<string, tf.Tensor>();
+  const constant = (kind: 'ones' | 'zeros', length: number): tf.Tensor => {
+    const key = `${kind}:${length}`;
+    let t = fills.get(key);
+    if (!t) {
+      t = tf.keep(kind === 'ones' ? tf.ones([length]) : tf.zeros([length]));
+      fills.set(key, t);
+    }
+    return t;
+  };
+
   // Tensors the fused batch-norm keeps for its backward pass; released at the next training forward.
   let held: tf.Tensor[] = [];
 
@@ -113,6 +125,7 @@ export function createProgram(graph: ModelGraph): Program {
       training,
       dropPath: training ? opts.dropPath : undefined,
       holdUntilNextStep: (t) => { held.push(t); },
+      constant,
       weight: lookup,
       assignBuffer: (name, value) => {
         const b = buffers.get(name);
@@ -180,6 +193,7 @@ export function createProgram(graph: ModelGraph): Program {
       for (const v of variables.values()) v.dispose();
       for (const v of buffers.values()) v.dispose();
       for (const t of constants.values()) t.dispose();
+      for (const t of fills.values()) t.dispose();
     },
   };
 }

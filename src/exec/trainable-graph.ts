@@ -4,6 +4,7 @@
  * cumulative exit-weighted cross-entropy: mean over the batch of sum_k w_k CE_k = sum_k w_k mean(CE_k).
  */
 import { tf } from '../engine/tf.ts';
+import { meanCrossEntropy } from '../engine/cross-entropy.ts';
 import type { ModelRecipe, TrainableModel } from '../engine/data-parallel-types.ts';
 import { RanasError } from '../errors.ts';
 import type { ModelGraph } from '../ir/types.ts';
@@ -29,10 +30,8 @@ export function exitWeightedLoss(logits: tf.Tensor2D[], labels: tf.Tensor1D, exi
   if (logits.length !== exitWeights.length) {
     throw new RanasError('E_TRAIN_EXIT_WEIGHTS', `expected one exit weight per exit (${logits.length}), found ${exitWeights.length}`);
   }
-  const classes = logits[0].shape[1];
-  const oneHot = tf.oneHot(tf.cast(labels, 'int32'), classes);
-  const terms = logits.map((l) => tf.mean(tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(l)), 1))) as tf.Scalar);
-  const weighted = terms.map((t, k) => tf.mul(t, exitWeights[k]));
+  const terms = logits.map((l) => meanCrossEntropy(l, labels));
+  const weighted = terms.map((t, k) => (exitWeights[k] === 1 ? t : tf.mul(t, exitWeights[k])));
   const total = (weighted.length === 1 ? weighted[0] : tf.addN(weighted)) as tf.Scalar;
   return { total, terms };
 }

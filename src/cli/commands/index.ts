@@ -10,8 +10,10 @@ import { registerDoctor } from './doctor.ts';
 import { registerSearch } from './search.ts';
 import { registerDemo } from './demo.ts';
 import { registerSetup } from './setup.ts';
+import { registerStudy } from './study.ts';
+import { registerFleet } from './fleet.ts';
 
 /** Adds one command (with its sub-commands and options) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerEval, registerExport, registerDoctor, registerDevice, registerSearch, registerDemo, registerSetup];
+export const commands: RegisterCommand[] = [registerData, registerModel, registerTrain, registerEval, registerExport, registerDoctor, registerDevice, registerSearch, registerDemo, registerSetup, registerStudy, registerFleet];

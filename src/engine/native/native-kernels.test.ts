@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../tf.ts';
 import { relError, useNativeEngine } from '../test-support.ts';
 import { batchNormTraining } from '../batch-norm.ts';
+import { meanCrossEntropy } from '../cross-entropy.ts';
 import { mulberry32, randomFloats } from '../seeded-random.ts';
 import { registerNativeKernels } from './register-native.ts';
 import { RELU_GRAD } from './native-kernels.ts';
@@ -23,6 +24,63 @@ const needsNative = useNativeEngine(registerNativeKernels);
 
 
 const EPS = 1e-3;
+
+it('mean cross-entropy through SparseSoftmaxCrossEntropyWithLogits equals the composite on cpu (value and logits gradient, scaled dy)', async (t) => {
+  if (!needsNative(t)) return;
+  const rand = mulberry32(9);
+  const lv = randomFloats(rand, 5 * 7).map((v) => v * 6);
+  const labels = [0, 3, 6, 2, 3];
+  const run = async (backend: string): Promise<Float32Array[]> => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const indices = tf.tensor1d(labels, 'int32');
+      const f = (l: tf.Tensor) => tf.mul(meanCrossEntropy(l as tf.Tensor2D, indices), 2.5);
+      const logits = tf.tensor2d(lv, [5, 7]);
+      const [g] = tf.grads(f)([logits]);
+      return [f(logits), g].map((v) => new Float32Array(v.dataSync()));
+    });
+  };
+  const got = await run('tensorflow');
+  const want = await run('cpu');
+  await tf.setBackend('tensorflow');
+  assert.ok(relError(got[0], want[0]) <= 1e-6, `loss ${got[0][0]} vs ${want[0][0]}`);
+  assert.ok(relError(got[1], want[1]) <= 1e-5, `gradient relative error ${relError(got[1], want[1])}`);
+  assert.ok(got[0][0] > 1, 'loss of random logits should be well above 1');
+});
+
+it('batch-norm running statistics updated inside FusedBatchNormV3 equal momentum·running + (1 − momentum)·batch (unbiased variance) on cpu', async (t) => {
+  if (!needsNative(t)) return;
+  const shape: [number, number, number, number] = [3, 4, 5, 6];
+  const rand = mulberry32(77);
+  const xv = randomFloats(rand, 3 * 4 * 5 * 6).map((v) => v * 2 + 0.5);
+  const mv = randomFloats(rand, 6);
+  const vv = randomFloats(rand, 6).map((v) => v + 1.5);
+  const run = async (backend: string): Promise<Float32Array[]> => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const r = batchNormTraining(tf.tensor4d(xv, shape), tf.ones([6]), tf.zeros([6]), EPS, { mean: tf.tensor1d(mv), variance: tf.tensor1d(vv), momentum: 0.9 });
+      if (!r.runningMean || !r.runningVariance) throw new Error('no running statistics returned');
+      return [r.runningMean, r.runningVariance, r.mean, r.variance].map((v) => new Float32Array(v.dataSync()));
+    });
+  };
+  const got = await run('tensorflow');
+  const want = await run('cpu'); // composed way: statistics kernel, then the update as tensor ops
+  await tf.setBackend('tensorflow');
+  const n = 3 * 4 * 5;
+  const direct = tf.tidy(() => {
+    const m = tf.moments(tf.tensor4d(xv, shape), [0, 1, 2]);
+    return [
+      tf.add(tf.mul(tf.tensor1d(mv), 0.9), tf.mul(m.mean, 0.1)),
+      tf.add(tf.mul(tf.tensor1d(vv), 0.9), tf.mul(m.variance, 0.1 * n / (n - 1))),
+    ].map((v) => new Float32Array(v.dataSync()));
+  });
+  ['runningMean', 'runningVariance', 'mean', 'variance'].forEach((name, i) => {
+    const e = relError(got[i], want[i]);
+    assert.ok(e <= 1e-5, `${name}: fused vs composed relative error ${e} > 1e-5`);
+  });
+  assert.ok(relError(got[0], direct[0]) <= 1e-5 && relError(got[1], direct[1]) <= 1e-5, 'running statistics differ from the formula');
+  assert.ok(relError(got[1], vv) > 1e-3, 'running variance did not move');
+});
 
 for (const shape of [[3, 5, 4, 7], [2, 3, 3, 16], [1, 6, 2, 3]] as [number, number, number, number][]) {
   it(`batch-norm training on FusedBatchNormV3/GradV3 matches the composite on cpu, x${JSON.stringify(shape)}`, async (t) => {

@@ -1,0 +1,203 @@
+/**
+ * ranas's side of `bench/train-presets.ts`, run in a child process per figure (so each starts clean, as a
+ * user's `ranas train` does): the real training loop (`trainLoop` over `singleThread`) or the real search
+ * loop (`searchLoop`, one alpha and one weight step per step) on an IR model folder; kernels per step and a
+ * per-op-type profile of one step (`tf.profile`); and the numerics case the PyTorch interpreter compares
+ * against (one training forward + gradients on a fixed batch).
+ *
+ *   node --import tsx bench/train-presets-ranas.ts train  MODEL_DIR BATCH SECONDS [--profile]
+ *   node --import tsx bench/train-presets-ranas.ts search MODEL_DIR BATCH STEPS
+ *   node --import tsx bench/train-presets-ranas.ts case   MODEL_DIR CASE_DIR BATCH
+ * Each prints one JSON line.
+ */
+import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { initEngine } from '../src/engine/backend.ts';
+import { tf } from '../src/engine/tf.ts';
+import { syntheticBatch } from '../src/engine/synthetic-batch.ts';
+import { mulberry32, randomFloats } from '../src/engine/seeded-random.ts';
+import type { ModelGraph } from '../src/ir/types.ts';
+import { loadModel } from '../src/ir/serialize.ts';
+import { alphaNames } from '../src/exec/program.ts';
+import { buildTrainableGraph, exitWeightedLoss, type TrainableGraph } from '../src/exec/trainable-graph.ts';
+import { singleThread } from '../src/engine/single-thread.ts';
+import { trainLoop } from '../src/train/train-loop.ts';
+import { TRAIN_DEFAULTS } from '../src/train/train-options.ts';
+import type { BatchSource } from '../src/run/batch-source.ts';
+import { searchLoop } from '../src/search/search-loop.ts';
+import { SEARCH_DEFAULTS } from '../src/search/search-options.ts';
+import { DARTS_ALPHA_ADAM } from '../src/search/adam.ts';
+
+type Batch = ReturnType<typeof syntheticBatch>;
+
+/** `batch` forever, as an endless epoch (no epoch end, so no checkpoint is written). */
+function repeatedSource(batch: Batch): BatchSource {
+  let index = 0;
+  return {
+    batchesPerEpoch: Number.MAX_SAFE_INTEGER,
+    next: () => ({ ...batch, epoch: 0, index: index++ }),
+    state: () => ({ index }),
+    restore: () => undefined,
+  };
+}
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** One profiled step: kernel calls (Identity apart), wall ms, and ms/calls by kernel name. */
+async function profileStep(model: TrainableGraph, batch: Batch, names: string[]) {
+  const xt = tf.tensor4d(batch.x, batch.shape);
+  const lt = tf.tensor1d(batch.labels, 'int32');
+  const vars = names.map((n) => model.variables.get(n)).filter((v): v is tf.Variable => v !== undefined);
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => model.loss(xt, lt).total, vars);
+    return [value, ...Object.values(grads)];
+  };
+  tf.dispose(step()); // warm
+  const t0 = performance.now();
+  const plain = step();
+  await plain[0].data();
+  const wallMs = performance.now() - t0;
+  tf.dispose(plain);
+  const prof = await tf.profile(step);
+  const byKernel: Record<string, { ms: number; calls: number }> = {};
+  let identity = 0;
+  for (const k of prof.kernels) {
+    if (k.name === 'Identity') identity++;
+    const e = (byKernel[k.name] ??= { ms: 0, calls: 0 });
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    e.calls += 1;
+  }
+  tf.dispose(prof.result);
+  tf.dispose([xt, lt]);
+  return { kernels: prof.kernels.length - identity, identity, wallMs, byKernel };
+}
+
+async function train(modelDir: string, batchSize: number, seconds: number, profile: boolean) {
+  await initEngine();
+  const graph = loadModel(modelDir);
+  const model = buildTrainableGraph({ graph, exitWeights: graph.exits.map(() => 1) });
+  const engine = singleThread(model);
+  const batch = syntheticBatch(batchSize);
+  const run = (steps: number) => trainLoop({
+    engine, source: repeatedSource(batch),
+    hyper: {
+      epochs: 1, batchSize, lr: TRAIN_DEFAULTS.lr, lrMin: TRAIN_DEFAULTS.lrMin, momentum: TRAIN_DEFAULTS.momentum,
+      weightDecay: TRAIN_DEFAULTS.weightDecay, gradClipNorm: TRAIN_DEFAULTS.gradClip, checkpointEverySteps: 0,
+    },
+    checkpointPath: join(tmpdir(), 'ranas-train-presets-never-written.bin'), resume: false, stopAtStep: steps,
+  });
+  await run(2); // warm-up: kernel set-up, operator caches, JIT
+  const calibration = await run(1);
+  const steps = Math.max(2, Math.ceil(seconds / calibration.seconds));
+  const c0 = cpuMs();
+  const t0 = performance.now();
+  await run(steps);
+  const wall = performance.now() - t0;
+  const cpu = cpuMs() - c0;
+  const prof = await profileStep(model, batch, [...model.variables.keys()]);
+  return {
+    trainingImgPerSec: (steps * batchSize * 1000) / wall, trainingImgPerCpuSec: (steps * batchSize * 1000) / cpu, steps,
+    kernelsPerStep: prof.kernels, identityPerStep: prof.identity, profile: profile ? prof : undefined,
+  };
+}
+
+async function search(modelDir: string, batchSize: number, steps: number) {
+  await initEngine();
+  const graph = loadModel(modelDir);
+  const model = buildTrainableGraph({ graph, exitWeights: graph.exits.map(() => 1) });
+  const engine = singleThread(model);
+  const alphas = [...alphaNames(graph)].sort();
+  const batch = syntheticBatch(batchSize);
+  const timings: { weightMs: number; alphaMs: number }[] = [];
+  const d = SEARCH_DEFAULTS;
+  const checkpointPath = join(tmpdir(), `ranas-train-presets-search-${process.pid}.bin`);
+  const c0 = cpuMs();
+  await searchLoop({
+    engine, train: repeatedSource(batch), val: repeatedSource(syntheticBatch(batchSize, 5)), alphaNames: alphas,
+    hyper: {
+      epochs: 1, batchSize, lr: d.lr, lrMin: d.lrMin, momentum: d.momentum, weightDecay: d.weightDecay, gradClipNorm: d.gradClip,
+      alpha: { ...DARTS_ALPHA_ADAM, lr: d.alphaLr, weightDecay: d.alphaWeightDecay }, secondOrder: false, warmupEpochs: 0, checkpointEverySteps: 0,
+    },
+    checkpointPath, resume: false, stopAtStep: steps + 1,
+    onStep: (s) => { timings.push({ weightMs: s.weightMs, alphaMs: s.alphaMs }); },
+  });
+  const cpu = cpuMs() - c0;
+  rmSync(checkpointPath, { force: true });
+  const measured = timings.slice(1);
+  const mean = (v: number[]) => v.reduce((s, t) => s + t, 0) / v.length;
+  const weightMs = mean(measured.map((t) => t.weightMs));
+  const alphaMs = mean(measured.map((t) => t.alphaMs));
+  const weights = [...model.variables.keys()].filter((n) => !alphas.includes(n));
+  const wp = await profileStep(model, batch, weights);
+  const ap = await profileStep(model, batch, alphas);
+  const totalMs = timings.reduce((s, t) => s + t.weightMs + t.alphaMs, 0);
+  return {
+    weightImgPerSec: (batchSize * 1000) / weightMs, alphaImgPerSec: (batchSize * 1000) / alphaMs,
+    stepImgPerCpuSec: (timings.length * batchSize * 1000) / cpu * (totalMs > 0 ? 1 : 0),
+    weightKernelsPerStep: wp.kernels, alphaKernelsPerStep: ap.kernels,
+  };
+}
+
+/** A seeded batch shaped for `graph`'s input, labels below its first exit's class count. */
+function graphBatch(graph: ModelGraph, n: number, seed: number): Batch {
+  const [h, w, c] = graph.inputs[0].shape;
+  const exit = graph.nodes.find((node) => node.name === graph.exits[0].tensor);
+  const classes = exit?.op === 'dense' ? exit.attrs.units : 10;
+  const rand = mulberry32(seed);
+  return { x: randomFloats(rand, n * h * w * c), shape: [n, h, w, c], labels: Int32Array.from({ length: n }, () => Math.floor(rand() * classes)) };
+}
+
+/** One training forward and its gradients on a fixed batch, written for `torch-ir-net.py check`. */
+async function writeCase(modelDir: string, caseDir: string, batchSize: number) {
+  await initEngine();
+  const graph = loadModel(modelDir);
+  const model = buildTrainableGraph({ graph, exitWeights: graph.exits.map(() => 1) });
+  const batch = graphBatch(graph, batchSize, 11);
+  const xt = tf.tensor4d(batch.x, batch.shape);
+  const lt = tf.tensor1d(batch.labels, 'int32');
+  const names = [...model.variables.keys()];
+  let exits: Float32Array[] = [];
+  let exitShapes: number[][] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const { exits: logits } = model.program.forward(xt, { training: true });
+    exits = logits.map((l) => new Float32Array(l.dataSync()));
+    exitShapes = logits.map((l) => l.shape);
+    return exitWeightedLoss(logits, lt, graph.exits.map(() => 1)).total;
+  }, names.map((n) => model.variables.get(n)).filter((v): v is tf.Variable => v !== undefined));
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  const put = (data: Float32Array | Int32Array, shape: number[]) => {
+    const bytes = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+    parts.push(bytes);
+    const entry = { shape, byteOffset: offset, byteLength: bytes.length };
+    offset += bytes.length;
+    return entry;
+  };
+  const doc = {
+    x: put(batch.x, batch.shape), labels: put(batch.labels, [batchSize]),
+    exits: exits.map((e, i) => put(e, exitShapes[i])),
+    loss: value.dataSync()[0],
+    grads: Object.fromEntries(names.map((n) => {
+      const v = model.variables.get(n);
+      const g = v ? grads[v.name] : undefined;
+      return [n, put(g ? new Float32Array(g.dataSync()) : new Float32Array(v?.size ?? 0), v?.shape ?? [0])];
+    })),
+    buffers: Object.fromEntries([...model.buffers].map(([n, b]) => [n, put(new Float32Array(b.dataSync()), b.shape)])),
+  };
+  mkdirSync(caseDir, { recursive: true });
+  writeFileSync(join(caseDir, 'case.bin'), Buffer.concat(parts));
+  writeFileSync(join(caseDir, 'case.json'), JSON.stringify(doc));
+  return { written: caseDir, gradients: names.length };
+}
+
+const [cmd, modelDir, ...rest] = process.argv.slice(2);
+const out = cmd === 'train' ? await train(modelDir, Number(rest[0]), Number(rest[1]), rest.includes('--profile'))
+  : cmd === 'search' ? await search(modelDir, Number(rest[0]), Number(rest[1]))
+    : cmd === 'case' ? await writeCase(modelDir, rest[0], Number(rest[1]))
+      : (() => { throw new Error(`command '${cmd}' is unknown; expected train, search or case`); })();
+process.stdout.write(JSON.stringify(out) + '\n');
+process.exit(0);

@@ -1,0 +1,68 @@
+/**
+ * The study pipeline end to end at toy size (the smoke plan on generated data): every stage runs, stops after
+ * a stage limit and resumes where it stopped, commits each stage's outputs into git, reuses finished stages,
+ * matches parameters, and writes a README whose tables and plots come from the stage results.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { haveSocat } from '../../firmware-bridge/test-support/pty-pair.ts';
+import { runStudy, type StudyOptions } from './run-study.ts';
+import { SMOKE_PLAN } from './study-plan.ts';
+
+test('the smoke study runs stage by stage, commits each stage, resumes after a stage limit, and reports', { timeout: 900_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'ranas-study-'));
+  try {
+    const repo = join(root, 'repo');
+    mkdirSync(repo);
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
+    git('init', '-q');
+    git('config', 'user.email', 'study@test');
+    git('config', 'user.name', 'study test');
+    const skipDevice = !haveSocat();
+    const o: StudyOptions = {
+      plan: SMOKE_PLAN, resultsDir: join(repo, 'results', 'study'), workDir: join(root, 'work'), threads: 1,
+      gitCommit: true, skipDevice, maxStages: 3, command: 'ranas study --plan smoke',
+    };
+    const lines: string[] = [];
+    const say = (l: string) => lines.push(l);
+
+    const first = await runStudy(o, say);
+    assert.deepEqual(first.ran, ['search-s0', 'train-ms-ranas-searched', 'export-ms-ranas-searched']);
+    assert.ok(first.pending.includes('train-msdnet') && first.pending.includes('ablation-no-exits'), `pending: ${first.pending.join(', ')}`);
+    assert.match(readFileSync(first.readme, 'utf8'), /Not finished:.*train-msdnet/);
+    const commitsAfterFirst = git('log', '--format=%s').trim().split('\n');
+    assert.ok(commitsAfterFirst.includes('study: export-ms-ranas-searched finished (results in ' + o.resultsDir + ')'), commitsAfterFirst.join(' | '));
+
+    const second = await runStudy({ ...o, maxStages: 0 }, say);
+    assert.ok(!second.ran.includes('search-s0') && !second.ran.includes('train-ms-ranas-searched'), `reran a finished stage: ${second.ran.join(', ')}`);
+    assert.ok(second.ran.includes('train-msdnet') && second.ran.includes('ablation-no-exits'));
+    assert.deepEqual(second.pending, []);
+    assert.equal(git('status', '--porcelain').trim(), '', 'every output is committed');
+
+    const third = await runStudy({ ...o, maxStages: 0 }, say);
+    assert.deepEqual(third.ran, [], 'a finished study reruns nothing');
+
+    const readme = readFileSync(second.readme, 'utf8');
+    for (const n of SMOKE_PLAN.networks) assert.match(readme, new RegExp(`\\(\`${n.name}\`, (C|nChannels) \\d+`), `README row of ${n.name}`);
+    assert.match(readme, /All stages finished/);
+    assert.ok(existsSync(join(o.resultsDir, 'anytime-macs.svg')) && existsSync(join(o.resultsDir, 'budgeted-macs.svg')));
+    if (!skipDevice) assert.ok(existsSync(join(o.resultsDir, 'anytime-ms.svg')), 'latency plot from the local agent');
+    // Parameters matched to the reference within the plan's tolerance; trained weights committed.
+    const stage = (name: string) => JSON.parse(readFileSync(join(o.resultsDir, 'stages', `${name}.json`), 'utf8')).result;
+    const ref = stage('train-ms-ranas-searched').params;
+    for (const n of SMOKE_PLAN.networks) {
+      const r = stage(`train-${n.name}`);
+      assert.ok(Math.abs(r.params / ref - 1) <= SMOKE_PLAN.paramTolerance, `${n.name}: ${r.params} params vs reference ${ref}`);
+      assert.ok(existsSync(join(r.modelDir, 'weights.bin')));
+      assert.equal(r.exits.length, n.kind === 'msdnet' ? r.exits.length : SMOKE_PLAN.grid.layers - 1);
+      for (let k = 1; k < r.exits.length; k++) assert.ok(r.exits[k].anytimeMacs > r.exits[k - 1].anytimeMacs, 'anytime MACs grow with the exit');
+    }
+    assert.equal(git('ls-files', '--', 'results/study/networks/msdnet/model/weights.bin').trim(), 'results/study/networks/msdnet/model/weights.bin');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

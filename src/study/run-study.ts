@@ -1,0 +1,197 @@
+/**
+ * `ranas study`: runs or resumes the whole study of a plan, stage by stage. Each stage is a checkpointed run
+ * (search and training resume from their checkpoints after a kill); when a stage ends, its small outputs
+ * (genotypes, trained weights, evaluation JSON, latency profiles) are written under the results folder with a
+ * marker in `stages/`, and with `--git-commit` committed at once, so a new machine loses at most the stage
+ * in flight. The README and plots are rewritten after every stage.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StageRunner } from '../demo/stage.ts';
+import { RanasError } from '../errors.ts';
+import { loadGenotype, type Genotype } from '../model/genotype.ts';
+import { genotypePath } from '../model/presets.ts';
+import { randomGenotype } from '../model/random-genotype.ts';
+import { searchSupernetConfig } from '../search/search-options.ts';
+import { loadStudyData, type StudyData } from './study-data.ts';
+import { buildNetwork, candidateWidths, gridConfig, matchParams, paramsOf } from './study-networks.ts';
+import type { GenotypeSource, StudyPlan, StudyRecipe, StudySearch } from './study-plan.ts';
+import { writeStudyReport, type AblationRow, type NetworkRow, type StageCost } from './study-report.ts';
+import { STAGE_CHECKS, type DeviceResult, type SearchResult, type TrainedNetwork } from './study-results.ts';
+import { deviceStage, exportStage, searchStage, trainStage, type NetworkToTrain, type StudyDirs } from './study-stages.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Options of one `ranas study` invocation. */
+export interface StudyOptions {
+  plan: StudyPlan;
+  /** Committed outputs (default results/study, or results/study-smoke for the smoke plan). */
+  resultsDir: string;
+  /** Checkpoints and bundles (default runs/study). */
+  workDir: string;
+  /** Data-parallel replicas for search and training. */
+  threads: number;
+  /** `git add` + `git commit` the results folder after every stage that ran. */
+  gitCommit: boolean;
+  /** Skip the device stages (no socat / pty here). */
+  skipDevice: boolean;
+  /** Stop after this many stages have run in this invocation (0 = no limit); the next run resumes. */
+  maxStages: number;
+  /** How the study was started, written into the README. */
+  command: string;
+}
+
+/** What a study run leaves. */
+export interface StudySummary {
+  readme: string;
+  ran: string[];
+  pending: string[];
+}
+
+function gitCommitOf(root: string): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Commits the results folder when it changed (the study's small outputs, stage by stage). */
+export function commitResults(dir: string, stage: string, say: (l: string) => void): void {
+  const git = (args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
+  if (git(['status', '--porcelain', '--', '.']).trim() === '') return;
+  git(['add', '--', '.']);
+  git(['commit', '-q', '-m', `study: ${stage} finished (results in ${dir})`, '--', '.']);
+  say(`[${stage}] committed ${dir}`);
+}
+
+/** Every stage marker's cost (across sessions: the markers are committed). */
+function stageCosts(resultsDir: string): StageCost[] {
+  const dir = join(resultsDir, 'stages');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => {
+    const v: unknown = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+    const num = (k: string) => Number(typeof v === 'object' && v !== null ? Reflect.get(v, k) : NaN);
+    return { stage: f.replace(/\.json$/, ''), seconds: num('seconds'), cpuSeconds: num('cpuSeconds') };
+  });
+}
+
+/** The search's supernet must be the plan's grid (the search builds from a preset plus overrides). */
+function checkSearchGrid(plan: StudyPlan, s: StudySearch): void {
+  const sup = searchSupernetConfig({ preset: 'tiny', nodes: plan.grid.nodes, scales: s.scales, layers: plan.grid.layers, initChannels: plan.grid.initChannels, searchExits: s.exits, seed: s.seed });
+  const want = gridConfig(plan.grid, s.scales, plan.grid.initChannels, s.seed);
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  for (const k of ['reductionLayers', 'growth', 'bottleneckWidth', 'head'] as const) {
+    if (!same(sup[k], want[k])) throw new RanasError('E_STUDY_PLAN', `search ${s.name}: the supernet's ${k} is ${JSON.stringify(sup[k])}; the plan's grid has ${JSON.stringify(want[k])}`);
+  }
+}
+
+/** Runs or resumes the study. */
+export async function runStudy(o: StudyOptions, say: (line: string) => void): Promise<StudySummary> {
+  const plan = o.plan;
+  const dirs: StudyDirs = { results: resolve(o.resultsDir), work: resolve(o.workDir) };
+  mkdirSync(dirs.results, { recursive: true });
+  mkdirSync(dirs.work, { recursive: true });
+  writeFileSync(join(dirs.results, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');
+  const stages = new StageRunner(dirs.results, false, say);
+  const ran: string[] = [];
+  const pending: string[] = [];
+  const data: StudyData = await loadStudyData(plan, say);
+  say(`data: ${data.note}; ${data.train.count} train, ${data.val.count} validation, ${data.test.count} test images`);
+  const keyFile = join(dirs.work, 'device.key');
+  if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+
+  /** Runs one stage unless the per-invocation limit is reached (then it is listed as pending). */
+  async function stage<T>(name: string, key: unknown, work: () => Promise<T>, check: { parse: (v: unknown) => T | null; valid: (r: T) => boolean }): Promise<T | null> {
+    const before = stages.times.length;
+    if (o.maxStages > 0 && ran.length >= o.maxStages) {
+      const stored = peek(name, key, check);
+      if (stored === null) pending.push(name);
+      return stored;
+    }
+    const result = await stages.run(name, key, work, check);
+    if (stages.times[before]?.status === 'ran') {
+      ran.push(name);
+      await report();
+      if (o.gitCommit) commitResults(dirs.results, name, say);
+    }
+    return result;
+  }
+  /** A stored result of a stage, without running it. */
+  function peek<T>(name: string, key: unknown, check: { parse: (v: unknown) => T | null; valid: (r: T) => boolean }): T | null {
+    const marker = join(dirs.results, 'stages', `${name}.json`);
+    if (!existsSync(marker)) return null;
+    const v: unknown = JSON.parse(readFileSync(marker, 'utf8'));
+    if (typeof v !== 'object' || v === null || Reflect.get(v, 'key') !== JSON.stringify(key)) return null;
+    const r = check.parse(Reflect.get(v, 'result'));
+    return r !== null && check.valid(r) ? r : null;
+  }
+
+  const searches = new Map<string, SearchResult>();
+  const networkRows: NetworkRow[] = plan.networks.map((net) => ({ net, trained: null, exported: null, device: null }));
+  const ablationRows: AblationRow[] = plan.ablations.map((ablation) => ({ ablation, search: null, trained: null }));
+  const report = async () => {
+    await writeStudyReport(dirs.results, REPO_ROOT, {
+      plan, command: o.command, commit: gitCommitOf(REPO_ROOT), dataNote: data.note, searches: [...searches.values()],
+      networks: networkRows, ablations: ablationRows, costs: stageCosts(dirs.results), pending,
+    });
+  };
+
+  const runSearchStage = async (s: StudySearch) => {
+    checkSearchGrid(plan, s);
+    const r = await stage(`search-${s.name}`, { s, grid: plan.grid, data: plan.data, valImages: plan.valImages }, () => searchStage(plan, s, data, dirs, o.threads, say), STAGE_CHECKS.search);
+    if (r) searches.set(s.name, r);
+    return r;
+  };
+  for (const s of plan.searches) await runSearchStage(s);
+
+  const genotypeOf = (src: GenotypeSource): Genotype | null => {
+    if (src.from === 'random') return randomGenotype(src.seed, plan.grid.nodes);
+    if (src.from === 'shipped') return loadGenotype(genotypePath(src.stem));
+    const s = searches.get(src.search);
+    return s ? loadGenotype(s.genotypePath) : null;
+  };
+  const refNet = plan.networks.find((n) => n.name === plan.reference);
+  if (!refNet) throw new RanasError('E_STUDY_PLAN', `reference network ${plan.reference} is not in the plan's networks (${plan.networks.map((n) => n.name).join(', ')})`);
+  const refGenotype = refNet.kind === 'msdnet' ? null : genotypeOf(refNet.genotype);
+  const targetParams = refNet.kind === 'msdnet' || refGenotype ? paramsOf(buildNetwork(refNet, plan.grid, refGenotype, { channels: plan.grid.initChannels }, plan.seed)) : null;
+
+  const trainNetwork = async (row: { trained: TrainedNetwork | null }, toTrain: NetworkToTrain, recipe: StudyRecipe, group: 'networks' | 'ablations', prefix: string) => {
+    row.trained = await stage(`${prefix}-${toTrain.name}`, { recipe, width: toTrain.width, genotype: toTrain.genotype, kind: toTrain.graph.name, params: paramsOf(toTrain.graph), data: plan.data, valImages: plan.valImages, testImages: plan.testImages, seed: plan.seed },
+      () => trainStage(plan, toTrain, recipe, group, data, dirs, o.threads, say), STAGE_CHECKS.train);
+  };
+
+  for (const row of networkRows) {
+    const net = row.net;
+    const genotype = net.kind === 'msdnet' ? null : genotypeOf(net.genotype);
+    if ((net.kind !== 'msdnet' && !genotype) || targetParams === null) { pending.push(`train-${net.name}`, `export-${net.name}`, `device-${net.name}`); continue; }
+    const built = net.name === plan.reference
+      ? { graph: buildNetwork(net, plan.grid, genotype, { channels: plan.grid.initChannels }, plan.seed), width: { channels: plan.grid.initChannels } }
+      : matchParams(candidateWidths(net.kind), (w) => buildNetwork(net, plan.grid, genotype, w, plan.seed), targetParams, plan.paramTolerance, net.name);
+    await trainNetwork(row, { name: net.name, label: net.label, graph: built.graph, width: built.width, genotype }, plan.recipe, 'networks', 'train');
+    const trained = row.trained;
+    if (!trained) { pending.push(`export-${net.name}`, `device-${net.name}`); continue; }
+    const weightsKey = { model: trained.name, exits: trained.exits.map((e) => e.valTop1), export: plan.export };
+    row.exported = await stage(`export-${net.name}`, weightsKey, () => exportStage(plan, trained, data, dirs, say), STAGE_CHECKS.export);
+    const exported = row.exported;
+    if (!exported || o.skipDevice) { if (!o.skipDevice) pending.push(`device-${net.name}`); continue; }
+    row.device = await stage<DeviceResult>(`device-${net.name}`, weightsKey, () => deviceStage(plan, net.name, exported, data, dirs, keyFile, say), STAGE_CHECKS.device);
+  }
+
+  for (const row of ablationRows) {
+    const a = row.ablation;
+    row.search = await runSearchStage(a.search);
+    if (!row.search) { pending.push(`ablation-${a.name}`); continue; }
+    const genotype = loadGenotype(row.search.genotypePath);
+    // Every ablation's genotype is trained on the plan's grid: the question is which search finds better cells.
+    const graph = buildNetwork({ name: a.name, label: a.label, kind: 'ms-ranas', genotype: { from: 'search', search: a.search.name }, scales: plan.grid.scales }, plan.grid, genotype, { channels: plan.grid.initChannels }, plan.seed);
+    await trainNetwork(row, { name: a.name, label: a.label, graph, width: { channels: plan.grid.initChannels }, genotype }, plan.ablationRecipe, 'ablations', 'ablation');
+  }
+  await report();
+  if (o.gitCommit) commitResults(dirs.results, 'report', say);
+  return { readme: join(dirs.results, 'README.md'), ran, pending };
+}
+

@@ -1,0 +1,175 @@
+/**
+ * The study protocol as data: what `ranas study` searches, trains, exports and measures, and with which
+ * budget. `full` is the committed study on CIFAR-10 (results/study/); `smoke` is the same pipeline at toy
+ * size, run by the tests. Every number a reader of results/study/README.md compares on comes from here.
+ */
+import type { HeadConfig } from '../ops/heads.ts';
+
+/** The multi-scale grid every MS-RANAS network of the study shares (before width matching). */
+export interface StudyGrid {
+  scales: 1 | 2 | 3;
+  layers: number;
+  /** C of scale 1 at layer 1 of the reference network; other networks get the width that matches its params. */
+  initChannels: number;
+  /** Intermediate nodes per cell (the paper's final model: 2). */
+  nodes: number;
+  reductionLayers: number[];
+  growth: number[];
+  bottleneckWidth: number[] | null;
+  head: HeadConfig;
+}
+
+/** SGD recipe shared by every trained network of one group (same recipe, same epochs). */
+export interface StudyRecipe {
+  epochs: number;
+  /** Train on a stratified subset of this many training images (smoke tests); undefined = all. */
+  subset?: number;
+  batchSize: number;
+  /** Cosine-annealed per step from lr to lrMin. */
+  lr: number;
+  lrMin: number;
+  momentum: number;
+  weightDecay: number;
+  gradClip: number;
+  cutoutPx: number;
+  dropPath: number;
+}
+
+/** One search: the supernet of the grid with these switches (the paper's Fig. 4/5 directions). */
+export interface StudySearch {
+  name: string;
+  seed: number;
+  scales: 1 | 2 | 3;
+  /** Exits on every layer but the first during search (false: the last layer's exit only). */
+  exits: boolean;
+  cutoutPx: number;
+  epochs: number;
+  /** Training images the search uses (split 50/50 into weight and alpha halves). */
+  subset: number;
+  batchSize: number;
+}
+
+/** Where a network's genotype comes from. */
+export type GenotypeSource =
+  | { from: 'search'; search: string }
+  | { from: 'random'; seed: number }
+  | { from: 'shipped'; stem: string };
+
+/** One network of the comparison. */
+export type StudyNetwork =
+  | { name: string; label: string; kind: 'ms-ranas'; genotype: GenotypeSource; scales: 1 | 2 | 3 }
+  | { name: string; label: string; kind: 'msdnet' };
+
+/** One ablation: a search with switches changed, then a short training of its genotype. */
+export interface StudyAblation {
+  name: string;
+  label: string;
+  search: StudySearch;
+}
+
+/** A whole study. */
+export interface StudyPlan {
+  name: 'full' | 'smoke';
+  /** `cifar10`: the full set (fails when not cached rather than falling back); `synthetic` for smoke tests. */
+  data: 'cifar10' | 'synthetic' | 'mini';
+  /** Training images held out (stratified) for model selection and budgeted-batch thresholds. */
+  valImages: number;
+  /** Test images for the final table (all 10,000 in the full study). */
+  testImages: number;
+  seed: number;
+  grid: StudyGrid;
+  /** The network whose parameter count every other one is matched to (±tolerance). */
+  reference: string;
+  paramTolerance: number;
+  searches: StudySearch[];
+  networks: StudyNetwork[];
+  recipe: StudyRecipe;
+  ablations: StudyAblation[];
+  ablationRecipe: StudyRecipe;
+  /** Export and device measurement; `deviceBundle` is the bundle flashed to the local agent (its default runtime). */
+  export: { calibImages: number; profileRuns: number; deviceImages: number; budgetSteps: number; deviceBundle: 'onnx-int8' | 'tflite-int8' };
+}
+
+/*
+ * Sizes, chosen for about 12 hours of this 2-core machine (measured per-image CPU costs, CIFAR-10 at 45,000
+ * training images an epoch): the grid of the paper's setting made small — 3 scales (32/16/8), 4 layers,
+ * 2-node cells, C 8, 32-channel MSDNet heads (0.48 M params, 25 M anytime MACs at the last exit) — costs about
+ * the same per image as the 2-scale `tiny` preset, since per-op overhead dominates at this size. Searches:
+ * 16 epochs on a 10,000-image subset (5,000 for weights, 5,000 for alphas). Final networks: 15 epochs each.
+ * Ablations: 8-epoch searches on 6,000 images, then 5 epochs on 20,000 images each.
+ */
+const FULL_SEARCH = { scales: 3, exits: true, cutoutPx: 16, epochs: 16, subset: 10000, batchSize: 64 } as const;
+const ABLATION_SEARCH = { ...FULL_SEARCH, epochs: 8, subset: 6000, seed: 0 } as const;
+const SGD = { batchSize: 64, lr: 0.05, lrMin: 0, momentum: 0.9, weightDecay: 3e-4, gradClip: 5, cutoutPx: 16, dropPath: 0 } as const;
+
+/** The committed study (see results/study/README.md for what it cost and found). */
+export const FULL_PLAN: StudyPlan = {
+  name: 'full',
+  data: 'cifar10',
+  valImages: 5000,
+  testImages: 10000,
+  seed: 0,
+  grid: {
+    scales: 3, layers: 4, initChannels: 8, nodes: 2, reductionLayers: [3], growth: [1, 2, 4],
+    bottleneckWidth: [1, 2, 4], head: { kind: 'msdnet', channels: 32 },
+  },
+  reference: 'ms-ranas-searched',
+  paramTolerance: 0.1,
+  searches: [
+    { name: 's0', seed: 0, ...FULL_SEARCH },
+    // A second seed shows whether the search finds the same cells; its genotype is reported, not trained.
+    { name: 's1', seed: 1, ...FULL_SEARCH },
+  ],
+  networks: [
+    { name: 'ms-ranas-searched', label: 'MS-RANAS, searched', kind: 'ms-ranas', genotype: { from: 'search', search: 's0' }, scales: 3 },
+    { name: 'msdnet', label: 'MSDNet (authors\' CIFAR recipe, fewer channels)', kind: 'msdnet' },
+    { name: 'single-scale', label: 'single-scale DARTS cells, same exits', kind: 'ms-ranas', genotype: { from: 'search', search: 's0' }, scales: 1 },
+    { name: 'random-1', label: 'MS-RANAS, random genotype 1', kind: 'ms-ranas', genotype: { from: 'random', seed: 1 }, scales: 3 },
+    { name: 'random-2', label: 'MS-RANAS, random genotype 2', kind: 'ms-ranas', genotype: { from: 'random', seed: 2 }, scales: 3 },
+    { name: 'default', label: 'MS-RANAS, shipped default genotype', kind: 'ms-ranas', genotype: { from: 'shipped', stem: 'ms-ranas-default' }, scales: 3 },
+  ],
+  recipe: { epochs: 15, ...SGD },
+  ablations: [
+    { name: 'scales-1', label: 'search with 1 scale', search: { name: 'abl-scales-1', ...ABLATION_SEARCH, scales: 1 } },
+    { name: 'scales-2', label: 'search with 2 scales', search: { name: 'abl-scales-2', ...ABLATION_SEARCH, scales: 2 } },
+    { name: 'scales-3', label: 'search with 3 scales, exits, cutout (the paper\'s best)', search: { name: 'abl-scales-3', ...ABLATION_SEARCH } },
+    { name: 'no-exits', label: 'search without exits (last exit only)', search: { name: 'abl-no-exits', ...ABLATION_SEARCH, exits: false } },
+    { name: 'no-cutout', label: 'search without cutout', search: { name: 'abl-no-cutout', ...ABLATION_SEARCH, cutoutPx: 0 } },
+  ],
+  ablationRecipe: { epochs: 5, subset: 20000, ...SGD },
+  export: { calibImages: 500, profileRuns: 300, deviceImages: 300, budgetSteps: 6, deviceBundle: 'onnx-int8' },
+};
+
+const SMOKE_SEARCH = { scales: 2, exits: true, cutoutPx: 8, epochs: 1, subset: 96, batchSize: 16 } as const;
+
+/** The same pipeline at toy size on generated data (tests). */
+export const SMOKE_PLAN: StudyPlan = {
+  name: 'smoke',
+  data: 'synthetic',
+  valImages: 100,
+  testImages: 200,
+  seed: 0,
+  grid: {
+    scales: 2, layers: 3, initChannels: 8, nodes: 2, reductionLayers: [3], growth: [1, 2],
+    bottleneckWidth: [1, 2], head: { kind: 'msdnet', channels: 32 },
+  },
+  reference: 'ms-ranas-searched',
+  paramTolerance: 0.25,
+  searches: [{ name: 's0', seed: 0, ...SMOKE_SEARCH }],
+  networks: [
+    { name: 'ms-ranas-searched', label: 'MS-RANAS, searched', kind: 'ms-ranas', genotype: { from: 'search', search: 's0' }, scales: 2 },
+    { name: 'msdnet', label: 'MSDNet, scaled', kind: 'msdnet' },
+    { name: 'single-scale', label: 'single-scale', kind: 'ms-ranas', genotype: { from: 'search', search: 's0' }, scales: 1 },
+    { name: 'random-1', label: 'random genotype 1', kind: 'ms-ranas', genotype: { from: 'random', seed: 1 }, scales: 2 },
+    { name: 'default', label: 'shipped default', kind: 'ms-ranas', genotype: { from: 'shipped', stem: 'ms-ranas-default' }, scales: 2 },
+  ],
+  recipe: { epochs: 1, subset: 320, batchSize: 32, lr: 0.05, lrMin: 0, momentum: 0.9, weightDecay: 3e-4, gradClip: 5, cutoutPx: 8, dropPath: 0.1 },
+  ablations: [
+    { name: 'no-exits', label: 'search without exits', search: { name: 'abl-no-exits', seed: 0, ...SMOKE_SEARCH, exits: false } },
+  ],
+  ablationRecipe: { epochs: 1, subset: 320, batchSize: 32, lr: 0.05, lrMin: 0, momentum: 0.9, weightDecay: 3e-4, gradClip: 5, cutoutPx: 0, dropPath: 0 },
+  export: { calibImages: 32, profileRuns: 20, deviceImages: 20, budgetSteps: 2, deviceBundle: 'onnx-int8' },
+};
+
+/** Plans by name. */
+export const STUDY_PLANS: Record<StudyPlan['name'], StudyPlan> = { full: FULL_PLAN, smoke: SMOKE_PLAN };

@@ -1,0 +1,74 @@
+/**
+ * The study's plots, as SVG (vega-lite compiled to vega, rendered headless): accuracy (0–100 %, with the
+ * chance line) against a cost axis, one line per network; published points drawn as hollow marks and named
+ * as published in the legend.
+ */
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+/** One point of a study curve. */
+export interface CurvePoint {
+  series: string;
+  /** Cost: MACs / 1e6, or milliseconds. */
+  x: number;
+  /** Top-1, percent. */
+  accuracy: number;
+  /** Published at full scale (drawn hollow, not joined to ours). */
+  published?: boolean;
+}
+
+/** The vega-lite spec of one study plot. */
+export function curveSpec(points: CurvePoint[], title: string, xTitle: string, chancePercent: number, log = false): TopLevelSpec {
+  const ours = points.filter((p) => !p.published);
+  const published = points.filter((p) => p.published);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: title, anchor: 'start' },
+    width: 520,
+    height: 320,
+    layer: [
+      {
+        data: { values: [{ chance: chancePercent }] },
+        mark: { type: 'rule', strokeDash: [4, 4], color: '#888' },
+        encoding: { y: { field: 'chance', type: 'quantitative' } },
+      },
+      {
+        data: { values: [{ chance: chancePercent, label: `chance (${chancePercent} %)` }] },
+        mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: '#666' },
+        encoding: { y: { field: 'chance', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } },
+      },
+      {
+        data: { values: ours.map((p) => ({ ...p })) },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'x', type: 'quantitative', title: xTitle, scale: log ? { type: 'log' } : { zero: true } },
+          y: { field: 'accuracy', type: 'quantitative', title: 'top-1 accuracy (%)', scale: { domain: [0, 100] } },
+          color: { field: 'series', type: 'nominal', title: null },
+          order: { field: 'x', type: 'quantitative' },
+        },
+      },
+      ...(published.length === 0 ? [] : [{
+        data: { values: published.map((p) => ({ ...p })) },
+        mark: { type: 'point' as const, filled: false, size: 60 },
+        encoding: {
+          x: { field: 'x', type: 'quantitative' as const },
+          y: { field: 'accuracy', type: 'quantitative' as const },
+          shape: { field: 'series', type: 'nominal' as const, title: 'published (full scale)' },
+          color: { value: '#444' },
+        },
+      }]),
+    ],
+    resolve: { scale: { color: 'independent', shape: 'independent' } },
+  };
+}
+
+/** Renders one study plot to SVG. */
+export async function renderCurveSvg(points: CurvePoint[], title: string, xTitle: string, chancePercent: number, log = false): Promise<string> {
+  const compiled = compile(curveSpec(points, title, xTitle, chancePercent, log)).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

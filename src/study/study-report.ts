@@ -1,0 +1,204 @@
+/**
+ * results/study/README.md: what was run (command, commit, plan, seeds), what it cost (CPU-hours from the stage
+ * markers), the per-exit table of every network, the searches' alpha entropy per epoch, the ablations by area
+ * under the anytime curve, and the plots on both axes (MACs and milliseconds). Facts are computed here from
+ * the stage results; the interpretation is `discussion.md` beside it, written by a person and included as is.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { areaUnder } from '../eval/anytime-curve.ts';
+import type { StudyAblation, StudyNetwork, StudyPlan } from './study-plan.ts';
+import { widthText } from './study-networks.ts';
+import { renderCurveSvg, type CurvePoint } from './study-plots.ts';
+import type { DeviceResult, ExportResult, SearchResult, TrainedNetwork } from './study-results.ts';
+
+/** One network with whatever stages of it have finished. */
+export interface NetworkRow {
+  net: StudyNetwork;
+  trained: TrainedNetwork | null;
+  exported: ExportResult | null;
+  device: DeviceResult | null;
+}
+
+/** One ablation with its finished stages. */
+export interface AblationRow {
+  ablation: StudyAblation;
+  search: SearchResult | null;
+  trained: TrainedNetwork | null;
+}
+
+/** A finished (or skipped) stage as its marker records it. */
+export interface StageCost {
+  stage: string;
+  seconds: number;
+  cpuSeconds: number;
+}
+
+/** Everything the report is made from. */
+export interface StudyReportInput {
+  plan: StudyPlan;
+  command: string;
+  commit: string;
+  dataNote: string;
+  searches: SearchResult[];
+  networks: NetworkRow[];
+  ablations: AblationRow[];
+  costs: StageCost[];
+  /** Stages not finished yet (the study is resumable). */
+  pending: string[];
+}
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(2));
+const mmacs = (x: number): string => (x / 1e6).toFixed(2);
+const ms = (us: number | undefined): string => (us === undefined || !Number.isFinite(us) ? '–' : (us / 1000).toFixed(3));
+
+/** Cumulative p50/p99 (µs) of answering at each exit: segments 0..k, plus the request overhead at p50. */
+export function exitLatencyUs(d: DeviceResult): { p50Us: number; p99Us: number }[] {
+  let p50 = d.overheadP50Us;
+  let p99 = d.overheadP50Us;
+  return d.segments.map((s) => ({ p50Us: (p50 += s.p50Us), p99Us: (p99 += s.p99Us) }));
+}
+
+/** Normalised area under accuracy vs anytime MACs over a shared range [0, hiMacs] (0 before the first exit). */
+export function sharedArea(t: TrainedNetwork, which: 'valTop1' | 'testTop1', hiMacs: number): number {
+  return areaUnder(t.exits.map((e) => ({ mflops: e.anytimeMacs / 1e6, accuracy: e[which] })), [0, hiMacs / 1e6]);
+}
+
+function networkTable(rows: NetworkRow[]): string {
+  const lines = [
+    '| network | exit | anytime MMACs | params to the exit | val top-1 % | test top-1 % fp32 | int8 TFLite % | int8 ONNX % | p50 ms | p99 ms |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    if (!r.trained) { lines.push(`| ${r.net.label} | pending | | | | | | | | |`); continue; }
+    const lat = r.device ? exitLatencyUs(r.device) : [];
+    r.trained.exits.forEach((e, k) => {
+      lines.push(`| ${k === 0 ? `${r.net.label} (\`${r.net.name}\`, ${r.trained ? widthText(r.trained.width) : ''})` : ''} | ${e.exit} | ${mmacs(e.anytimeMacs)} | ${e.params.toLocaleString('en-US')} | ${pct(e.valTop1)} | ${pct(e.testTop1)} | ${pct(r.exported?.int8Tflite[k])} | ${pct(r.exported?.int8Onnx[k])} | ${ms(lat[k]?.p50Us)} | ${ms(lat[k]?.p99Us)} |`);
+    });
+  }
+  return lines.join('\n');
+}
+
+function areaTable(rows: NetworkRow[]): string {
+  const done = rows.filter((r) => r.trained !== null);
+  const hi = Math.max(...done.map((r) => r.trained?.exits.at(-1)?.anytimeMacs ?? 0));
+  const lines = [`| network | params | last exit test % | area val % | area test % (0–${mmacs(hi)} MMACs) |`, '|---|---|---|---|---|'];
+  for (const r of done) {
+    const t = r.trained;
+    if (!t) continue;
+    lines.push(`| ${r.net.label} | ${t.params.toLocaleString('en-US')} | ${pct(t.exits.at(-1)?.testTop1)} | ${pct(sharedArea(t, 'valTop1', hi))} | ${pct(sharedArea(t, 'testTop1', hi))} |`);
+  }
+  return lines.join('\n');
+}
+
+function searchTable(searches: SearchResult[]): string {
+  if (searches.length === 0) return '(no search finished yet)';
+  const lines = ['| search | genotype | epochs: mean alpha entropy normal / reduce (uniform = ' + searches[0].uniformEntropy.toFixed(3) + ') |', '|---|---|---|'];
+  for (const s of searches) {
+    lines.push(`| ${s.name} | \`${s.genotypeHash}\` | ${s.epochs.map((e) => `${e.epoch}: ${e.entropyNormal.toFixed(3)}/${e.entropyReduce.toFixed(3)}`).join(', ')} |`);
+  }
+  return lines.join('\n');
+}
+
+function ablationTable(rows: AblationRow[]): string {
+  const done = rows.filter((r) => r.trained !== null);
+  if (done.length === 0) return '(no ablation finished yet)';
+  const hi = Math.max(...done.map((r) => r.trained?.exits.at(-1)?.anytimeMacs ?? 0));
+  const lines = [`| ablation | genotype | params | last exit val % | area val % (0–${mmacs(hi)} MMACs) |`, '|---|---|---|---|---|'];
+  for (const r of done) {
+    if (!r.trained) continue;
+    lines.push(`| ${r.ablation.label} | \`${r.search?.genotypeHash ?? '?'}\` | ${r.trained.params.toLocaleString('en-US')} | ${pct(r.trained.exits.at(-1)?.valTop1)} | ${pct(sharedArea(r.trained, 'valTop1', hi))} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Published points (models/reference-curves/*.json, when present) as plot points, MACs axis only. */
+function publishedPoints(root: string): CurvePoint[] {
+  const file = join(root, 'models', 'reference-curves', 'msdnet-cifar10.json');
+  if (!existsSync(file)) return [];
+  const v: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  const pts: unknown = typeof v === 'object' && v !== null ? Reflect.get(v, 'points') : undefined;
+  const label: unknown = typeof v === 'object' && v !== null ? Reflect.get(v, 'label') : undefined;
+  if (!Array.isArray(pts)) return [];
+  return pts.flatMap((p: unknown): CurvePoint[] => {
+    const macs = typeof p === 'object' && p !== null ? Number(Reflect.get(p, 'macs')) : NaN;
+    const top1 = typeof p === 'object' && p !== null ? Number(Reflect.get(p, 'top1')) : NaN;
+    return Number.isFinite(macs) && Number.isFinite(top1) ? [{ series: `${typeof label === 'string' ? label : 'MSDNet'} (published)`, x: macs / 1e6, accuracy: top1 <= 1 ? 100 * top1 : top1, published: true }] : [];
+  });
+}
+
+/** Writes the plots and README.md into `dir`; returns the README text. */
+export async function writeStudyReport(dir: string, root: string, r: StudyReportInput): Promise<string> {
+  const done = r.networks.filter((n) => n.trained !== null);
+  const chance = 10;
+  const anytime: CurvePoint[] = done.flatMap((n) => (n.trained?.exits ?? []).map((e) => ({ series: n.net.label, x: e.anytimeMacs / 1e6, accuracy: 100 * e.testTop1 })));
+  const budgeted: CurvePoint[] = done.flatMap((n) => (n.trained?.budgeted ?? []).map((b) => ({ series: n.net.label, x: b.mflops, accuracy: 100 * b.accuracy })));
+  const latency: CurvePoint[] = done.flatMap((n) => {
+    if (!n.device || !n.exported) return [];
+    const lat = exitLatencyUs(n.device);
+    const acc = n.device.bundle === 'onnx-int8' ? n.exported.int8Onnx : n.exported.int8Tflite;
+    return acc.flatMap((a, k): CurvePoint[] => (a === null || !lat[k] ? [] : [{ series: n.net.label, x: lat[k].p50Us / 1000, accuracy: 100 * a }]));
+  });
+  const sweep: CurvePoint[] = done.flatMap((n) => (n.device?.sweep ?? []).map((s) => ({ series: n.net.label, x: s.budgetUs / 1000, accuracy: 100 * s.accuracy })));
+  const plots: [string, CurvePoint[], string, string][] = [
+    ['anytime-macs.svg', [...anytime, ...publishedPoints(root)], 'Anytime: fp32 top-1 of each exit vs what the device pays to reach it (test set)', 'anytime MACs / 1e6 (trunk + every head up to the exit)'],
+    ['budgeted-macs.svg', budgeted, 'Budgeted batch: thresholds chosen on validation, measured on test', 'mean MACs / 1e6 per image'],
+    ['anytime-ms.svg', latency, 'Anytime on the local agent: int8 top-1 of each exit vs cumulative p50 latency', 'p50 latency to the exit (ms, this machine, the agent\'s int8 bundle)'],
+    ['budget-sweep-ms.svg', sweep, 'Deadline policy on the local agent: accuracy vs per-request budget', 'budget per request (ms)'],
+  ];
+  for (const [file, points, title, xTitle] of plots) {
+    if (points.length > 0) writeFileSync(join(dir, file), await renderCurveSvg(points, title, xTitle, chance));
+  }
+  const cpuHours = r.costs.reduce((s, c) => s + c.cpuSeconds, 0) / 3600;
+  const wallHours = r.costs.reduce((s, c) => s + c.seconds, 0) / 3600;
+  const discussionPath = join(dir, 'discussion.md');
+  const discussion = existsSync(discussionPath) ? readFileSync(discussionPath, 'utf8').trim() : '_Not written yet: the study is still running._';
+  const p = r.plan;
+  const text = [
+    `# Study: MS-RANAS against its baselines (${p.name} plan)`,
+    '',
+    `Reproduce or resume: \`${r.command}\` (every stage resumes from its checkpoint; finished stages are reused from \`stages/\`).`,
+    `Code: commit \`${r.commit}\`. Data: ${r.dataNote}; ${p.valImages} training images held out for validation (model selection, budgeted-batch thresholds); the test set is used only for the tables below.`,
+    '',
+    `**Budget so far:** ${cpuHours.toFixed(2)} CPU-hours (process user + system time, all threads) in ${wallHours.toFixed(2)} h of stage wall time, over ${r.costs.length} finished stages.` + (r.pending.length > 0 ? ` **Not finished:** ${r.pending.join(', ')}.` : ' All stages finished.'),
+    '',
+    '## What the result says',
+    '',
+    discussion,
+    '',
+    '## Networks (same recipe, same epochs, parameters matched to the reference)',
+    '',
+    `Recipe: ${p.recipe.epochs} epochs, batch ${p.recipe.batchSize}, SGD lr ${p.recipe.lr} cosine to ${p.recipe.lrMin}, momentum ${p.recipe.momentum}, weight decay ${p.recipe.weightDecay}, clip ${p.recipe.gradClip}, cutout ${p.recipe.cutoutPx} px, drop-path ${p.recipe.dropPath}; seed ${p.seed}. Grid: ${p.grid.scales} scales, ${p.grid.layers} layers, ${p.grid.nodes}-node cells, reduction at layer(s) ${p.grid.reductionLayers.join(', ')}, exits on every layer but the first. Parameters matched to \`${p.reference}\` within ±${(100 * p.paramTolerance).toFixed(0)} % by choosing each network's width.`,
+    '',
+    `"anytime MMACs": what the device pays to answer at that exit (the trunk up to it plus every classifier head up to it, one multiply-add = one MAC). Latency: the plan's int8 device bundle (\`${p.export.deviceBundle}\`) on a local \`ranas-agent\` on this machine (profile p50/p99 per segment, summed to the exit, plus the request overhead at p50); this is x86 latency, not a Raspberry Pi figure.`,
+    '',
+    networkTable(r.networks),
+    '',
+    '### Area under the anytime curve (shared MACs range)',
+    '',
+    areaTable(r.networks),
+    '',
+    '## Searches',
+    '',
+    searchTable(r.searches),
+    '',
+    '## Ablations (search switches; short training of each derived genotype, compared on validation)',
+    '',
+    `Each: a search of ${p.ablations[0]?.search.epochs ?? '-'} epochs on ${p.ablations[0]?.search.subset ?? '-'} images, then ${p.ablationRecipe.epochs} epochs of training.`,
+    '',
+    ablationTable(r.ablations),
+    '',
+    '## Plots',
+    '',
+    ...plots.filter(([file]) => existsSync(join(dir, file))).map(([file, , title]) => `![${title}](${file})`),
+    '',
+    '## Stage costs',
+    '',
+    '| stage | wall s | CPU s |',
+    '|---|---|---|',
+    ...r.costs.map((c) => `| ${c.stage} | ${c.seconds.toFixed(0)} | ${c.cpuSeconds.toFixed(0)} |`),
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'README.md'), text);
+  return text;
+}
