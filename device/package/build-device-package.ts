@@ -26,7 +26,7 @@ import { vendorDependencies, type VendoredPackage } from './vendor-dependencies.
 export const DEVICE_PACKAGE_NAME = 'ranas-agent';
 
 /** The packages the compiled agent imports; the build refuses an import not listed here. */
-export const AGENT_DEPENDENCIES = ['commander', 'protobufjs', '@serialport/bindings-cpp', 'onnxruntime-node'] as const;
+export const AGENT_DEPENDENCIES = ['commander', 'protobufjs', '@serialport/bindings-cpp', 'onnxruntime-node', 'tar'] as const;
 
 /** Entry module of the agent. */
 const AGENT_ENTRY = 'device/agent-cli.ts';
@@ -100,7 +100,9 @@ export function packageImports(distDir: string): Set<string> {
       if (e.isDirectory()) walk(p);
       else if (e.name.endsWith('.js')) {
         const text = readFileSync(p, 'utf8');
-        for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g)) {
+        // Import and export statements (at a line start: not a quoted "from '…'" inside a message), dynamic
+        // imports and requires.
+        for (const m of text.matchAll(/(?:^\s*(?:import|export)\b[^'"]*?\bfrom\s*|^\s*import\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/gm)) {
           const spec = m[1];
           if (spec.startsWith('.') || spec.startsWith('node:') || spec.startsWith('/')) continue;
           found.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
