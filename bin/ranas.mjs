@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Entry point: registers the TypeScript loader, then runs the CLI.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../src/cli/main.ts');
+// Entry point of the CLI: the compiled JavaScript in dist/ when current, else the sources through tsx
+// (bin/compiled.mjs says which).
+import { importEntry } from './compiled.mjs';
+
+const { main } = await importEntry('src/cli/main');
 await main(process.argv);

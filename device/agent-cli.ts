@@ -18,11 +18,11 @@ import { writeJsonLine } from '../src/json-lines.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { readKeyFile } from '../firmware-bridge/client/bundle-tar.ts';
+import { readKeyFile } from '../firmware-bridge/device-key.ts';
 import { serveDevice } from '../firmware-bridge/server/serve-device.ts';
 import { DEFAULT_BAUD, SerialTransport } from '../firmware-bridge/transport/serial-transport.ts';
 import { listenTcp, parseHostPort } from '../firmware-bridge/transport/tcp-transport.ts';
-import { RanasError, errorMessage } from '../src/errors.ts';
+import { RanasError, errorMessage, isRanasError } from '../src/errors.ts';
 import { packageVersion } from '../src/run-folder.ts';
 import { createAgent, type Agent } from './agent.ts';
 import { serveJsonLines } from './json-lines.ts';
@@ -155,7 +155,7 @@ export async function main(argv: string[], hooks: AgentCliHooks = {}): Promise<v
     o = parseAgentArgs(argv);
   } catch (e) {
     if (e instanceof Error && 'exitCode' in e && typeof e.exitCode === 'number') process.exit(e.exitCode);
-    process.stderr.write(`ranas-agent: ${errorMessage(e)}\n`);
+    process.stderr.write(`ranas-agent: error${isRanasError(e) ? ` [${e.code}]` : ''}: ${errorMessage(e)}\n`);
     process.exit(2);
   }
   let agent: Agent;
@@ -179,7 +179,7 @@ export async function main(argv: string[], hooks: AgentCliHooks = {}): Promise<v
       await agent.install(o.install, isTar ? sha256Hex(fs.readFileSync(o.install)) : undefined);
     }
   } catch (e) {
-    process.stderr.write(`ranas-agent: ${errorMessage(e)}\n`);
+    process.stderr.write(`ranas-agent: error${isRanasError(e) ? ` [${e.code}]` : ''}: ${errorMessage(e)}\n`);
     process.exit(1);
   }
   let stopping = false;

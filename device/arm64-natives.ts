@@ -4,10 +4,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../src/package-root.ts';
 
 /** Project root (node_modules lives here). */
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const PROJECT_ROOT = PACKAGE_ROOT;
 
 /** ELF machine codes → names. */
 const MACHINES: Record<number, string> = { 183: 'aarch64', 62: 'x86-64', 40: 'arm', 3: 'x86' };

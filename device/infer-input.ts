@@ -17,5 +17,5 @@ const VIEW: Record<InputDType, (b: Uint8Array) => InputData> = {
 };
 
 export function requestOfInferMsg(m: InferMsg): AnytimeRequest {
-  return { input: VIEW[m.dtype](m.input), shape: m.shape, budgetUs: m.budgetUs, policy: m.policy, threshold: m.threshold, topK: m.topK > 0 ? m.topK : undefined };
+  return { input: VIEW[m.dtype](m.input), shape: m.shape, budgetUs: m.budgetUs, policy: m.policy, threshold: m.threshold, topK: m.topK > 0 ? m.topK : undefined, everyExit: m.everyExit === true };
 }

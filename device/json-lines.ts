@@ -3,7 +3,7 @@
  * Requests: `{"id"?, "op"?: "infer"|"info"|"stats"|"profile"|"install"|"rollback", ...}` (op defaults to
  * infer). Infer fields: `input` (array of numbers) or `inputBase64`, `shape`, `dtype` (uint8 raw HWC image,
  * float32 or int8 normalised tensor; default uint8), `budgetUs`, `policy` (default deadline), `threshold`,
- * `topK`. Install: `path` (bundle folder or tar). Answers: `{"id", "ok": true, "result"}` or
+ * `topK`, `everyExit` (run every segment, answer each exit's logits). Install: `path` (bundle folder or tar). Answers: `{"id", "ok": true, "result"}` or
  * `{"id", "ok": false, "error": {"code", "message"}}`. A bad line gets an error answer, never a crash.
  */
 import readline from 'node:readline';
@@ -59,6 +59,7 @@ export function parseInferLine(o: Obj): InferMsg {
     policy,
     threshold: o.threshold === undefined ? undefined : numberField(o, 'threshold'),
     topK: numberField(o, 'topK', 5),
+    everyExit: o.everyExit === true,
   };
 }
 

@@ -102,6 +102,16 @@ export interface InferMsg {
   /** Overrides the manifest's per-exit confidence thresholds when present. */
   threshold?: number;
   topK: number;
+  /** Run every segment whatever the budget and policy, and report each exit in `InferResultMsg.exits`. */
+  everyExit?: boolean;
+}
+
+/** One exit's readout: its class, confidence and logits as the segment output them (int8 values for an int8 bundle). */
+export interface ExitReadoutMsg {
+  exitIndex: number;
+  classIndex: number;
+  confidence: number;
+  logits: number[];
 }
 
 export interface TopKMsg {
@@ -125,6 +135,8 @@ export interface InferResultMsg {
   overBudget: boolean;
   /** Time the request waited behind others on the device, µs (part of totalUs; counted against the budget). */
   queuedUs?: number;
+  /** Every exit in order, when the request asked for `everyExit`. */
+  exits?: ExitReadoutMsg[];
 }
 
 export type StatsRequestMsg = Record<string, never>;

@@ -60,3 +60,12 @@ test('an Infer whose dtype no agent reads (int32, float64) is refused when decod
     });
   }
 });
+
+test('infer with everyExit and its answer with each exit round-trip (int8 logits exactly)', () => {
+  const infer = { input: Buffer.from([1, 2, 3]), shape: [1, 1, 3], dtype: 'uint8' as const, budgetUs: 5, policy: 'deadline' as const, topK: 1, everyExit: true };
+  assert.equal(decodeMessage('infer', encodeMessage('infer', infer)).everyExit, true);
+  assert.equal(decodeMessage('infer', encodeMessage('infer', { ...infer, everyExit: undefined })).everyExit, false);
+  const exits = [{ exitIndex: 0, classIndex: 3, confidence: 0.5, logits: [-128, 127, 0, 5] }, { exitIndex: 1, classIndex: 1, confidence: 0.25, logits: [1, 2, -3, 4] }];
+  const result = { exitIndex: 1, classIndex: 1, label: 'b', confidence: 0.25, topK: [], segmentLatencyUs: [1, 2], totalUs: 3, budgetUs: 5, met: true, overBudget: false, exits };
+  assert.deepEqual(decodeMessage('inferResult', encodeMessage('inferResult', result)).exits, exits);
+});

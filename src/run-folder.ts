@@ -8,8 +8,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { RanasError, type ErrorCode } from './errors.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 
-const packageRoot = resolve(new URL('..', import.meta.url).pathname);
+const packageRoot = PACKAGE_ROOT;
 
 /** Version from package.json. */
 export function packageVersion(): string {

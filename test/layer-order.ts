@@ -10,8 +10,10 @@ import type { ImportEdge } from './import-graph.ts';
 /** Units from the bottom (rank 0) up. A unit not listed here fails the test: declare it first. */
 export const LAYER_RANKS: Readonly<Record<string, number>> = {
   // Foundations: the error-code union, typed errors, seeded randomness, run folders (atomic writes,
-  // provenance), text tables.
+  // provenance), text tables; where the package's files are (checkout or installed package) and which
+  // TFLite addon build to load.
   'src/error-codes': 0,
+  'src/package-root': 0,
   'src/errors': 1,
   'src/rng': 2,
   'src/run-folder': 2,
@@ -19,6 +21,7 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
   // One JSON-lines writer (run logs, agent and bridge logs); progress bars and the lines printed above them.
   'src/json-lines': 1,
   'src/terminal': 2,
+  'src/tflite-addon-path': 2,
   // Formats and data every side shares: the bundle format (device and host), the IR, the datasets.
   'src/bundle-format': 3,
   'src/ir': 3,
@@ -60,7 +63,7 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
  */
 export const ONLY_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   'firmware-bridge': ['src/error-codes', 'src/errors', 'src/rng', 'src/bundle-format', 'src/json-lines'],
-  device: ['src/error-codes', 'src/errors', 'src/rng', 'src/run-folder', 'src/text-table', 'src/bundle-format', 'firmware-bridge', 'src/json-lines'],
+  device: ['src/error-codes', 'src/errors', 'src/package-root', 'src/rng', 'src/run-folder', 'src/tflite-addon-path', 'src/text-table', 'src/bundle-format', 'firmware-bridge', 'src/json-lines'],
   fleet: ['src/error-codes', 'src/errors', 'src/rng', 'src/run-folder', 'src/bundle-format', 'firmware-bridge', 'device', 'src/json-lines'],
 };
 

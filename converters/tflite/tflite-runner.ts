@@ -4,6 +4,7 @@
  * subgraph order. int8 tensors are read and written as Int8Array, float32 as Float32Array.
  */
 import { createRequire } from 'node:module';
+import { tfliteAddonPath } from '../../src/tflite-addon-path.ts';
 import { RanasError } from '../../src/errors.ts';
 
 /** Typed data of one tensor. */
@@ -44,7 +45,7 @@ let ctor: InterpreterCtor | undefined;
 function interpreterCtor(): InterpreterCtor {
   if (ctor) return ctor;
   const require = createRequire(import.meta.url);
-  const addon: unknown = require('tfjs-tflite-node/build/Release/node_tflite_binding.node');
+  const addon: unknown = require(tfliteAddonPath());
   if (typeof addon !== 'object' || addon === null || !('Interpreter' in addon) || typeof addon.Interpreter !== 'function') {
     throw new RanasError('E_TFLITE_RUNTIME', 'tfjs-tflite-node native addon has no Interpreter class');
   }

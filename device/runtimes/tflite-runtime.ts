@@ -1,14 +1,15 @@
 /**
- * TFLite through tfjs-tflite-node's native interpreter (TFLite 2.9 C API), used directly (its
- * `TFLiteNodeModelRunner` is the addon's `Interpreter`). Each input/output tensor of the addon owns a
- * stable typed array (`TensorInfo.data()`): `infer()` copies the input arrays into TFLite, runs, and copies
- * the outputs back. We hand those arrays out as the segment's buffers, so a caller writes directly into
- * the input tensor's buffer and reads outputs without another copy. The optional delegate (Edge TPU) is
- * TFLite's external delegate loaded from a shared library path.
+ * TFLite through tfjs-tflite-node's native interpreter (TFLite 2.9 C API; src/tflite-addon-path.ts says
+ * which build of the addon), used directly (its `TFLiteNodeModelRunner` is the addon's `Interpreter`). Each
+ * input/output tensor of the addon owns a stable typed array (`TensorInfo.data()`): `infer()` copies the
+ * input arrays into TFLite, runs, and copies the outputs back. We hand those arrays out as the segment's
+ * buffers, so a caller writes directly into the input tensor's buffer and reads outputs without another
+ * copy. The optional delegate (Edge TPU) is TFLite's external delegate loaded from a shared library path.
  */
 import { createRequire } from 'node:module';
 import { RanasError } from '../../src/errors.ts';
 import type { BundleTensor } from '../../src/bundle-format/manifest.ts';
+import { TFLITE_NODE_GYP_BUILD, tfliteAddonPath } from '../../src/tflite-addon-path.ts';
 import { elementCount, type LoadedSegment, type Runtime, type RuntimeName, type RuntimeOptions, type TensorArray } from './runtime.ts';
 
 /** TFLite external delegate: a library exporting tflite_plugin_create_delegate, plus its options. */
@@ -36,11 +37,13 @@ let construct: Construct | undefined;
 function interpreterConstructor(): Construct {
   if (construct) return construct;
   const require = createRequire(import.meta.url);
+  const addonPath = tfliteAddonPath();
   let addon: unknown;
   try {
-    addon = require('tfjs-tflite-node/build/Release/node_tflite_binding.node');
+    addon = require(addonPath);
   } catch (e) {
-    throw new RanasError('E_TFLITE_RUNTIME', `tfjs-tflite-node's native addon did not load (${e instanceof Error ? e.message : String(e)}); on a Pi rebuild it with 'npm rebuild tfjs-tflite-node'`);
+    const fix = addonPath === TFLITE_NODE_GYP_BUILD ? "rebuild it with 'npm rebuild tfjs-tflite-node'" : 'reinstall the device package for this platform';
+    throw new RanasError('E_TFLITE_RUNTIME', `the TFLite addon ${addonPath} did not load (${e instanceof Error ? e.message : String(e)}); ${fix}`);
   }
   const ctor: unknown = typeof addon === 'object' && addon !== null ? Reflect.get(addon, 'Interpreter') : undefined;
   if (typeof ctor !== 'function') throw new RanasError('E_TFLITE_RUNTIME', 'tfjs-tflite-node native addon has no Interpreter class');

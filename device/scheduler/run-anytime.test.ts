@@ -201,3 +201,19 @@ test('no bundle installed: infer is a typed error; info has no active bundle', a
   await assert.rejects(agent.run(req(100)), (e) => isRanasError(e, 'E_NO_BUNDLE'));
   assert.equal((await agent.info()).activeBundle, undefined);
 });
+
+test('everyExit: every segment runs whatever the budget, and the answer lists each exit with its raw logits', async () => {
+  const { agent } = await setup();
+  const plain = await agent.run(req(50));
+  assert.equal(plain.exitIndex, 0);
+  assert.equal(plain.exits, undefined);
+  const all = await agent.run({ ...req(50), everyExit: true });
+  assert.equal(all.exitIndex, 2);
+  assert.deepEqual(all.segmentLatencyUs, COSTS_US);
+  assert.ok(all.exits);
+  assert.deepEqual(all.exits.map((e) => e.exitIndex), [0, 1, 2]);
+  assert.deepEqual(all.exits.map((e) => e.classIndex), [1, 2, 2]);
+  assert.deepEqual(all.exits.map((e) => e.logits), LOGITS);
+  const exp = LOGITS[0].map(Math.exp);
+  assert.ok(Math.abs(all.exits[0].confidence - exp[1] / (exp[0] + exp[1] + exp[2])) < 1e-12);
+});

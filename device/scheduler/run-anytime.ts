@@ -3,14 +3,15 @@
  * the policy after each exit whether the next one may run (see policy.ts). Segment 0 always runs. The
  * answer is the last exit completed, with its label, confidence, top-k, each segment's measured latency
  * (µs, including the hand-off copy into it), the total since the request arrived, and whether the budget
- * was met. `overBudget` flags a budget below exit 1's predicted cost, input p99 + segment 0 p99 + answer
+ * was met (with `everyExit`, every segment runs and the answer lists each exit's class, confidence and
+ * logits). `overBudget` flags a budget below exit 1's predicted cost, input p99 + segment 0 p99 + answer
  * p99 (exit 1 is returned anyway).
  *
  * Phases of a request, as timed here (and reported to `observe` / `observeOverhead`):
  *   input (arrival → segment 0 starts) | segment 0 | readout 0 + policy | segment 1 | … | answer
  * where `answer` runs from the end of the answering exit's segment to the answer (softmax, policy, top-k).
  */
-import type { InferResultMsg } from '../../firmware-bridge/messages.ts';
+import type { ExitReadoutMsg, InferResultMsg } from '../../firmware-bridge/messages.ts';
 import type { InferPolicy } from '../../src/bundle-format/policy.ts';
 import { RanasError } from '../../src/errors.ts';
 import type { Chain } from './chain.ts';
@@ -29,6 +30,8 @@ export interface AnytimeRequest {
   threshold?: number;
   /** Classes in the answer's top-k (default 5). */
   topK?: number;
+  /** Run every segment whatever the budget and policy, and answer each exit's readout (`exits`). */
+  everyExit?: boolean;
 }
 
 /** The answer (the bridge's InferResult). */
@@ -75,6 +78,7 @@ export async function runAnytime(s: SchedulerSetup, req: AnytimeRequest): Promis
   let probs: Float64Array;
   let inputUs = 0;
   let segmentEnd = 0;
+  const exits: ExitReadoutMsg[] = [];
   for (;;) {
     const start = s.clock.nowUs();
     if (k === 0) inputUs = start - t0;
@@ -87,7 +91,11 @@ export async function runAnytime(s: SchedulerSetup, req: AnytimeRequest): Promis
     const seg = manifest.segments[k];
     const logits = chain.segments[k].outputs[chain.logitsIndex[k]];
     probs = softmaxOf(logits, seg.outputs[chain.logitsIndex[k]]);
-    const go = k + 1 < manifest.segments.length && policy({
+    if (req.everyExit) {
+      const c = argmax(probs);
+      exits.push({ exitIndex: k, classIndex: c, confidence: probs[c], logits: Array.from(logits) });
+    }
+    const go = k + 1 < manifest.segments.length && (req.everyExit === true || policy({
       completed: k,
       segments: manifest.segments.length,
       elapsedUs: s.clock.nowUs() - t0,
@@ -97,7 +105,7 @@ export async function runAnytime(s: SchedulerSetup, req: AnytimeRequest): Promis
       answerP99Us: s.answerP99Us,
       confidence: probs[argmax(probs)],
       threshold: req.threshold ?? seg.exit.confidenceThreshold,
-    });
+    }));
     if (!go) break;
     k++;
   }
@@ -118,5 +126,6 @@ export async function runAnytime(s: SchedulerSetup, req: AnytimeRequest): Promis
     budgetUs: req.budgetUs,
     met: totalUs <= req.budgetUs,
     overBudget: req.budgetUs < exitOneCostUs(s),
+    ...(req.everyExit ? { exits } : {}),
   };
 }

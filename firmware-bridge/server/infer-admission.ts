@@ -60,7 +60,9 @@ export class InferAdmission {
         throw busy(req.budgetUs, queuedUs, cheapestUs, 0);
       }
       this.stats.admitted++;
-      const r = await infer({ ...req, budgetUs: req.budgetUs - queuedUs });
+      // A request that waited longer than its budget (nobody ahead, so it was not shed) still gets its answer:
+      // budget 0 = exit 1, flagged over budget, never a negative budget the agent would refuse.
+      const r = await infer({ ...req, budgetUs: Math.max(0, req.budgetUs - queuedUs) });
       this.meanServiceUs = this.meanServiceUs === 0 ? r.totalUs : (1 - EWMA_WEIGHT) * this.meanServiceUs + EWMA_WEIGHT * r.totalUs;
       this.minServiceUs = Math.min(this.minServiceUs, r.totalUs);
       const totalUs = r.totalUs + queuedUs;

@@ -5,10 +5,10 @@
  * `scripts/make-cifar10-mini.ts`; each file's raw sha256 is in its `manifest.json` and checked on load.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { RanasError, errorMessage } from '../errors.ts';
+import { packagePath } from '../package-root.ts';
 import { CIFAR10_CLASSES } from './cifar-checksums.ts';
 import { CIFAR_SIDE, decodeCifarBatch } from './cifar-format.ts';
 import { bytesDigest } from './file-hash.ts';
@@ -17,7 +17,7 @@ import type { ImageDataset, TrainTest } from './types.ts';
 export const MINI_TRAIN_PER_CLASS = 100;
 export const MINI_TEST_PER_CLASS = 50;
 /** Repo folder holding the mini set. */
-export const MINI_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data', 'cifar10-mini');
+export const MINI_DIR = packagePath('data', 'cifar10-mini');
 
 function expectedSha256(dir: string, file: string): string | null {
   try {

@@ -5,12 +5,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { AGENT_ENV, AGENT_NODE_FLAGS } from '../../device/agent-node-flags.ts';
-import { fileURLToPath } from 'node:url';
 import { openPtyPair, type PtyPair } from '../../firmware-bridge/test-support/pty-pair.ts';
 import { DEFAULT_BAUD } from '../../firmware-bridge/transport/serial-transport.ts';
 import { RanasError } from '../errors.ts';
+import { packagePath } from '../package-root.ts';
 
-const AGENT_BIN = fileURLToPath(new URL('../../bin/ranas-agent.mjs', import.meta.url));
+const AGENT_BIN = packagePath('bin', 'ranas-agent.mjs');
 
 /** Options of the local agent. */
 export interface LocalAgentOptions {

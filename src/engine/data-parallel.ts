@@ -41,14 +41,17 @@ export function weightedMean(parts: NamedArrays[], weights: number[]): Map<strin
 }
 
 /**
- * The worker's entry: registers tsx's ESM loader inside the worker (a `--import tsx` in execArgv does not
- * cover a worker's own .ts entry on Node 20), then imports the TypeScript worker module.
+ * The worker's entry. From the TypeScript sources it registers tsx's ESM loader inside the worker (a
+ * `--import tsx` in execArgv does not cover a worker's own .ts entry on Node 20), then imports the worker
+ * module; from the compiled JavaScript (dist/) it imports the compiled worker module directly.
  */
-const WORKER_BOOTSTRAP = `
+const WORKER_BOOTSTRAP = import.meta.url.endsWith('.ts')
+  ? `
 import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
   .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./data-parallel-worker.ts', import.meta.url).href)}); })
   .catch((e) => { throw e; });
-`;
+`
+  : `import(${JSON.stringify(new URL('./data-parallel-worker.js', import.meta.url).href)}).catch((e) => { throw e; });`;
 
 interface Pending {
   resolve: (r: ShardResult) => void;

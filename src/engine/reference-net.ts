@@ -112,5 +112,5 @@ export function buildReferenceNet(config: ReferenceNetConfig = REFERENCE_NET): R
 
 /** The recipe that builds this net in any thread. */
 export function referenceNetRecipe(config: ReferenceNetConfig = REFERENCE_NET): ModelRecipe {
-  return { module: new URL('./reference-net.ts', import.meta.url).href, exportName: 'buildReferenceNet', config };
+  return { module: import.meta.url, exportName: 'buildReferenceNet', config };
 }

@@ -54,5 +54,5 @@ export function buildTrainableGraph(config: TrainableGraphConfig): TrainableGrap
 
 /** The recipe that rebuilds this model in a worker thread. */
 export function trainableGraphRecipe(config: TrainableGraphConfig): ModelRecipe {
-  return { module: new URL('./trainable-graph.ts', import.meta.url).href, exportName: 'buildTrainableGraph', config };
+  return { module: import.meta.url, exportName: 'buildTrainableGraph', config };
 }

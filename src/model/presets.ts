@@ -13,8 +13,8 @@
  *   quark0/darts `cnn/model_search.py` `Network(C=16, layers=8)`) with the published DARTS_V2 cell
  *   (`cnn/genotypes.py`). DARTS's final CIFAR network is 20 cells, C = 36 (`train.py` defaults).
  */
-import { fileURLToPath } from 'node:url';
 import { RanasError } from '../errors.ts';
+import { packagePath } from '../package-root.ts';
 import type { ModelGraph } from '../ir/types.ts';
 import { buildDartsNet, type DartsNetConfig } from './darts-net.ts';
 import { loadGenotype, type Genotype } from './genotype.ts';
@@ -22,7 +22,7 @@ import { buildMsRanas, type MsRanasConfig } from './ms-ranas.ts';
 import { buildMsdNet, MSDNET_CIFAR10, MSDNET_CIFAR100_7, type MsdNetConfig } from './msdnet.ts';
 
 /** Folder of the shipped genotypes. */
-export const GENOTYPES_DIR = fileURLToPath(new URL('../../models/genotypes/', import.meta.url));
+export const GENOTYPES_DIR = `${packagePath('models', 'genotypes')}/`;
 
 /** Path of a shipped genotype by file stem (e.g. `darts-v2`). */
 export function genotypePath(stem: string): string {

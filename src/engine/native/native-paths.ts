@@ -4,9 +4,9 @@
  * `npm ci`; `node_modules/@tensorflow/tfjs-node/deps/` only holds relative links into it.
  */
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { RanasError } from '../../errors.ts';
+import { PACKAGE_ROOT } from '../../package-root.ts';
 
 /** TensorFlow CPU wheel version whose C library the addon is built against (the 2.9 C API compiles against it unchanged). */
 export const TF_WHEEL_VERSION = '2.21.0';
@@ -31,8 +31,8 @@ export interface NativePaths {
   buildLog: string;
 }
 
-/** The project root (three levels above this file). */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The project root (the checkout, or the installed package). */
+export const PROJECT_ROOT = PACKAGE_ROOT;
 
 /** Resolves the paths; throws `E_NATIVE_NO_TFJS_NODE` when tfjs-node's JavaScript is not installed. */
 export function nativePaths(projectRoot = PROJECT_ROOT, tfVersion = TF_WHEEL_VERSION): NativePaths {
