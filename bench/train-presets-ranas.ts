@@ -24,23 +24,12 @@ import { buildTrainableGraph, exitWeightedLoss, type TrainableGraph } from '../s
 import { singleThread } from '../src/engine/single-thread.ts';
 import { trainLoop } from '../src/train/train-loop.ts';
 import { TRAIN_DEFAULTS } from '../src/train/train-options.ts';
-import type { BatchSource } from '../src/run/batch-source.ts';
+import { repeatedSource } from '../src/run/batch-source.ts';
 import { searchLoop } from '../src/search/search-loop.ts';
 import { SEARCH_DEFAULTS } from '../src/search/search-options.ts';
 import { DARTS_ALPHA_ADAM } from '../src/search/adam.ts';
 
 type Batch = ReturnType<typeof syntheticBatch>;
-
-/** `batch` forever, as an endless epoch (no epoch end, so no checkpoint is written). */
-function repeatedSource(batch: Batch): BatchSource {
-  let index = 0;
-  return {
-    batchesPerEpoch: Number.MAX_SAFE_INTEGER,
-    next: () => ({ ...batch, epoch: 0, index: index++ }),
-    state: () => ({ index }),
-    restore: () => undefined,
-  };
-}
 
 const cpuMs = () => {
   const u = process.cpuUsage();

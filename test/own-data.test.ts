@@ -8,18 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { createAgent } from '../device/agent.ts';
-import { buildProgram } from '../src/cli/main.ts';
+import { ranasStdout } from '../src/cli/testing/capture-stdout.ts';
 import { encodeCifarBatch, type CifarBatch } from '../src/data/cifar-format.ts';
 import { Rng } from '../src/rng.ts';
 
-async function capture(fn: () => Promise<unknown>): Promise<string> {
-  const write = process.stdout.write.bind(process.stdout);
-  let out = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => (typeof chunk === 'string' ? ((out += chunk), true) : write(chunk))) as typeof process.stdout.write;
-  try { await fn(); } finally { process.stdout.write = write; }
-  return out;
-}
-const ranas = (args: string[]) => capture(() => buildProgram().parseAsync(['node', 'ranas', ...args]));
 
 /** `perClass` images of each of `classes` classes: a class-specific mean colour plus noise, HWC 32×32×3. */
 function cifarLike(classes: number, perClass: number, seed: number): CifarBatch {
@@ -41,12 +33,12 @@ function cifarLike(classes: number, perClass: number, seed: number): CifarBatch 
 /** search → train → export → device: returns the manifest's class names and one answer's label. */
 async function pipeline(root: string, data: string): Promise<{ trainRows: Record<string, unknown>[]; classNames: string[]; label: string; topLabels: string[]; shape: number[]; image: Uint8Array }> {
   const grid = ['--preset', 'tiny', '--layers', '3', '--init-channels', '4', '--data', data, '--runs-dir', root, '--seed', '1'];
-  await ranas(['search', ...grid, '--epochs', '1', '--subset', '200', '--batch-size', '24', '--name', 's', '--json']);
+  await ranasStdout(['search', ...grid, '--epochs', '1', '--subset', '200', '--batch-size', '24', '--name', 's', '--json']);
   const genotype = join(root, 's', 'genotype.json');
-  const trainOut = await ranas(['train', ...grid, '--genotype', genotype, '--epochs', '1', '--subset', '200', '--batch-size', '24', '--name', 't', '--json']);
+  const trainOut = await ranasStdout(['train', ...grid, '--genotype', genotype, '--epochs', '1', '--subset', '200', '--batch-size', '24', '--name', 't', '--json']);
   const trainRows: unknown = JSON.parse(trainOut);
   assert.ok(Array.isArray(trainRows));
-  await ranas(['export', join(root, 't', 'model'), '-o', join(root, 'bundle'), '--int8', '--calib', '16', '--eval', '0', '--format', 'tflite', '--json']);
+  await ranasStdout(['export', join(root, 't', 'model'), '-o', join(root, 'bundle'), '--int8', '--calib', '16', '--eval', '0', '--format', 'tflite', '--json']);
   const bundleDir = join(root, 'bundle', 'tflite-int8');
   const manifest: unknown = JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8'));
   const classNames: unknown = Reflect.get(Reflect.get(Object(manifest), 'model'), 'classNames');

@@ -6,17 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram } from '../src/cli/main.ts';
+import { ranasStdout } from '../src/cli/testing/capture-stdout.ts';
 import { loadModel } from '../src/ir/serialize.ts';
 
-async function run(args: string[]): Promise<string> {
-  const write = process.stdout.write.bind(process.stdout);
-  let out = '';
-  // Only string chunks: the test runner's own protocol goes through stdout as binary chunks.
-  process.stdout.write = ((chunk: string | Uint8Array) => (typeof chunk === 'string' ? ((out += chunk), true) : write(chunk))) as typeof process.stdout.write;
-  try { await buildProgram().parseAsync(['node', 'ranas', ...args]); } finally { process.stdout.write = write; }
-  return out;
-}
 const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
 test('Fig. 4 baseline under --recipe darts: auxiliary loss logged, tower never saved; DARTS_V2 (4 nodes) trains in the grid', async () => {
@@ -25,7 +17,7 @@ test('Fig. 4 baseline under --recipe darts: auxiliary loss logged, tower never s
   process.env.RANAS_QUIET = '1';
   try {
     const short = ['--data', 'mini', '--subset', '48', '--batch-size', '16', '--epochs', '2', '--runs-dir', root, '--no-eval', '--json'];
-    await run(['train', '--recipe', 'darts', '--preset', 'tiny', '--scales', '1', '--layers', '5', '--init-channels', '4', '--exit-layers', 'last', '--name', 'fig4', ...short]);
+    await ranasStdout(['train', '--recipe', 'darts', '--preset', 'tiny', '--scales', '1', '--layers', '5', '--init-channels', '4', '--exit-layers', 'last', '--name', 'fig4', ...short]);
     const epochs = lines(join(root, 'fig4', 'log.jsonl')).filter((l) => l.type === 'epoch');
     assert.equal(epochs.length, 2);
     assert.ok(epochs.every((e) => typeof e.auxiliaryLoss === 'number' && e.auxiliaryLoss > 0));
@@ -38,7 +30,7 @@ test('Fig. 4 baseline under --recipe darts: auxiliary loss logged, tower never s
     const config = JSON.parse(readFileSync(join(root, 'fig4', 'config.json'), 'utf8'));
     assert.deepEqual([config.options.recipe.name, config.options.recipe.batchSize, config.options.recipe.overridden.sort()], ['darts', 16, ['batchSize', 'epochs']]);
 
-    await run(['train', '--recipe', 'quick', '--preset', 'tiny', '--genotype', 'models/genotypes/darts-v2.json', '--init-channels', '4', '--name', 'v2', ...short]);
+    await ranasStdout(['train', '--recipe', 'quick', '--preset', 'tiny', '--genotype', 'models/genotypes/darts-v2.json', '--init-channels', '4', '--name', 'v2', ...short]);
     const v2 = loadModel(join(root, 'v2', 'model'));
     assert.equal(v2.exits.length, 3);
     // 4-node cells: a cell output concatenates 4 node states of C = 4 channels at scale 1.

@@ -8,6 +8,7 @@
  */
 import { Builder, ByteBuffer } from 'flatbuffers';
 import { RanasError } from '../../src/errors.ts';
+import { float32Vector, offsetVector } from '../flatbuffer-vectors.ts';
 import { describeOutput, LABELS_FILE, pixelNormalisation, type ModelFacts } from './model-facts.ts';
 
 /** Name of the Model.metadata entry TFLite's metadata tooling looks for. */
@@ -42,18 +43,6 @@ export interface PartTensors {
   outputs: readonly string[];
   /** The model's image input (a part input of that name is the image; others are carried features). */
   imageInput: { name: string; height: number; width: number };
-}
-
-function offsets(b: Builder, list: number[]): number {
-  b.startVector(4, list.length, 4);
-  for (let i = list.length - 1; i >= 0; i--) b.addOffset(list[i]);
-  return b.endVector();
-}
-
-function floats(b: Builder, list: readonly number[]): number {
-  b.startVector(4, list.length, 4);
-  for (let i = list.length - 1; i >= 0; i--) b.addFloat32(list[i]);
-  return b.endVector();
 }
 
 /** The ModelMetadata flatbuffer of one file. */
@@ -92,8 +81,8 @@ export function encodeTfliteMetadata(facts: ModelFacts, part: PartTensors): Uint
   };
   const normalisation = () => {
     const n = pixelNormalisation(facts);
-    const mean = floats(b, n.mean);
-    const std = floats(b, n.std);
+    const mean = float32Vector(b, n.mean);
+    const std = float32Vector(b, n.std);
     b.startObject(SLOT.NormalizationOptions.count);
     b.addFieldOffset(SLOT.NormalizationOptions.mean, mean, 0);
     b.addFieldOffset(SLOT.NormalizationOptions.std, std, 0);
@@ -101,14 +90,14 @@ export function encodeTfliteMetadata(facts: ModelFacts, part: PartTensors): Uint
     b.startObject(SLOT.ProcessUnit.count);
     b.addFieldInt8(SLOT.ProcessUnit.options_type, PROCESS_UNIT_OPTIONS.NormalizationOptions, 0);
     b.addFieldOffset(SLOT.ProcessUnit.options, options, 0);
-    return offsets(b, [b.endObject()]);
+    return offsetVector(b, [b.endObject()]);
   };
   const tensor = (name: string, description: string, kind: 'image' | 'feature', labels: boolean) => {
     const n = str(name);
     const d = str(description);
     const c = content(kind);
     const units = kind === 'image' ? normalisation() : 0;
-    const files = labels ? offsets(b, [labelsFile()]) : 0;
+    const files = labels ? offsetVector(b, [labelsFile()]) : 0;
     b.startObject(SLOT.TensorMetadata.count);
     b.addFieldOffset(SLOT.TensorMetadata.name, n, 0);
     b.addFieldOffset(SLOT.TensorMetadata.description, d, 0);
@@ -127,8 +116,8 @@ export function encodeTfliteMetadata(facts: ModelFacts, part: PartTensors): Uint
   });
   const sgName = str('main');
   const sgDescription = str(`${part.outputs.filter((t) => facts.exits.has(t)).length} exit(s) of ${facts.exits.size}`);
-  const inputsVec = offsets(b, inputs);
-  const outputsVec = offsets(b, outputs);
+  const inputsVec = offsetVector(b, inputs);
+  const outputsVec = offsetVector(b, outputs);
   b.startObject(SLOT.SubGraphMetadata.count);
   b.addFieldOffset(SLOT.SubGraphMetadata.name, sgName, 0);
   b.addFieldOffset(SLOT.SubGraphMetadata.description, sgDescription, 0);
@@ -141,7 +130,7 @@ export function encodeTfliteMetadata(facts: ModelFacts, part: PartTensors): Uint
   const version = str(facts.version);
   const author = str('ranas');
   const minParser = str(MIN_PARSER_VERSION);
-  const subgraphs = offsets(b, [subgraph]);
+  const subgraphs = offsetVector(b, [subgraph]);
   const M = SLOT.ModelMetadata;
   b.startObject(M.count);
   b.addFieldOffset(M.name, name, 0);

@@ -8,6 +8,7 @@
  * quantisation tables and vectors. Readers see the same values; the file only loses the copies.
  */
 import { Builder } from 'flatbuffers';
+import { float32Vector, int32Vector, offsetVector } from '../flatbuffer-vectors.ts';
 import type { ModelSpec, OperatorSpec, OptionsSpec, QuantSpec, SignatureTensor, TensorSpec } from './model-spec.ts';
 import {
   ACTIVATION,
@@ -153,9 +154,7 @@ class SharedQuant {
     const found = this.tables.get(key);
     if (found !== undefined) return found;
     const b = this.b;
-    b.startVector(4, q.scale.length, 4);
-    for (let i = q.scale.length - 1; i >= 0; i--) b.addFloat32(q.scale[i]);
-    const scale = b.endVector();
+    const scale = float32Vector(b, q.scale);
     const zeroPoint = this.zeroPointVector(q.zeroPoint);
     const Q = FIELD.QuantizationParameters;
     b.startObject(Q.count);
@@ -294,16 +293,4 @@ function tensorMap(b: Builder, t: SignatureTensor): Offset {
   b.addFieldOffset(FIELD.TensorMap.name, name, 0);
   b.addFieldInt32(FIELD.TensorMap.tensor_index, t.tensorIndex, -1);
   return b.endObject();
-}
-
-function int32Vector(b: Builder, values: readonly number[]): Offset {
-  b.startVector(4, values.length, 4);
-  for (let i = values.length - 1; i >= 0; i--) b.addInt32(values[i]);
-  return b.endVector();
-}
-
-function offsetVector(b: Builder, offsets: readonly Offset[]): Offset {
-  b.startVector(4, offsets.length, 4);
-  for (let i = offsets.length - 1; i >= 0; i--) b.addOffset(offsets[i]);
-  return b.endVector();
 }

@@ -9,11 +9,11 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCifar10OrMini } from '../data/dataset-choice.ts';
 import { chooseData, dataName } from '../run/data-choice.ts';
+import { restartOnMismatch } from '../run/restart-on-mismatch.ts';
 import { loadCifar10Mini } from '../data/cifar10-mini.ts';
 import { subset } from '../data/splits.ts';
 import { initEngine } from '../engine/backend.ts';
 import { anytimeCurve, areaUnder } from '../eval/anytime-curve.ts';
-import { isRanasError } from '../errors.ts';
 import { genotypeHash, loadGenotype } from '../model/genotype.ts';
 import { openRunFolder, writeFileAtomic, writeJsonAtomic } from '../run-folder.ts';
 import { alphaEvolution } from './alpha-evolution.ts';
@@ -79,18 +79,6 @@ function signingKey(runDir: string): { privateFile: string; publicFile: string }
 
 const fileSha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
 
-/** Runs `work`; when it fails because the checkpoint was made with other options, clears `dir` and runs it again. */
-async function restartOnMismatch<T>(dir: string, work: () => Promise<T>, say: (l: string) => void): Promise<T> {
-  try {
-    return await work();
-  } catch (e) {
-    if (!isRanasError(e) || !['E_SEARCH_RESUME', 'E_TRAIN_RESUME'].includes(e.code)) throw e;
-    say(`the checkpoint in ${dir} was made with other options (${e.message}); starting that stage over`);
-    rmSync(dir, { recursive: true, force: true });
-    return await work();
-  }
-}
-
 /** Runs the whole demo. `say` gets progress lines. */
 export async function runDemo(o: DemoOptions, say: (line: string) => void): Promise<DemoResult> {
   const tStart = performance.now();
@@ -110,13 +98,13 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
 
   const searchKey = { data: data.which, subset: sizes.searchSubset, epochs: o.searchEpochs, batch: o.searchBatchSize, seed: o.seed };
   const search = await stages.run('search', searchKey,
-    () => restartOnMismatch(join(runDir, 'search'), () => searchStage(oSized, runDir, choice, say), say),
+    () => restartOnMismatch(join(runDir, 'search'), () => searchStage(oSized, runDir, choice, say), say, 'stage'),
     { parse: parseSearchResult, valid: STAGE_FILES_EXIST.search });
   const gHash = genotypeHash(loadGenotype(search.genotypePath));
 
   const trainKey = { data: data.which, subset: sizes.trainSubset, epochs: o.trainEpochs, batch: o.trainBatchSize, seed: o.seed, genotype: gHash };
   const train = await stages.run('train', trainKey,
-    () => restartOnMismatch(join(runDir, 'train'), () => trainStage(oSized, runDir, choice, search.genotypePath, say, data.train.classNames.length), say),
+    () => restartOnMismatch(join(runDir, 'train'), () => trainStage(oSized, runDir, choice, search.genotypePath, say, data.train.classNames.length), say, 'stage'),
     { parse: parseTrainResult, valid: STAGE_FILES_EXIST.train });
   const weightsSha = fileSha(join(train.modelDir, 'weights.bin'));
 

@@ -40,3 +40,17 @@ export function iteratorSource(it: BatchIterator): BatchSource {
     restore: (s) => it.restore(s),
   };
 }
+
+/**
+ * `batch` forever, as an endless epoch (no epoch end, so no checkpoint is written): the loops' own step on
+ * one fixed batch, for throughput figures and benchmarks.
+ */
+export function repeatedSource(batch: Pick<Batch, 'x' | 'shape' | 'labels'>): BatchSource {
+  let index = 0;
+  return {
+    batchesPerEpoch: Number.MAX_SAFE_INTEGER,
+    next: () => ({ ...batch, epoch: 0, index: index++ }),
+    state: () => ({ index }),
+    restore: () => undefined,
+  };
+}

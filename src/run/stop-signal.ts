@@ -49,3 +49,15 @@ export function installStopSignal(say: (line: string) => void): StopSignal {
  * returns to the event loop, so a signal would wait until the run ends. One macrotask per step costs ~µs.
  */
 export const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A loop's check between steps: lets pending signal handlers run, then, when `stop` asks to stop, writes the
+ * checkpoint (`save`) and returns true (the loop then ends, marked interrupted). Without `stop`, false at once.
+ */
+export async function savedOnStop(stop: (() => boolean) | undefined, save: () => void): Promise<boolean> {
+  if (!stop) return false;
+  await yieldToEvents();
+  if (!stop()) return false;
+  save();
+  return true;
+}

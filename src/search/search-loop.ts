@@ -15,7 +15,7 @@ import { cosineLr } from '../run/cosine-lr.ts';
 import { createProgress } from '../run/progress.ts';
 import type { SgdHyper } from '../run/run-options.ts';
 import { sgdUpdate } from '../run/sgd-update.ts';
-import { yieldToEvents } from '../run/stop-signal.ts';
+import { savedOnStop } from '../run/stop-signal.ts';
 import { adamStep, type AdamParams } from './adam.ts';
 import { firstOrderAlphaGrad, unrolledAlphaGrad } from './architect.ts';
 import { assignVariables, engineOracle } from './engine-oracle.ts';
@@ -144,13 +144,9 @@ export async function searchLoop(o: SearchLoopOptions): Promise<SearchLoopResult
   let interrupted = false;
   try {
     while (step < lastStep) {
-      if (o.stop) {
-        await yieldToEvents();
-        if (o.stop()) {
-          save();
-          interrupted = true;
-          break;
-        }
+      if (await savedOnStop(o.stop, save)) {
+        interrupted = true;
+        break;
       }
       const epoch = Math.floor(step / perEpoch);
       const tb = o.train.next();

@@ -9,6 +9,7 @@
  */
 import { rerunCommand } from '../run/resume-command.ts';
 import { continueOrStart } from '../run/run-dir-plan.ts';
+import { restartOnMismatch } from '../run/restart-on-mismatch.ts';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportModel } from '../../converters/export.ts';
@@ -16,7 +17,7 @@ import { trustPublicKey } from '../../firmware-bridge/auth/signing-keys.ts';
 import { subset } from '../data/splits.ts';
 import { runOnDevice } from '../demo/device-run.ts';
 import { startLocalAgent } from '../demo/local-agent.ts';
-import { isRanasError, RanasError } from '../errors.ts';
+import { RanasError } from '../errors.ts';
 import { evaluateModel } from '../eval/evaluate-model.ts';
 import { topKAccuracy } from '../eval/exit-accuracy.ts';
 import { predictExits } from '../eval/exit-predictions.ts';
@@ -42,18 +43,6 @@ export interface StudyDirs {
   results: string;
   /** Run folders with checkpoints (runs/study). */
   work: string;
-}
-
-/** Runs `work`; when its checkpoint was made with other options, clears `dir` and runs it again. */
-async function restartOnMismatch<T>(dir: string, work: () => Promise<T>, say: (l: string) => void): Promise<T> {
-  try {
-    return await work();
-  } catch (e) {
-    if (!isRanasError(e) || !['E_SEARCH_RESUME', 'E_TRAIN_RESUME'].includes(e.code)) throw e;
-    say(`the checkpoint in ${dir} was made with other options (${e.message}); starting that run over`);
-    rmSync(dir, { recursive: true, force: true });
-    return await work();
-  }
 }
 
 /** Per-epoch mean alpha entropy (normal, reduce) and losses of a search run, from its log.jsonl. */
@@ -82,7 +71,7 @@ export async function searchStage(plan: StudyPlan, s: StudySearch, data: StudyDa
     lr: d.lr, lrMin: d.lrMin, momentum: d.momentum, weightDecay: d.weightDecay, gradClip: d.gradClip,
     alphaLr: d.alphaLr, alphaWeightDecay: d.alphaWeightDecay, secondOrder: false, warmupEpochs: 0, maxSkip: 2,
     seed: s.seed, name: s.name, runsDir, ...continueOrStart(runsDir, s.name), checkpointEvery: 50, threads,
-  }, say, rerunCommand()), say);
+  }, say, rerunCommand()), say, 'run');
   const outDir = join(dirs.results, 'searches', s.name);
   mkdirSync(outDir, { recursive: true });
   cpSync(summary.genotypePath, join(outDir, 'genotype.json'));
@@ -136,7 +125,7 @@ export async function trainStage(plan: StudyPlan, net: NetworkToTrain, recipe: S
       weightDecay: recipe.weightDecay, gradClip: recipe.gradClip, cutout: recipe.cutoutPx, dropPath: recipe.dropPath, auxiliaryWeight: 0,
     }),
     schedule: RECIPES.quick.schedule, nesterov: false, auxiliaryWeight: 0,
-  }, say, rerunCommand()), say);
+  }, say, rerunCommand()), say, 'run');
   const outDir = join(dirs.results, group, net.name);
   const modelDir = join(outDir, 'model');
   rmSync(modelDir, { recursive: true, force: true });

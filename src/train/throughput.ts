@@ -15,7 +15,7 @@ import { buildReferenceNet, referenceNetRecipe, REFERENCE_NET } from '../engine/
 import type { Batch } from '../engine/synthetic-batch.ts';
 import { singleThread } from '../engine/single-thread.ts';
 import { trainLoop } from './train-loop.ts';
-import type { BatchSource } from '../run/batch-source.ts';
+import { repeatedSource } from '../run/batch-source.ts';
 import { TRAIN_DEFAULTS } from './train-options.ts';
 
 /** Images per wall-clock second, and per CPU-second of this process (all its threads, workers included). */
@@ -69,17 +69,6 @@ export async function forwardImagesPerSec(batch: Batch, budgetMs: number): Promi
     x.dispose();
     net.dispose();
   }
-}
-
-/** `batch` forever, as an endless epoch (no epoch end, so no checkpoint is written). */
-function repeatedSource(batch: Batch): BatchSource {
-  let index = 0;
-  return {
-    batchesPerEpoch: Number.MAX_SAFE_INTEGER,
-    next: () => ({ ...batch, epoch: 0, index: index++ }),
-    state: () => ({ index }),
-    restore: () => undefined,
-  };
 }
 
 /** The gradient engine `runTraining` uses for `replicas` (one thread, or worker-thread replicas). */

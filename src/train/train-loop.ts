@@ -17,7 +17,7 @@ import { dropPathSeed, scheduledDropPath } from '../exec/drop-path.ts';
 import { createProgress } from '../run/progress.ts';
 import type { SgdHyper } from '../run/run-options.ts';
 import { sgdUpdate } from '../run/sgd-update.ts';
-import { yieldToEvents } from '../run/stop-signal.ts';
+import { savedOnStop } from '../run/stop-signal.ts';
 
 /** Optimisation hyper-parameters: the shared SGD ones, plus drop-path. */
 export interface TrainHyper extends SgdHyper {
@@ -111,13 +111,9 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   let epochLr = 0;
   try {
     while (step < lastStep) {
-      if (o.stop) {
-        await yieldToEvents();
-        if (o.stop()) {
-          save();
-          interrupted = true;
-          break;
-        }
+      if (await savedOnStop(o.stop, save)) {
+        interrupted = true;
+        break;
       }
       const batch = source.next();
       const ts = performance.now();

@@ -5,17 +5,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '../main.ts';
+import { captureStdout } from '../testing/capture-stdout.ts';
 import { saveModel } from '../../ir/serialize.ts';
 import { tinyGraph } from '../../exec/tiny-graph.ts';
-
-async function capture(fn: () => Promise<unknown>): Promise<string> {
-  const write = process.stdout.write.bind(process.stdout);
-  let out = '';
-  // Only string chunks: the test runner's own protocol goes through stdout as binary chunks.
-  process.stdout.write = ((chunk: string | Uint8Array) => (typeof chunk === 'string' ? ((out += chunk), true) : write(chunk))) as typeof process.stdout.write;
-  try { await fn(); } finally { process.stdout.write = write; }
-  return out;
-}
 
 test('ranas train writes a run folder with model, log, checkpoint and per-exit eval; ranas eval reads it back', async () => {
   const root = mkdtempSync(join(tmpdir(), 'ranas-train-cli-'));
@@ -24,7 +16,7 @@ test('ranas train writes a run folder with model, log, checkpoint and per-exit e
     saveModel(modelDir, tinyGraph({ size: 32, width: 4, classes: 10, seed: 2 }));
     const args = ['node', 'ranas', 'train', '--model', modelDir, '--data', 'mini', '--subset', '48', '--val-images', '16',
       '--batch-size', '8', '--epochs', '1', '--runs-dir', root, '--name', 'r1', '--checkpoint-every', '2', '--json'];
-    const trainOut = await capture(() => buildProgram().parseAsync(args));
+    const trainOut = await captureStdout(() => buildProgram().parseAsync(args));
     const rows: unknown = JSON.parse(trainOut);
     assert.ok(Array.isArray(rows) && rows.length === 2, 'one row per exit');
     for (const r of rows) assert.ok(typeof r.top1 === 'number' && r.top1 >= 0 && r.top1 <= 100);
@@ -39,7 +31,7 @@ test('ranas train writes a run folder with model, log, checkpoint and per-exit e
     assert.equal(steps[0].exitLosses.length, 2);
     assert.ok(readFileSync(join(run, 'report.svg'), 'utf8').startsWith('<svg'));
 
-    const evalRows: unknown = JSON.parse(await capture(() => buildProgram().parseAsync(['node', 'ranas', 'eval', run, '--json'])));
+    const evalRows: unknown = JSON.parse(await captureStdout(() => buildProgram().parseAsync(['node', 'ranas', 'eval', run, '--json'])));
     assert.ok(Array.isArray(evalRows));
     assert.deepEqual(evalRows.map((r) => r.top1), rows.map((r) => r.top1), 'eval reproduces the training run\'s test accuracy');
     const report: unknown = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
@@ -48,7 +40,7 @@ test('ranas train writes a run folder with model, log, checkpoint and per-exit e
 
     // An unfinished run (no model/ yet) is evaluated from its checkpoint: same weights → same accuracy.
     rmSync(join(run, 'model'), { recursive: true });
-    const ckRows: unknown = JSON.parse(await capture(() => buildProgram().parseAsync(['node', 'ranas', 'eval', run, '--json', '--out', join(root, 'ck')])));
+    const ckRows: unknown = JSON.parse(await captureStdout(() => buildProgram().parseAsync(['node', 'ranas', 'eval', run, '--json', '--out', join(root, 'ck')])));
     assert.ok(Array.isArray(ckRows));
     assert.equal(ckRows[0].model, `r1@step${steps.length}`);
     assert.deepEqual(ckRows.map((r) => r.top1), rows.map((r) => r.top1));
