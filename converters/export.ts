@@ -20,7 +20,7 @@ import { defaultNormalisation, evalBatch, type Normalisation } from '../src/data
 import { subset } from '../src/data/splits.ts';
 import { gitCommit, packageVersion } from '../src/run-folder.ts';
 import type { ModelFacts } from './describe/model-facts.ts';
-import type { BundlePrecision, BundleRuntime } from '../src/bundle-format/manifest.ts';
+import type { BundlePrecision } from '../src/bundle-format/manifest.ts';
 import { foldBatchNorm } from './passes/fold-batch-norm.ts';
 import { fuseRelu } from './passes/fuse-relu.ts';
 import { calibrate } from './quantize/calibrate.ts';
@@ -37,9 +37,8 @@ import { OPEN_MODEL } from './bundle/model-runtimes.ts';
 import { exitAccuracies, type LabelledImages } from './bundle/evaluate-exits.ts';
 import { chainedMatchesMonolithic } from './bundle/check-chain.ts';
 
-/** Model formats `ranas export` writes. */
-export type ExportFormat = BundleRuntime;
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['tflite', 'onnx'];
+import { EXPORT_FORMATS, type ExportFormat } from './export-formats.ts';
+export { EXPORT_FORMATS, type ExportFormat } from './export-formats.ts';
 
 /** Options of one export (the CLI parses into this). */
 export interface ExportOptions {

@@ -10,8 +10,8 @@ import { PollSafeBinding, type PollSafePort } from './poll-safe-binding.ts';
 import { RanasError } from '../../src/errors.ts';
 import { TransportBase } from './transport.ts';
 
-/** Default line rate, in baud (8N1). */
-export const DEFAULT_BAUD = 921_600;
+import { DEFAULT_BAUD } from './default-baud.ts';
+export { DEFAULT_BAUD } from './default-baud.ts';
 /** Most bytes one read takes; every read goes into the same buffer (see TransportEvents: listeners copy). */
 const READ_BUFFER_BYTES = 64 * 1024;
 /** `write` resolves at once while fewer bytes than this are queued ahead; otherwise when its bytes are out. */

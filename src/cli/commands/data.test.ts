@@ -8,10 +8,9 @@ import { buildProgram } from '../main.ts';
 async function capture(fn: () => Promise<void>): Promise<string> {
   const write = process.stdout.write.bind(process.stdout);
   let out = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
+  // Only the command's own (string) output: binary chunks are the test runner's events, written to stdout
+  // whenever the command awaits (its implementation loads inside the action), and pass through.
+  process.stdout.write = ((chunk: string | Uint8Array) => (typeof chunk === 'string' ? ((out += chunk), true) : write(chunk))) as typeof process.stdout.write;
   try {
     await fn();
   } finally {

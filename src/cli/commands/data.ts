@@ -4,12 +4,11 @@
  */
 import type { Command } from 'commander';
 import { RanasError } from '../../errors.ts';
-import { cacheState } from '../../data/cache-state.ts';
-import { ensureCifar10, ensureCifar100, type EnsureResult } from '../../data/ensure-cifar.ts';
 import { printTable, type Row } from '../../text-table.ts';
 
 type DatasetName = 'cifar10' | 'cifar100';
-const ENSURE: Record<DatasetName, (opts: { dir?: string }) => Promise<EnsureResult>> = { cifar10: ensureCifar10, cifar100: ensureCifar100 };
+/** Which loader fetches each dataset (the data modules load when a sub-command runs, not at start-up). */
+const ENSURER: Record<DatasetName, 'ensureCifar10' | 'ensureCifar100'> = { cifar10: 'ensureCifar10', cifar100: 'ensureCifar100' };
 
 /** Options of `ranas data fetch`. */
 interface FetchOptions {
@@ -31,12 +30,14 @@ function parseDataset(v: string): DatasetName {
 }
 
 async function runFetch(o: FetchOptions): Promise<void> {
-  const r = await ENSURE[o.dataset]({ dir: o.dir });
+  const ensure = await import('../../data/ensure-cifar.ts');
+  const r = await ensure[ENSURER[o.dataset]]({ dir: o.dir });
   const rows: Row[] = r.files.map((f) => ({ file: f.file, sizeBytes: f.sizeBytes, md5: f.md5, md5Ok: f.ok }));
   printTable(rows, { json: o.json, title: `${r.dataset}: ${r.action} in ${r.folder} (${r.seconds.toFixed(1)} s) — source: ${r.source}` });
 }
 
 async function runStatus(o: StatusOptions): Promise<void> {
+  const { cacheState } = await import('../../data/cache-state.ts');
   const states = await cacheState({ dir: o.dir, deep: o.deep });
   const rows: Row[] = states.map((s) => ({
     dataset: s.dataset, files: `${s.filesPresent}/${s.filesExpected}`, sizeMB: Math.round((s.sizeBytes / 1048576) * 10) / 10,

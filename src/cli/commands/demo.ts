@@ -6,11 +6,10 @@
  */
 import { Option, type Command } from 'commander';
 import { parseDataChoice } from '../../run/run-options.ts';
-import { DEFAULT_BAUD } from '../../../firmware-bridge/transport/serial-transport.ts';
+import { DEFAULT_BAUD } from '../../../firmware-bridge/transport/default-baud.ts';
 import { parseHostPort } from '../../../firmware-bridge/transport/tcp-transport.ts';
 import { DEMO_DEFAULTS, DEMO_TOY, type DemoLink, type DemoOptions } from '../../demo/demo-options.ts';
 import { budgetRows, exitRows, stageRows } from '../../demo/demo-report.ts';
-import { runDemo } from '../../demo/run-demo.ts';
 import { policyOf } from '../../bundle-format/policy.ts';
 import { RanasError } from '../../errors.ts';
 import { printTable } from '../../text-table.ts';
@@ -121,6 +120,7 @@ export function registerDemo(program: Command): void {
       const o = parseDemoOptions({ ...raw, trainSubset: raw.trainSubset ?? raw.subset });
       const quiet = process.env.RANAS_QUIET === '1';
       const t0 = performance.now();
+      const { runDemo } = await import('../../demo/run-demo.ts');
       const r = await runDemo(o, (line) => { if (!quiet) process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`); });
       if (raw.json) { process.stdout.write(JSON.stringify(r.report, null, 2) + '\n'); return; }
       printTable(stageRows(r.report.stages), { title: `stage times (total ${r.report.totalSeconds.toFixed(1)} s)` });

@@ -13,7 +13,10 @@ import { loadBundleTar } from '../../../firmware-bridge/client/bundle-tar.ts';
 async function ranas(args: string[]): Promise<unknown> {
   let out = '';
   const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => { out += chunk.toString(); return true; }) as typeof process.stdout.write;
+  const passOn = write.bind(process.stdout);
+  // Only the command's own (string) output: binary chunks are the test runner's events, written to stdout
+  // whenever the command awaits (its implementation loads inside the action), and pass through.
+  process.stdout.write = ((chunk: string | Uint8Array) => (typeof chunk === 'string' ? ((out += chunk), true) : passOn(chunk))) as typeof process.stdout.write;
   try {
     await buildProgram().parseAsync(['node', 'ranas', ...args]);
   } finally {

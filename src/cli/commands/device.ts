@@ -16,26 +16,25 @@
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { chooseBundle } from '../bundle-choice.ts';
-import { DEFAULT_FLASH_CHUNK_BYTES, DEFAULT_FLASH_WINDOW } from '../../../firmware-bridge/client/device-client.ts';
+import { DEFAULT_FLASH_CHUNK_BYTES, DEFAULT_FLASH_WINDOW } from '../../../firmware-bridge/client/flash-defaults.ts';
 import { INPUT_DTYPES } from '../../bundle-format/dtype.ts';
 import { POLICY_NAMES, type InferPolicy } from '../../bundle-format/policy.ts';
 import { RanasError } from '../../errors.ts';
-import { runBench, runLocalBench } from './device/bench.ts';
 import { parseDType, parseNumber, parseShape } from './device/flags.ts';
-import { runFlash } from './device/flash.ts';
-import { runInfo } from './device/info.ts';
-import { parseInferOptions, runInfer, type RawInferOptions } from './device/infer.ts';
+import type { RawInferOptions } from './device/infer.ts';
 import { linkOptions, parseLinkOptions, type RawLinkOptions } from './device/link.ts';
-import { runStats } from './device/stats.ts';
 import { registerDeviceTrust } from './device-trust.ts';
 import { defaultSigningKeyFile } from './keys.ts';
+
+// Each sub-command's implementation (the device client, serial binding, image decoders) loads when it runs,
+// not when the commands register.
 
 /** Registers `ranas device` and its sub-commands. */
 export function registerDevice(program: Command): void {
   const device = program.command('device').description('talk to a device agent over serial or TCP: info, flash, infer, bench, stats');
 
   linkOptions(device.command('info').description('device, agent, protocol version, active bundle and profile'))
-    .action(async (raw: RawLinkOptions) => runInfo(parseLinkOptions(raw)));
+    .action(async (raw: RawLinkOptions) => (await import('./device/info.ts')).runInfo(parseLinkOptions(raw)));
 
   linkOptions(device.command('flash <bundle>').description('flash a bundle folder, an export folder\'s bundle (--format/--precision) or a bundle tar: signed (Ed25519), authenticated per link (HMAC over the device nonce), chunked, resumable'))
     .option('--format <format>', 'export folder: bundle format, tflite | onnx')
@@ -48,7 +47,7 @@ export function registerDevice(program: Command): void {
     .option('--force', 'flash even when the device already runs this bundle', false)
     .option('--chunk <bytes>', 'bundle bytes per chunk, at most (smaller while the link loses chunks)', String(DEFAULT_FLASH_CHUNK_BYTES))
     .option('--window <n>', 'chunks in flight', String(DEFAULT_FLASH_WINDOW))
-    .action(async (bundle: string, raw: RawLinkOptions & { keyFile: string; signingKey?: string; bundleVersion?: string; allowDowngrade: boolean; resume: boolean; force: boolean; chunk: string; window: string; format?: string; precision?: string }) => runFlash({
+    .action(async (bundle: string, raw: RawLinkOptions & { keyFile: string; signingKey?: string; bundleVersion?: string; allowDowngrade: boolean; resume: boolean; force: boolean; chunk: string; window: string; format?: string; precision?: string }) => (await import('./device/flash.ts')).runFlash({
       ...parseLinkOptions(raw),
       bundle: fs.existsSync(bundle) && fs.statSync(bundle).isDirectory() ? chooseBundle(bundle, { format: raw.format, precision: raw.precision }) : bundle,
       keyFile: raw.keyFile,
@@ -69,7 +68,10 @@ export function registerDevice(program: Command): void {
     .addOption(new Option('--policy <policy>', 'anytime policy').choices([...POLICY_NAMES]).default('deadline'))
     .option('--threshold <p>', 'confidence threshold (overrides the manifest\'s)')
     .option('--top-k <k>', 'classes to report', '3')
-    .action(async (raw: RawInferOptions) => runInfer(parseInferOptions(raw)));
+    .action(async (raw: RawInferOptions) => {
+      const { parseInferOptions, runInfer } = await import('./device/infer.ts');
+      await runInfer(parseInferOptions(raw));
+    });
 
   linkOptions(device.command('bench [bundle]').description('remote: repeated inferences, round trip vs the agent\'s own time (bridge overhead); --local <bundle>: the agent\'s local bench'))
     .option('--local', 'bench a bundle folder with a local agent (no link)', false)
@@ -84,10 +86,10 @@ export function registerDevice(program: Command): void {
       if (raw.local) {
         if (!bundle) throw new RanasError('E_CLI_ARG', 'bench --local needs a bundle folder');
         const budgetsUs = raw.budgets?.split(',').map((b) => parseNumber('--budgets', b.trim(), { min: 1 }));
-        return runLocalBench({ bundle, requests, budgetsUs, policy: raw.policy, json: raw.json === true });
+        return (await import('./device/bench.ts')).runLocalBench({ bundle, requests, budgetsUs, policy: raw.policy, json: raw.json === true });
       }
       if (bundle) throw new RanasError('E_CLI_ARG', `bench got bundle '${bundle}' without --local; remote bench uses the device's active bundle`);
-      return runBench({
+      return (await import('./device/bench.ts')).runBench({
         ...parseLinkOptions(raw),
         requests,
         shape: parseShape(raw.shape),
@@ -99,5 +101,5 @@ export function registerDevice(program: Command): void {
   registerDeviceTrust(device);
 
   linkOptions(device.command('stats').description('agent and link counters'))
-    .action(async (raw: RawLinkOptions) => runStats(parseLinkOptions(raw)));
+    .action(async (raw: RawLinkOptions) => (await import('./device/stats.ts')).runStats(parseLinkOptions(raw)));
 }

@@ -4,16 +4,11 @@
  */
 import type { Command } from 'commander';
 import { availableParallelism, loadavg } from 'node:os';
-import { tf } from '../../engine/tf.ts';
-import { initEngine, type EngineInfo } from '../../engine/backend.ts';
-import { syntheticBatch } from '../../engine/synthetic-batch.ts';
-import { forwardImagesPerSec, trainingImagesPerSec } from '../../train/throughput.ts';
-import { cacheState, type DatasetCacheState } from '../../data/cache-state.ts';
-import { dataCacheDir } from '../../data/cache-dir.ts';
-import { packageVersion } from '../../run-folder.ts';
+import type { EngineInfo } from '../../engine/backend.ts';
+import type { DatasetCacheState } from '../../data/cache-state.ts';
 import { RanasError } from '../../errors.ts';
 import { formatTable, type Row } from '../../text-table.ts';
-import { formatChecklist, runChecks, type CheckResult } from '../doctor-checks.ts';
+import type { CheckResult } from '../doctor-checks.ts';
 
 /** Options of `ranas doctor`. */
 interface DoctorOptions {
@@ -53,6 +48,15 @@ function parseSeconds(v: string): number {
 }
 
 async function runDoctor(o: DoctorOptions): Promise<void> {
+  // Loaded here, not at import: registering the command (every `ranas` start) must not load the engine.
+  const { tf } = await import('../../engine/tf.ts');
+  const { initEngine } = await import('../../engine/backend.ts');
+  const { syntheticBatch } = await import('../../engine/synthetic-batch.ts');
+  const { forwardImagesPerSec, trainingImagesPerSec } = await import('../../train/throughput.ts');
+  const { cacheState } = await import('../../data/cache-state.ts');
+  const { dataCacheDir } = await import('../../data/cache-dir.ts');
+  const { packageVersion } = await import('../../run-folder.ts');
+  const { formatChecklist, runChecks } = await import('../doctor-checks.ts');
   const engine = await initEngine();
   const replicas = engine.backend === 'tensorflow' ? 1 : Math.min(2, availableParallelism());
   const datasets = await cacheState();

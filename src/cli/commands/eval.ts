@@ -6,15 +6,10 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { subset } from '../../data/splits.ts';
 import { parseEvalImages } from './export.ts';
-import { initEngine } from '../../engine/backend.ts';
 import { RanasError } from '../../errors.ts';
-import { evaluateModel, type ModelEvaluation } from '../../eval/evaluate-model.ts';
-import { resolveEvalTarget } from '../../eval/eval-target.ts';
+import type { ModelEvaluation } from '../../eval/evaluate-model.ts';
 import { loadReferenceCurves, referenceCurveIds } from '../../eval/reference-curves.ts';
-import { writeReport } from '../../eval/report.ts';
-import { createProgram } from '../../exec/program.ts';
 import { parseDataChoice, type DataChoice } from '../../run/run-options.ts';
 import { printTable, type Row } from '../../text-table.ts';
 
@@ -60,6 +55,13 @@ function parseEvalOptions(paths: string[], r: RawEvalOptions): EvalOptions {
 const EVAL_SUBSET_SEED = 2;
 
 async function runEval(o: EvalOptions): Promise<void> {
+  // The engine, data and report (vega) modules load here, not when the command registers.
+  const { subset } = await import('../../data/splits.ts');
+  const { initEngine } = await import('../../engine/backend.ts');
+  const { evaluateModel } = await import('../../eval/evaluate-model.ts');
+  const { resolveEvalTarget } = await import('../../eval/eval-target.ts');
+  const { writeReport } = await import('../../eval/report.ts');
+  const { createProgram } = await import('../../exec/program.ts');
   mkdirSync(o.out, { recursive: true });
   await initEngine();
   const evals: ModelEvaluation[] = [];

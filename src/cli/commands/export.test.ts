@@ -11,7 +11,9 @@ import { fixtureGraph } from '../../../converters/onnx/fixture-graph.ts';
 async function run(args: string[]): Promise<string> {
   const chunks: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = (chunk: string | Uint8Array) => { chunks.push(String(chunk)); return true; };
+  // Only the command's own (string) output: binary chunks are the test runner's events, written to stdout
+  // whenever the command awaits (its implementation loads inside the action), and pass through.
+  process.stdout.write = ((chunk: string | Uint8Array) => (typeof chunk === 'string' ? (chunks.push(chunk), true) : write(chunk))) as typeof process.stdout.write;
   try {
     await buildProgram().parseAsync(['node', 'ranas', ...args]);
   } finally {

@@ -11,10 +11,9 @@ import { existsSync, rmSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { modelFolderOf } from '../model-folder.ts';
 import { RanasError } from '../../errors.ts';
-import { loadModel } from '../../ir/serialize.ts';
-import { chooseData, dataName } from '../../run/data-choice.ts';
 import { parseDataChoice, type DataChoice } from '../../run/run-options.ts';
-import { EXPORT_FORMATS, exportModel, type ExportFormat, type ExportReport } from '../../../converters/export.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../../../converters/export-formats.ts';
+import type { ExportReport } from '../../../converters/export.ts';
 import { printTable, type Row } from '../../text-table.ts';
 import { sayLine } from '../../terminal/status-line.ts';
 
@@ -126,6 +125,10 @@ export function reportTables(report: ExportReport): { sizes: Row[]; exits: Row[]
 }
 
 async function runExport(o: ExportCliOptions): Promise<void> {
+  // The model, data and converter modules load here, not when the command registers.
+  const { loadModel } = await import('../../ir/serialize.ts');
+  const { chooseData, dataName } = await import('../../run/data-choice.ts');
+  const { exportModel } = await import('../../../converters/export.ts');
   const graph = loadModel(modelFolderOf(o.modelDir));
   const needData = o.int8 || o.evalImages > 0;
   const log = o.json ? undefined : sayLine;

@@ -18,18 +18,12 @@
 import type { Command } from 'commander';
 import { RanasError } from '../../errors.ts';
 import { printTable, type Row } from '../../text-table.ts';
-import { connectBroker, whenConnected, type BrokerOptions } from '../../../fleet/broker-connection.ts';
-import { openFleetView, type FleetView } from '../../../fleet/fleet-view.ts';
-import { listRows, profileRows, stateCounts, statusRows } from '../../../fleet/fleet-tables.ts';
+import type { MqttClient } from 'mqtt';
+import type { BrokerOptions } from '../../../fleet/broker-connection.ts';
+import type { FleetView } from '../../../fleet/fleet-view.ts';
 import os from 'node:os';
 import path from 'node:path';
-import { loadBundleTar } from '../../../firmware-bridge/client/bundle-tar.ts';
 import { mulberry32 } from '../../rng.ts';
-import { readSigningKey, readTrustedKeys, writeSigningKeyFiles } from '../../../fleet/job-signing.ts';
-import { startSimulatedFleet } from '../../../fleet/simulated-fleet.ts';
-import { parseObject } from '../../../fleet/read-fields.ts';
-import { requestAbort } from '../../../fleet/rollout.ts';
-import { rolloutSession } from '../../../fleet/rollout-session.ts';
 import { DEFAULT_TOPIC_PREFIX, checkTopicName, rolloutTopic } from '../../../fleet/topics.ts';
 import { DEFAULT_WAVE_PERCENTS, parseWavePercents } from '../../../fleet/waves.ts';
 
@@ -78,7 +72,12 @@ function num(flag: string, v: string, min: number, integer = false): number {
   return n;
 }
 
-async function withView<T>(o: FleetCliOptions, work: (view: FleetView, client: ReturnType<typeof connectBroker>) => Promise<T>): Promise<T> {
+// The broker client (mqtt), bundle tars, signing and rollout modules load inside each action, not when the
+// commands register.
+
+async function withView<T>(o: FleetCliOptions, work: (view: FleetView, client: MqttClient) => Promise<T>): Promise<T> {
+  const { connectBroker, whenConnected } = await import('../../../fleet/broker-connection.ts');
+  const { openFleetView } = await import('../../../fleet/fleet-view.ts');
   const client = connectBroker(o.broker);
   try {
     await whenConnected(client, o.broker.url);
@@ -116,7 +115,8 @@ export function registerFleet(program: Command): void {
 
   fleet.command('keygen').description('create an Ed25519 job-signing key pair (BASE.key private, BASE.pub for ranas-agent --trust-key)')
     .requiredOption('--out <base>', 'writes BASE.key (private, 0600) and BASE.pub')
-    .action((raw: { out: string }) => {
+    .action(async (raw: { out: string }) => {
+      const { writeSigningKeyFiles } = await import('../../../fleet/job-signing.ts');
       const k = writeSigningKeyFiles(raw.out);
       printTable([{ file: k.privateFile, holds: 'private key (keep on the operator host, mode 0600)' }, { file: k.publicFile, holds: `public key, id ${k.keyId} (give to devices)` }]);
     });
@@ -124,6 +124,7 @@ export function registerFleet(program: Command): void {
   brokerOptions(fleet.command('list').description('devices the broker knows: presence, bundle, runtimes'))
     .action(async (raw: RawBrokerOptions) => {
       const o = parseFleetOptions(raw);
+      const { listRows } = await import('../../../fleet/fleet-tables.ts');
       await withView(o, async (view) => {
         const r = listRows(view.devices());
         printTable(rows(r), { json: o.json, title: o.json ? undefined : `${r.length} devices, ${r.filter((x) => x.online === true).length} online` });
@@ -147,6 +148,8 @@ export function registerFleet(program: Command): void {
     .option('--max-p99-us <us>', 'health check fails when any segment p99 exceeds this')
     .action(async (bundle: string, raw: RawRollout) => {
       const o = parseFleetOptions(raw);
+      const { readSigningKey } = await import('../../../fleet/job-signing.ts');
+      const { rolloutSession } = await import('../../../fleet/rollout-session.ts');
       const report = await rolloutSession({
         broker: o.broker, prefix: o.prefix, key: readSigningKey(raw.key), bundle,
         version: num('--release', raw.release, 1, true),
@@ -173,6 +176,8 @@ export function registerFleet(program: Command): void {
     .option('--rollout <id>', 'only devices whose latest job belongs to this rollout (and the rollout state)')
     .action(async (raw: RawBrokerOptions & { rollout?: string }) => {
       const o = parseFleetOptions(raw);
+      const { parseObject } = await import('../../../fleet/read-fields.ts');
+      const { stateCounts, statusRows } = await import('../../../fleet/fleet-tables.ts');
       await withView(o, async (view, client) => {
         let rolloutLine = '';
         if (raw.rollout) {
@@ -197,6 +202,9 @@ export function registerFleet(program: Command): void {
     .option('--reason <text>', 'why (recorded in the rollout state)', 'operator request')
     .action(async (rollout: string, raw: RawBrokerOptions & { key: string; reason: string }) => {
       const o = parseFleetOptions(raw);
+      const { connectBroker, whenConnected } = await import('../../../fleet/broker-connection.ts');
+      const { readSigningKey } = await import('../../../fleet/job-signing.ts');
+      const { requestAbort } = await import('../../../fleet/rollout.ts');
       const client = connectBroker(o.broker);
       try {
         await whenConnected(client, o.broker.url);
@@ -210,6 +218,7 @@ export function registerFleet(program: Command): void {
   brokerOptions(fleet.command('profile').description("every device's per-exit latency (p50/p99) in one table"))
     .action(async (raw: RawBrokerOptions) => {
       const o = parseFleetOptions(raw);
+      const { profileRows } = await import('../../../fleet/fleet-tables.ts');
       await withView(o, async (view) => {
         printTable(rows(profileRows(view.devices())), { json: o.json, title: 'time to answer at each exit, µs (segments 0..k summed; p99 = sum of segment p99s)' });
       });
@@ -230,6 +239,9 @@ export function registerFleet(program: Command): void {
       const failPercent = num('--fail-percent', raw.failPercent, 0);
       const seed = num('--seed', raw.seed, 0, true);
       const draws = Array.from({ length: count }, mulberry32(seed));
+      const { loadBundleTar } = await import('../../../firmware-bridge/client/bundle-tar.ts');
+      const { readTrustedKeys } = await import('../../../fleet/job-signing.ts');
+      const { startSimulatedFleet } = await import('../../../fleet/simulated-fleet.ts');
       const initial = await loadBundleTar(raw.initialBundle);
       const name = JSON.parse(initial.manifestJson || '{"model":{"name":"?"}}').model?.name ?? '?';
       const started = Date.now();

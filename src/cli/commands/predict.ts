@@ -7,13 +7,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { predictWithBundle } from '../predict-with-bundle.ts';
 import type { InferPolicy } from '../../bundle-format/policy.ts';
-import { imageFilesOf, readImageFile } from '../../data/image-file.ts';
-import { initEngine } from '../../engine/backend.ts';
 import { RanasError } from '../../errors.ts';
-import { predictWithModel } from '../../eval/predict-model.ts';
-import { loadModel } from '../../ir/serialize.ts';
 import { chooseBundle, bundlesIn } from '../bundle-choice.ts';
 import { modelFolderOf } from '../model-folder.ts';
 import { int, num } from '../run-options.ts';
@@ -69,11 +64,14 @@ export interface Prediction {
 
 /** Classifies every image `o.paths` name; `source` says what answered. */
 export async function predict(o: PredictOptions): Promise<{ source: string; predictions: Prediction[] }> {
+  // The image, engine and agent modules load here, not when the command registers.
+  const { imageFilesOf, readImageFile } = await import('../../data/image-file.ts');
   const files = o.paths.flatMap(imageFilesOf);
   const images = files.map(readImageFile);
   const isBundle = existsSync(join(o.model, 'manifest.json')) || bundlesIn(o.model).length > 0;
   if (isBundle) {
     const dir = chooseBundle(o.model, { format: o.format, precision: o.precision, preferred: 'tflite-int8' });
+    const { predictWithBundle } = await import('../predict-with-bundle.ts');
     const answers = await predictWithBundle(dir, images, o);
     return {
       source: `bundle ${dir} (device agent on this host; budget ${o.budgetUs} µs, ${o.policy})`,
@@ -81,6 +79,9 @@ export async function predict(o: PredictOptions): Promise<{ source: string; pred
     };
   }
   const modelDir = modelFolderOf(o.model);
+  const { initEngine } = await import('../../engine/backend.ts');
+  const { predictWithModel } = await import('../../eval/predict-model.ts');
+  const { loadModel } = await import('../../ir/serialize.ts');
   await initEngine();
   const answers = await predictWithModel(loadModel(modelDir), images, o);
   return {

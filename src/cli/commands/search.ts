@@ -5,7 +5,6 @@
  * `ranas train --genotype`). `--resume` continues a killed run exactly.
  */
 import type { Command } from 'commander';
-import { runSearch } from '../../search/run-search.ts';
 import { MS_RANAS_PRESETS, SEARCH_DEFAULTS, type SearchOptions } from '../../search/search-options.ts';
 import { addRunOptions, int, nonNeg, parseRunOptions, parseScales, pos, type RawRunOptions } from '../run-options.ts';
 import { addCutoutOption, parseCutout } from '../cutout-option.ts';
@@ -70,6 +69,7 @@ export function registerSearch(program: Command): void {
     .option('--max-skip <n>', 'cap skip_connect edges per cell in the derived genotype')
     .action(async (raw: RawSearchOptions) => {
       const o = parseSearchOptions(raw);
+      const { runSearch } = await import('../../search/run-search.ts');
       const s = await runSearch(o, sayLine);
       const rows: Row[] = (['normal', 'reduce'] as const).flatMap((cell) => s.genotype[cell].map(([op, from], i) => ({ cell, node: Math.floor(i / 2), from, op })));
       printTable(rows, { json: raw.json, title: `${s.runDir}: ${s.loop.steps} steps (${s.loop.steps - s.loop.startStep} this run) in ${s.loop.seconds.toFixed(1)} s on ${s.engine.backend} x${o.threads}; ${s.halves[0]} + ${s.halves[1]} images; genotype → ${s.genotypePath}` });

@@ -4,7 +4,6 @@
  * exits non-zero when the native engine is not available (the wasm engine then stays in use).
  */
 import type { Command } from 'commander';
-import { setupNative, summaryLine } from '../../engine/native/setup-native.ts';
 
 /** Options of `ranas setup native`. */
 interface SetupNativeCliOptions {
@@ -15,6 +14,7 @@ interface SetupNativeCliOptions {
 }
 
 async function runSetupNative(o: SetupNativeCliOptions): Promise<void> {
+  const { setupNative, summaryLine } = await import('../../engine/native/setup-native.ts');
   const report = await setupNative({
     wheel: o.wheel,
     force: o.force,

@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { RanasError } from '../../errors.ts';
-import { runStudy, type StudyOptions } from '../../study/run-study.ts';
+import type { StudyOptions } from '../../study/run-study.ts';
 import { STUDY_PLANS, type StudyPlan } from '../../study/study-plan.ts';
 import { int } from '../run-options.ts';
 
@@ -57,6 +57,7 @@ export function registerStudy(program: Command): void {
       const o = parseStudyOptions(raw, process.argv.slice(3));
       const quiet = process.env.RANAS_QUIET === '1';
       const t0 = performance.now();
+      const { runStudy } = await import('../../study/run-study.ts');
       const r = await runStudy(o, (line) => { if (!quiet) process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${line}\n`); });
       process.stdout.write(`stages run now: ${r.ran.length} (${r.ran.join(', ') || 'none'}); not finished: ${r.pending.length === 0 ? 'none' : r.pending.join(', ')}\nreport: ${r.readme}\n`);
     });

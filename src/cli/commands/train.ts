@@ -4,7 +4,6 @@
  * model/, eval.json, report.json, report.svg). `--resume` continues a killed run exactly.
  */
 import type { Command } from 'commander';
-import { runTraining } from '../../train/run-training.ts';
 import { TRAIN_DEFAULTS, type TrainOptions } from '../../train/train-options.ts';
 import { RanasError } from '../../errors.ts';
 import { parseExitLayers } from '../../model/grid-overrides.ts';
@@ -107,6 +106,7 @@ export function registerTrain(program: Command): void {
     .option('--no-eval', 'skip the final test evaluation')
     .action(async (raw: RawTrainOptions) => {
       const o = parseTrainOptions(raw);
+      const { runTraining } = await import('../../train/run-training.ts');
       const s = await runTraining(o, sayLine);
       const rows: Row[] = (s.evaluation?.exits ?? []).map((e) => ({
         exit: e.exit + 1, layer: e.layer, MMACs: Math.round(e.mmacs * 1000) / 1000, top1: Math.round(e.top1 * 10000) / 100,

@@ -1,9 +1,9 @@
 /** How `ranas device` reaches the agent: --port/--baud (serial) or --host (TCP), parsed once; a client per command. */
 import type { Command } from 'commander';
 import { RanasError } from '../../../errors.ts';
-import { DeviceClient } from '../../../../firmware-bridge/client/device-client.ts';
-import { DEFAULT_BAUD, SerialTransport } from '../../../../firmware-bridge/transport/serial-transport.ts';
-import { connectTcp, parseHostPort } from '../../../../firmware-bridge/transport/tcp-transport.ts';
+import type { DeviceClient } from '../../../../firmware-bridge/client/device-client.ts';
+import { DEFAULT_BAUD } from '../../../../firmware-bridge/transport/default-baud.ts';
+import { parseHostPort } from '../../../../firmware-bridge/transport/tcp-transport.ts';
 import type { Connect } from '../../../../firmware-bridge/transport/transport.ts';
 import { parseNumber } from './flags.ts';
 
@@ -35,11 +35,15 @@ export function parseLinkOptions(raw: RawLinkOptions): DeviceCliOptions {
   return { link, timeoutMs: parseNumber('--timeout', raw.timeout ?? '1000', { min: 1 }), json: raw.json === true };
 }
 
+/** Opens the link (the serial binding and the TCP module load here, when a command connects). */
 export function connectOf(link: Link): Connect {
-  return link.kind === 'serial' ? () => SerialTransport.open(link.path, link.baudRate) : () => connectTcp(link.host, link.port);
+  return link.kind === 'serial'
+    ? async () => (await import('../../../../firmware-bridge/transport/serial-transport.ts')).SerialTransport.open(link.path, link.baudRate)
+    : async () => (await import('../../../../firmware-bridge/transport/tcp-transport.ts')).connectTcp(link.host, link.port);
 }
 
 export async function withClient<T>(o: DeviceCliOptions, work: (c: DeviceClient) => Promise<T>): Promise<T> {
+  const { DeviceClient } = await import('../../../../firmware-bridge/client/device-client.ts');
   const client = await DeviceClient.open({
     connect: connectOf(o.link),
     timeoutMs: o.timeoutMs,
