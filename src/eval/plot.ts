@@ -33,14 +33,15 @@ const CURVE_TITLES: Record<PlotPoint['curve'], string> = {
   budgeted: 'budgeted batch: confidence thresholds per budget',
 };
 
-const X = { field: 'mmacs', type: 'quantitative' as const, title: 'MMACs per image (trunk + every head up to the exit, multiply-adds / 1e6)', scale: { zero: true, nice: true } };
+const X = { field: 'mmacs', type: 'quantitative' as const, title: 'MMACs per image (trunk + heads up to the exit)', scale: { zero: true, nice: true } };
 const Y = { field: 'accuracy', type: 'quantitative' as const, title: 'top-1 accuracy (%)', scale: { domain: [0, 100] } };
 
 /** The vega-lite specification of the plot (exported for tests). */
 export function plotSpec(points: PlotPoint[], text: PlotText | string): TopLevelSpec {
   const t: PlotText = typeof text === 'string' ? { title: text } : text;
   const chance = t.classes ? 100 / t.classes : undefined;
-  const curves = [...new Set(points.map((p) => p.curve))];
+  // Fixed panel order (anytime, then budgeted), whatever order the points come in.
+  const curves = (['anytime', 'budgeted'] as const).filter((c) => points.some((p) => p.curve === c));
   const caption = [t.caption, chance === undefined ? undefined : `dashed line: chance (${chance.toFixed(1)} % = 1 in ${t.classes} classes)`].filter(Boolean).join('; ');
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -53,7 +54,7 @@ export function plotSpec(points: PlotPoint[], text: PlotText | string): TopLevel
       layer: [
         {
           mark: { type: 'line', point: true },
-          encoding: { x: X, y: Y, color: { field: 'model', type: 'nominal', title: 'model' }, order: { field: 'mmacs', type: 'quantitative' } },
+          encoding: { x: X, y: Y, color: { field: 'model', type: 'nominal', title: 'model', legend: { labelLimit: 640 } }, order: { field: 'mmacs', type: 'quantitative' } },
         },
         {
           mark: { type: 'text', dy: -10, fontSize: 10, color: '#444' },

@@ -5,13 +5,13 @@
  * and op-count convention, and points of (MMACs, top-1 %). Only numbers traceable to a published source go in
  * these files; the validator refuses a file without its source, unit or convention.
  */
+import { packagePath } from '../package-root.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RanasError } from '../errors.ts';
 
 /** Folder of the shipped reference curves. */
-export const REFERENCE_CURVES_DIR = fileURLToPath(new URL('../../models/reference-curves/', import.meta.url));
+export const REFERENCE_CURVES_DIR = packagePath('models', 'reference-curves');
 
 /** One published curve. */
 export interface ReferenceCurve {

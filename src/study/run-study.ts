@@ -9,9 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateSigningKeyPair } from '../../firmware-bridge/auth/signing-keys.ts';
 import { StageRunner } from '../demo/stage.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { RanasError } from '../errors.ts';
 import { loadGenotype, type Genotype } from '../model/genotype.ts';
 import { genotypePath } from '../model/presets.ts';
@@ -24,7 +24,7 @@ import { writeStudyReport, type AblationRow, type NetworkRow, type StageCost } f
 import { STAGE_CHECKS, type DeviceResult, type SearchResult, type TrainedNetwork } from './study-results.ts';
 import { deviceStage, exportStage, searchStage, trainStage, type NetworkToTrain, type StudyDirs } from './study-stages.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = PACKAGE_ROOT;
 
 /** Options of one `ranas study` invocation. */
 export interface StudyOptions {
