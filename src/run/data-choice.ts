@@ -48,6 +48,14 @@ export function autoValImages(trainCount: number): number {
   return Math.min(5000, Math.floor(trainCount / 5));
 }
 
+/**
+ * The validation split a run holds out of `train`: `images` stratified images, seeded by the run seed. Every
+ * caller that must hold out the same images (a run, and a search that keeps them out) uses this one split.
+ */
+export function holdOutSplit(train: ImageDataset, images: number, seed: number): { train: ImageDataset; val: ImageDataset } {
+  return splitTrainVal(train, images / train.count, seed + 17);
+}
+
 /** Loads the data for a run; `valImages: 'auto'` sizes the validation split from the training set (autoValImages). */
 export async function chooseData(choice: DataChoice, o: DataLoadOptions): Promise<TrainData> {
   let train: ImageDataset;
@@ -70,7 +78,7 @@ export async function chooseData(choice: DataChoice, o: DataLoadOptions): Promis
   const valImages = o.valImages === 'auto' ? autoValImages(train.count) : o.valImages;
   if (valImages > 0) {
     if (valImages >= train.count) throw new RanasError('E_TRAIN_OPTION', `--val-images ${valImages} must be below the ${train.count} training images`);
-    const split = splitTrainVal(train, valImages / train.count, o.seed + 17);
+    const split = holdOutSplit(train, valImages, o.seed);
     train = split.train;
     val = split.val;
   }

@@ -22,7 +22,9 @@ import { guardRun, type RunGuard } from '../run/guarded-run.ts';
 import { planRunDir, type RunDirPlan } from '../run/run-dir-plan.ts';
 import { iteratorSource } from '../run/batch-source.ts';
 import { sgdHyperOf } from '../run/run-options.ts';
-import { chooseData } from '../run/data-choice.ts';
+import { chooseData, holdOutSplit } from '../run/data-choice.ts';
+import { subset } from '../data/splits.ts';
+import type { ImageDataset } from '../data/types.ts';
 import { singleThread } from '../engine/single-thread.ts';
 import { DARTS_ALPHA_ADAM } from './adam.ts';
 import { alphaRowsOf, deriveGenotype, meanEntropy, type AlphaMatrices } from './derive-genotype.ts';
@@ -45,7 +47,7 @@ export interface SearchSummary {
 }
 
 /** Options that decide the exact sequence of steps (must match on resume). */
-const RESUME_KEYS = ['preset', 'nodes', 'scales', 'layers', 'initChannels', 'searchExits', 'cutout', 'exitWeights', 'epochs', 'batchSize', 'subset', 'data', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'alphaLr', 'alphaWeightDecay', 'secondOrder', 'warmupEpochs', 'seed'] as const;
+const RESUME_KEYS = ['preset', 'nodes', 'scales', 'layers', 'initChannels', 'searchExits', 'cutout', 'exitWeights', 'epochs', 'batchSize', 'subset', 'data', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'alphaLr', 'alphaWeightDecay', 'secondOrder', 'warmupEpochs', 'seed', 'holdOut'] as const;
 
 
 /** Alpha matrices (rows of primitives) from the flat alpha tensors by name. */
@@ -56,6 +58,16 @@ export function alphaMatrices(alphas: ReadonlyMap<string, ArrayLike<number>>): A
     return alphaRowsOf(a);
   };
   return { normal: get('normal'), reduce: get('reduce') };
+}
+
+/**
+ * The images a search draws from: the training set, less the validation split a later training run will hold
+ * out (`holdOut`: the same images `chooseData` carves with that run's seed, so a study's model selection never
+ * sees images its search trained on), then the stratified `subset`.
+ */
+export function searchPool(train: ImageDataset, o: Pick<SearchOptions, 'subset' | 'seed' | 'holdOut'>): ImageDataset {
+  const pool = o.holdOut && o.holdOut.images > 0 ? holdOutSplit(train, o.holdOut.images, o.holdOut.seed).train : train;
+  return o.subset === undefined ? pool : subset(pool, o.subset, o.seed);
 }
 
 /** Runs (or resumes) one search; `say` prints progress lines; `resumeWith` is printed when a signal stops it. */
@@ -69,7 +81,8 @@ async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say
   const engine = await initEngine();
   const base = searchSupernetConfig(o);
   // Data first: its classes size the exits, and image folders are resized to the supernet's input.
-  const data = await chooseData(o.data, { subset: o.subset, valImages: 0, seed: o.seed, inputShape: base.inputShape, log: say });
+  const loaded = await chooseData(o.data, { valImages: 0, seed: o.seed, inputShape: base.inputShape, log: say });
+  const data = { ...loaded, train: searchPool(loaded.train, o) };
   const supernetConfig = { ...base, numClasses: data.train.classNames.length };
   const run = openRunFolderAt(plan.workDir, 'search', { ...o, supernet: supernetConfig, classNames: [...data.train.classNames] });
   const graph = buildMsRanasSupernet(supernetConfig);

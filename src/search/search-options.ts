@@ -28,6 +28,8 @@ export interface SearchOptions extends RunOptions {
   secondOrder: boolean;
   /** Epochs of weight-only training before alpha updates start. */
   warmupEpochs: number;
+  /** Keep a later run's validation split out of the search: its size and that run's seed (the study's). */
+  holdOut?: { images: number; seed: number };
   /** Cap on skip_connect edges per cell in the derived genotype (undefined = no cap). */
   maxSkip?: number;
 }
