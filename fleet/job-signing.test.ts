@@ -15,7 +15,7 @@ test('key files: BASE.key (0600) + BASE.pub, id = sha256 of the raw public key, 
     assert.equal(fs.statSync(k.privateFile).mode & 0o777, 0o600);
     const raw = createPublicKey(fs.readFileSync(k.publicFile)).export({ format: 'jwk' }).x ?? '';
     assert.equal(k.keyId, createHash('sha256').update(Buffer.from(raw, 'base64url')).digest('hex').slice(0, 16));
-    assert.throws(() => writeSigningKeyFiles(path.join(dir, 'ops')), (e) => isRanasError(e, 'E_FLEET_KEY'));
+    assert.throws(() => writeSigningKeyFiles(path.join(dir, 'ops')), (e) => isRanasError(e, 'E_KEY_EXISTS'));
     assert.throws(() => readTrustedKeys([k.privateFile]), /PRIVATE key/);
     const signer = readSigningKey(k.privateFile);
     assert.equal(signer.keyId, k.keyId);

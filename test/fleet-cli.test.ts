@@ -57,7 +57,7 @@ test('keygen refuses to overwrite; list, rollout, status and profile print what 
   assert.equal(readSigningKey(key).keyId.length, 16);
   const again = await ranas(['fleet', 'keygen', '--out', key.replace(/\.key$/, '')]);
   assert.equal(again.code, 1);
-  assert.match(again.stderr, /E_FLEET_KEY.*already exists/);
+  assert.match(again.stderr, /E_KEY_EXISTS.*already exists/);
 
   const list = await ranas(['fleet', 'list', '--mqtt', broker.url, '--json']);
   assert.equal(list.code, 0, list.stderr);

@@ -61,7 +61,12 @@ export function readSigningKey(file: string): KeyObject {
 
 /** Reads a public key (PEM). */
 export function readPublicKey(file: string): KeyObject {
-  const text = fs.readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RanasError('E_NOT_FOUND', `public key '${file}' cannot be read (${e instanceof Error ? e.message : String(e)}); expected a .pub file from 'ranas keys generate'`, { file });
+  }
   if (/PRIVATE KEY/.test(text)) throw new RanasError('E_BAD_KEY', `'${file}' holds a PRIVATE key; a device must only hold public keys (the .pub file)`, { file });
   try {
     return ed25519(createPublicKey(text), file, 'public');
@@ -93,14 +98,16 @@ export function trustPublicKey(trustDir: string, publicFile: string): string {
   return id;
 }
 
+/** The `*.pub` files of a trust folder, sorted (none when the folder does not exist). */
+export function trustFolderFiles(trustDir: string): string[] {
+  if (!fs.existsSync(trustDir)) return [];
+  return fs.readdirSync(trustDir).filter((n) => n.endsWith('.pub') && !n.startsWith('.')).sort().map((n) => path.join(trustDir, n));
+}
+
 /** Every `*.pub` in a trust folder (none when the folder does not exist). */
 export function loadTrustedKeys(trustDir: string): TrustedKey[] {
-  if (!fs.existsSync(trustDir)) return [];
-  return fs.readdirSync(trustDir)
-    .filter((n) => n.endsWith('.pub') && !n.startsWith('.'))
-    .sort()
-    .map((n) => {
-      const key = readPublicKey(path.join(trustDir, n));
-      return { id: keyIdOf(key), key };
-    });
+  return trustFolderFiles(trustDir).map((file) => {
+    const key = readPublicKey(file);
+    return { id: keyIdOf(key), key };
+  });
 }

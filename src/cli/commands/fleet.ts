@@ -141,7 +141,7 @@ export function registerFleet(program: Command): void {
     .option('--devices <names>', 'comma-separated targets (default: every online device)')
     .option('--id <id>', 'rollout id (default: generated)')
     .option('--http-host <addr>', 'address the bundle server binds', '127.0.0.1')
-    .option('--http-port <n>', 'bundle server port (0: any)', '0')
+    .option('--http-port <n>', 'bundle server port (0 = a free port)', '0')
     .option('--public-host <host>', 'host name devices use to reach the bundle server (default: --http-host)')
     .option('--rate <bytes/s>', 'per-download rate limit')
     .option('--health-inferences <n>', 'test inferences in each device health check', '5')
