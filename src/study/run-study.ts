@@ -150,7 +150,9 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
     if (r) searches.set(s.name, r);
     return r;
   };
-  for (const s of plan.searches) await runSearchStage(s);
+  // Searches a network needs run first; the others (a second seed) after the comparison and the ablations.
+  const needed = new Set(plan.networks.flatMap((n) => (n.kind === 'ms-ranas' && n.genotype.from === 'search' ? [n.genotype.search] : [])));
+  for (const s of plan.searches) if (needed.has(s.name)) await runSearchStage(s);
 
   const genotypeOf = (src: GenotypeSource): Genotype | null => {
     if (src.from === 'random') return randomGenotype(src.seed, plan.grid.nodes);
@@ -194,6 +196,7 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
     const graph = buildNetwork({ name: a.name, label: a.label, kind: 'ms-ranas', genotype: { from: 'search', search: a.search.name }, scales: plan.grid.scales }, plan.grid, genotype, { channels: plan.grid.initChannels }, plan.seed);
     await trainNetwork(row, { name: a.name, label: a.label, graph, width: { channels: plan.grid.initChannels }, genotype }, plan.ablationRecipe, 'ablations', 'ablation');
   }
+  for (const s of plan.searches) if (!needed.has(s.name)) await runSearchStage(s);
   await report();
   if (o.gitCommit) commitResults(dirs.results, 'report', say);
   return { readme: join(dirs.results, 'README.md'), ran, pending };

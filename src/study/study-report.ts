@@ -91,11 +91,14 @@ function areaTable(rows: NetworkRow[]): string {
   return lines.join('\n');
 }
 
-function searchTable(searches: SearchResult[]): string {
+function searchTable(searches: SearchResult[], plan: StudyPlan): string {
   if (searches.length === 0) return '(no search finished yet)';
-  const lines = ['| search | genotype | epochs: mean alpha entropy normal / reduce (uniform = ' + searches[0].uniformEntropy.toFixed(3) + ') |', '|---|---|---|'];
+  const lines = ['| search | settings | genotype | epochs: mean alpha entropy normal / reduce (uniform = ' + searches[0].uniformEntropy.toFixed(3) + ') |', '|---|---|---|---|'];
+  const all = [...plan.searches, ...plan.ablations.map((a) => a.search)];
   for (const s of searches) {
-    lines.push(`| ${s.name} | \`${s.genotypeHash}\` | ${s.epochs.map((e) => `${e.epoch}: ${e.entropyNormal.toFixed(3)}/${e.entropyReduce.toFixed(3)}`).join(', ')} |`);
+    const p = all.find((x) => x.name === s.name);
+    const settings = p ? `seed ${p.seed}, ${p.scales} scales, exits ${p.exits ? 'on' : 'off'}, cutout ${p.cutoutPx} px, ${p.epochs} epochs (${p.warmupEpochs} weights-only) on ${p.subset} images, batch ${p.batchSize}, alpha lr ${p.alphaLr}` : '';
+    lines.push(`| ${s.name} | ${settings} | \`${s.genotypeHash}\` | ${s.epochs.map((e) => `${e.epoch}: ${e.entropyNormal.toFixed(3)}/${e.entropyReduce.toFixed(3)}`).join(', ')} |`);
   }
   return lines.join('\n');
 }
@@ -180,7 +183,7 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
     '',
     '## Searches',
     '',
-    searchTable(r.searches),
+    searchTable(r.searches, p),
     '',
     '## Ablations (search switches; short training of each derived genotype, compared on validation)',
     '',

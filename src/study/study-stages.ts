@@ -69,7 +69,7 @@ export async function searchStage(plan: StudyPlan, s: StudySearch, data: StudyDa
     searchExits: s.exits, cutout: s.cutoutPx, epochs: s.epochs, batchSize: s.batchSize,
     subset: Math.min(s.subset, data.train.count), data: data.choice, holdOut: { images: plan.valImages, seed: plan.seed },
     lr: d.lr, lrMin: d.lrMin, momentum: d.momentum, weightDecay: d.weightDecay, gradClip: d.gradClip,
-    alphaLr: d.alphaLr, alphaWeightDecay: d.alphaWeightDecay, secondOrder: false, warmupEpochs: 0, maxSkip: 2,
+    alphaLr: s.alphaLr, alphaWeightDecay: d.alphaWeightDecay, secondOrder: false, warmupEpochs: s.warmupEpochs, maxSkip: 2,
     seed: s.seed, name: s.name, runsDir, ...continueOrStart(runsDir, s.name), checkpointEvery: 50, threads,
   }, say, rerunCommand()), say, 'run');
   const outDir = join(dirs.results, 'searches', s.name);
