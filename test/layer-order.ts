@@ -40,6 +40,9 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
   device: 8,
   // What every SGD run shares (data choice, model choice, checkpoint, batch source, progress, SGD step).
   'src/run': 9,
+  // Latency tables and the predictor on the host: op models cut out of real networks by the converters,
+  // measured by the device's op profiler (peer of src/run and fleet).
+  'src/latency': 9,
   // Many devices over MQTT: the agent's fleet session (plugged into the agent by bin/ranas-agent.mjs) and
   // the operator's rollouts and views (peer of src/run: neither imports the other).
   fleet: 9,

@@ -87,6 +87,16 @@ export class GraphBuilder {
     }
   }
 
+  /** Runs `fn` with `tags` added to every node it builds, names unchanged (a `scoped` without a scope). */
+  tagged<T>(tags: Record<string, string | number>, fn: () => T): T {
+    this.tagStack.push(tags);
+    try {
+      return fn();
+    } finally {
+      this.tagStack.pop();
+    }
+  }
+
   private uniqueName(local: string): string {
     const base = [...this.scopes, local].join('/');
     if (!this.shapes.has(base)) return base;

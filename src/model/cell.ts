@@ -5,7 +5,8 @@
  * A cell takes two inputs s0, s1, preprocesses each to C channels (relu → conv1×1 → bn; factorized reduce
  * for s0 when it has twice s1's resolution), then builds each intermediate node as the sum of its incoming
  * edges (edge = edgeOp(state it reads)); in a reduction cell the edges that read the cell inputs (from 0, 1)
- * have stride 2. Output = channel concat of the `concat` states.
+ * have stride 2. Output = channel concat of the `concat` states. Nodes are tagged with their part of the
+ * cell (`part`: pre0, pre1, edge with its `node` and `slot`, node (the sum), cell-concat).
  */
 import type { GraphBuilder } from '../ir/builder.ts';
 import { factorizedReduce, reluConvBn } from '../ops/darts-blocks.ts';
@@ -85,20 +86,20 @@ export interface CellInputs {
 export function buildCell(b: GraphBuilder, c: CellInputs): string {
   const [h1] = b.shape(c.s1);
   const [h0] = b.shape(c.s0);
-  const pre0 = b.scoped('pre0', {}, () =>
+  const pre0 = b.scoped('pre0', { part: 'pre0' }, () =>
     h0 === 2 * h1
       ? factorizedReduce.expand(b, c.s0, { cOut: c.channels, stride: 2, affine: c.spec.affine })
       : reluConvBn.expand(b, c.s0, { cOut: c.channels, stride: 1, kernel: 1, affine: c.spec.affine }),
   );
-  const pre1 = b.scoped('pre1', {}, () => reluConvBn.expand(b, c.s1, { cOut: c.channels, stride: 1, kernel: 1, affine: c.spec.affine }));
+  const pre1 = b.scoped('pre1', { part: 'pre1' }, () => reluConvBn.expand(b, c.s1, { cOut: c.channels, stride: 1, kernel: 1, affine: c.spec.affine }));
   const states = [pre0, pre1];
   c.spec.plan.nodes.forEach((froms, node) => {
     const outs = froms.map((from, slot) => {
       const stride: Stride = c.kind === 'reduce' && from < 2 ? 2 : 1;
-      return c.spec.edgeOp(b, states[from], stride, { node, from, slot, cell: c.kind });
+      return b.tagged({ part: 'edge', node, slot }, () => c.spec.edgeOp(b, states[from], stride, { node, from, slot, cell: c.kind }));
     });
     // Drop-path (training only) applies to every edge that is not an identity, as in DARTS.
-    states.push(b.add(outs, `node${node}`, outs.map((out, slot) => out !== states[froms[slot]])));
+    states.push(b.tagged({ part: 'node', node }, () => b.add(outs, `node${node}`, outs.map((out, slot) => out !== states[froms[slot]]))));
   });
-  return b.concat(c.spec.plan.concat.map((i) => states[i]), 'out');
+  return b.tagged({ part: 'cell-concat' }, () => b.concat(c.spec.plan.concat.map((i) => states[i]), 'out'));
 }

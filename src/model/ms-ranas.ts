@@ -18,7 +18,10 @@
  *   (`pruneToExits`), as MSDNet drops scales; they would cost MACs and parameters and never be trained.
  *
  * Node names: `l<layer>/s<scale>/...` (`l<layer>/exit` for heads), tagged `{ layer, scale }`; cell edges are
- * named `n<node>_e<slot>_<primitive>` and tagged with the primitive.
+ * named `n<node>_e<slot>_<primitive>` and tagged with the primitive. Every node also carries a `part` tag
+ * naming the grid piece it belongs to (`GridPart`: vertical, horizontal, diagonal, grid-concat, head, and
+ * the cell's parts from `cell.ts`), so a node's op instance is known from its tags, not its name (the
+ * latency predictor groups nodes by it; fusing passes keep the producer's tags).
  */
 import { RanasError } from '../errors.ts';
 import { withExitMacs } from '../ir/analysis.ts';
@@ -29,6 +32,12 @@ import { convBnRelu, msdConv } from '../ops/grid-ops.ts';
 import { HEADS, type HeadConfig } from '../ops/heads.ts';
 import { buildCell, genotypeCells, type CellSpecs } from './cell.ts';
 import { genotypeHash, genotypeNodes, type Genotype } from './genotype.ts';
+
+/** Values of the `part` tag: the grid piece (or cell part) a node belongs to. */
+export const GRID_PARTS = ['vertical', 'horizontal', 'diagonal', 'grid-concat', 'pre0', 'pre1', 'edge', 'node', 'cell-concat', 'head'] as const;
+
+/** A grid piece or cell part (the `part` tag of a node). */
+export type GridPart = (typeof GRID_PARTS)[number];
 
 /** Configuration of an MS-RANAS network. */
 export interface MsRanasConfig {
@@ -108,12 +117,12 @@ export function buildMsRanasNetwork(config: MsRanasConfig, cells: CellSpecs, nam
   const states: string[][] = [[]];
   states[1] = [];
   for (let s = 0; s < S; s++) {
-    states[1][s] = b.scoped(`l1/s${s + 1}`, { layer: 1, scale: s + 1 }, () =>
+    states[1][s] = b.scoped(`l1/s${s + 1}`, { layer: 1, scale: s + 1, part: 'vertical' }, () =>
       convBnRelu.expand(b, s === 0 ? image : states[1][s - 1], { cOut: multiplier * channelsAt(1, s), stride: s === 0 ? 1 : 2, kernel: 3 }),
     );
   }
   const addExit = (layer: number) =>
-    b.scoped(`l${layer}/exit`, { layer, exit: layer }, () => {
+    b.scoped(`l${layer}/exit`, { layer, exit: layer, part: 'head' }, () => {
       const logits = HEADS[config.head.kind].expand(b, states[layer][S - 1], { numClasses: config.numClasses, channels: config.head.channels });
       b.exit(logits, layer);
     });
@@ -125,11 +134,13 @@ export function buildMsRanasNetwork(config: MsRanasConfig, cells: CellSpecs, nam
     for (let s = 0; s < S; s++) {
       const C = channelsAt(l, s);
       states[l][s] = b.scoped(`l${l}/s${s + 1}`, { layer: l, scale: s + 1 }, () => {
-        const horizontal = b.scoped('horizontal', {}, () => msdConv.expand(b, states[l - 1][s], { cOut: C, stride: 1, bottleneckWidth: bottleneck(s) }));
+        const horizontal = b.scoped('horizontal', { part: 'horizontal' }, () => msdConv.expand(b, states[l - 1][s], { cOut: C, stride: 1, bottleneckWidth: bottleneck(s) }));
         const x =
           s === 0
             ? horizontal
-            : b.concat([b.scoped('diagonal', {}, () => msdConv.expand(b, states[l - 1][s - 1], { cOut: C, stride: 2, bottleneckWidth: bottleneck(s - 1) })), horizontal], 'grid_in');
+            : b.tagged({ part: 'grid-concat' }, () =>
+                b.concat([b.scoped('diagonal', { part: 'diagonal' }, () => msdConv.expand(b, states[l - 1][s - 1], { cOut: C, stride: 2, bottleneckWidth: bottleneck(s - 1) })), horizontal], 'grid_in'),
+              );
         const s0 = states[Math.max(1, l - 2)][s];
         return b.scoped('cell', { cell: kind }, () => buildCell(b, { s0, s1: x, channels: C, kind, spec: cells[kind] }));
       });

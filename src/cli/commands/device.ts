@@ -10,6 +10,8 @@
  *    `bench --local <bundle> [--requests N] [--budgets a,b,c] [--policy P]`: the device agent's local bench
  *    (bench/bench-local.ts: per-exit latency, miss rate per budget, agent overhead), no link involved.
  *  - `stats`: agent and link counters.
+ *  - `profile-ops --local [--preset P] [--runtime R] [--table FILE]`: the latency table of a supernet config
+ *    on this machine (every op instance as a small int8 model; resumable); see src/latency/.
  * Every command prints a table, or JSON with `--json`. One file per sub-command in `device/` (and the
  * link, flag and input parsing they share); this file declares the commands.
  */
@@ -31,7 +33,7 @@ import { defaultSigningKeyFile } from './keys.ts';
 
 /** Registers `ranas device` and its sub-commands. */
 export function registerDevice(program: Command): void {
-  const device = program.command('device').description('talk to a device agent over serial or TCP: info, flash, infer, bench, stats');
+  const device = program.command('device').description('talk to a device agent over serial or TCP: info, flash, infer, bench, stats; profile-ops (latency table)');
 
   linkOptions(device.command('info').description('device, agent, protocol version, active bundle and profile'))
     .action(async (raw: RawLinkOptions) => (await import('./device/info.ts')).runInfo(parseLinkOptions(raw)));
@@ -95,6 +97,30 @@ export function registerDevice(program: Command): void {
         shape: parseShape(raw.shape),
         dtype: parseDType(raw.dtype),
         budgetUs: parseNumber('--budget-us', raw.budgetUs, { min: 0 }),
+      });
+    });
+
+  device.command('profile-ops').description('latency table: measure every op instance of a supernet config on this machine\'s runtime (int8), resumable')
+    .option('--local', 'measure on this machine (the op models are built and run here)', false)
+    .option('--preset <name>', 'MS-RANAS preset whose supernet config the table covers', 'tiny')
+    .option('--nodes <n>', 'intermediate nodes per cell (as ranas search --nodes)', '2')
+    .addOption(new Option('--runtime <runtime>', 'runtime the op models run on, int8').choices(['onnx', 'tflite']).default('onnx'))
+    .option('--threads <n>', 'runtime CPU threads', '1')
+    .option('--table <file>', 'latency table file, resumed when it exists (default latency-<preset>-<runtime>-int8-t<threads>.json)')
+    .option('--runs <n>', 'timed runs per op model', '100')
+    .option('--warmups <n>', 'warm-up runs per op model', '10')
+    .action(async (raw: { local: boolean; preset: string; nodes: string; runtime: 'onnx' | 'tflite'; threads: string; table?: string; runs: string; warmups: string }) => {
+      const { runProfileOps, defaultTableFile } = await import('./device/profile-ops.ts');
+      const threads = parseNumber('--threads', raw.threads, { min: 1, integer: true });
+      await runProfileOps({
+        local: raw.local,
+        preset: raw.preset,
+        nodes: parseNumber('--nodes', raw.nodes, { min: 1, integer: true }),
+        runtime: raw.runtime,
+        threads,
+        table: raw.table ?? defaultTableFile(raw.preset, raw.runtime, threads),
+        runs: parseNumber('--runs', raw.runs, { min: 1, integer: true }),
+        warmups: parseNumber('--warmups', raw.warmups, { min: 0, integer: true }),
       });
     });
 

@@ -1,0 +1,196 @@
+/**
+ * How well the latency table predicts segment latency (issue 18, part 1). For each preset (tiny, small): the
+ * table (`profileOps`, measured here unless a complete one exists), then N random genotypes (seeds 1..N,
+ * disjoint from the table's calibration seeds), each exported as an int8 bundle with the real export pipeline
+ * and installed in a local agent, whose profiler measures every segment's p50 exactly as on the device.
+ * Prints predicted (plain sum and with the learned correction) against measured per segment, the share of
+ * segments within ±10 % (goal ≥ 95 %), and `uptime`'s load average before and after (the machine is shared).
+ *
+ *   node --import tsx bench/latency-predictor.ts [--networks 15] [--presets tiny,small] [--runtime onnx]
+ *        [--tables DIR] [--runs 200] [--json]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BundleRuntime } from '../src/bundle-format/manifest.ts';
+import { createAgent } from '../device/agent.ts';
+import { exportModel } from '../converters/export.ts';
+import { syntheticDataset } from '../src/data/synthetic.ts';
+import { buildMsRanas, type MsRanasConfig } from '../src/model/ms-ranas.ts';
+import { getPreset } from '../src/model/presets.ts';
+import { randomGenotype } from '../src/model/random-genotype.ts';
+import { latencyConfigHash } from '../src/latency/op-models.ts';
+import { indexTable, predictSegments } from '../src/latency/predict-segments.ts';
+import { profileOps } from '../src/latency/profile-ops.ts';
+import { checkTableMatches, readLatencyTable } from '../src/latency/table-file.ts';
+import { isCompleteTable, type LatencyTable } from '../src/bundle-format/latency-table.ts';
+import { RanasError } from '../src/errors.ts';
+import { printTable, type Row } from '../src/text-table.ts';
+
+/** Options of one bench run. */
+export interface LatencyBenchOptions {
+  presets: string[];
+  /** Networks per preset. */
+  networks: number;
+  runtime: BundleRuntime;
+  /** Folder of the tables (`latency-<preset>-<runtime>.json`; measured when missing or partial). */
+  tablesDir: string;
+  /** Agent profiler runs per segment (default 200, the agent's). */
+  runs?: number;
+  warmups?: number;
+  /** Op-profiler runs per op model (default 100). */
+  opRuns?: number;
+  log?: (line: string) => void;
+}
+
+/** One segment of one network. */
+export interface SegmentRow {
+  preset: string;
+  seed: number;
+  segment: number;
+  ops: number;
+  sumUs: number;
+  predictedUs: number;
+  measuredUs: number;
+  /** predicted / measured − 1. */
+  error: number;
+}
+
+/** The bench's result. */
+export interface LatencyBenchReport {
+  rows: SegmentRow[];
+  tables: Record<string, LatencyTable>;
+  loadBefore: number[];
+  loadAfter: number[];
+  /** Share of segments within ±10 %: plain sum, and with the correction. */
+  withinPlain: number;
+  withinCorrected: number;
+}
+
+function configOf(preset: string): MsRanasConfig {
+  const p = getPreset(preset);
+  if (p.kind !== 'ms-ranas') throw new RanasError('E_CLI_OPTION', `preset ${preset} is a ${p.kind} network; expected an MS-RANAS preset`);
+  return p.config;
+}
+
+/** The table of `preset` in `dir`: read when complete, else measured (resumed). */
+async function tableFor(preset: string, o: LatencyBenchOptions): Promise<{ table: LatencyTable; file: string }> {
+  const file = path.join(o.tablesDir, `latency-${preset}-${o.runtime}.json`);
+  const config = configOf(preset);
+  if (fs.existsSync(file)) {
+    const table = readLatencyTable(file);
+    checkTableMatches(table, { configHash: latencyConfigHash(config), configName: preset, runtime: o.runtime, threads: 1 }, file);
+    if (isCompleteTable(table) && table.correction) return { table, file };
+  }
+  const table = await profileOps({ config, configName: preset, runtime: o.runtime, threads: 1, out: file, runs: o.opRuns, log: o.log });
+  return { table, file };
+}
+
+const within = (rows: readonly { error: number }[]) => (rows.length === 0 ? 0 : rows.filter((r) => Math.abs(r.error) <= 0.1).length / rows.length);
+
+/** Runs the bench (see the file comment). */
+export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<LatencyBenchReport> {
+  const log = o.log ?? (() => {});
+  const loadBefore = os.loadavg();
+  fs.mkdirSync(o.tablesDir, { recursive: true });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-bench-'));
+  const rows: SegmentRow[] = [];
+  const tables: Record<string, LatencyTable> = {};
+  const data = {
+    train: syntheticDataset({ count: 16, seed: 1 }),
+    test: syntheticDataset({ count: 4, seed: 2 }),
+    name: 'synthetic',
+    source: 'synthetic images (latency does not depend on the values)',
+  };
+  try {
+    for (const preset of o.presets) {
+      const { table, file } = await tableFor(preset, o);
+      tables[preset] = table;
+      const index = indexTable(table, file);
+      const config = configOf(preset);
+      for (let seed = 1; seed <= o.networks; seed++) {
+        const graph = buildMsRanas(randomGenotype(seed, config.nodes), config, `${preset}-random-${seed}`);
+        const predicted = predictSegments(graph, index);
+        const out = path.join(work, `${preset}-${seed}`);
+        const report = await exportModel(graph, { outDir: out, formats: [o.runtime], int8: true, calibImages: 8, target: 'generic', floatIo: false, evalImages: 0, data });
+        const bundle = report.bundles.find((b) => b.precision === 'int8');
+        if (!bundle) throw new RanasError('E_INTERNAL', `export of ${graph.name} wrote no int8 bundle`);
+        const store = path.join(work, `store-${preset}-${seed}`);
+        const agent = await createAgent({ bundleDir: store, threads: 1, profile: { runs: o.runs, warmups: o.warmups } });
+        try {
+          await agent.install(bundle.dir);
+          const active = agent.active();
+          if (!active) throw new RanasError('E_NO_BUNDLE', `bundle ${bundle.dir} did not activate`);
+          active.profile.segments.forEach((s, k) => {
+            const p = predicted[k];
+            rows.push({ preset, seed, segment: k, ops: p.ops, sumUs: p.sumUs, predictedUs: p.predictedUs, measuredUs: s.p50Us, error: p.predictedUs / s.p50Us - 1 });
+          });
+        } finally {
+          await agent.close();
+          fs.rmSync(out, { recursive: true, force: true });
+          fs.rmSync(store, { recursive: true, force: true });
+        }
+        log(`${preset} seed ${seed}: ${rows.filter((r) => r.preset === preset && r.seed === seed).map((r) => `${r.predictedUs.toFixed(0)}/${r.measuredUs.toFixed(0)} µs`).join(', ')}`);
+      }
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  return {
+    rows,
+    tables,
+    loadBefore,
+    loadAfter: os.loadavg(),
+    withinPlain: within(rows.map((r) => ({ error: r.sumUs / r.measuredUs - 1 }))),
+    withinCorrected: within(rows),
+  };
+}
+
+/** The printed tables: per segment, then per preset and segment index. */
+export function latencyBenchTables(r: LatencyBenchReport): { segments: Row[]; summary: Row[] } {
+  const segments = r.rows.map((x) => ({
+    preset: x.preset, seed: x.seed, segment: x.segment + 1, ops: x.ops,
+    'sum µs': Math.round(x.sumUs), 'predicted µs': Math.round(x.predictedUs), 'measured p50 µs': Math.round(x.measuredUs), 'error %': Math.round(x.error * 1000) / 10,
+  }));
+  const groups = new Map<string, SegmentRow[]>();
+  for (const x of r.rows) groups.set(`${x.preset} segment ${x.segment + 1}`, [...(groups.get(`${x.preset} segment ${x.segment + 1}`) ?? []), x]);
+  const summary = [...groups].map(([group, xs]) => ({
+    group, segments: xs.length,
+    'mean |error| %': Math.round((xs.reduce((s, x) => s + Math.abs(x.error), 0) / xs.length) * 1000) / 10,
+    'within ±10 % (plain sum)': `${Math.round(within(xs.map((x) => ({ error: x.sumUs / x.measuredUs - 1 }))) * 100)} %`,
+    'within ±10 %': `${Math.round(within(xs) * 100)} %`,
+  }));
+  return { segments, summary };
+}
+
+function argValue(args: string[], flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const runtime = argValue(args, '--runtime') ?? 'onnx';
+  if (runtime !== 'onnx' && runtime !== 'tflite') throw new RanasError('E_CLI_OPTION', `--runtime is ${runtime}; expected onnx or tflite`);
+  const report = await benchLatencyPredictor({
+    presets: (argValue(args, '--presets') ?? 'tiny,small').split(','),
+    networks: Number(argValue(args, '--networks') ?? 15),
+    runtime,
+    tablesDir: argValue(args, '--tables') ?? path.join(os.tmpdir(), 'ranas-latency-tables'),
+    runs: Number(argValue(args, '--runs') ?? 200),
+    log: (l) => process.stderr.write(l + '\n'),
+  });
+  const t = latencyBenchTables(report);
+  if (args.includes('--json')) {
+    process.stdout.write(JSON.stringify({ ...t, report: { ...report, tables: undefined } }, null, 2) + '\n');
+    return;
+  }
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(', ');
+  printTable(t.segments, { title: `predicted vs measured segment p50 (${runtime} int8, 1 thread; agent profiler)` });
+  printTable(t.summary, { title: '\nby segment' });
+  const corr = Object.entries(report.tables).map(([p, tb]) => `${p} +${tb.correction?.segmentOverheadUs.toFixed(1)} µs`).join(', ');
+  process.stdout.write(`\n${report.rows.length} segments of ${report.rows.length === 0 ? 0 : new Set(report.rows.map((r) => `${r.preset}/${r.seed}`)).size} networks: within ±10 %: ${(report.withinCorrected * 100).toFixed(1)} % with the correction (${corr}), ${(report.withinPlain * 100).toFixed(1)} % plain sum (goal ≥ 95 %)\n`);
+  process.stdout.write(`load average (1, 5, 15 min): before ${load(report.loadBefore)}; after ${load(report.loadAfter)} on ${os.availableParallelism()} cores\n`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

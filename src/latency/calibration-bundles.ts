@@ -1,0 +1,71 @@
+/**
+ * The calibration the predictor's correction is fitted on: a few random networks (`CALIBRATION_SEEDS`,
+ * disjoint from any benchmark's), exported as int8 bundles by the real export pipeline and profiled by a
+ * local agent — the same code, hand-off copies and scheduler path the device measures segments with, so the
+ * correction absorbs exactly what the op sums leave out. Their entries are `calibration|seed=S|segment=K`.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BundleRuntime } from '../bundle-format/manifest.ts';
+import type { LatencyEntry } from '../bundle-format/latency-table.ts';
+import { RanasError } from '../errors.ts';
+import { syntheticDataset } from '../data/synthetic.ts';
+import { buildMsRanas, type MsRanasConfig } from '../model/ms-ranas.ts';
+import { randomGenotype } from '../model/random-genotype.ts';
+import { exportModel } from '../../converters/export.ts';
+import { createAgent } from '../../device/agent.ts';
+import { calibrationKey } from './op-models.ts';
+
+/** Images the calibration bundles are quantised on (their values do not change latency). */
+const CALIB_DATA = {
+  train: syntheticDataset({ count: 16, seed: 1 }),
+  test: syntheticDataset({ count: 4, seed: 2 }),
+  name: 'synthetic',
+  source: 'synthetic images (latency does not depend on the values)',
+};
+
+/** Options of `profileNetworkBundle`. */
+export interface NetworkProfileOptions {
+  runtime: BundleRuntime;
+  threads: number;
+  runs?: number;
+  warmups?: number;
+}
+
+/**
+ * Exports `graph` as an int8 bundle of `runtime` (synthetic calibration images of the graph's input size)
+ * and profiles it with a local agent; returns each segment's measured latency. Everything is removed after.
+ */
+export async function profileNetworkBundle(graph: Parameters<typeof exportModel>[0], o: NetworkProfileOptions): Promise<Omit<LatencyEntry, 'key' | 'part'>[]> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-net-'));
+  try {
+    const [height, width, channels] = graph.inputs[0].shape;
+    const data = height === 32 && width === 32 && channels === 3 ? CALIB_DATA : {
+      ...CALIB_DATA,
+      train: syntheticDataset({ count: 16, seed: 1, height, width, channels }),
+      test: syntheticDataset({ count: 4, seed: 2, height, width, channels }),
+    };
+    const report = await exportModel(graph, { outDir: path.join(work, 'export'), formats: [o.runtime], int8: true, calibImages: 8, target: 'generic', floatIo: false, evalImages: 0, data });
+    const bundle = report.bundles.find((b) => b.precision === 'int8');
+    if (!bundle) throw new RanasError('E_INTERNAL', `export of ${graph.name} wrote no int8 bundle`);
+    const agent = await createAgent({ bundleDir: path.join(work, 'store'), threads: o.threads, profile: { runs: o.runs, warmups: o.warmups } });
+    try {
+      await agent.install(bundle.dir);
+      const active = agent.active();
+      if (!active) throw new RanasError('E_NO_BUNDLE', `bundle ${bundle.dir} did not activate`);
+      return active.profile.segments.map((s) => ({ p50Us: s.p50Us, p99Us: s.p99Us, runs: s.runs }));
+    } finally {
+      await agent.close();
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Profiles the calibration network of `seed`; its entries, one per segment. */
+export async function calibrationEntries(config: MsRanasConfig, seed: number, o: NetworkProfileOptions): Promise<LatencyEntry[]> {
+  const graph = buildMsRanas(randomGenotype(seed, config.nodes), config, `calibration-${seed}`);
+  const segments = await profileNetworkBundle(graph, o);
+  return segments.map((s, k) => ({ key: calibrationKey(seed, k), part: 'calibration', ...s }));
+}

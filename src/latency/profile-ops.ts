@@ -1,0 +1,108 @@
+/**
+ * `ranas device profile-ops --local`: builds the op models of a config on the host (`op-models.ts`),
+ * measures them with the device's op profiler on this machine's runtime, and writes the latency table after
+ * every entry. Resumable: an existing table for the same config, runtime and threads keeps its entries and
+ * only the missing keys are measured. Then the calibration networks are exported and profiled by a local
+ * agent (`calibration-bundles.ts`), and the correction is fitted (`fitCorrection`) and stored in the table.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import type { BundleRuntime } from '../bundle-format/manifest.ts';
+import { LATENCY_TABLE_FORMAT, LATENCY_TABLE_VERSION, type LatencyEntry, type LatencyTable, type OpModel } from '../bundle-format/latency-table.ts';
+import { buildMsRanas, type MsRanasConfig } from '../model/ms-ranas.ts';
+import { randomGenotype } from '../model/random-genotype.ts';
+import { profileOpModels, DEFAULT_OP_RUNS, DEFAULT_OP_WARMUPS } from '../../device/op-profiler.ts';
+import { hrClock, type Clock } from '../../device/scheduler/clock.ts';
+import { onnxRuntime } from '../../device/runtimes/onnx-runtime.ts';
+import { tfliteRuntime } from '../../device/runtimes/tflite-runtime.ts';
+import type { Runtime, RuntimeOptions } from '../../device/runtimes/runtime.ts';
+import { buildOpModels, calibrationKey, CALIBRATION_SEEDS, latencyConfigHash } from './op-models.ts';
+import { calibrationEntries } from './calibration-bundles.ts';
+import { fitCorrection, indexTable } from './predict-segments.ts';
+import { checkTableMatches, readLatencyTable, writeLatencyTable } from './table-file.ts';
+
+/** The device runtime of each bundle runtime (what the agent would load the models with). */
+export const LATENCY_RUNTIMES: Record<BundleRuntime, (o: RuntimeOptions) => Runtime> = { onnx: onnxRuntime, tflite: tfliteRuntime };
+
+/** Options of `profileOps`. */
+export interface ProfileOpsOptions {
+  config: MsRanasConfig;
+  /** Preset or file name of the config (recorded in the table). */
+  configName: string;
+  runtime: BundleRuntime;
+  threads: number;
+  /** Table file: resumed when it exists (same config, runtime, threads), else created. */
+  out: string;
+  warmups?: number;
+  runs?: number;
+  /** Agent profiler runs per calibration segment (default the agent's, 200). */
+  calibrationRuns?: number;
+  /** Calibration networks (default `CALIBRATION_SEEDS`). */
+  calibrationSeeds?: readonly number[];
+  deviceName?: string;
+  /** Runtime to measure with instead of the real one (tests). */
+  runtimeImpl?: Runtime;
+  clock?: Clock;
+  log?: (line: string) => void;
+}
+
+/** Builds, measures and writes the table; returns it (complete unless interrupted). */
+export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
+  const log = o.log ?? (() => {});
+  const hash = latencyConfigHash(o.config);
+  const seeds = o.calibrationSeeds ?? CALIBRATION_SEEDS;
+  const now = new Date().toISOString();
+  log(`building op models of ${o.configName} (${o.runtime}, int8)`);
+  const models: OpModel[] = buildOpModels(o.config, o.runtime, log);
+  const total = models.length + seeds.length * o.config.exitLayers.length;
+  let table: LatencyTable;
+  if (fs.existsSync(o.out)) {
+    table = readLatencyTable(o.out);
+    checkTableMatches(table, { configHash: hash, configName: o.configName, runtime: o.runtime, threads: o.threads }, o.out);
+    log(`resuming ${o.out}: ${table.entries.length} of ${total} entries measured`);
+  } else {
+    table = {
+      format: LATENCY_TABLE_FORMAT,
+      version: LATENCY_TABLE_VERSION,
+      device: o.deviceName ?? os.hostname(),
+      runtime: o.runtime,
+      precision: 'int8',
+      threads: o.threads,
+      createdAt: now,
+      updatedAt: now,
+      warmups: o.warmups ?? DEFAULT_OP_WARMUPS,
+      runs: o.runs ?? DEFAULT_OP_RUNS,
+      config: { name: o.configName, hash, opModels: total },
+      entries: [],
+    };
+  }
+  const done = new Set(table.entries.map((e) => e.key));
+  const add = (entries: LatencyEntry[]) => {
+    table = { ...table, entries: [...table.entries, ...entries], updatedAt: new Date().toISOString() };
+    writeLatencyTable(o.out, table);
+  };
+  const runtime = o.runtimeImpl ?? LATENCY_RUNTIMES[o.runtime]({ threads: o.threads });
+  await profileOpModels(models, {
+    runtime,
+    clock: o.clock ?? hrClock,
+    warmups: table.warmups,
+    runs: table.runs,
+    done,
+    onEntry: (entry, i) => {
+      add([entry]);
+      log(`[${i + 1}/${total}] ${entry.key}: p50 ${entry.p50Us.toFixed(1)} µs, p99 ${entry.p99Us.toFixed(1)} µs`);
+    },
+  });
+  for (const seed of seeds) {
+    if (done.has(calibrationKey(seed, 0))) continue;
+    const entries = await calibrationEntries(o.config, seed, { runtime: o.runtime, threads: o.threads, runs: o.calibrationRuns });
+    add(entries);
+    log(`calibration network ${seed}: ${entries.map((e) => `${e.p50Us.toFixed(0)} µs`).join(', ')}`);
+  }
+  const nets = new Map(seeds.map((seed) => [seed, buildMsRanas(randomGenotype(seed, o.config.nodes), o.config, `calibration-${seed}`)]));
+  const correction = fitCorrection(indexTable(table, o.out), nets);
+  table = { ...table, correction, updatedAt: new Date().toISOString() };
+  writeLatencyTable(o.out, table);
+  log(`correction: +${correction.segmentOverheadUs.toFixed(1)} µs per segment (mean residual over ${correction.segments} calibration segments)`);
+  return table;
+}
