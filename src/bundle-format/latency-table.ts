@@ -8,7 +8,7 @@
  *   "threads": 1, "createdAt": "…", "updatedAt": "…", "warmups": 10, "runs": 100,
  *   "config": { "name": "tiny", "hash": "…", "opModels": 93 },
  *   "entries": [{ "key": "edge:sep_conv_3x3|16x16x16>16x16x16", "part": "edge", "p50Us": 41.2, "p99Us": 60.1, "runs": 100 }, …],
- *   "correction": { "segmentOverheadUs": 41.9, "segments": 12, "method": "mean-residual" } }
+ *   "correction": { "segmentOverheadUs": [61.2, 40.3, 55.0], "segments": 12, "method": "mean-residual-per-segment" } }
  * ```
  *
  * `config.opModels` is how many op models the config has: a table with fewer entries is partial (a run was
@@ -47,15 +47,16 @@ export interface LatencyTableConfig {
 }
 
 /**
- * The learned part of the predictor: the segment overhead beyond one call and its boundaries, fitted on the
- * calibration segments of the table (whole segments of random networks measured like op models) as the mean
- * of measured − plain sum.
+ * The learned part of the predictor: the overhead of segment k beyond one call and its boundaries, fitted on
+ * the calibration segments of the table (whole segments of random networks, exported and profiled by the
+ * agent) as the mean of measured − plain sum over the calibration segments k.
  */
 export interface LatencyCorrection {
-  segmentOverheadUs: number;
+  /** Per segment index, µs. */
+  segmentOverheadUs: number[];
   /** Calibration segments it was fitted on. */
   segments: number;
-  method: 'mean-residual';
+  method: 'mean-residual-per-segment';
 }
 
 /** A latency table. */
@@ -176,10 +177,12 @@ export function parseLatencyTable(json: unknown, source = 'latency table'): Late
 
 function correction(v: unknown, source: string): LatencyCorrection {
   const c = objectAt(v, source, 'correction');
-  if (c.method !== 'mean-residual') throw fail(source, 'correction.method', "'mean-residual'", c.method);
+  if (c.method !== 'mean-residual-per-segment') throw fail(source, 'correction.method', "'mean-residual-per-segment'", c.method);
+  const raw = c.segmentOverheadUs;
+  if (!Array.isArray(raw) || raw.length === 0 || raw.some((x) => typeof x !== 'number' || !Number.isFinite(x))) throw fail(source, 'correction.segmentOverheadUs', 'a non-empty list of µs, one per segment', raw);
   return {
-    segmentOverheadUs: numberAt(c, 'segmentOverheadUs', source, 'correction.', () => true, 'a finite number of µs'),
+    segmentOverheadUs: raw.filter((x): x is number => typeof x === 'number'),
     segments: numberAt(c, 'segments', source, 'correction.', positiveInt, 'a positive integer'),
-    method: 'mean-residual',
+    method: 'mean-residual-per-segment',
   };
 }

@@ -19,8 +19,8 @@ import { calibrationKey, probeKey } from './op-models.ts';
 export interface TableIndex {
   p50Us: ReadonlyMap<string, number>;
   invokeUs: number;
-  /** The learned segment overhead (0 when the table has none: the plain sum). */
-  correctionUs: number;
+  /** The learned overhead of each segment index (empty when the table has none: the plain sum). */
+  correctionUs: readonly number[];
   source: string;
 }
 
@@ -29,7 +29,7 @@ export function indexTable(table: LatencyTable, source = 'latency table'): Table
   const p50Us = new Map(table.entries.map((e) => [e.key, e.p50Us]));
   const invokeUs = p50Us.get(INVOKE_KEY);
   if (invokeUs === undefined) throw new RanasError('E_LATENCY_TABLE', `${source} has no '${INVOKE_KEY}' entry; expected the invocation model measured first (rerun profile-ops to complete it)`, { file: source });
-  return { p50Us, invokeUs, correctionUs: table.correction?.segmentOverheadUs ?? 0, source };
+  return { p50Us, invokeUs, correctionUs: table.correction?.segmentOverheadUs ?? [], source };
 }
 
 function entryUs(index: TableIndex, key: string): number {
@@ -73,6 +73,12 @@ export function boundaryUs(index: TableIndex, tensors: readonly string[], shapes
   }, 0);
 }
 
+/** The learned overhead of segment `k` (the last fitted one past the end; 0 without a correction). */
+export function correctionOf(index: TableIndex, k: number): number {
+  const c = index.correctionUs;
+  return c.length === 0 ? 0 : c[Math.min(k, c.length - 1)];
+}
+
 /** Prediction of one segment. */
 export interface SegmentPrediction {
   /** Plain sum: Σ op times + segment overhead (one call and the segment's boundaries), µs. */
@@ -85,30 +91,33 @@ export interface SegmentPrediction {
 
 /** Predicts every segment of a prepared graph from its op instances (shapes from validateGraph). */
 export function predictPreparedSegments(prepared: ModelGraph, shapes: ReadonlyMap<string, readonly number[]>, index: TableIndex): SegmentPrediction[] {
-  return cutSegments(prepared).map((seg) => {
+  return cutSegments(prepared).map((seg, k) => {
     const ops: OpInstance[] = opInstances(prepared, shapes, seg.nodes);
     const sumUs = ops.reduce((s, op) => s + opTimeUs(index, op, shapes), 0) + index.invokeUs + boundaryUs(index, [...seg.inputs, ...seg.outputs], shapes);
-    return { sumUs, predictedUs: sumUs + index.correctionUs, ops: ops.length };
+    return { sumUs, predictedUs: sumUs + correctionOf(index, k), ops: ops.length };
   });
 }
 
 /**
- * The learned correction: the mean residual (measured − plain sum) over the calibration segments of the
- * table (`calibration-bundles.ts`: bundles profiled by a local agent); `nets` are those networks, by seed. Why one additive constant: on the
- * tiny preset a least-squares fit of measured ≈ a·sum + c gave a = 1.008, c = 42 µs (onnxruntime, 1 thread),
- * i.e. the plain sum misses a fixed per-segment cost (a call of a real segment costs more than the bare
- * `invoke` model's), not a proportional one; one parameter cannot overfit a dozen segments.
+ * The learned correction: per segment index k, the mean residual (measured − plain sum) over segment k of the
+ * calibration networks (`calibration-bundles.ts`: bundles profiled by a local agent); `nets` are those
+ * networks, by seed. Why additive constants: on the tiny preset a least-squares fit of measured ≈ a·sum + c
+ * gave a = 1.008 (onnxruntime, 1 thread): the plain sum misses a fixed cost per segment (the agent's hand-off
+ * copies and scheduler step, a real call's cost beyond the bare `invoke` model's), not a proportional one.
+ * Per segment index because that cost differs by position (segment 1 starts from the image, the others hand
+ * several states over); one constant per exit cannot overfit four calibration networks.
  */
 export function fitCorrection(index: TableIndex, nets: ReadonlyMap<number, ModelGraph>): LatencyCorrection {
-  const residuals: number[] = [];
+  const residuals: number[][] = [];
   for (const [seed, graph] of nets) {
-    predictSegments(graph, { ...index, correctionUs: 0 }).forEach((p, k) => {
+    predictSegments(graph, { ...index, correctionUs: [] }).forEach((p, k) => {
       const measured = index.p50Us.get(calibrationKey(seed, k));
-      if (measured !== undefined) residuals.push(measured - p.sumUs);
+      if (measured !== undefined) (residuals[k] ??= []).push(measured - p.sumUs);
     });
   }
-  if (residuals.length === 0) throw new RanasError('E_LATENCY_TABLE', `${index.source} has no calibration segment measured; expected at least one to fit the correction`, { file: index.source });
-  return { segmentOverheadUs: residuals.reduce((a, b) => a + b, 0) / residuals.length, segments: residuals.length, method: 'mean-residual' };
+  const segments = residuals.reduce((s, r) => s + (r?.length ?? 0), 0);
+  if (segments === 0 || residuals.some((r) => r === undefined)) throw new RanasError('E_LATENCY_TABLE', `${index.source} lacks calibration segments (${segments} measured); expected every segment index of the calibration networks measured to fit the correction`, { file: index.source });
+  return { segmentOverheadUs: residuals.map((r) => r.reduce((a, b) => a + b, 0) / r.length), segments, method: 'mean-residual-per-segment' };
 }
 
 /** Predicts every segment of an MS-RANAS network as built (batch-norm folded and ReLU fused here, as export does). */

@@ -52,13 +52,14 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
   const hash = latencyConfigHash(o.config);
   const seeds = o.calibrationSeeds ?? CALIBRATION_SEEDS;
   const now = new Date().toISOString();
+  const existing = fs.existsSync(o.out) ? readLatencyTable(o.out) : undefined;
+  if (existing) checkTableMatches(existing, { configHash: hash, configName: o.configName, runtime: o.runtime, threads: o.threads }, o.out);
   log(`building op models of ${o.configName} (${o.runtime}, int8)`);
   const models: OpModel[] = buildOpModels(o.config, o.runtime, log);
   const total = models.length + seeds.length * o.config.exitLayers.length;
   let table: LatencyTable;
-  if (fs.existsSync(o.out)) {
-    table = readLatencyTable(o.out);
-    checkTableMatches(table, { configHash: hash, configName: o.configName, runtime: o.runtime, threads: o.threads }, o.out);
+  if (existing) {
+    table = existing;
     log(`resuming ${o.out}: ${table.entries.length} of ${total} entries measured`);
   } else {
     table = {
@@ -103,6 +104,6 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
   const correction = fitCorrection(indexTable(table, o.out), nets);
   table = { ...table, correction, updatedAt: new Date().toISOString() };
   writeLatencyTable(o.out, table);
-  log(`correction: +${correction.segmentOverheadUs.toFixed(1)} µs per segment (mean residual over ${correction.segments} calibration segments)`);
+  log(`correction: ${correction.segmentOverheadUs.map((c, k) => `segment ${k + 1} ${c >= 0 ? '+' : ''}${c.toFixed(1)} µs`).join(', ')} (mean residuals over ${correction.segments} calibration segments)`);
   return table;
 }

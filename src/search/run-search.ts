@@ -31,6 +31,7 @@ import { alphaRowsOf, deriveGenotype, meanEntropy, type AlphaMatrices } from './
 import { alphaUniformity, uniformityWarning } from './near-uniform.ts';
 import { searchLoop, type SearchLoopResult } from './search-loop.ts';
 import { searchSupernetConfig, type SearchOptions } from './search-options.ts';
+import { checkDerivedGenotype, latencyPenalty, setupLatencyTargets, supernetExpectedUs, type LatencyCheck } from './latency-targets.ts';
 
 /** What a finished search reports. */
 export interface SearchSummary {
@@ -44,10 +45,17 @@ export interface SearchSummary {
   genotypePath: string;
   /** Set when the final alphas are still near uniform (`near-uniform.ts`). */
   alphaWarning: string | null;
+  /** With latency targets: the predictor's check of the derived genotype. */
+  latencyCheck: LatencyCheck | null;
+}
+
+/** The initial alphas of a supernet graph, by name. */
+function alphaNames0(graph: { weights: Record<string, { data: Float32Array }> }): [string, Float32Array][] {
+  return Object.values(ALPHA_NAMES).map((n) => [n, graph.weights[n]?.data ?? new Float32Array()]);
 }
 
 /** Options that decide the exact sequence of steps (must match on resume). */
-const RESUME_KEYS = ['preset', 'nodes', 'scales', 'layers', 'initChannels', 'searchExits', 'cutout', 'exitWeights', 'epochs', 'batchSize', 'subset', 'data', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'alphaLr', 'alphaWeightDecay', 'secondOrder', 'warmupEpochs', 'seed', 'holdOut'] as const;
+const RESUME_KEYS = ['preset', 'nodes', 'scales', 'layers', 'initChannels', 'searchExits', 'cutout', 'exitWeights', 'epochs', 'batchSize', 'subset', 'data', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'alphaLr', 'alphaWeightDecay', 'secondOrder', 'warmupEpochs', 'seed', 'holdOut', 'latencyTable', 'exitTargetsMs'] as const;
 
 
 /** Alpha matrices (rows of primitives) from the flat alpha tensors by name. */
@@ -86,6 +94,8 @@ async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say
   const supernetConfig = { ...base, numClasses: data.train.classNames.length };
   const run = openRunFolderAt(plan.workDir, 'search', { ...o, supernet: supernetConfig, classNames: [...data.train.classNames] });
   const graph = buildMsRanasSupernet(supernetConfig);
+  const latency = setupLatencyTargets(o.latencyTable, o.exitTargetsMs, supernetConfig, o.preset);
+  if (latency) say(`latency targets: ${latency.targetsUs.map((t, k) => `exit ${k + 1} ${t === null ? '-' : `${(t / 1000).toFixed(3)} ms`}`).join(', ')} (table ${latency.tableFile}, ${latency.table.runtime} ${latency.table.device}); supernet now ${supernetExpectedUs(latency, new Map(alphaNames0(graph))).map((u) => `${(u / 1000).toFixed(3)}`).join('/')} ms`);
   const exitWeights = o.exitWeights ?? graph.exits.map(() => 1);
   if (exitWeights.length !== graph.exits.length) {
     throw new RanasError('E_SEARCH_OPTION', `--exit-weights has ${exitWeights.length} values; the supernet has ${graph.exits.length} exits (layers ${supernetConfig.exitLayers.join(', ')})`);
@@ -114,7 +124,8 @@ async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say
       resume: o.resume,
       meta: { name: o.name },
       stop: () => guard.stopRequested() !== null,
-      onStep: (s) => run.log({ type: 'step', ...s }),
+      alphaPenalty: latency ? latencyPenalty(latency) : undefined,
+      onStep: (s) => run.log({ type: 'step', ...s, ...(latency?.last ? { expectedExitUs: latency.last.expectedUs, lambdas: latency.last.lambdas } : {}) }),
       onEpoch: (e) => {
         const m = alphaMatrices(e.alphas);
         genotype = deriveGenotype(m, { maxSkip: o.maxSkip });
@@ -135,8 +146,15 @@ async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say
       run.log({ type: 'warning', code: 'W_ALPHAS_NEAR_UNIFORM', ...uniformity });
       say(warning);
     }
+    let latencyCheck: LatencyCheck | null = null;
+    if (latency) {
+      latencyCheck = checkDerivedGenotype(latency, genotype, supernetConfig);
+      writeJsonAtomic(run.path('latency-check.json'), { genotypeHash: genotypeHash(genotype), ...latencyCheck, expectedExitUs: supernetExpectedUs(latency, loop.alphas), lambdas: latency.last?.lambdas ?? null });
+      const c = latencyCheck;
+      say(`latency check (predictor): ${c.predictedExitUs.map((u, k) => `exit ${k + 1} ${(u / 1000).toFixed(3)} ms${c.targetsUs[k] === null ? '' : c.meets[k] ? ' ≤ target' : ` > target ${((c.targetsUs[k] ?? 0) / 1000).toFixed(3)}`}`).join(', ')}`);
+    }
     guard.throwIfStopped(() => `stopped at step ${loop.steps} (${loop.steps - loop.startStep} this run); genotype of this step in genotype.json`);
-    return { runDir: plan.finalDir, engine, data: data.note, halves: [halves.train.count, halves.val.count], loop, genotype, genotypePath: join(plan.finalDir, 'genotype.json'), alphaWarning: warning };
+    return { runDir: plan.finalDir, engine, data: data.note, halves: [halves.train.count, halves.val.count], loop, genotype, genotypePath: join(plan.finalDir, 'genotype.json'), alphaWarning: warning, latencyCheck };
   } finally {
     await dp.dispose();
   }

@@ -60,6 +60,11 @@ export interface SearchLoopOptions {
   meta?: Record<string, unknown>;
   /** Read before every step: true stops the search with a checkpoint (SIGINT/SIGTERM; src/run/stop-signal.ts). */
   stop?: () => boolean;
+  /**
+   * A differentiable term added to the alpha loss (e.g. the per-exit latency targets): called once per alpha
+   * step with the current alphas, returns its gradient by alpha name (added to the loss gradient before Adam).
+   */
+  alphaPenalty?: (alphas: ReadonlyMap<string, Float32Array>) => ReadonlyMap<string, ArrayLike<number>>;
 }
 
 /** Outcome of a search run. */
@@ -159,11 +164,14 @@ export async function searchLoop(o: SearchLoopOptions): Promise<SearchLoopResult
           ? await unrolledAlphaGrad(oracle, { weights, alphas, velocity }, tb, vb, { lr, momentum: hyper.momentum, weightDecay: hyper.weightDecay })
           : await firstOrderAlphaGrad(oracle, o.alphaNames, vb);
         adamSteps += 1;
+        const penalty = o.alphaPenalty?.(alphas);
         for (const n of o.alphaNames) {
           const a = alphas.get(n);
           const m = adamM.get(n);
           const v = adamV.get(n);
-          const gn = g.grads.get(n);
+          const gl = g.grads.get(n);
+          const gp = penalty?.get(n);
+          const gn = gl && gp ? Float64Array.from(gl, (x, i) => x + gp[i]) : gl;
           if (a && m && v && gn) adamStep(a, gn, m, v, adamSteps, hyper.alpha);
         }
         assignVariables(model.variables, alphas);

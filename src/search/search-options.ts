@@ -32,6 +32,10 @@ export interface SearchOptions extends RunOptions {
   holdOut?: { images: number; seed: number };
   /** Cap on skip_connect edges per cell in the derived genotype (undefined = no cap). */
   maxSkip?: number;
+  /** Latency table of the supernet config (`ranas device profile-ops`) for per-exit targets. */
+  latencyTable?: string;
+  /** Per-exit latency targets, ms (one per exit, or one for the last exit). */
+  exitTargetsMs?: number[];
 }
 
 /** DARTS search defaults. */

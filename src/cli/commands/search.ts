@@ -10,6 +10,7 @@ import { addRunOptions, int, nonNeg, parseRunOptions, parseScales, pos, type Raw
 import { addCutoutOption, parseCutout } from '../cutout-option.ts';
 import { sayLine } from '../../terminal/status-line.ts';
 import { printTable, type Row } from '../../text-table.ts';
+import { parseExitTargetsMs } from '../../latency/exit-targets.ts';
 
 /** Raw commander values. */
 interface RawSearchOptions extends RawRunOptions {
@@ -26,6 +27,8 @@ interface RawSearchOptions extends RawRunOptions {
   secondOrder?: boolean;
   warmupEpochs: string;
   maxSkip?: string;
+  latencyTable?: string;
+  exitTargetsMs?: string;
 }
 
 /** Parses commander's values into the typed options (exported for tests). */
@@ -44,6 +47,8 @@ export function parseSearchOptions(r: RawSearchOptions): SearchOptions {
     secondOrder: r.secondOrder ?? false,
     warmupEpochs: int('--warmup-epochs', r.warmupEpochs, 0),
     maxSkip: r.maxSkip === undefined ? undefined : int('--max-skip', r.maxSkip, 0),
+    latencyTable: r.latencyTable,
+    exitTargetsMs: r.exitTargetsMs === undefined ? undefined : parseExitTargetsMs(r.exitTargetsMs),
   };
 }
 
@@ -67,6 +72,8 @@ export function registerSearch(program: Command): void {
     .option('--second-order', 'unrolled hypergradient (finite-difference Hessian-vector product)')
     .option('--warmup-epochs <n>', 'weight-only epochs before alpha updates', String(d.warmupEpochs))
     .option('--max-skip <n>', 'cap skip_connect edges per cell in the derived genotype')
+    .option('--latency-table <file>', 'latency table of the supernet config (ranas device profile-ops) for --exit-targets-ms')
+    .option('--exit-targets-ms <list>', 'per-exit latency targets, ms, one per exit or one for the last exit (needs --latency-table): a Lagrange multiplier per exit, dual ascent')
     .action(async (raw: RawSearchOptions) => {
       const o = parseSearchOptions(raw);
       const { runSearch } = await import('../../search/run-search.ts');

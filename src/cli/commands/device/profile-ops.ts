@@ -47,6 +47,6 @@ export async function runProfileOps(o: ProfileOpsCliOptions): Promise<void> {
   const byPart = new Map<string, number>();
   for (const e of table.entries) byPart.set(e.part, (byPart.get(e.part) ?? 0) + 1);
   printTable([...byPart].map(([part, entries]) => ({ part, entries })), {
-    title: `${o.table}: ${table.entries.length}/${table.config.opModels} entries, ${table.runtime} int8, ${table.threads} thread(s), ${table.device}; ${((Date.now() - t0) / 1000).toFixed(0)} s; correction +${table.correction?.segmentOverheadUs.toFixed(1) ?? '?'} µs per segment`,
+    title: `${o.table}: ${table.entries.length}/${table.config.opModels} entries, ${table.runtime} int8, ${table.threads} thread(s), ${table.device}; ${((Date.now() - t0) / 1000).toFixed(0)} s; correction per segment ${table.correction?.segmentOverheadUs.map((c) => `${c.toFixed(1)} µs`).join(', ') ?? 'none'}`,
   });
 }
