@@ -2,7 +2,8 @@
  * How well the latency table predicts segment latency (issue 18, part 1). For each preset (tiny, small): the
  * table (`profileOps`, measured here unless a complete one exists), then N random genotypes (seeds 1..N,
  * disjoint from the table's calibration seeds), each exported as an int8 bundle with the real export pipeline
- * and installed in a local agent, whose profiler measures every segment's p50 exactly as on the device.
+ * and installed in a local agent, whose profiler measures every segment's p50 exactly as on the device (three
+ * profiles per network, median per segment: a burst of load during one profile moved whole networks here).
  * Prints predicted (plain sum and with the learned correction) against measured per segment, the share of
  * segments within ±10 % (goal ≥ 95 %), and `uptime`'s load average before and after (the machine is shared).
  *
@@ -13,15 +14,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BundleRuntime } from '../src/bundle-format/manifest.ts';
-import { createAgent } from '../device/agent.ts';
-import { exportModel } from '../converters/export.ts';
-import { syntheticDataset } from '../src/data/synthetic.ts';
 import { buildMsRanas, type MsRanasConfig } from '../src/model/ms-ranas.ts';
 import { getPreset } from '../src/model/presets.ts';
 import { randomGenotype } from '../src/model/random-genotype.ts';
 import { latencyConfigHash } from '../src/latency/op-models.ts';
 import { indexTable, predictSegments } from '../src/latency/predict-segments.ts';
 import { profileOps } from '../src/latency/profile-ops.ts';
+import { profileNetworkBundle } from '../src/latency/calibration-bundles.ts';
 import { checkTableMatches, readLatencyTable } from '../src/latency/table-file.ts';
 import { isCompleteTable, type LatencyTable } from '../src/bundle-format/latency-table.ts';
 import { RanasError } from '../src/errors.ts';
@@ -38,8 +37,10 @@ export interface LatencyBenchOptions {
   /** Agent profiler runs per segment (default 200, the agent's). */
   runs?: number;
   warmups?: number;
-  /** Op-profiler runs per op model (default 100). */
+  /** Op-profiler runs per op model and round (default 100). */
   opRuns?: number;
+  /** Agent profiles per network (median p50; default 3). */
+  repeats?: number;
   log?: (line: string) => void;
 }
 
@@ -93,48 +94,23 @@ export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<Lat
   const log = o.log ?? (() => {});
   const loadBefore = os.loadavg();
   fs.mkdirSync(o.tablesDir, { recursive: true });
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-bench-'));
   const rows: SegmentRow[] = [];
   const tables: Record<string, LatencyTable> = {};
-  const data = {
-    train: syntheticDataset({ count: 16, seed: 1 }),
-    test: syntheticDataset({ count: 4, seed: 2 }),
-    name: 'synthetic',
-    source: 'synthetic images (latency does not depend on the values)',
-  };
-  try {
-    for (const preset of o.presets) {
-      const { table, file } = await tableFor(preset, o);
-      tables[preset] = table;
-      const index = indexTable(table, file);
-      const config = configOf(preset);
-      for (let seed = 1; seed <= o.networks; seed++) {
-        const graph = buildMsRanas(randomGenotype(seed, config.nodes), config, `${preset}-random-${seed}`);
-        const predicted = predictSegments(graph, index);
-        const out = path.join(work, `${preset}-${seed}`);
-        const report = await exportModel(graph, { outDir: out, formats: [o.runtime], int8: true, calibImages: 8, target: 'generic', floatIo: false, evalImages: 0, data });
-        const bundle = report.bundles.find((b) => b.precision === 'int8');
-        if (!bundle) throw new RanasError('E_INTERNAL', `export of ${graph.name} wrote no int8 bundle`);
-        const store = path.join(work, `store-${preset}-${seed}`);
-        const agent = await createAgent({ bundleDir: store, threads: 1, profile: { runs: o.runs, warmups: o.warmups } });
-        try {
-          await agent.install(bundle.dir);
-          const active = agent.active();
-          if (!active) throw new RanasError('E_NO_BUNDLE', `bundle ${bundle.dir} did not activate`);
-          active.profile.segments.forEach((s, k) => {
-            const p = predicted[k];
-            rows.push({ preset, seed, segment: k, ops: p.ops, sumUs: p.sumUs, predictedUs: p.predictedUs, measuredUs: s.p50Us, error: p.predictedUs / s.p50Us - 1 });
-          });
-        } finally {
-          await agent.close();
-          fs.rmSync(out, { recursive: true, force: true });
-          fs.rmSync(store, { recursive: true, force: true });
-        }
-        log(`${preset} seed ${seed}: ${rows.filter((r) => r.preset === preset && r.seed === seed).map((r) => `${r.predictedUs.toFixed(0)}/${r.measuredUs.toFixed(0)} µs`).join(', ')}`);
-      }
+  for (const preset of o.presets) {
+    const { table, file } = await tableFor(preset, o);
+    tables[preset] = table;
+    const index = indexTable(table, file);
+    const config = configOf(preset);
+    for (let seed = 1; seed <= o.networks; seed++) {
+      const graph = buildMsRanas(randomGenotype(seed, config.nodes), config, `${preset}-random-${seed}`);
+      const predicted = predictSegments(graph, index);
+      const measured = await profileNetworkBundle(graph, { runtime: o.runtime, threads: 1, runs: o.runs, warmups: o.warmups, repeats: o.repeats });
+      measured.forEach((s, k) => {
+        const p = predicted[k];
+        rows.push({ preset, seed, segment: k, ops: p.ops, sumUs: p.sumUs, predictedUs: p.predictedUs, measuredUs: s.p50Us, error: p.predictedUs / s.p50Us - 1 });
+      });
+      log(`${preset} seed ${seed}: ${rows.filter((r) => r.preset === preset && r.seed === seed).map((r) => `${r.predictedUs.toFixed(0)}/${r.measuredUs.toFixed(0)} µs`).join(', ')}`);
     }
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
   }
   return {
     rows,
