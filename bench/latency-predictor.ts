@@ -7,8 +7,11 @@
  * Prints predicted (plain sum and with the learned correction) against measured per segment, the share of
  * segments within ±10 % (goal ≥ 95 %), and `uptime`'s load average before and after (the machine is shared).
  *
+ * With `--remeasure`, every network is measured a second time after the first pass: how often two
+ * measurements of the same segments agree within ±10 % is the noise floor of the figure on this machine.
+ *
  *   node --import tsx bench/latency-predictor.ts [--networks 15] [--presets tiny,small] [--runtime onnx]
- *        [--tables DIR] [--runs 200] [--json]
+ *        [--tables DIR] [--runs 200] [--remeasure] [--json]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,6 +44,8 @@ export interface LatencyBenchOptions {
   opRuns?: number;
   /** Agent profiles per network (median p50; default 3). */
   repeats?: number;
+  /** Measure every network a second time after the first pass (the noise floor: measurement vs re-measurement). */
+  remeasure?: boolean;
   log?: (line: string) => void;
 }
 
@@ -55,6 +60,8 @@ export interface SegmentRow {
   measuredUs: number;
   /** predicted / measured − 1. */
   error: number;
+  /** Second measurement (with `remeasure`), µs. */
+  remeasuredUs?: number;
 }
 
 /** The bench's result. */
@@ -66,6 +73,8 @@ export interface LatencyBenchReport {
   /** Share of segments within ±10 %: plain sum, and with the correction. */
   withinPlain: number;
   withinCorrected: number;
+  /** With `remeasure`: share of segments whose two measurements agree within ±10 %. */
+  withinRemeasured: number | null;
 }
 
 function configOf(preset: string): MsRanasConfig {
@@ -111,6 +120,12 @@ export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<Lat
       });
       log(`${preset} seed ${seed}: ${rows.filter((r) => r.preset === preset && r.seed === seed).map((r) => `${r.predictedUs.toFixed(0)}/${r.measuredUs.toFixed(0)} µs`).join(', ')}`);
     }
+    for (let seed = 1; o.remeasure && seed <= o.networks; seed++) {
+      const graph = buildMsRanas(randomGenotype(seed, config.nodes), config, `${preset}-random-${seed}`);
+      const again = await profileNetworkBundle(graph, { runtime: o.runtime, threads: 1, runs: o.runs, warmups: o.warmups, repeats: o.repeats });
+      rows.filter((r) => r.preset === preset && r.seed === seed).forEach((r) => { r.remeasuredUs = again[r.segment].p50Us; });
+      log(`${preset} seed ${seed} again: ${again.map((a) => `${a.p50Us.toFixed(0)} µs`).join(', ')}`);
+    }
   }
   return {
     rows,
@@ -119,6 +134,7 @@ export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<Lat
     loadAfter: os.loadavg(),
     withinPlain: within(rows.map((r) => ({ error: r.sumUs / r.measuredUs - 1 }))),
     withinCorrected: within(rows),
+    withinRemeasured: o.remeasure ? within(rows.map((r) => ({ error: (r.remeasuredUs ?? NaN) / r.measuredUs - 1 }))) : null,
   };
 }
 
@@ -127,6 +143,7 @@ export function latencyBenchTables(r: LatencyBenchReport): { segments: Row[]; su
   const segments = r.rows.map((x) => ({
     preset: x.preset, seed: x.seed, segment: x.segment + 1, ops: x.ops,
     'sum µs': Math.round(x.sumUs), 'predicted µs': Math.round(x.predictedUs), 'measured p50 µs': Math.round(x.measuredUs), 'error %': Math.round(x.error * 1000) / 10,
+    ...(x.remeasuredUs === undefined ? {} : { 'measured again µs': Math.round(x.remeasuredUs), 'again vs first %': Math.round((x.remeasuredUs / x.measuredUs - 1) * 1000) / 10 }),
   }));
   const groups = new Map<string, SegmentRow[]>();
   for (const x of r.rows) groups.set(`${x.preset} segment ${x.segment + 1}`, [...(groups.get(`${x.preset} segment ${x.segment + 1}`) ?? []), x]);
@@ -135,6 +152,7 @@ export function latencyBenchTables(r: LatencyBenchReport): { segments: Row[]; su
     'mean |error| %': Math.round((xs.reduce((s, x) => s + Math.abs(x.error), 0) / xs.length) * 1000) / 10,
     'within ±10 % (plain sum)': `${Math.round(within(xs.map((x) => ({ error: x.sumUs / x.measuredUs - 1 }))) * 100)} %`,
     'within ±10 %': `${Math.round(within(xs) * 100)} %`,
+    ...(xs.every((x) => x.remeasuredUs !== undefined) ? { 'again within ±10 % of first': `${Math.round(within(xs.map((x) => ({ error: (x.remeasuredUs ?? NaN) / x.measuredUs - 1 }))) * 100)} %` } : {}),
   }));
   return { segments, summary };
 }
@@ -154,6 +172,7 @@ async function main(): Promise<void> {
     runtime,
     tablesDir: argValue(args, '--tables') ?? path.join(os.tmpdir(), 'ranas-latency-tables'),
     runs: Number(argValue(args, '--runs') ?? 200),
+    remeasure: args.includes('--remeasure'),
     log: (l) => process.stderr.write(l + '\n'),
   });
   const t = latencyBenchTables(report);
@@ -166,6 +185,7 @@ async function main(): Promise<void> {
   printTable(t.summary, { title: '\nby segment' });
   const corr = Object.entries(report.tables).map(([p, tb]) => `${p} ${tb.correction?.segmentOverheadUs.map((c) => `${c.toFixed(0)}`).join('/')} µs`).join(', ');
   process.stdout.write(`\n${report.rows.length} segments of ${report.rows.length === 0 ? 0 : new Set(report.rows.map((r) => `${r.preset}/${r.seed}`)).size} networks: within ±10 %: ${(report.withinCorrected * 100).toFixed(1)} % with the correction (${corr}), ${(report.withinPlain * 100).toFixed(1)} % plain sum (goal ≥ 95 %)\n`);
+  if (report.withinRemeasured !== null) process.stdout.write(`noise floor: a second measurement of the same networks is within ±10 % of the first for ${(report.withinRemeasured * 100).toFixed(1)} % of segments\n`);
   process.stdout.write(`load average (1, 5, 15 min): before ${load(report.loadBefore)}; after ${load(report.loadAfter)} on ${os.availableParallelism()} cores\n`);
 }
 

@@ -105,13 +105,13 @@ export function registerDevice(program: Command): void {
     .option('--preset <name>', 'MS-RANAS preset whose supernet config the table covers', 'tiny')
     .option('--nodes <n>', 'intermediate nodes per cell (as ranas search --nodes)', '2')
     .addOption(new Option('--runtime <runtime>', 'runtime the op models run on, int8').choices(['onnx', 'tflite']).default('onnx'))
-    .option('--threads <n>', 'runtime CPU threads', '1')
+    .option('--runtime-threads <n>', 'CPU threads of the runtime (as ranas-agent --threads)', '1')
     .option('--table <file>', 'latency table file, resumed when it exists (default latency-<preset>-<runtime>-int8-t<threads>.json)')
-    .option('--runs <n>', 'timed runs per op model', '100')
+    .option('--runs <n>', 'timed runs per op model and round (3 rounds)', '100')
     .option('--warmups <n>', 'warm-up runs per op model', '10')
-    .action(async (raw: { local: boolean; preset: string; nodes: string; runtime: 'onnx' | 'tflite'; threads: string; table?: string; runs: string; warmups: string }) => {
+    .action(async (raw: { local: boolean; preset: string; nodes: string; runtime: 'onnx' | 'tflite'; runtimeThreads: string; table?: string; runs: string; warmups: string }) => {
       const { runProfileOps, defaultTableFile } = await import('./device/profile-ops.ts');
-      const threads = parseNumber('--threads', raw.threads, { min: 1, integer: true });
+      const threads = parseNumber('--runtime-threads', raw.runtimeThreads, { min: 1, integer: true });
       await runProfileOps({
         local: raw.local,
         preset: raw.preset,

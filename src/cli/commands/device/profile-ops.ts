@@ -1,5 +1,5 @@
 /**
- * `ranas device profile-ops --local [--preset tiny] [--nodes 2] [--runtime onnx|tflite] [--threads 1]
+ * `ranas device profile-ops --local [--preset tiny] [--nodes 2] [--runtime onnx|tflite] [--runtime-threads 1]
  * [--table FILE] [--runs N] [--warmups N]`: the latency table of a supernet config on this machine
  * (src/latency/profile-ops.ts). Resumable: rerunning with the same table file measures only what is missing.
  */
