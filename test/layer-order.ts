@@ -52,6 +52,8 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
   // The end-to-end demo; the benchmarks (scripts, and the local agent bench `ranas device bench --local`
   // runs); the command line, which nothing imports; end-to-end tests on top of everything.
   'src/demo': 12,
+  // Choosing among a search's candidate genotypes by brief training (needs search and train, peers below).
+  'src/selection': 12,
   bench: 13,
   // The study of MS-RANAS against its baselines: the demo's stages at scale (a peer of the benchmarks).
   'src/study': 13,
