@@ -22,6 +22,8 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
   'src/json-lines': 1,
   'src/terminal': 2,
   'src/tflite-addon-path': 2,
+  // The trained networks that ship in models/pretrained (read by the demo, predict and flash; written by the study).
+  'src/pretrained-models': 2,
   // Formats and data every side shares: the bundle format (device and host), the IR, the datasets.
   'src/bundle-format': 3,
   'src/ir': 3,
@@ -53,6 +55,8 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
   // The end-to-end demo; the benchmarks (scripts, and the local agent bench `ranas device bench --local`
   // runs); the command line, which nothing imports; end-to-end tests on top of everything.
   'src/demo': 12,
+  // Choosing among a search's candidate genotypes by brief training (needs search and train, peers below).
+  'src/selection': 12,
   bench: 13,
   // The study of MS-RANAS against its baselines: the demo's stages at scale (a peer of the benchmarks).
   'src/study': 13,

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseGenotype } from '../model/genotype.ts';
-import { deriveCellEdges, deriveGenotype, meanEntropy, nodesOfRows } from './derive-genotype.ts';
+import { PRIMITIVE_NAMES } from '../ops/primitives.ts';
+import { deriveCellEdges, deriveGenotype, meanEntropy, nearestGenotypes, nodesOfRows } from './derive-genotype.ts';
 
 // Columns: none, max_pool_3x3, avg_pool_3x3, skip_connect, sep_conv_3x3, sep_conv_5x5, dil_conv_3x3, dil_conv_5x5.
 // Rows (2 nodes): node 0 reads 0, 1 (rows 0, 1); node 1 reads 0, 1, 2 (rows 2, 3, 4).
@@ -43,4 +44,25 @@ test('entropy of uniform rows is ln 8; row counts map to node counts', () => {
   assert.equal(nodesOfRows(5), 2);
   assert.equal(nodesOfRows(14), 4);
   assert.throws(() => nodesOfRows(6), /rows/);
+});
+
+test('nearest genotypes: the top choice first, then single-op alternatives ranked by the alpha support they give up', () => {
+  // 2-node cells: 5 rows x 8 primitives. Row weights decide; one clear runner-up on row 0 (normal).
+  const row = (hot: Record<number, number>) => Array.from({ length: 8 }, (_, k) => hot[k] ?? 0);
+  const normal = [row({ 3: 3, 4: 2.9 }), row({ 5: 2 }), row({ 6: 2.5 }), row({ 7: 2.2 }), row({ 3: 0.1 })];
+  const reduce = [row({ 4: 3 }), row({ 5: 3 }), row({ 6: 3 }), row({ 7: 3 }), row({ 3: 0.1 })];
+  const c = nearestGenotypes({ normal, reduce }, 4);
+  assert.equal(c.length, 4);
+  assert.deepEqual(c[0].genotype, deriveGenotype({ normal, reduce }));
+  assert.equal(c[0].supportDrop, 0);
+  for (let i = 1; i < c.length; i++) {
+    assert.ok(c[i].supportDrop >= c[i - 1].supportDrop, 'ranked by support given up');
+    assert.notDeepEqual(c[i].genotype, c[0].genotype);
+  }
+  // The nearest: normal row 0 switches to its runner-up op (index 4), everything else kept.
+  assert.deepEqual(c[1].genotype.normal[0], [PRIMITIVE_NAMES[4], 0]);
+  assert.deepEqual(c[1].genotype.reduce, c[0].genotype.reduce);
+  assert.equal(c[1].change, 'normal node 0: −skip_connect from 0, +sep_conv_3x3 from 0');
+  assert.equal(new Set(c.map((x) => JSON.stringify(x.genotype))).size, c.length, 'distinct');
+  assert.equal(nearestGenotypes({ normal, reduce }, 1).length, 1);
 });

@@ -75,8 +75,8 @@ function rowOf(node: number, from: number): number {
 }
 
 /** Derives one cell's edges (two per node, node order, lower source first within a node). */
-export function deriveCellEdges(alpha: number[][], maxSkip = Infinity): GenotypeEdge[] {
-  const struck = new Set<string>();
+export function deriveCellEdges(alpha: number[][], maxSkip = Infinity, strike: ReadonlySet<string> = new Set()): GenotypeEdge[] {
+  const struck = new Set<string>(strike);
   for (;;) {
     const cell = deriveCell(alpha, struck);
     const skips = cell.flatMap((edges, node) => edges.filter((e) => e.op === SKIP).map((e) => ({ node, e })));
@@ -107,3 +107,57 @@ export function alphaRowsOf(flat: ArrayLike<number>): number[][] {
   if (flat.length % k !== 0) throw new RanasError('E_SEARCH_ALPHA', `alpha has ${flat.length} values; expected a multiple of ${k}`);
   return Array.from({ length: flat.length / k }, (_, r) => Array.from({ length: k }, (_, c) => flat[r * k + c]));
 }
+
+/** Sum of the softmax weights of a cell's chosen ops on their rows: how strongly the alphas back the cell. */
+export function cellSupport(alpha: number[][], edges: readonly GenotypeEdge[]): number {
+  return edges.reduce((sum, [op, from], i) => sum + softmax(alpha[rowOf(Math.floor(i / 2), from)])[PRIMITIVE_NAMES.indexOf(op)], 0);
+}
+
+/** A derived genotype and how much alpha support it gives up against the top choice (0 for the top). */
+export interface GenotypeCandidate {
+  genotype: Genotype;
+  /** Support of the top genotype minus this one's (sum over both cells of the chosen ops' softmax weights). */
+  supportDrop: number;
+  /** What differs from the top choice, e.g. `normal node 1: sep_conv_3x3 from 0 → skip_connect from 0`. */
+  change: string;
+}
+
+/**
+ * The top genotype and its nearest alternatives: for every chosen (op, input) of either cell, that op is
+ * struck from its row and the cell derived again; the distinct results are ranked by the alpha support they
+ * give up. Returns at most `count` candidates, the top first.
+ */
+export function nearestGenotypes(alphas: AlphaMatrices, count: number, o: { maxSkip?: number } = {}): GenotypeCandidate[] {
+  const maxSkip = o.maxSkip ?? Infinity;
+  const top = deriveGenotype(alphas, o);
+  const support = (g: Genotype) => cellSupport(alphas.normal, g.normal) + cellSupport(alphas.reduce, g.reduce);
+  const seen = new Set([JSON.stringify(top)]);
+  const alternatives: GenotypeCandidate[] = [];
+  for (const kind of ['normal', 'reduce'] as const) {
+    top[kind].forEach(([op, from], i) => {
+      const node = Math.floor(i / 2);
+      const edges = deriveCellEdges(alphas[kind], maxSkip, new Set([`${rowOf(node, from)}:${op}`]));
+      const g: Genotype = { ...top, [kind]: edges };
+      const key = JSON.stringify(g);
+      if (seen.has(key)) return;
+      seen.add(key);
+      alternatives.push({ genotype: g, supportDrop: support(top) - support(g), change: cellChange(kind, top[kind], edges) });
+    });
+  }
+  alternatives.sort((a, b) => a.supportDrop - b.supportDrop);
+  return [{ genotype: top, supportDrop: 0, change: 'top choice' }, ...alternatives].slice(0, Math.max(1, count));
+}
+
+/** What differs between two derivations of one cell, node by node: `normal node 1: −max_pool_3x3 from 0, +skip_connect from 2`. */
+function cellChange(kind: CellKind, from: readonly GenotypeEdge[], to: readonly GenotypeEdge[]): string {
+  const key = (e: GenotypeEdge) => `${e[0]} from ${e[1]}`;
+  const parts: string[] = [];
+  for (let node = 0; node < from.length / 2; node++) {
+    const a = from.slice(2 * node, 2 * node + 2).map(key);
+    const b = to.slice(2 * node, 2 * node + 2).map(key);
+    const diff = [...a.filter((x) => !b.includes(x)).map((x) => `−${x}`), ...b.filter((x) => !a.includes(x)).map((x) => `+${x}`)];
+    if (diff.length > 0) parts.push(`${kind} node ${node}: ${diff.join(', ')}`);
+  }
+  return parts.join('; ');
+}
+

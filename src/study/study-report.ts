@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { areaUnder } from '../eval/anytime-curve.ts';
 import type { StudyAblation, StudyNetwork, StudyPlan } from './study-plan.ts';
 import { widthText } from './study-networks.ts';
-import { renderCurveSvg, type CurvePoint } from './study-plots.ts';
+import { renderCurveSvg, type CurvePoint } from '../eval/curve-plot.ts';
 import type { DeviceResult, ExportResult, SearchResult, TrainedNetwork } from './study-results.ts';
 
 /** One network with whatever stages of it have finished. */

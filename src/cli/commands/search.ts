@@ -11,6 +11,7 @@ import { addCutoutOption, parseCutout } from '../cutout-option.ts';
 import { sayLine } from '../../terminal/status-line.ts';
 import { printTable, type Row } from '../../text-table.ts';
 import { parseExitTargetsMs } from '../../latency/exit-targets.ts';
+import { RanasError } from '../../errors.ts';
 
 /** Raw commander values. */
 interface RawSearchOptions extends RawRunOptions {
@@ -74,12 +75,25 @@ export function registerSearch(program: Command): void {
     .option('--max-skip <n>', 'cap skip_connect edges per cell in the derived genotype')
     .option('--latency-table <file>', 'latency table of the supernet config (ranas device profile-ops) for --exit-targets-ms')
     .option('--exit-targets-ms <list>', 'per-exit latency targets, ms, one per exit or one for the last exit (needs --latency-table): a Lagrange multiplier per exit, dual ascent')
-    .action(async (raw: RawSearchOptions) => {
+    .option('--select <how>', 'top: the top genotype of the final alphas; auc: it and its nearest alternatives, each trained briefly on the alpha half, the largest area under accuracy vs cost kept', 'top')
+    .option('--select-candidates <n>', '--select auc: candidates (the top one and its nearest alternatives)', '4')
+    .option('--select-epochs <n>', '--select auc: training epochs per candidate', '1')
+    .action(async (raw: RawSearchOptions & { select: string; selectCandidates: string; selectEpochs: string }) => {
       const o = parseSearchOptions(raw);
+      if (raw.select !== 'top' && raw.select !== 'auc') throw new RanasError('E_CLI_ARG', `--select is "${raw.select}"; expected top or auc`);
+      const select = raw.select === 'auc' ? { candidates: int('--select-candidates', raw.selectCandidates, 1), epochs: int('--select-epochs', raw.selectEpochs, 1) } : null;
       const { runSearch } = await import('../../search/run-search.ts');
       const s = await runSearch(o, sayLine);
       const rows: Row[] = (['normal', 'reduce'] as const).flatMap((cell) => s.genotype[cell].map(([op, from], i) => ({ cell, node: Math.floor(i / 2), from, op })));
       printTable(rows, { json: raw.json, title: `${s.runDir}: ${s.loop.steps} steps (${s.loop.steps - s.loop.startStep} this run) in ${s.loop.seconds.toFixed(1)} s on ${s.engine.backend} x${o.threads}; ${s.halves[0]} + ${s.halves[1]} images; genotype → ${s.genotypePath}` });
+      if (select) {
+        const { selectByArea, MACS_AXIS } = await import('../../selection/select-auc.ts');
+        const sel = await selectByArea({ runDir: s.runDir, ...select, batchSize: o.batchSize, lr: 0.05, cost: MACS_AXIS, say: sayLine });
+        printTable(sel.candidates.map((c, k) => ({
+          candidate: k, chosen: k === sel.chosen ? '★' : '', change: c.change, 'support drop': Math.round(c.supportDrop * 1000) / 1000, params: c.params,
+          'top-1 % per exit': c.exits.map((e) => (100 * e.top1).toFixed(1)).join(' / '), cost: c.exits.map((e) => e.cost.toFixed(2)).join(' / '), area: Math.round(c.area * 10000) / 10000,
+        })), { json: raw.json, title: `--select auc: ${sel.candidates.length} candidates, ${sel.epochs} epoch(s) on ${sel.trainImages} images, top-1 on ${sel.measureImages}; area over cost [${sel.range.map((x) => x.toFixed(2)).join(', ')}] of ${sel.axis}` });
+      }
       // Repeated after the table so it is the last thing a user reads.
       if (s.alphaWarning && !raw.json) process.stderr.write(s.alphaWarning + '\n');
     });

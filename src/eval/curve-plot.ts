@@ -1,12 +1,12 @@
 /**
- * The study's plots, as SVG (vega-lite compiled to vega, rendered headless): accuracy (0–100 %, with the
- * chance line) against a cost axis, one line per network; published points drawn as hollow marks and named
- * as published in the legend.
+ * Accuracy-vs-cost curves as SVG (vega-lite compiled to vega, rendered headless): accuracy (0–100 %, with the
+ * chance line) against a cost axis (MACs or milliseconds), one line per network; published points drawn as
+ * hollow marks and named as published in the legend. The study's plots and the search's candidate curves.
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
-/** One point of a study curve. */
+/** One point of a curve. */
 export interface CurvePoint {
   series: string;
   /** Cost: MACs / 1e6, or milliseconds. */
@@ -17,7 +17,7 @@ export interface CurvePoint {
   published?: boolean;
 }
 
-/** The vega-lite spec of one study plot. */
+/** The vega-lite spec of one plot. */
 export function curveSpec(points: CurvePoint[], title: string, xTitle: string, chancePercent: number, log = false): TopLevelSpec {
   const ours = points.filter((p) => !p.published);
   const published = points.filter((p) => p.published);
