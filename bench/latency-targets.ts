@@ -18,7 +18,7 @@ import path from 'node:path';
 import { buildMsRanas } from '../src/model/ms-ranas.ts';
 import { runSearch } from '../src/search/run-search.ts';
 import { SEARCH_DEFAULTS, searchSupernetConfig } from '../src/search/search-options.ts';
-import { parseExitTargetsMs } from '../src/latency/exit-targets.ts';
+import { parseExitTargetsMs } from '../src/latency/parse-targets.ts';
 import { profileNetworkBundle } from '../src/latency/calibration-bundles.ts';
 import { genotypeHash } from '../src/model/genotype.ts';
 import { RanasError } from '../src/errors.ts';

@@ -8,7 +8,8 @@ import { alphaRows } from '../search/derive-genotype.ts';
 import { buildOpModels } from './op-models.ts';
 import { indexTable } from './predict-segments.ts';
 import { exitLatencyModel, expectedExitGradient, expectedExitUs, type AlphaFlat } from './expected-latency.ts';
-import { ExitLatencyConstraint, exitTargetsUs, parseExitTargetsMs } from './exit-targets.ts';
+import { ExitLatencyConstraint } from './exit-targets.ts';
+import { exitTargetsUs, parseExitTargetsMs } from './parse-targets.ts';
 
 const preset = getPreset('tiny');
 if (preset.kind !== 'ms-ranas') throw new Error('tiny is an MS-RANAS preset');

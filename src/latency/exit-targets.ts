@@ -14,23 +14,6 @@ import { expectedExitGradient, expectedExitUs, type AlphaFlat, type ExitLatencyM
 export const DEFAULT_DUAL_LR = 0.5;
 export const DEFAULT_TARGET_MARGIN = 0.95;
 
-/** Milliseconds from `--exit-targets-ms a,b,c`; E_LATENCY_TARGETS unless every value is positive. */
-export function parseExitTargetsMs(text: string): number[] {
-  const values = text.split(',').map((s) => s.trim());
-  const ms = values.map((v) => Number(v));
-  if (values.some((v) => v === '') || ms.some((x) => !Number.isFinite(x) || x <= 0)) {
-    throw new RanasError('E_LATENCY_TARGETS', `--exit-targets-ms is "${text}"; expected positive milliseconds, comma-separated`);
-  }
-  return ms;
-}
-
-/** Targets per exit, µs: one value per exit, or a single value for the last exit only (null = unconstrained). */
-export function exitTargetsUs(ms: readonly number[], exits: number): (number | null)[] {
-  if (ms.length === 1) return [...Array.from({ length: exits - 1 }, () => null), ms[0] * 1000];
-  if (ms.length !== exits) throw new RanasError('E_LATENCY_TARGETS', `--exit-targets-ms has ${ms.length} values; the supernet has ${exits} exits (give one per exit, or one for the last)`);
-  return ms.map((x) => x * 1000);
-}
-
 /** What one constraint step reports. */
 export interface ConstraintStep {
   grads: Record<CellKind, Float64Array>;

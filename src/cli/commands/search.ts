@@ -10,7 +10,7 @@ import { addRunOptions, int, nonNeg, parseRunOptions, parseScales, pos, type Raw
 import { addCutoutOption, parseCutout } from '../cutout-option.ts';
 import { sayLine } from '../../terminal/status-line.ts';
 import { printTable, type Row } from '../../text-table.ts';
-import { parseExitTargetsMs } from '../../latency/exit-targets.ts';
+import { parseExitTargetsMs } from '../../latency/parse-targets.ts';
 import { RanasError } from '../../errors.ts';
 
 /** Raw commander values. */
