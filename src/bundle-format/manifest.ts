@@ -55,6 +55,27 @@ export interface BundleSegment {
   exit: BundleExit;
 }
 
+/**
+ * One model file of a split segment (`ranas export --split-heads`, issue 18): trunk k or head k. Same file
+ * fields as a segment; a head's only output is its exit's logits.
+ */
+export interface BundlePart {
+  file: string;
+  sha256: string;
+  sizeBytes: number;
+  inputs: BundleTensor[];
+  outputs: BundleTensor[];
+}
+
+/**
+ * Segment k split in two: trunk k computes what later parts read, head k exit k's logits (from trunk tensors
+ * only). The `planned` policy runs trunks 0..k and head k alone; trunks never read a head's tensor.
+ */
+export interface BundleSegmentSplit {
+  trunk: BundlePart;
+  head: BundlePart;
+}
+
 /** Input pre-processing the device applies to raw HWC uint8 images before segment 0. */
 export interface BundleInput {
   /** [1, H, W, C] (TFLite, NHWC) or [1, C, H, W] (ONNX, NCHW). */
@@ -82,6 +103,8 @@ export interface BundleManifest {
   precision: BundlePrecision;
   input: BundleInput;
   segments: BundleSegment[];
+  /** Every segment as trunk + head (one entry per segment, in order), when exported with `--split-heads`. */
+  split?: BundleSegmentSplit[];
   /** The monolithic multi-exit model, when exported. */
   monolithic?: { file: string; sha256: string; sizeBytes: number; outputs: BundleTensor[] };
   /** Filled in once profiled on a device. */
@@ -106,11 +129,18 @@ export interface RequestOverhead {
  * A measured latency profile of a bundle on one device (`profile.json` on the device): the manifest's profile
  * plus the request overhead (absent from profiles written before it was measured; the agent re-profiles those).
  */
-export type BundleProfile = NonNullable<BundleManifest['profile']> & { overhead?: RequestOverhead };
+export type BundleProfile = NonNullable<BundleManifest['profile']> & { overhead?: RequestOverhead; parts?: PartLatencies };
+
+/** Latency of every trunk and head of a split bundle (`manifest.split`), measured by the agent for the `planned` policy. */
+export interface PartLatencies {
+  trunks: SegmentLatency[];
+  heads: SegmentLatency[];
+}
 
 /** Every file a manifest names, with its recorded sha256 and size. */
 export function manifestFiles(m: BundleManifest): { file: string; sha256: string; sizeBytes: number }[] {
   const files = m.segments.map((s) => ({ file: s.file, sha256: s.sha256, sizeBytes: s.sizeBytes }));
+  for (const s of m.split ?? []) for (const part of [s.trunk, s.head]) files.push({ file: part.file, sha256: part.sha256, sizeBytes: part.sizeBytes });
   if (m.monolithic) files.push({ file: m.monolithic.file, sha256: m.monolithic.sha256, sizeBytes: m.monolithic.sizeBytes });
   return files;
 }
