@@ -9,6 +9,7 @@ import { wireChain, type Chain } from '../scheduler/chain.ts';
 import { LatencyTracker } from '../scheduler/latency-tracker.ts';
 import { makePreprocessor, type Preprocessor } from '../scheduler/preprocess.ts';
 import type { InstalledBundle, Store } from '../store/store.ts';
+import { loadParts, type ActiveParts, type PartsContext } from './active-parts.ts';
 
 /** A loaded, profiled bundle. */
 export interface ActiveBundle {
@@ -20,6 +21,8 @@ export interface ActiveBundle {
   tracker: LatencyTracker;
   /** Live p99 of the request overhead outside the segments: [input, answer] (same rule). */
   overheadTracker: LatencyTracker;
+  /** Trunks and heads of a split bundle, for the `planned` policy (active-parts.ts). */
+  parts?: ActiveParts;
 }
 
 /** Live p99 trackers from a profile; `adaptive: false` keeps the profile's p99 as is. */
@@ -30,7 +33,7 @@ export function trackersFor(profile: BundleProfile, adaptive: boolean): Pick<Act
 }
 
 /** What loading a bundle needs from the agent. */
-export interface LoadContext {
+export interface LoadContext extends Pick<PartsContext, 'measureParts'> {
   store: Store;
   /** The runtime with `threads` CPU threads. */
   runtime(threads: number): Runtime;
@@ -103,14 +106,20 @@ export async function loadBundle(bundle: InstalledBundle, forceProfile: boolean,
     const usable = saved && saved.device === ctx.deviceName && saved.segments.length === n && saved.overhead && (ctx.threadChoices.length === 1 || threadsRecorded);
     if (usable && !forceProfile) {
       const chain = wireChain(bundle.manifest, await loadSegments(bundle, saved.segments.map((s) => s.threads ?? ctx.threadChoices[0]), ctx, owned));
-      return { bundle, chain, preprocess, profile: saved, ...trackersFor(saved, ctx.adaptive) };
+      return withParts({ bundle, chain, preprocess, profile: saved, ...trackersFor(saved, ctx.adaptive) }, false, ctx, owned);
     }
     const threads = ctx.threadChoices.length === 1 ? new Array<number>(n).fill(ctx.threadChoices[0]) : await chooseThreads(bundle, preprocess, ctx);
     const chain = wireChain(bundle.manifest, await loadSegments(bundle, threads, ctx, owned));
     const profile = await ctx.measure(chain, preprocess, bundle, threads);
-    return { bundle, chain, preprocess, profile, ...trackersFor(profile, ctx.adaptive) };
+    return withParts({ bundle, chain, preprocess, profile, ...trackersFor(profile, ctx.adaptive) }, forceProfile, ctx, owned);
   } catch (e) {
     await Promise.all(owned.map((s) => s.dispose()));
     throw e;
   }
+}
+
+/** `active` with its bundle's trunks and heads loaded (and profiled when needed), when the bundle is split. */
+async function withParts(active: ActiveBundle, forceProfile: boolean, ctx: LoadContext, owned: LoadedSegment[]): Promise<ActiveBundle> {
+  const loaded = await loadParts(active.bundle, active.profile, active.preprocess, forceProfile, ctx, owned);
+  return loaded ? { ...active, profile: loaded.profile, parts: loaded.parts } : active;
 }
