@@ -9,13 +9,13 @@ import { syntheticDataset } from '../../src/data/synthetic.ts';
 
 export const TINY_SIZE = 9;
 
-/** Exports the fixture into `<outDir>/{tflite,onnx}-{fp32,int8}/`. */
-export function makeTinyBundles(outDir: string, formats: ('tflite' | 'onnx')[] = ['tflite', 'onnx']): Promise<ExportReport> {
+/** Exports the fixture into `<outDir>/{tflite,onnx}-{fp32,int8}/` (`splitHeads`: with trunk and head files). */
+export function makeTinyBundles(outDir: string, formats: ('tflite' | 'onnx')[] = ['tflite', 'onnx'], o: { splitHeads?: boolean } = {}): Promise<ExportReport> {
   const data = {
     train: syntheticDataset({ count: 40, classes: 5, height: TINY_SIZE, width: TINY_SIZE, channels: 3, seed: 1 }),
     test: syntheticDataset({ count: 8, classes: 5, height: TINY_SIZE, width: TINY_SIZE, channels: 3, seed: 2 }),
     name: 'synthetic',
     source: 'synthetic test data',
   };
-  return exportModel(fixtureGraph(), { outDir, formats, int8: true, calibImages: 32, target: 'generic', floatIo: false, evalImages: 0, data });
+  return exportModel(fixtureGraph(), { outDir, formats, int8: true, calibImages: 32, target: 'generic', floatIo: false, evalImages: 0, data, splitHeads: o.splitHeads });
 }
