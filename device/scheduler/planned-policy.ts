@@ -3,10 +3,12 @@
  *
  * Predicted answer time of exit m from a request that has completed trunks 0..reached:
  *   elapsed + safety × (Σ p99(trunk j), reached < j ≤ m  +  p99(head m)) + p99(answer overhead).
- * On arrival (after the input phase, reached = −1) the plan is the deepest exit whose prediction fits the budget;
- * after each trunk the plan is checked again and may only get shallower: a trunk that ran late moves the target
- * back, down to the exit the request has reached, whose head then answers at once (the fastest answer left).
- * Exit 0 is the floor: an answer needs at least trunk 0 and head 0, even when the budget is below their cost.
+ * On arrival (after the input phase, reached = −1) the plan is the deepest exit whose prediction fits the budget.
+ * After each trunk it is made again from the time actually elapsed: a trunk that ran late moves the target back,
+ * down to the exit the request has reached, whose head then answers at once (the soonest answer left); trunks
+ * that ran early (the p99s of several parts add up to more than the p99 of their sum) move it deeper. Either way
+ * only the final target's head runs. Exit 0 is the floor: an answer needs trunk 0 and head 0, even when the
+ * budget is below their cost.
  */
 
 /** What the plan needs: live p99s and where the request stands. */

@@ -106,6 +106,19 @@ test('a trunk that runs late falls back to the head of the exit it reached, and 
   assert.deepEqual(['trunk0', 'trunk1', 'trunk2', 'head0', 'head1', 'head2'].map(ran), [1, 1, 0, 0, 1, 0]);
 });
 
+test('trunks that run earlier than their p99 move the plan deeper, still with one head', async () => {
+  let fast = false;
+  const { agent, runtime } = await setup({ partCostsUs: (part, k) => (part === 'trunk' ? (fast && k === 0 ? 10 : TRUNK_US[k]) : HEAD_US[k]) });
+  fast = true;
+  const before = new Map(runtime.partRuns);
+  // On arrival exit 2 (530 µs) does not fit 460: planned for exit 1. Trunk 0 takes 10: exit 2 ends at 10 + 150 + 250 + 50.
+  const a = await agent.run(req(460));
+  assert.equal(a.exitIndex, 2);
+  assert.equal(a.totalUs, 460);
+  const ran = (key: string) => (runtime.partRuns.get(key) ?? 0) - (before.get(key) ?? 0);
+  assert.deepEqual(['head0', 'head1', 'head2'].map(ran), [0, 0, 1]);
+});
+
 test('planned on a bundle without parts answers as deadline', async () => {
   const { agent } = await setup({ split: false });
   assert.equal(agent.active()?.profile.parts, undefined);

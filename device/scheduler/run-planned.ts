@@ -1,7 +1,7 @@
 /**
  * One request under the `planned` policy on a split bundle (planned-policy.ts): after the input phase the
- * target exit is planned; trunks run in order, the plan is re-checked after each (never deeper, down to the exit
- * reached when a trunk runs late), then the target's head alone runs and answers.
+ * target exit is planned; trunks run in order, the plan is made again after each from the elapsed time (down to
+ * the exit reached when a trunk runs late, deeper when trunks ran early), then the target's head alone answers.
  *
  * The answer has the same shape as the chain's (run-anytime.ts): `segmentLatencyUs[j]` is trunk j's time, and
  * the answering exit's entry also holds its head's time (segment k as a planned run pays for it).
@@ -30,8 +30,6 @@ export interface PlannedSetup {
   observe?: (part: 'trunk' | 'head', k: number, us: number) => void;
   /** Called once per answered request with its input and answer phases, µs. */
   observeOverhead?: (inputUs: number, answerUs: number) => void;
-  /** Called with every plan made (on arrival and after each trunk): for tests and benches. */
-  onPlan?: (reached: number, target: number) => void;
 }
 
 /** Predicted p99 of exit 1's answer in a planned run, µs. */
@@ -50,8 +48,8 @@ export async function runPlanned(s: PlannedSetup, req: AnytimeRequest): Promise<
     trunkP99Us: s.trunkP99Us, headP99Us: s.headP99Us, safetyFactor: s.safetyFactor, answerP99Us: s.answerP99Us,
   });
   const inputUs = s.clock.nowUs() - t0;
-  let target = plannedExit(state(-1), parts.trunks.length - 1);
-  s.onPlan?.(-1, target);
+  const last = parts.trunks.length - 1;
+  let target = plannedExit(state(-1), last);
   const latencies: number[] = [];
   for (let k = 0; k <= target; k++) {
     const start = s.clock.nowUs();
@@ -60,10 +58,7 @@ export async function runPlanned(s: PlannedSetup, req: AnytimeRequest): Promise<
     const took = s.clock.nowUs() - start;
     latencies.push(took);
     s.observe?.('trunk', k, took);
-    if (k < target) {
-      target = plannedExit(state(k), target);
-      s.onPlan?.(k, target);
-    }
+    if (k < last) target = plannedExit(state(k), last);
   }
   const headStart = s.clock.nowUs();
   parts.feedHead(target);

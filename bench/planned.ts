@@ -1,0 +1,168 @@
+/**
+ * `planned` against `deadline` (issue 18 part 4) on real split bundles: an MSDNet and an MS-RANAS preset
+ * (random weights, int8 ONNX — the agent's default runtime here — calibrated on the shipped CIFAR-10 mini train
+ * split), exported with `--split-heads` in a child process, served by an in-process agent (1 thread, adaptive
+ * p99 tracking, safety 1.1), CIFAR-10 mini test images as raw uint8 requests.
+ *
+ * Budget grid per model: `--budgets` budgets spread between exit 1's predicted cost and the full path's (deadline's
+ * profile: input + segments + answer p99). Per budget, `--requests-per-budget` requests per policy, the two
+ * policies alternating request by request (so machine load hits both alike). Printed per budget: mean exit
+ * reached (1-based), mean latency, miss rate; then per model the share of budgets where planned reaches a deeper
+ * exit on average (or the same exit sooner), each policy's miss rate, the heads' share of the full cost (MACs
+ * from the export, and measured time from the parts' profile) and the load average before and after.
+ *   node --import tsx bench/planned.ts [--models msdnet-cifar10,small] [--budgets 12] [--requests-per-budget 100]
+ *     [--profile-runs 500] [--bundles DIR (reuse exports there)] [--json]
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { printTable, type Row } from '../src/text-table.ts';
+import { buildPreset } from '../src/model/presets.ts';
+import { loadCifar10Mini } from '../src/data/cifar10-mini.ts';
+import { withExitMacs } from '../src/ir/analysis.ts';
+import { exportModel, headCosts, type ExportReport } from '../converters/export.ts';
+import { foldBatchNorm } from '../converters/passes/fold-batch-norm.ts';
+import { fuseRelu } from '../converters/passes/fuse-relu.ts';
+import { cutSegments } from '../converters/segments.ts';
+import { splitHeads } from '../converters/split-heads.ts';
+import { createAgent } from '../device/agent.ts';
+import { spreadBudgets } from './bench-local.ts';
+import type { InferPolicy } from '../src/bundle-format/policy.ts';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const arg = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const log = (line: string) => { if (!json) process.stderr.write(line + '\n'); };
+const data = loadCifar10Mini();
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+/** Exports `preset` (random weights) as split int8 ONNX under `outDir` (fp32 too: the exporter writes both). */
+async function exportSplit(preset: string, outDir: string): Promise<void> {
+  await exportModel(buildPreset(preset), {
+    outDir, formats: ['onnx'], int8: true, calibImages: 64, target: 'generic', floatIo: false, evalImages: 8, splitHeads: true,
+    data: { train: data.train, test: data.test, name: 'cifar10-mini', source: data.test.source },
+  });
+}
+
+// `--export-to DIR --preset P`: the child process that exports, then exits.
+if (args.includes('--export-to')) {
+  await exportSplit(arg('--preset', ''), arg('--export-to', ''));
+  process.exit(0);
+}
+
+const models = arg('--models', 'msdnet-cifar10,small').split(',');
+const budgetCount = Number(arg('--budgets', '12'));
+const perBudget = Number(arg('--requests-per-budget', '100'));
+/** Profiler runs per segment and per part: more than the agent's default 200, so one descheduling does not set a p99. */
+const profileRuns = Number(arg('--profile-runs', '500'));
+const POLICIES: readonly InferPolicy[] = ['deadline', 'planned'];
+
+/** Heads' share of the full cost in MACs, from the graph alone (also for presets not benched). */
+function headShareOf(preset: string): number {
+  const g = withExitMacs(fuseRelu(foldBatchNorm(buildPreset(preset))));
+  return headCosts(g, splitHeads(g, cutSegments(g))).shareOfFullCost;
+}
+
+interface PolicyStats { exitSum: number; latencySum: number; misses: number; n: number }
+
+async function benchModel(preset: string, exportDir: string): Promise<{ rows: Row[]; summary: Row }> {
+  if (!fs.existsSync(path.join(exportDir, 'export-report.json'))) {
+    log(`exporting ${preset} (random weights, --split-heads, int8 ONNX) in a child process …`);
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--export-to', exportDir, '--preset', preset], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (child.status !== 0) throw new Error(`exporting ${preset} failed (exit ${child.status ?? child.signal})`);
+  }
+  const report: ExportReport = JSON.parse(fs.readFileSync(path.join(exportDir, 'export-report.json'), 'utf8'));
+  const bundle = report.bundles.find((b) => b.name === 'onnx-int8');
+  if (!bundle) throw new Error(`no onnx-int8 bundle in ${exportDir}`);
+  const store = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-bench-planned-'));
+  const loadBefore = load();
+  const agent = await createAgent({ bundleDir: store, threads: 1, profile: { warmups: 20, runs: profileRuns }, deviceName: 'bench-planned' });
+  try {
+    await agent.install(bundle.dir);
+    const profile = agent.active()?.profile;
+    const parts = profile?.parts;
+    if (!profile?.overhead || !parts) throw new Error('the agent did not profile the parts');
+    const over = profile.overhead.input.p99Us + profile.overhead.answer.p99Us;
+    const seg = profile.segments.map((s) => s.p99Us);
+    const exitOne = over + seg[0];
+    const full = over + seg.reduce((a, b) => a + b, 0);
+    const budgets = spreadBudgets(exitOne, full, budgetCount);
+    const size = data.test.height * data.test.width * data.test.channels;
+    const stats = (): PolicyStats => ({ exitSum: 0, latencySum: 0, misses: 0, n: 0 });
+    const total: Record<InferPolicy, PolicyStats> = { deadline: stats(), confidence: stats(), planned: stats() };
+    const rows: Row[] = [];
+    let better = 0;
+    for (const budgetUs of budgets) {
+      const per: Record<InferPolicy, PolicyStats> = { deadline: stats(), confidence: stats(), planned: stats() };
+      for (let r = 0; r < perBudget; r++) {
+        const i = r % data.test.count;
+        const input = data.test.images.subarray(i * size, (i + 1) * size);
+        for (const policy of r % 2 === 0 ? POLICIES : [...POLICIES].reverse()) {
+          const a = await agent.run({ input, shape: [data.test.height, data.test.width, data.test.channels], budgetUs, policy });
+          for (const s of [per[policy], total[policy]]) {
+            s.exitSum += a.exitIndex + 1;
+            s.latencySum += a.totalUs;
+            s.misses += a.met ? 0 : 1;
+            s.n++;
+          }
+        }
+      }
+      const d = per.deadline;
+      const p = per.planned;
+      const dExit = d.exitSum / d.n;
+      const pExit = p.exitSum / p.n;
+      const verdict = pExit > dExit + 1e-9 ? 'deeper' : pExit < dExit - 1e-9 ? 'shallower' : p.latencySum < d.latencySum ? 'same, sooner' : 'same, later';
+      if (verdict === 'deeper' || verdict === 'same, sooner') better++;
+      rows.push({
+        budgetUs: Math.round(budgetUs),
+        'deadline exit': Number(dExit.toFixed(2)), 'planned exit': Number(pExit.toFixed(2)),
+        'deadline µs': Math.round(d.latencySum / d.n), 'planned µs': Math.round(p.latencySum / p.n),
+        'deadline miss %': Number(((100 * d.misses) / d.n).toFixed(1)), 'planned miss %': Number(((100 * p.misses) / p.n).toFixed(1)),
+        planned: verdict,
+      });
+    }
+    const p50 = (l: { p50Us: number }[]) => l.reduce((s, x) => s + x.p50Us, 0);
+    const summary: Row = {
+      model: preset,
+      exits: seg.length,
+      budgets: budgets.length,
+      'planned better (% of budgets)': Number(((100 * better) / budgets.length).toFixed(1)),
+      'deadline miss %': Number(((100 * total.deadline.misses) / total.deadline.n).toFixed(2)),
+      'planned miss %': Number(((100 * total.planned.misses) / total.planned.n).toFixed(2)),
+      'requests/policy': total.planned.n,
+      'heads % of MACs': Number((100 * (report.heads?.shareOfFullCost ?? NaN)).toFixed(1)),
+      'heads % of time (p50)': Number(((100 * p50(parts.heads)) / (p50(parts.heads) + p50(parts.trunks))).toFixed(1)),
+      'parts / segments time (p50)': Number(((p50(parts.heads) + p50(parts.trunks)) / p50(profile.segments)).toFixed(3)),
+      'parts match': bundle.partsMatch?.every(Boolean) ?? null,
+      'load avg before': loadBefore,
+      'load avg after': load(),
+    };
+    return { rows, summary };
+  } finally {
+    await agent.close();
+    fs.rmSync(store, { recursive: true, force: true });
+  }
+}
+
+const root = args.includes('--bundles') ? arg('--bundles', '') : fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-bench-planned-export-'));
+try {
+  const results = [];
+  for (const preset of models) {
+    const r = await benchModel(preset, path.join(root, preset));
+    results.push(r);
+    if (!json) printTable(r.rows, { title: `\n${preset}, onnx-int8, 1 thread, ${os.cpus().length} cores, load avg ${load()}: per budget (exit 1-based, means over ${perBudget} requests per policy)` });
+  }
+  const shares: Row[] = ['msdnet-cifar10', 'paper-cifar', 'small', 'tiny'].map((p) => ({ preset: p, 'heads % of full cost (MACs)': Number((100 * headShareOf(p)).toFixed(1)) }));
+  if (json) process.stdout.write(JSON.stringify({ results, shares }, null, 2) + '\n');
+  else {
+    printTable(results.map((r) => r.summary), { title: '\nplanned vs deadline (planned better = deeper mean exit, or the same exit sooner)' });
+    printTable(shares, { title: '\nheads (every exit\'s classifier) as a share of the full anytime cost, from the graphs' });
+  }
+} finally {
+  if (!args.includes('--bundles')) fs.rmSync(root, { recursive: true, force: true });
+}
