@@ -5,9 +5,12 @@
  * p99 tracking, safety 1.1), CIFAR-10 mini test images as raw uint8 requests.
  *
  * Budget grid per model: `--budgets` budgets spread between exit 1's predicted cost and the full path's (deadline's
- * profile: input + segments + answer p99). Per budget, `--requests-per-budget` requests per policy, the two
- * policies alternating request by request (so machine load hits both alike). Printed per budget: mean exit
- * reached (1-based), mean latency, miss rate; then per model the share of budgets where planned reaches a deeper
+ * profile: input + segments + answer p99). After `--warmup` full-budget requests per policy (the live p99 trackers
+ * fill their windows), `--requests-per-budget` requests per policy and budget, round-robin over the budgets and
+ * alternating the policies (so machine load and tracker drift hit every budget and both policies alike). Printed
+ * per budget: mean exit reached (1-based), mean latency, miss rate; a miss is `late part` when some segment (or
+ * trunk, or trunk + head) took longer than the safety factor × its profiled p99 — the prediction was right about
+ * the p99 and the machine was not; then per model the share of budgets where planned reaches a deeper
  * exit on average (or the same exit sooner), each policy's miss rate, the heads' share of the full cost (MACs
  * from the export, and measured time from the parts' profile) and the load average before and after.
  *   node --import tsx bench/planned.ts [--models msdnet-cifar10,small] [--budgets 12] [--requests-per-budget 100]
@@ -60,6 +63,8 @@ const budgetCount = Number(arg('--budgets', '12'));
 const perBudget = Number(arg('--requests-per-budget', '100'));
 /** Profiler runs per segment and per part: more than the agent's default 200, so one descheduling does not set a p99. */
 const profileRuns = Number(arg('--profile-runs', '500'));
+const warmup = Number(arg('--warmup', '300'));
+const SAFETY = 1.1;
 const POLICIES: readonly InferPolicy[] = ['deadline', 'planned'];
 
 /** Heads' share of the full cost in MACs, from the graph alone (also for presets not benched). */
@@ -68,9 +73,9 @@ function headShareOf(preset: string): number {
   return headCosts(g, splitHeads(g, cutSegments(g))).shareOfFullCost;
 }
 
-interface PolicyStats { exitSum: number; latencySum: number; misses: number; n: number }
+interface PolicyStats { exitSum: number; latencySum: number; misses: number; lateMisses: number; n: number }
 
-async function benchModel(preset: string, exportDir: string): Promise<{ rows: Row[]; summary: Row }> {
+async function benchModel(preset: string, exportDir: string): Promise<{ rows: Row[]; pathRows: Row[]; summary: Row }> {
   if (!fs.existsSync(path.join(exportDir, 'export-report.json'))) {
     log(`exporting ${preset} (random weights, --split-heads, int8 ONNX) in a child process …`);
     const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--export-to', exportDir, '--preset', preset], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -81,7 +86,7 @@ async function benchModel(preset: string, exportDir: string): Promise<{ rows: Ro
   if (!bundle) throw new Error(`no onnx-int8 bundle in ${exportDir}`);
   const store = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-bench-planned-'));
   const loadBefore = load();
-  const agent = await createAgent({ bundleDir: store, threads: 1, profile: { warmups: 20, runs: profileRuns }, deviceName: 'bench-planned' });
+  const agent = await createAgent({ bundleDir: store, threads: 1, safetyFactor: SAFETY, profile: { warmups: 20, runs: profileRuns }, deviceName: 'bench-planned' });
   try {
     await agent.install(bundle.dir);
     const profile = agent.active()?.profile;
@@ -93,27 +98,48 @@ async function benchModel(preset: string, exportDir: string): Promise<{ rows: Ro
     const full = over + seg.reduce((a, b) => a + b, 0);
     const budgets = spreadBudgets(exitOne, full, budgetCount);
     const size = data.test.height * data.test.width * data.test.channels;
-    const stats = (): PolicyStats => ({ exitSum: 0, latencySum: 0, misses: 0, n: 0 });
+    const shape = [data.test.height, data.test.width, data.test.channels];
+    const imageAt = (i: number) => data.test.images.subarray((i % data.test.count) * size, ((i % data.test.count) + 1) * size);
+    for (let r = 0; r < warmup; r++) for (const policy of POLICIES) await agent.run({ input: imageAt(r), shape, budgetUs: 10 * full, policy });
+    // Profiled p99 of what each entry of an answer's segmentLatencyUs measured: a segment (deadline), or a
+    // trunk and, at the answering exit, trunk + head (planned).
+    const trunkP99 = parts.trunks.map((t) => t.p99Us);
+    const late = (policy: InferPolicy, a: { exitIndex: number; segmentLatencyUs: number[] }) => a.segmentLatencyUs.some((us, k) => {
+      const p99 = policy === 'planned' ? (k === a.exitIndex ? parts.steps[k].p99Us : trunkP99[k]) : seg[k];
+      return us > SAFETY * p99;
+    });
+    const stats = (): PolicyStats => ({ exitSum: 0, latencySum: 0, misses: 0, lateMisses: 0, n: 0 });
     const total: Record<InferPolicy, PolicyStats> = { deadline: stats(), confidence: stats(), planned: stats() };
-    const rows: Row[] = [];
-    let better = 0;
-    for (const budgetUs of budgets) {
-      const per: Record<InferPolicy, PolicyStats> = { deadline: stats(), confidence: stats(), planned: stats() };
-      for (let r = 0; r < perBudget; r++) {
-        const i = r % data.test.count;
-        const input = data.test.images.subarray(i * size, (i + 1) * size);
-        for (const policy of r % 2 === 0 ? POLICIES : [...POLICIES].reverse()) {
-          const a = await agent.run({ input, shape: [data.test.height, data.test.width, data.test.channels], budgetUs, policy });
-          for (const s of [per[policy], total[policy]]) {
+    const per = budgets.map((): Record<InferPolicy, PolicyStats> => ({ deadline: stats(), confidence: stats(), planned: stats() }));
+    for (let r = 0; r < perBudget; r++) {
+      for (const [b, budgetUs] of budgets.entries()) {
+        for (const policy of (r + b) % 2 === 0 ? POLICIES : [...POLICIES].reverse()) {
+          const a = await agent.run({ input: imageAt(r * budgets.length + b), shape, budgetUs, policy });
+          for (const s of [per[b][policy], total[policy]]) {
             s.exitSum += a.exitIndex + 1;
             s.latencySum += a.totalUs;
             s.misses += a.met ? 0 : 1;
+            s.lateMisses += !a.met && late(policy, a) ? 1 : 0;
             s.n++;
           }
         }
       }
-      const d = per.deadline;
-      const p = per.planned;
+    }
+    // Per exit, the median time to answer there from the profile (input and answer phases left out): the chain
+    // pays every segment up to k (every head), planned the trunks up to k and head k only.
+    let chainUs = 0;
+    let trunksUs = 0;
+    const pathRows: Row[] = profile.segments.map((s, k) => {
+      chainUs += s.p50Us;
+      const plannedUs = trunksUs + parts.steps[k].p50Us;
+      trunksUs += parts.trunks[k].p50Us;
+      return { exit: k + 1, 'segments 0..k p50 µs': Math.round(chainUs), 'trunks 0..k + head k p50 µs': Math.round(plannedUs), 'planned / chain': Number((plannedUs / chainUs).toFixed(3)) };
+    });
+    const rows: Row[] = [];
+    let better = 0;
+    for (const [b, budgetUs] of budgets.entries()) {
+      const d = per[b].deadline;
+      const p = per[b].planned;
       const dExit = d.exitSum / d.n;
       const pExit = p.exitSum / p.n;
       const verdict = pExit > dExit + 1e-9 ? 'deeper' : pExit < dExit - 1e-9 ? 'shallower' : p.latencySum < d.latencySum ? 'same, sooner' : 'same, later';
@@ -134,6 +160,7 @@ async function benchModel(preset: string, exportDir: string): Promise<{ rows: Ro
       'planned better (% of budgets)': Number(((100 * better) / budgets.length).toFixed(1)),
       'deadline miss %': Number(((100 * total.deadline.misses) / total.deadline.n).toFixed(2)),
       'planned miss %': Number(((100 * total.planned.misses) / total.planned.n).toFixed(2)),
+      'misses with a late part d/p': `${total.deadline.lateMisses}/${total.deadline.misses} ${total.planned.lateMisses}/${total.planned.misses}`,
       'requests/policy': total.planned.n,
       'heads % of MACs': Number((100 * (report.heads?.shareOfFullCost ?? NaN)).toFixed(1)),
       'heads % of time (p50)': Number(((100 * p50(parts.heads)) / (p50(parts.heads) + p50(parts.trunks))).toFixed(1)),
@@ -142,7 +169,7 @@ async function benchModel(preset: string, exportDir: string): Promise<{ rows: Ro
       'load avg before': loadBefore,
       'load avg after': load(),
     };
-    return { rows, summary };
+    return { rows, pathRows, summary };
   } finally {
     await agent.close();
     fs.rmSync(store, { recursive: true, force: true });
@@ -155,9 +182,10 @@ try {
   for (const preset of models) {
     const r = await benchModel(preset, path.join(root, preset));
     results.push(r);
+    if (!json) printTable(r.pathRows, { title: `\n${preset}, onnx-int8: median time to answer at each exit, from the profile (${profileRuns} runs), load avg ${load()}` });
     if (!json) printTable(r.rows, { title: `\n${preset}, onnx-int8, 1 thread, ${os.cpus().length} cores, load avg ${load()}: per budget (exit 1-based, means over ${perBudget} requests per policy)` });
   }
-  const shares: Row[] = ['msdnet-cifar10', 'paper-cifar', 'small', 'tiny'].map((p) => ({ preset: p, 'heads % of full cost (MACs)': Number((100 * headShareOf(p)).toFixed(1)) }));
+  const shares: Row[] = ['msdnet-cifar10', 'msdnet-cifar100-7exit', 'paper-cifar', 'small', 'tiny'].map((p) => ({ preset: p, 'heads % of full cost (MACs)': Number((100 * headShareOf(p)).toFixed(1)) }));
   if (json) process.stdout.write(JSON.stringify({ results, shares }, null, 2) + '\n');
   else {
     printTable(results.map((r) => r.summary), { title: '\nplanned vs deadline (planned better = deeper mean exit, or the same exit sooner)' });

@@ -25,7 +25,7 @@ import { createSerialQueue } from './agent/serial-queue.ts';
 import { requestOfInferMsg } from './infer-input.ts';
 import { profileChain } from './profiler.ts';
 import { profileParts } from './part-profiler.ts';
-import { partsTrackerFor } from './agent/active-parts.ts';
+import { partsTrackerFor, type ActiveParts } from './agent/active-parts.ts';
 import type { PartChain } from './scheduler/part-chain.ts';
 import { runPlanned } from './scheduler/run-planned.ts';
 import type { Chain } from './scheduler/chain.ts';
@@ -35,6 +35,16 @@ import type { Preprocessor } from './scheduler/preprocess.ts';
 import { runAnytime, type AnytimeAnswer, type AnytimeRequest } from './scheduler/run-anytime.ts';
 import { FsStore } from './store/fs-store.ts';
 import type { InstalledBundle, Store } from './store/store.ts';
+
+/** Where each kind of part sits in the parts' tracker (active-parts.ts): trunks, heads, then steps, n each. */
+const PART_SLOT = { trunk: 0, head: 1, step: 2 } as const;
+
+/** The parts' live p99s by kind. */
+function partP99s(parts: ActiveParts): { trunkP99Us: number[]; headP99Us: number[]; stepP99Us: number[] } {
+  const n = parts.chain.trunks.length;
+  const slot = (i: number) => parts.tracker.p99Us.slice(i * n, (i + 1) * n);
+  return { trunkP99Us: slot(PART_SLOT.trunk), headP99Us: slot(PART_SLOT.head), stepP99Us: slot(PART_SLOT.step) };
+}
 
 /** Options of `createAgent` (runtime choice: `edgetpu`, `runtime`, `threads`, see agent/runtime-choice.ts). */
 export interface AgentOptions extends RuntimeChoice {
@@ -181,8 +191,8 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
         // `planned` on a split bundle runs trunks + one head; elsewhere (and with everyExit) the chain answers.
         const answer = parts && req.policy === 'planned' && req.everyExit !== true ? await runPlanned({
           parts: parts.chain, preprocess: a.preprocess, safetyFactor, clock, inputP99Us, answerP99Us,
-          trunkP99Us: parts.tracker.p99Us.slice(0, parts.chain.trunks.length), headP99Us: parts.tracker.p99Us.slice(parts.chain.trunks.length),
-          observe: (part, k, us) => parts.tracker.observe(part === 'trunk' ? k : parts.chain.trunks.length + k, us),
+          ...partP99s(parts),
+          observe: (part, k, us) => parts.tracker.observe(PART_SLOT[part] * parts.chain.trunks.length + k, us),
           observeOverhead,
         }, req) : await runAnytime({
           chain: a.chain, preprocess: a.preprocess, p99Us: tracker.p99Us, inputP99Us, answerP99Us, safetyFactor, clock,

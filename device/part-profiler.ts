@@ -1,6 +1,6 @@
 /**
  * Profiler of a split bundle's parts (the `planned` policy's predictions): W warm-up passes, then N timed
- * passes, each running every trunk in order and every head after its trunk, on the same fixed raw uint8
+ * passes, each running every trunk in order and every head after its trunk (trunk k + head k: step k), on the same fixed raw uint8
  * image as the chain profiler. Each part's time is the hand-off copy + run, as run-planned.ts measures it;
  * p50/p99 by nearest rank. The request overhead (input, answer) is the chain profile's: the same phases.
  */
@@ -20,6 +20,7 @@ export async function profileParts(target: { parts: PartChain; preprocess: Prepr
   const n = parts.trunks.length;
   const trunkTimes = Array.from({ length: n }, () => new Float64Array(runs));
   const headTimes = Array.from({ length: n }, () => new Float64Array(runs));
+  const stepTimes = Array.from({ length: n }, () => new Float64Array(runs));
   const timed = async (feed: () => void, run: () => Promise<void>) => {
     const start = o.clock.nowUs();
     feed();
@@ -34,7 +35,8 @@ export async function profileParts(target: { parts: PartChain; preprocess: Prepr
       if (r < 0) continue;
       trunkTimes[k][r] = trunkUs;
       headTimes[k][r] = headUs;
+      stepTimes[k][r] = trunkUs + headUs;
     }
   }
-  return { trunks: trunkTimes.map(latencyOf), heads: headTimes.map(latencyOf) };
+  return { trunks: trunkTimes.map(latencyOf), heads: headTimes.map(latencyOf), steps: stepTimes.map(latencyOf) };
 }

@@ -14,7 +14,7 @@ import type { InstalledBundle, Store } from '../store/store.ts';
 export interface ActiveParts {
   chain: PartChain;
   latency: PartLatencies;
-  /** Live p99 of trunks 0..n−1 then heads 0..n−1 (same rule as the segments' tracker). */
+  /** Live p99 of trunks 0..n−1, heads 0..n−1, then steps 0..n−1 (same rule as the segments' tracker). */
   tracker: LatencyTracker;
 }
 
@@ -28,9 +28,9 @@ export interface PartsContext {
   measureParts(parts: PartChain, preprocess: Preprocessor, bundle: InstalledBundle, profile: BundleProfile): Promise<BundleProfile>;
 }
 
-/** Live tracker of the parts' p99: trunks then heads; `adaptive: false` keeps the profile's. */
+/** Live tracker of the parts' p99: trunks, heads, then steps; `adaptive: false` keeps the profile's. */
 export function partsTrackerFor(latency: PartLatencies, adaptive: boolean): LatencyTracker {
-  const p99 = [...latency.trunks, ...latency.heads].map((l) => l.p99Us);
+  const p99 = [...latency.trunks, ...latency.heads, ...latency.steps].map((l) => l.p99Us);
   return adaptive ? new LatencyTracker(p99) : new LatencyTracker(p99, 1, Number.POSITIVE_INFINITY);
 }
 
@@ -62,8 +62,8 @@ export async function loadParts(
   }
   const chain = wirePartChain(bundle.manifest, trunks, heads);
   const saved = profile.parts;
-  const usable = saved && saved.trunks.length === split.length && saved.heads.length === split.length;
+  const usable = saved && [saved.trunks, saved.heads, saved.steps].every((l) => l.length === split.length);
   const measured = usable && !forceProfile ? profile : await ctx.measureParts(chain, preprocess, bundle, profile);
-  const latency = measured.parts ?? { trunks: [], heads: [] };
+  const latency = measured.parts ?? { trunks: [], heads: [], steps: [] };
   return { parts: { chain, latency, tracker: partsTrackerFor(latency, ctx.adaptive) }, profile: measured };
 }

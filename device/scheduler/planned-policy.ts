@@ -2,7 +2,8 @@
  * `planned` (issue 18 part 4): the exit is chosen on arrival, then only that exit's head runs.
  *
  * Predicted answer time of exit m from a request that has completed trunks 0..reached:
- *   elapsed + safety × (Σ p99(trunk j), reached < j ≤ m  +  p99(head m)) + p99(answer overhead).
+ *   elapsed + safety × (Σ p99(trunk j), reached < j < m  +  p99(step m)) + p99(answer overhead),
+ * where step m = trunk m then head m, profiled together (for m = reached: p99(head m) alone).
  * On arrival (after the input phase, reached = −1) the plan is the deepest exit whose prediction fits the budget.
  * After each trunk it is made again from the time actually elapsed: a trunk that ran late moves the target back,
  * down to the exit the request has reached, whose head then answers at once (the soonest answer left); trunks
@@ -18,19 +19,20 @@ export interface PlanState {
   /** Time since the request arrived, µs. */
   elapsedUs: number;
   budgetUs: number;
-  /** Predicted p99 per trunk and per head, µs. */
+  /** Predicted p99 per trunk, per head and per step (trunk k + head k), µs. */
   trunkP99Us: readonly number[];
   headP99Us: readonly number[];
+  stepP99Us: readonly number[];
   /** Multiplier on the parts' p99 (the agent's safety factor). */
   safetyFactor: number;
   /** p99 of the answer phase (softmax, top-k, the answer itself), µs; not scaled. */
   answerP99Us: number;
 }
 
-/** Predicted µs from now to exit `m`'s answer (trunks after `reached` up to m, head m, answer). */
+/** Predicted µs from now to exit `m`'s answer (trunks after `reached` before m, step m or head m, answer). */
 export function predictedRemainingUs(s: PlanState, m: number): number {
-  let parts = s.headP99Us[m];
-  for (let j = s.reached + 1; j <= m; j++) parts += s.trunkP99Us[j];
+  let parts = m > s.reached ? s.stepP99Us[m] : s.headP99Us[m];
+  for (let j = s.reached + 1; j < m; j++) parts += s.trunkP99Us[j];
   return parts * s.safetyFactor + s.answerP99Us;
 }
 

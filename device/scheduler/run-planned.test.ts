@@ -31,7 +31,8 @@ async function setup(o: { split?: boolean; partCostsUs?: PartCost } = {}) {
 const image = new Uint8Array(4 * 4 * 3).fill(128);
 const req = (budgetUs: number, policy: AnytimeRequest['policy'] = 'planned'): AnytimeRequest => ({ input: image, shape: [4, 4, 3], budgetUs, policy });
 
-const plan = (over: Partial<PlanState>): PlanState => ({ reached: -1, elapsedUs: 0, budgetUs: 0, trunkP99Us: TRUNK_US, headP99Us: HEAD_US, safetyFactor: 1, answerP99Us: 0, ...over });
+const STEP_US = TRUNK_US.map((t, k) => t + HEAD_US[k]);
+const plan = (over: Partial<PlanState>): PlanState => ({ reached: -1, elapsedUs: 0, budgetUs: 0, trunkP99Us: TRUNK_US, headP99Us: HEAD_US, stepP99Us: STEP_US, safetyFactor: 1, answerP99Us: 0, ...over });
 
 test('plannedExit: the deepest exit whose trunks + own head fit; never deeper than the limit; exit 0 or the reached exit as floor', () => {
   // Exit m costs Σ trunks 0..m + head m: 100, 280, 530.
@@ -44,8 +45,12 @@ test('plannedExit: the deepest exit whose trunks + own head fit; never deeper th
   assert.equal(plannedExit(plan({ reached: 1, elapsedUs: 480, budgetUs: 530 }), 2), 1);
   assert.equal(plannedExit(plan({ reached: 1, elapsedUs: 500, budgetUs: 530 }), 2), 1, 'none fits: the reached exit answers soonest');
   // Safety and answer overhead count: 1.1 × (80 + 20) + 10 = 120.
-  assert.equal(plannedExit(plan({ budgetUs: 300, safetyFactor: 1.1, answerP99Us: 10, trunkP99Us: [80, 150], headP99Us: [20, 50] }), 1), 0);
-  assert.equal(plannedExit(plan({ budgetUs: 319, safetyFactor: 1.1, answerP99Us: 10, trunkP99Us: [80, 150], headP99Us: [20, 50] }), 1), 1);
+  const two = { safetyFactor: 1.1, answerP99Us: 10, trunkP99Us: [80, 150], headP99Us: [20, 50], stepP99Us: [100, 200] };
+  assert.equal(plannedExit(plan({ ...two, budgetUs: 300 }), 1), 0);
+  assert.equal(plannedExit(plan({ ...two, budgetUs: 319 }), 1), 1);
+  // The last step's own p99 counts, not the sum of its parts' p99s: step 1 measured at 160 (trunk 150, head 50).
+  assert.equal(plannedExit(plan({ ...two, stepP99Us: [100, 160], budgetUs: 1.1 * 240 + 10 }), 1), 1);
+  assert.equal(plannedExit(plan({ ...two, stepP99Us: [100, 160], budgetUs: 1.1 * 240 + 9 }), 1), 0);
 });
 
 test('the agent profiles every trunk and head, and saves them with the profile', async () => {
@@ -53,6 +58,7 @@ test('the agent profiles every trunk and head, and saves them with the profile',
   const p = agent.active()?.profile;
   assert.deepEqual(p?.parts?.trunks.map((t) => t.p99Us), TRUNK_US);
   assert.deepEqual(p?.parts?.heads.map((t) => t.p99Us), HEAD_US);
+  assert.deepEqual(p?.parts?.steps.map((t) => t.p99Us), STEP_US);
   assert.deepEqual(p?.segments.map((s) => s.p99Us), SEGMENT_US);
   const current = await store.current();
   assert.ok(current);

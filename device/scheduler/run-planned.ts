@@ -19,15 +19,16 @@ import { checkRequest, type AnytimeRequest } from './run-anytime.ts';
 export interface PlannedSetup {
   parts: PartChain;
   preprocess: Preprocessor;
-  /** Predicted p99 per trunk and per head, µs (profile, or the live tracker's). */
+  /** Predicted p99 per trunk, per head and per step (trunk k + head k), µs (profile, or the live tracker's). */
   trunkP99Us: readonly number[];
   headP99Us: readonly number[];
+  stepP99Us: readonly number[];
   inputP99Us: number;
   answerP99Us: number;
   safetyFactor: number;
   clock: Clock;
-  /** Called with every measured part time (the agent's live tracker). */
-  observe?: (part: 'trunk' | 'head', k: number, us: number) => void;
+  /** Called with every measured part time, and the answering exit's step (its trunk + head) (the agent's live tracker). */
+  observe?: (part: 'trunk' | 'head' | 'step', k: number, us: number) => void;
   /** Called once per answered request with its input and answer phases, µs. */
   observeOverhead?: (inputUs: number, answerUs: number) => void;
 }
@@ -45,7 +46,7 @@ export async function runPlanned(s: PlannedSetup, req: AnytimeRequest): Promise<
   s.preprocess.write(req.input, req.shape, parts.trunks[0].inputs[0]);
   const state = (reached: number): PlanState => ({
     reached, elapsedUs: s.clock.nowUs() - t0, budgetUs: req.budgetUs,
-    trunkP99Us: s.trunkP99Us, headP99Us: s.headP99Us, safetyFactor: s.safetyFactor, answerP99Us: s.answerP99Us,
+    trunkP99Us: s.trunkP99Us, headP99Us: s.headP99Us, stepP99Us: s.stepP99Us, safetyFactor: s.safetyFactor, answerP99Us: s.answerP99Us,
   });
   const inputUs = s.clock.nowUs() - t0;
   const last = parts.trunks.length - 1;
@@ -65,6 +66,7 @@ export async function runPlanned(s: PlannedSetup, req: AnytimeRequest): Promise<
   await parts.heads[target].run();
   const headEnd = s.clock.nowUs();
   s.observe?.('head', target, headEnd - headStart);
+  s.observe?.('step', target, latencies[target] + headEnd - headStart);
   latencies[target] += headEnd - headStart;
   const manifest = parts.manifest;
   const logitsTensor = manifest.split?.[target].head.outputs[0] ?? manifest.segments[target].outputs[0];

@@ -135,6 +135,12 @@ export type BundleProfile = NonNullable<BundleManifest['profile']> & { overhead?
 export interface PartLatencies {
   trunks: SegmentLatency[];
   heads: SegmentLatency[];
+  /**
+   * Trunk k then head k back to back, per run: the last step to exit k. Its p99 is not the sum of the two p99s
+   * (a tail from the machine, such as a descheduling, rarely hits both), and planning with the sum would stop
+   * short of exits the chain reaches.
+   */
+  steps: SegmentLatency[];
 }
 
 /** Every file a manifest names, with its recorded sha256 and size. */

@@ -193,6 +193,7 @@ export function parseProfile(v: unknown, field = 'profile'): BundleProfile {
     profile.parts = {
       trunks: arr(parts, 'trunks', `${p}parts.`).map((s, i) => latency(s, `${p}parts.trunks[${i}]`)),
       heads: arr(parts, 'heads', `${p}parts.`).map((s, i) => latency(s, `${p}parts.heads[${i}]`)),
+      steps: arr(parts, 'steps', `${p}parts.`).map((s, i) => latency(s, `${p}parts.steps[${i}]`)),
     };
   }
   return profile;
