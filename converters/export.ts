@@ -62,6 +62,11 @@ export interface ExportOptions {
   evalImages: number;
   /** Train/test data (calibration and evaluation), with where it came from. */
   data?: { train: ImageDataset; test: ImageDataset; name: string; source: string };
+  /**
+   * Precision chosen by measurement: each int8 bundle also carries the fp32 segments of its format, with both
+   * precisions' exit accuracies, and the device runs per segment the faster form within `toleranceTop1`.
+   */
+  precisionChoice?: { toleranceTop1: number };
   /** Exit confidence threshold in the manifests (default 0.9). */
   confidenceThreshold?: number;
   /** Also write every segment as trunk + head files (the `planned` policy's parts). Default false. */
@@ -89,6 +94,8 @@ export interface BundleReport {
   partsMatch?: boolean[] | null;
   /** Split bundles: sum of the trunk and head files. */
   partsBytes?: number;
+  /** Precisions of the segment variants the bundle carries besides its own (precision chosen on the device). */
+  variants?: BundlePrecision[];
 }
 
 /** Heads of a split export: each head's MACs and the heads' share of the full anytime cost. */
@@ -98,6 +105,13 @@ export interface HeadCosts {
   shareOfFullCost: number;
   /** Per exit: trunk up to it + its own head (what `planned` pays) / anytime MACs (every head up to it). */
   plannedOverAnytime: number[];
+}
+
+/** A written bundle's segments, to be carried by another bundle of the same format as variants. */
+interface WrittenSegments {
+  precision: BundlePrecision;
+  files: SegmentFile[];
+  exitAccuracy: (number | null)[];
 }
 
 /** The export report (`export-report.json`). */
@@ -135,6 +149,7 @@ export function normalisedImages(ds: ImageDataset, n: number, norm: Normalisatio
 }
 
 function checkOptions(graph: ModelGraph, o: ExportOptions): void {
+  if (o.precisionChoice && !o.int8) throw new RanasError('E_EXPORT_OPTIONS', '--precision-choice needs --int8 (it puts fp32 segments beside the int8 ones)');
   if (o.formats.length === 0) throw new RanasError('E_EXPORT_OPTIONS', `no format chosen; expected some of ${EXPORT_FORMATS.join(', ')}`);
   if (o.target === 'edgetpu' && !o.int8) throw new RanasError('E_EXPORT_OPTIONS', '--target edgetpu needs --int8 (the Edge TPU runs int8 models only)');
   if (o.int8 && !o.data) throw new RanasError('E_EXPORT_OPTIONS', 'int8 export needs calibration images from the train split, but no dataset is available');
@@ -186,8 +201,9 @@ async function exportBundle(
   q: QuantizedGraph | undefined,
   o: ExportOptions,
   evalSet: LabelledImages | undefined,
+  variantsFrom: WrittenSegments | undefined,
   split?: SplitSegment[],
-): Promise<BundleReport> {
+): Promise<BundleReport & { written: WrittenSegments }> {
   const precision: BundlePrecision = q ? 'int8' : 'fp32';
   const name = `${runtime}-${precision}`;
   const floatIo = Boolean(q && o.floatIo);
@@ -245,6 +261,12 @@ async function exportBundle(
         confidenceThreshold: k === segments.length - 1 ? 0 : threshold,
         logits: s.exitTensor,
       },
+      ...(variantsFrom ? {
+        variants: [{
+          precision: variantsFrom.precision, bytes: variantsFrom.files[k].bytes, inputs: variantsFrom.files[k].inputs, outputs: variantsFrom.files[k].outputs,
+          ...(variantsFrom.exitAccuracy[k] === null ? {} : { accuracy: variantsFrom.exitAccuracy[k] ?? undefined }),
+        }],
+      } : {}),
     };
   });
   const inQ = ioQuant?.[input.name];
@@ -263,6 +285,7 @@ async function exportBundle(
     },
     producer: { name: 'ranas', version: packageVersion(), gitCommit: gitCommit() },
     segments: files,
+    ...(variantsFrom && o.precisionChoice ? { precisionChoice: o.precisionChoice } : {}),
     monolithic: { bytes: monolithic, outputs: bundleTensors(exitTensors, shapes, runtime, ioQuant) },
     ...(split && partBytes ? {
       split: split.map((s, k) => ({
@@ -272,10 +295,13 @@ async function exportBundle(
     } : {}),
   });
   const segmentsBytes = segmentBytes.reduce((s, b) => s + b.length, 0);
+  const variantBytes = variantsFrom ? variantsFrom.files.reduce((n, f) => n + f.bytes.length, 0) : 0;
   const partsBytes = partBytes?.reduce((sum, p) => sum + p.trunk.length + p.head.length, 0);
   return {
-    name, dir, runtime, precision, segmentsBytes, monolithicBytes: monolithic.length, totalBytes: segmentsBytes + monolithic.length + (partsBytes ?? 0), exitAccuracy, chainMatches,
+    name, dir, runtime, precision, segmentsBytes, monolithicBytes: monolithic.length, totalBytes: segmentsBytes + variantBytes + monolithic.length + (partsBytes ?? 0), exitAccuracy, chainMatches,
+    ...(variantsFrom ? { variants: [variantsFrom.precision] } : {}),
     ...(split ? { partsMatch, partsBytes } : {}),
+    written: { precision, files, exitAccuracy },
   };
 }
 
@@ -310,8 +336,12 @@ export async function exportModel(graph: ModelGraph, o: ExportOptions): Promise<
   const evalSet = o.data && o.evalImages > 0 ? normalisedImages(o.data.test, o.evalImages, info.normalisation, 2) : undefined;
   const bundles: BundleReport[] = [];
   for (const runtime of o.formats) {
-    bundles.push(await exportBundle(prepared, shapes, segments, info, runtime, undefined, o, evalSet, split));
-    if (q) bundles.push(await exportBundle(prepared, shapes, segments, info, runtime, q, o, evalSet, split));
+    const { written, ...fp32 } = await exportBundle(prepared, shapes, segments, info, runtime, undefined, o, evalSet, undefined, split);
+    bundles.push(fp32);
+    if (q) {
+      const { written: _, ...int8 } = await exportBundle(prepared, shapes, segments, info, runtime, q, o, evalSet, o.precisionChoice ? written : undefined, split);
+      bundles.push(int8);
+    }
   }
   const report: ExportReport = {
     model: info,

@@ -24,6 +24,7 @@ import { DEFAULT_BAUD, SerialTransport } from '../firmware-bridge/transport/seri
 import { listenTcp, parseHostPort } from '../firmware-bridge/transport/tcp-transport.ts';
 import { RanasError, errorMessage, isRanasError } from '../src/errors.ts';
 import { packageVersion } from '../src/run-folder.ts';
+import type { PrecisionChoice } from './agent/segment-plan.ts';
 import { createAgent, type Agent } from './agent.ts';
 import { serveJsonLines } from './json-lines.ts';
 import { sha256Hex } from '../src/bundle-format/sha256.ts';
@@ -38,6 +39,7 @@ export interface AgentCliOptions {
   stdio: boolean;
   deviceName?: string;
   threads: number | 'auto';
+  precision: PrecisionChoice;
   install?: string;
   edgetpu: boolean;
   safetyFactor?: number;
@@ -69,6 +71,14 @@ function threadsOption(v: string): number | 'auto' {
   return v === 'auto' ? 'auto' : positiveNumber('threads', true)(v);
 }
 
+const PRECISION_CHOICES: readonly PrecisionChoice[] = ['auto', 'int8', 'fp32'];
+
+function precisionOption(v: string): PrecisionChoice {
+  const p = PRECISION_CHOICES.find((c) => c === v);
+  if (!p) throw new RanasError('E_BAD_OPTION', `--precision is '${v}'; expected ${PRECISION_CHOICES.join(', ')}`);
+  return p;
+}
+
 function log(level: 'info' | 'warn', event: string, message: string): void {
   writeJsonLine(process.stderr, { level, event, message });
 }
@@ -86,6 +96,7 @@ export function parseAgentArgs(argv: string[]): AgentCliOptions {
     .option('--stdio', 'serve JSON lines on stdin/stdout (default when neither --serial nor --listen)', false)
     .option('--device-name <name>', 'name recorded with profiles (default: host name)')
     .option('--threads <n|auto>', 'runtime CPU threads; auto: the profile measures 1 thread and every core per segment and keeps the faster', threadsOption, 'auto')
+    .option('--precision <auto|int8|fp32>', 'segments of bundles carrying int8 and fp32 forms: auto runs each in the faster measured form that meets the manifest\'s accuracy', precisionOption, 'auto')
     .option('--install <bundle>', 'install this bundle folder or tar at start')
     .option('--edgetpu', 'run int8 TFLite bundles on a Coral Edge TPU (needs libedgetpu.so.1)', false)
     .option('--safety-factor <x>', 'multiplier on the next segment p99 in the budget check (default 1.1)', positiveNumber('safety-factor', false))
@@ -166,6 +177,7 @@ export async function main(argv: string[], hooks: AgentCliHooks = {}): Promise<v
       bundleDir: o.bundleDir,
       deviceName: o.deviceName,
       threads: o.threads,
+      precision: o.precision,
       edgetpu: o.edgetpu,
       safetyFactor: o.safetyFactor,
       profile: { warmups: o.warmups, runs: o.profileRuns },

@@ -21,6 +21,7 @@ import { sha256Hex } from '../src/bundle-format/sha256.ts';
 import { loadBundle, trackersFor, type ActiveBundle } from './agent/active-bundle.ts';
 import { AgentCounters } from './agent/agent-counters.ts';
 import { availableRuntimes, runtimeFor, threadChoicesOf, type RuntimeChoice } from './agent/runtime-choice.ts';
+import type { PrecisionChoice, SegmentPlan } from './agent/segment-plan.ts';
 import { createSerialQueue } from './agent/serial-queue.ts';
 import { requestOfInferMsg } from './infer-input.ts';
 import { profileChain } from './profiler.ts';
@@ -64,6 +65,11 @@ export interface AgentOptions extends RuntimeChoice {
   adaptive?: boolean;
   /** Profiler warm-ups and timed runs per segment. */
   profile?: { warmups?: number; runs?: number };
+  /**
+   * Precision of each segment when a bundle carries several (int8 and fp32 forms): `auto` (default) runs per
+   * segment the fastest measured among those meeting the manifest's accuracy; `int8`/`fp32` always that one.
+   */
+  precision?: PrecisionChoice;
   /** Re-measure at start even when a profile from this device is saved. */
   reprofile?: boolean;
   /** Largest bundle installed, bytes. */
@@ -107,9 +113,11 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
   const threadChoices = threadChoicesOf(o);
   const trial = (chain: Chain, preprocess: Preprocessor) => profileChain({ chain, preprocess }, { clock, deviceName, warmups: o.profile?.warmups, runs: o.profile?.runs });
 
-  async function measure(chain: Chain, preprocess: Preprocessor, bundle: InstalledBundle, threads: readonly number[]): Promise<BundleProfile> {
+  async function measure(chain: Chain, preprocess: Preprocessor, bundle: InstalledBundle, plan: SegmentPlan): Promise<BundleProfile> {
     const measured = await trial(chain, preprocess);
-    const profile = { ...measured, segments: measured.segments.map((s, k) => ({ ...s, threads: threads[k] })) };
+    // The precision is recorded when the bundle offers a choice (profiles of single-precision bundles stay as they were).
+    const choice = bundle.manifest.segments.some((seg) => seg.variants?.length);
+    const profile = { ...measured, segments: measured.segments.map((s, k) => ({ ...s, threads: plan[k].threads, ...(choice ? { precision: plan[k].precision } : {}) })) };
     await store.writeProfile(bundle, profile);
     counters.counts.profiles++;
     log(`profiled ${bundle.manifest.model.name} on ${deviceName}: ${profile.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs p99 ${s.p99Us.toFixed(0)} µs`).join(', ')}`);
@@ -127,7 +135,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
 
   /** Loads (and profiles when needed) a bundle; the current active bundle is not touched. */
   async function load(bundle: InstalledBundle, forceProfile: boolean): Promise<ActiveBundle> {
-    return loadBundle(bundle, forceProfile, { store, runtime: (threads) => runtimeFor(bundle, o, threads), threadChoices, deviceName, adaptive, trial, measure, measureParts, log });
+    return loadBundle(bundle, forceProfile, { store, runtime: (threads) => runtimeFor(bundle, o, threads), threadChoices, precision: o.precision ?? 'auto', deviceName, adaptive, trial, measure, measureParts, log });
   }
 
   /** Releases a bundle's segments and parts. */
@@ -190,7 +198,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
         const observeOverhead = (inputUs: number, answerUs: number) => { overheadTracker.observe(0, inputUs); overheadTracker.observe(1, answerUs); };
         // `planned` on a split bundle runs trunks + one head; elsewhere (and with everyExit) the chain answers.
         const answer = parts && req.policy === 'planned' && req.everyExit !== true ? await runPlanned({
-          parts: parts.chain, preprocess: a.preprocess, safetyFactor, clock, inputP99Us, answerP99Us,
+          parts: parts.chain, preprocess: parts.preprocess, safetyFactor, clock, inputP99Us, answerP99Us,
           ...partP99s(parts),
           observe: (part, k, us) => parts.tracker.observe(PART_SLOT[part] * parts.chain.trunks.length + k, us),
           observeOverhead,
@@ -245,10 +253,10 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
       if (!active) throw new RanasError('E_NO_BUNDLE', 'no bundle is installed; nothing to profile');
       const a = active;
       // Re-measures the segments as loaded: their thread counts stay (a restart with --reprofile chooses again).
-      a.profile = await measure(a.chain, a.preprocess, a.bundle, a.profile.segments.map((s) => s.threads ?? threadChoices[0]));
+      a.profile = await measure(a.chain, a.preprocess, a.bundle, a.chain.forms.map((f, k) => ({ precision: f.precision, threads: a.profile.segments[k]?.threads ?? threadChoices[0] })));
       Object.assign(a, trackersFor(a.profile, adaptive));
       if (a.parts) {
-        a.profile = await measureParts(a.parts.chain, a.preprocess, a.bundle, a.profile);
+        a.profile = await measureParts(a.parts.chain, a.parts.preprocess, a.bundle, a.profile);
         a.parts.latency = a.profile.parts ?? a.parts.latency;
         a.parts.tracker = partsTrackerFor(a.parts.latency, adaptive);
       }

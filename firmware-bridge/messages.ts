@@ -24,6 +24,8 @@ export interface SegmentProfileMsg {
   runs: number;
   /** CPU threads the segment runs with, chosen by the agent's measurement (absent when not recorded). */
   threads?: number;
+  /** Precision the segment runs in, chosen by the agent's measurement (absent: the bundle's own). */
+  precision?: string;
 }
 
 export interface ProfileMsg {

@@ -14,6 +14,7 @@ import {
   MANIFEST_VERSION,
   type BundleExit,
   type BundleManifest,
+  type BundlePrecision,
   type BundleRuntime,
   type BundleTensor,
 } from '../../src/bundle-format/manifest.ts';
@@ -28,6 +29,8 @@ export interface SegmentFile {
   inputs: BundleTensor[];
   outputs: BundleTensor[];
   exit: BundleExit;
+  /** The same segment in other precisions (written as `segment-<k>.<precision>.<ext>`). */
+  variants?: { precision: BundlePrecision; bytes: Uint8Array; inputs: BundleTensor[]; outputs: BundleTensor[]; accuracy?: number }[];
 }
 
 /** One trunk or head file of a split segment. */
@@ -45,6 +48,8 @@ export interface BundleContents {
   input: BundleManifest['input'];
   producer: BundleManifest['producer'];
   segments: SegmentFile[];
+  /** Stated when segments carry variants: the accuracy a variant must keep (see segment-variants.ts). */
+  precisionChoice?: BundleManifest['precisionChoice'];
   monolithic?: { bytes: Uint8Array; outputs: BundleTensor[] };
   /** Every segment as trunk + head (one pair per segment), when exported with `--split-heads`. */
   split?: { trunk: PartFile; head: PartFile }[];
@@ -63,7 +68,12 @@ export function bundleFiles(contents: BundleContents): { manifest: BundleManifes
     }
     const file = `segment-${k}.${ext}`;
     files.set(file, s.bytes);
-    return { file, sha256: sha256Hex(s.bytes), sizeBytes: s.bytes.length, inputs: s.inputs, outputs: s.outputs, exit: s.exit };
+    const variants = s.variants?.map((v) => {
+      const vfile = `segment-${k}.${v.precision}.${ext}`;
+      files.set(vfile, v.bytes);
+      return { precision: v.precision, file: vfile, sha256: sha256Hex(v.bytes), sizeBytes: v.bytes.length, inputs: v.inputs, outputs: v.outputs, ...(v.accuracy === undefined ? {} : { accuracy: v.accuracy }) };
+    });
+    return { file, sha256: sha256Hex(s.bytes), sizeBytes: s.bytes.length, inputs: s.inputs, outputs: s.outputs, exit: s.exit, ...(variants ? { variants } : {}) };
   });
   const manifest: BundleManifest = {
     format: MANIFEST_FORMAT,
@@ -73,6 +83,7 @@ export function bundleFiles(contents: BundleContents): { manifest: BundleManifes
     precision: contents.precision,
     input: contents.input,
     segments,
+    ...(contents.precisionChoice ? { precisionChoice: contents.precisionChoice } : {}),
     createdAt: contents.createdAt ?? new Date().toISOString(),
     producer: contents.producer,
   };

@@ -4,12 +4,14 @@
  * and the live p99 trackers the scheduler reads.
  */
 import type { BundleProfile } from '../../src/bundle-format/manifest.ts';
+import { inputOfForm, segmentForm } from '../../src/bundle-format/segment-variants.ts';
 import type { Runtime, LoadedSegment } from '../runtimes/runtime.ts';
 import { wireChain, type Chain } from '../scheduler/chain.ts';
 import { LatencyTracker } from '../scheduler/latency-tracker.ts';
 import { makePreprocessor, type Preprocessor } from '../scheduler/preprocess.ts';
 import type { InstalledBundle, Store } from '../store/store.ts';
 import { loadParts, type ActiveParts, type PartsContext } from './active-parts.ts';
+import { choosePlan, fullPathP50, planOfProfile, planText, trialPlans, type PrecisionChoice, type SegmentPlan } from './segment-plan.ts';
 
 /** A loaded, profiled bundle. */
 export interface ActiveBundle {
@@ -39,78 +41,92 @@ export interface LoadContext extends Pick<PartsContext, 'measureParts'> {
   runtime(threads: number): Runtime;
   /** Thread counts to choose from per segment (one: no choice, nothing extra measured). */
   threadChoices: readonly number[];
+  /** Precision by measurement (`auto`) among the forms the bundle carries, or one precision. */
+  precision: PrecisionChoice;
   deviceName: string;
   adaptive: boolean;
-  /** Measures the chain's latency profile (not saved): to choose thread counts. */
+  /** Measures the chain's latency profile (not saved): to choose thread counts and precisions. */
   trial(chain: Chain, preprocess: Preprocessor): Promise<BundleProfile>;
-  /** Measures the chain's latency profile, records each segment's threads, and saves it. */
-  measure(chain: Chain, preprocess: Preprocessor, bundle: InstalledBundle, threads: readonly number[]): Promise<BundleProfile>;
+  /** Measures the chain's latency profile, records each segment's plan, and saves it. */
+  measure(chain: Chain, preprocess: Preprocessor, bundle: InstalledBundle, plan: SegmentPlan): Promise<BundleProfile>;
   log(line: string): void;
 }
 
-/** More threads are kept for a segment only when they bring its p50 below this fraction of the fewer threads'. */
-const THREADS_MARGIN = 0.95;
-
-/** Loads segment k of `bundle` with `threads[k]` threads; every loaded segment is also pushed to `owned`. */
-async function loadSegments(bundle: InstalledBundle, threads: readonly number[], ctx: LoadContext, owned: LoadedSegment[]): Promise<LoadedSegment[]> {
+/** A chain loaded with `plan`, and the preprocessor of its first segment's input; every loaded segment is also pushed to `owned`. */
+async function loadChain(bundle: InstalledBundle, plan: SegmentPlan, ctx: LoadContext, owned: LoadedSegment[]): Promise<{ chain: Chain; preprocess: Preprocessor }> {
+  const m = bundle.manifest;
+  const forms = plan.map((r, k) => segmentForm(m, k, r.precision));
   const segments: LoadedSegment[] = [];
-  for (const [k, seg] of bundle.manifest.segments.entries()) {
-    const s = await ctx.runtime(threads[k]).load(await ctx.store.readFile(bundle, seg.file), seg);
+  for (const [k, form] of forms.entries()) {
+    const s = await ctx.runtime(plan[k].threads).load(await ctx.store.readFile(bundle, form.file), form);
     owned.push(s);
     segments.push(s);
   }
-  return segments;
+  return { chain: wireChain(m, segments, forms), preprocess: makePreprocessor(inputOfForm(m.input, forms[0])) };
+}
+
+/** Loads `plan` into a chain of its own, profiles it (not saved) and releases it. */
+async function trialOf(bundle: InstalledBundle, plan: SegmentPlan, ctx: LoadContext): Promise<BundleProfile> {
+  const owned: LoadedSegment[] = [];
+  try {
+    const { chain, preprocess } = await loadChain(bundle, plan, ctx, owned);
+    const p = await ctx.trial(chain, preprocess);
+    ctx.log(`${planText(plan)}: ${p.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs`).join(', ')}`);
+    return p;
+  } finally {
+    await Promise.all(owned.map((s) => s.dispose()));
+  }
 }
 
 /**
- * Per segment, the thread count with the lowest profiled p50 among the choices (each choice loaded and
- * profiled as a whole chain in turn, then released). Near-ties keep the fewer threads (THREADS_MARGIN).
+ * The plan with the lowest measured cost: every uniform plan (one precision, one thread count) is profiled
+ * in turn, each segment takes its fastest, and the mixed plan that results is kept only when its measured
+ * full path is no slower than the best uniform one's (hand-offs between precisions cost a conversion).
  */
-async function chooseThreads(bundle: InstalledBundle, preprocess: Preprocessor, ctx: LoadContext): Promise<number[]> {
-  const n = bundle.manifest.segments.length;
-  const best = new Array<number>(n).fill(ctx.threadChoices[0]);
-  const bestP50 = new Array<number>(n).fill(Number.POSITIVE_INFINITY);
-  for (const threads of ctx.threadChoices) {
-    const owned: LoadedSegment[] = [];
-    try {
-      const chain = wireChain(bundle.manifest, await loadSegments(bundle, new Array<number>(n).fill(threads), ctx, owned));
-      const p = await ctx.trial(chain, preprocess);
-      p.segments.forEach((s, k) => {
-        if (s.p50Us < bestP50[k] * THREADS_MARGIN) {
-          best[k] = threads;
-          bestP50[k] = s.p50Us;
-        }
-      });
-      ctx.log(`${threads} thread(s): ${p.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs`).join(', ')}`);
-    } finally {
-      await Promise.all(owned.map((s) => s.dispose()));
-    }
+async function choose(bundle: InstalledBundle, ctx: LoadContext, owned: LoadedSegment[]): Promise<{ chain: Chain; preprocess: Preprocessor; plan: SegmentPlan; profile: BundleProfile }> {
+  const m = bundle.manifest;
+  const plans = trialPlans(m, ctx.precision, ctx.threadChoices);
+  if (plans.length === 1) {
+    const loaded = await loadChain(bundle, plans[0], ctx, owned);
+    return { ...loaded, plan: plans[0], profile: await ctx.measure(loaded.chain, loaded.preprocess, bundle, plans[0]) };
   }
-  return best;
+  const trials = [];
+  for (const plan of plans) trials.push({ plan, profile: await trialOf(bundle, plan, ctx) });
+  const uniform = trials.reduce((a, b) => (fullPathP50(b.profile) < fullPathP50(a.profile) ? b : a));
+  const mixed = choosePlan(trials);
+  const same = (a: SegmentPlan, b: SegmentPlan) => a.every((r, k) => r.precision === b[k].precision && r.threads === b[k].threads);
+  if (!same(mixed, uniform.plan)) {
+    const loaded = await loadChain(bundle, mixed, ctx, owned);
+    const profile = await ctx.trial(loaded.chain, loaded.preprocess);
+    if (fullPathP50(profile) <= fullPathP50(uniform.profile)) {
+      ctx.log(`chosen ${planText(mixed)}: full path p50 ${fullPathP50(profile).toFixed(0)} µs against ${fullPathP50(uniform.profile).toFixed(0)} µs for the best uniform plan`);
+      return { ...loaded, plan: mixed, profile: await ctx.measure(loaded.chain, loaded.preprocess, bundle, mixed) };
+    }
+    ctx.log(`${planText(mixed)} measured ${fullPathP50(profile).toFixed(0)} µs on the full path, slower than ${planText(uniform.plan)} (${fullPathP50(uniform.profile).toFixed(0)} µs): keeping the uniform plan`);
+    await loaded.chain.dispose();
+    owned.splice(0);
+  }
+  const loaded = await loadChain(bundle, uniform.plan, ctx, owned);
+  return { ...loaded, plan: uniform.plan, profile: await ctx.measure(loaded.chain, loaded.preprocess, bundle, uniform.plan) };
 }
 
 /**
  * Loads `bundle`'s segments and profiles them unless a profile from this device (with the request overhead,
- * and with each segment's threads when there is a choice) is saved and `forceProfile` is off. With a choice
- * of thread counts, each segment runs with the fastest measured. On failure every loaded segment is
- * disposed; nothing else is touched.
+ * and with each segment's threads and precision when there is a choice) is saved and `forceProfile` is off.
+ * With a choice of thread counts or precisions, each segment runs with the fastest measured. On failure
+ * every loaded segment is disposed; nothing else is touched.
  */
 export async function loadBundle(bundle: InstalledBundle, forceProfile: boolean, ctx: LoadContext): Promise<ActiveBundle> {
   const owned: LoadedSegment[] = [];
   try {
-    const n = bundle.manifest.segments.length;
-    const preprocess = makePreprocessor(bundle.manifest.input);
     const saved = await ctx.store.readProfile(bundle);
     // A profile without the request overhead predates its measurement: measure again.
-    const threadsRecorded = saved?.segments.every((s) => s.threads !== undefined && ctx.threadChoices.includes(s.threads)) ?? false;
-    const usable = saved && saved.device === ctx.deviceName && saved.segments.length === n && saved.overhead && (ctx.threadChoices.length === 1 || threadsRecorded);
-    if (usable && !forceProfile) {
-      const chain = wireChain(bundle.manifest, await loadSegments(bundle, saved.segments.map((s) => s.threads ?? ctx.threadChoices[0]), ctx, owned));
+    const savedPlan = saved && saved.device === ctx.deviceName && saved.overhead ? planOfProfile(bundle.manifest, saved, ctx.precision, ctx.threadChoices) : undefined;
+    if (saved && savedPlan && !forceProfile) {
+      const { chain, preprocess } = await loadChain(bundle, savedPlan, ctx, owned);
       return withParts({ bundle, chain, preprocess, profile: saved, ...trackersFor(saved, ctx.adaptive) }, false, ctx, owned);
     }
-    const threads = ctx.threadChoices.length === 1 ? new Array<number>(n).fill(ctx.threadChoices[0]) : await chooseThreads(bundle, preprocess, ctx);
-    const chain = wireChain(bundle.manifest, await loadSegments(bundle, threads, ctx, owned));
-    const profile = await ctx.measure(chain, preprocess, bundle, threads);
+    const { chain, preprocess, profile } = await choose(bundle, ctx, owned);
     return withParts({ bundle, chain, preprocess, profile, ...trackersFor(profile, ctx.adaptive) }, forceProfile, ctx, owned);
   } catch (e) {
     await Promise.all(owned.map((s) => s.dispose()));
@@ -120,6 +136,6 @@ export async function loadBundle(bundle: InstalledBundle, forceProfile: boolean,
 
 /** `active` with its bundle's trunks and heads loaded (and profiled when needed), when the bundle is split. */
 async function withParts(active: ActiveBundle, forceProfile: boolean, ctx: LoadContext, owned: LoadedSegment[]): Promise<ActiveBundle> {
-  const loaded = await loadParts(active.bundle, active.profile, active.preprocess, forceProfile, ctx, owned);
+  const loaded = await loadParts(active.bundle, active.profile, forceProfile, ctx, owned);
   return loaded ? { ...active, profile: loaded.profile, parts: loaded.parts } : active;
 }

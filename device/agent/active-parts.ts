@@ -1,18 +1,21 @@
 /**
  * A split bundle's trunks and heads (`manifest.split`, `ranas export --split-heads`) loaded beside its chain
- * for the `planned` policy: trunk k and head k run with segment k's thread count; their latency is the saved
+ * for the `planned` policy, in the manifest's precision (the chain may run other forms of its segments, so the parts
+ * have their own input preprocessor): trunk k and head k run with segment k's thread count; their latency is the saved
  * profile's `parts` when present (and no re-profile is asked), else measured now and saved with the profile.
  */
 import type { BundleProfile, PartLatencies } from '../../src/bundle-format/manifest.ts';
 import type { LoadedSegment, Runtime } from '../runtimes/runtime.ts';
 import { wirePartChain, type PartChain } from '../scheduler/part-chain.ts';
 import { LatencyTracker } from '../scheduler/latency-tracker.ts';
-import type { Preprocessor } from '../scheduler/preprocess.ts';
+import { makePreprocessor, type Preprocessor } from '../scheduler/preprocess.ts';
 import type { InstalledBundle, Store } from '../store/store.ts';
 
 /** The parts of the active bundle. */
 export interface ActiveParts {
   chain: PartChain;
+  /** Input preprocessing into trunk 0 (the manifest's input). */
+  preprocess: Preprocessor;
   latency: PartLatencies;
   /** Live p99 of trunks 0..n−1, heads 0..n−1, then steps 0..n−1 (same rule as the segments' tracker). */
   tracker: LatencyTracker;
@@ -41,7 +44,6 @@ export function partsTrackerFor(latency: PartLatencies, adaptive: boolean): Late
 export async function loadParts(
   bundle: InstalledBundle,
   profile: BundleProfile,
-  preprocess: Preprocessor,
   forceProfile: boolean,
   ctx: PartsContext,
   owned: LoadedSegment[],
@@ -61,9 +63,10 @@ export async function loadParts(
     heads.push(await load(k, s.head));
   }
   const chain = wirePartChain(bundle.manifest, trunks, heads);
+  const preprocess = makePreprocessor(bundle.manifest.input);
   const saved = profile.parts;
   const usable = saved && [saved.trunks, saved.heads, saved.steps].every((l) => l.length === split.length);
   const measured = usable && !forceProfile ? profile : await ctx.measureParts(chain, preprocess, bundle, profile);
   const latency = measured.parts ?? { trunks: [], heads: [], steps: [] };
-  return { parts: { chain, latency, tracker: partsTrackerFor(latency, ctx.adaptive) }, profile: measured };
+  return { parts: { chain, preprocess, latency, tracker: partsTrackerFor(latency, ctx.adaptive) }, profile: measured };
 }

@@ -43,6 +43,8 @@ export interface SegmentLatency {
   runs: number;
   /** CPU threads the segment ran with, when the agent chose them by measurement (absent: not recorded). */
   threads?: number;
+  /** Precision the segment ran in (absent: the manifest's). Recorded when the bundle offers a choice. */
+  precision?: BundlePrecision;
 }
 
 export interface BundleSegment {
@@ -53,6 +55,23 @@ export interface BundleSegment {
   inputs: BundleTensor[];
   outputs: BundleTensor[];
   exit: BundleExit;
+  /**
+   * The same segment in other precisions (same cut, same tensor names and shapes), for precision chosen by
+   * measurement on the device (segment-variants.ts). Absent: the manifest's precision only.
+   */
+  variants?: SegmentVariant[];
+}
+
+/** One segment in another precision than the manifest's. */
+export interface SegmentVariant {
+  precision: BundlePrecision;
+  file: string;
+  sha256: string;
+  sizeBytes: number;
+  inputs: BundleTensor[];
+  outputs: BundleTensor[];
+  /** Top-1 at this segment's exit (0..1) when every segment up to it runs in this precision, when measured. */
+  accuracy?: number;
 }
 
 /**
@@ -105,6 +124,11 @@ export interface BundleManifest {
   segments: BundleSegment[];
   /** Every segment as trunk + head (one entry per segment, in order), when exported with `--split-heads`. */
   split?: BundleSegmentSplit[];
+  /**
+   * When segments carry variants: a segment may run in a precision whose exit accuracy is at most
+   * `toleranceTop1` (0..1, e.g. 0.005 = half a point) below the best precision's at that exit.
+   */
+  precisionChoice?: { toleranceTop1: number };
   /** The monolithic multi-exit model, when exported. */
   monolithic?: { file: string; sha256: string; sizeBytes: number; outputs: BundleTensor[] };
   /** Filled in once profiled on a device. */
@@ -145,7 +169,7 @@ export interface PartLatencies {
 
 /** Every file a manifest names, with its recorded sha256 and size. */
 export function manifestFiles(m: BundleManifest): { file: string; sha256: string; sizeBytes: number }[] {
-  const files = m.segments.map((s) => ({ file: s.file, sha256: s.sha256, sizeBytes: s.sizeBytes }));
+  const files = m.segments.flatMap((s) => [s, ...(s.variants ?? [])].map((f) => ({ file: f.file, sha256: f.sha256, sizeBytes: f.sizeBytes })));
   for (const s of m.split ?? []) for (const part of [s.trunk, s.head]) files.push({ file: part.file, sha256: part.sha256, sizeBytes: part.sizeBytes });
   if (m.monolithic) files.push({ file: m.monolithic.file, sha256: m.monolithic.sha256, sizeBytes: m.monolithic.sizeBytes });
   return files;

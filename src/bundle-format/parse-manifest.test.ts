@@ -64,3 +64,33 @@ test('a profile keeps its request overhead when present, and a bad overhead fiel
 test('a manifest with no class names is refused (every answer carries its label)', () => {
   refused({ 'model.classNames': [] }, 'E_MANIFEST_FIELD', 'model.classNames');
 });
+
+/** A manifest whose segments carry an int8 variant each (fp32 bundle + int8 forms). */
+function withVariants(): Record<string, unknown> {
+  const c = fakeBundleContents({ segments: 2 });
+  c.precisionChoice = { toleranceTop1: 0.005 };
+  c.segments = c.segments.map((s) => ({ ...s, variants: [{ precision: 'int8', bytes: s.bytes.slice(1), inputs: s.inputs, outputs: s.outputs, accuracy: 0.5 }] }));
+  return JSON.parse(JSON.stringify(bundleFiles(c).manifest));
+}
+
+test('segment variants (precision chosen on the device) parse back, and their files are listed for checking', async () => {
+  const m = withVariants();
+  const parsed = parseBundleManifest(m);
+  assert.deepEqual(parsed, m);
+  const { manifestFiles } = await import('./manifest.ts');
+  assert.deepEqual(manifestFiles(parsed).map((f) => f.file), ['segment-0.tflite', 'segment-0.int8.tflite', 'segment-1.tflite', 'segment-1.int8.tflite']);
+});
+
+test('a variant that does not fit its segment is refused, naming the field', () => {
+  const bad = (edit: (m: Record<string, unknown>) => void, field: RegExp) => {
+    const m = withVariants();
+    edit(m);
+    assert.throws(() => parseBundleManifest(m), (e) => isRanasError(e, 'E_MANIFEST_FIELD') && field.test(String(e.details.field)), `expected a refusal naming ${field}`);
+  };
+  bad((m) => setPath(m, 'segments.0.variants.0.precision', 'fp32'), /segments\[0\]\.variants\[0\]\.precision/);
+  bad((m) => setPath(m, 'segments.1.variants.0.outputs.0.name', 'other'), /segments\[1\]\.variants\[0\]\.outputs/);
+  bad((m) => setPath(m, 'segments.0.variants.0.inputs.0.shape', [1, 2, 2, 3]), /segments\[0\]\.variants\[0\]\.inputs/);
+  bad((m) => setPath(m, 'segments.0.variants.0.file', 'segment-1.int8.tflite'), /^segments$/);
+  bad((m) => setPath(m, 'segments.0.variants.0.accuracy', 1.5), /accuracy/);
+  bad((m) => setPath(m, 'precisionChoice.toleranceTop1', -1), /precisionChoice/);
+});

@@ -19,6 +19,8 @@ import {
   type BundleProfile,
   type BundleSegmentSplit,
   type SegmentLatency,
+  type SegmentVariant,
+  manifestFiles,
 } from './manifest.ts';
 import { TENSOR_DTYPES } from './dtype.ts';
 
@@ -121,7 +123,35 @@ function segment(v: unknown, k: number): BundleSegment {
   };
   if (s.exit.index !== k) throw fieldError(`${p}exit.index`, `${k} (segment k ends in exit k)`, s.exit.index);
   if (!s.outputs.some((t) => t.name === s.exit.logits)) throw fieldError(`${p}exit.logits`, `the name of one of the segment's outputs (${s.outputs.map((t) => t.name).join(', ')})`, s.exit.logits);
+  if (o.variants !== undefined) s.variants = arr(o, 'variants', p).map((v, i) => variant(v, s, `${p}variants[${i}]`));
   return s;
+}
+
+/** Tensor names and shapes in the order given (a variant must match its segment's). */
+const signature = (ts: BundleTensor[]) => ts.map((t) => `${t.name}:${t.shape.join('x')}`).join(',');
+
+function variant(v: unknown, seg: BundleSegment, field: string): SegmentVariant {
+  const o = obj(v, field);
+  const p = `${field}.`;
+  const sha256 = str(o, 'sha256', p);
+  if (!isSha(sha256)) throw fieldError(`${p}sha256`, '64 lowercase hex digits', sha256);
+  const x: SegmentVariant = {
+    precision: oneOf(o, 'precision', p, PRECISIONS),
+    file: str(o, 'file', p),
+    sha256,
+    sizeBytes: num(o, 'sizeBytes', p, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
+    inputs: arr(o, 'inputs', p).map((t, i) => tensor(t, `${p}inputs[${i}]`)),
+    outputs: arr(o, 'outputs', p).map((t, i) => tensor(t, `${p}outputs[${i}]`)),
+  };
+  const accuracy = optNum(o, 'accuracy', p);
+  if (accuracy !== undefined) {
+    if (!(accuracy >= 0 && accuracy <= 1)) throw fieldError(`${p}accuracy`, 'a top-1 between 0 and 1', accuracy);
+    x.accuracy = accuracy;
+  }
+  if (x.file === seg.file) throw fieldError(`${p}file`, `a file other than the segment's own (${seg.file})`, x.file);
+  if (signature(x.inputs) !== signature(seg.inputs)) throw fieldError(`${p}inputs`, `the segment's inputs (${signature(seg.inputs)})`, signature(x.inputs));
+  if (signature(x.outputs) !== signature(seg.outputs)) throw fieldError(`${p}outputs`, `the segment's outputs (${signature(seg.outputs)})`, signature(x.outputs));
+  return x;
 }
 
 function part(v: unknown, field: string): BundlePart {
@@ -176,6 +206,7 @@ function latency(v: unknown, field: string): SegmentLatency {
   const p = `${field}.`;
   const l: SegmentLatency = { p50Us: num(o, 'p50Us', p), p99Us: num(o, 'p99Us', p), runs: num(o, 'runs', p) };
   if (o.threads !== undefined) l.threads = num(o, 'threads', p, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
+  if (o.precision !== undefined) l.precision = oneOf(o, 'precision', p, PRECISIONS);
   return l;
 }
 
@@ -245,6 +276,20 @@ export function parseBundleManifest(json: unknown): BundleManifest {
     if (split.length !== segments.length) throw fieldError('split', `one trunk/head pair per segment (${segments.length})`, split.length);
     m.split = split;
   }
+  for (const [k, seg] of segments.entries()) {
+    for (const [i, v] of (seg.variants ?? []).entries()) {
+      if (v.precision === m.precision || seg.variants?.findIndex((w) => w.precision === v.precision) !== i) {
+        throw fieldError(`segments[${k}].variants[${i}].precision`, `a precision other than the manifest's (${m.precision}) and the segment's other variants'`, v.precision);
+      }
+    }
+  }
+  if (o.precisionChoice !== undefined) {
+    const pc = obj(o.precisionChoice, 'precisionChoice');
+    m.precisionChoice = { toleranceTop1: num(pc, 'toleranceTop1', 'precisionChoice.', (n) => n >= 0 && n <= 1, 'a top-1 tolerance between 0 and 1') };
+  }
+  const names = manifestFiles(m).map((f) => f.file);
+  const twice = names.find((f, i) => names.indexOf(f) !== i);
+  if (twice !== undefined) throw fieldError('segments', 'a different file for every segment, variant and part', twice);
   if (o.profile !== undefined) m.profile = parseProfile(o.profile);
   return m;
 }

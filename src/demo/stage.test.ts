@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
@@ -38,5 +38,32 @@ test('a stage reruns only when its options changed, its output is invalid or --f
     assert.deepEqual(await new StageRunner(dir, false, () => undefined).run('s', { a: 3 }, work(6), check), { n: 6 }, 'corrupt marker: runs');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('paths under a root are stored relative: a copy of the folder at another path reuses its results there', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'ranas-stage-roots-'));
+  try {
+    const first = join(base, 'clone-a', 'results');
+    mkdirSync(join(first, 'networks'), { recursive: true });
+    writeFileSync(join(first, 'networks', 'w.bin'), 'x');
+    const fileCheck = {
+      parse: (v: unknown): { file: string; other: string } | null => (typeof v === 'object' && v !== null ? { file: String(Reflect.get(v, 'file')), other: String(Reflect.get(v, 'other')) } : null),
+      valid: (r: { file: string }) => existsSync(r.file),
+    };
+    const runner = new StageRunner(first, false, () => undefined, { '@results': first });
+    await runner.run('t', { a: 1 }, async () => ({ file: join(first, 'networks', 'w.bin'), other: '/elsewhere/x' }), fileCheck);
+    const stored = JSON.parse(readFileSync(join(first, 'stages', 't.json'), 'utf8'));
+    assert.deepEqual(stored.result, { file: '@results/networks/w.bin', other: '/elsewhere/x' });
+
+    const second = join(base, 'clone-b', 'results');
+    cpSync(first, second, { recursive: true });
+    rmSync(first, { recursive: true });
+    let ran = false;
+    const again = await new StageRunner(second, false, () => undefined, { '@results': second }).run('t', { a: 1 }, async () => { ran = true; return { file: '', other: '' }; }, fileCheck);
+    assert.equal(ran, false, 'the moved result is found and reused');
+    assert.deepEqual(again, { file: join(second, 'networks', 'w.bin'), other: '/elsewhere/x' });
+  } finally {
+    rmSync(base, { recursive: true, force: true });
   }
 });

@@ -25,8 +25,33 @@ export interface StageTime {
 export class StageRunner {
   readonly times: StageTime[] = [];
 
-  constructor(private readonly runDir: string, private readonly fresh: boolean, private readonly say: (line: string) => void) {
+  /**
+   * `roots`: folders whose paths inside a result are stored relative, as `<token>/rest` (e.g. `@results` for
+   * results/study), so committed markers still point at their files in a clone at another path.
+   */
+  constructor(private readonly runDir: string, private readonly fresh: boolean, private readonly say: (line: string) => void, private readonly roots: Readonly<Record<string, string>> = {}) {
     mkdirSync(join(runDir, 'stages'), { recursive: true });
+  }
+
+  /** A stored result with every `<token>/…` path made absolute again. */
+  private fromStored(v: unknown): unknown {
+    if (typeof v === 'string') {
+      for (const [token, root] of Object.entries(this.roots)) if (v === token || v.startsWith(`${token}/`)) return root + v.slice(token.length);
+      return v;
+    }
+    if (Array.isArray(v)) return v.map((x) => this.fromStored(x));
+    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.fromStored(x)]));
+    return v;
+  }
+
+  /** A result as stored: paths under a root as `<token>/…` (the longest root first). */
+  private toStored(v: unknown): unknown {
+    const roots = Object.entries(this.roots).sort((a, b) => b[1].length - a[1].length);
+    return JSON.parse(JSON.stringify(v, (_k, x: unknown) => {
+      if (typeof x !== 'string') return x;
+      const hit = roots.find(([, root]) => x === root || x.startsWith(`${root}/`));
+      return hit ? hit[0] + x.slice(hit[1].length) : x;
+    }));
   }
 
   /**
@@ -35,19 +60,24 @@ export class StageRunner {
    */
   async run<T>(stage: string, key: unknown, work: () => Promise<T>, check: { parse: (v: unknown) => T | null; valid: (r: T) => boolean }): Promise<T> {
     const marker = join(this.runDir, 'stages', `${stage}.json`);
-    const keyJson = JSON.stringify(key);
-    if (!this.fresh && existsSync(marker)) {
-      const saved = parseMarker(readFileSync(marker, 'utf8'));
-      const result = saved && saved.key === keyJson ? check.parse(saved.result) : null;
-      if (result !== null && check.valid(result)) {
-        this.say(`[${stage}] reusing the result in ${marker} (--fresh to redo)`);
-        this.times.push({ stage, seconds: 0, cpuSeconds: 0, status: 'skipped' });
-        return result;
-      }
+    const stored = this.fresh ? null : this.stored(stage, key, check);
+    if (stored !== null) {
+      this.say(`[${stage}] reusing the result in ${marker} (--fresh to redo)`);
+      this.times.push({ stage, seconds: 0, cpuSeconds: 0, status: 'skipped' });
+      return stored;
     }
     const { result, time } = await this.timed(stage, work);
-    writeJsonAtomic(marker, { key: keyJson, result, seconds: time.seconds, cpuSeconds: time.cpuSeconds, finishedAt: new Date().toISOString() });
+    writeJsonAtomic(marker, { key: JSON.stringify(key), result: this.toStored(result), seconds: time.seconds, cpuSeconds: time.cpuSeconds, finishedAt: new Date().toISOString() });
     return result;
+  }
+
+  /** The stage's stored result when its marker holds the same `key` and the result is still valid, else null. */
+  stored<T>(stage: string, key: unknown, check: { parse: (v: unknown) => T | null; valid: (r: T) => boolean }): T | null {
+    const marker = join(this.runDir, 'stages', `${stage}.json`);
+    if (!existsSync(marker)) return null;
+    const saved = parseMarker(readFileSync(marker, 'utf8'));
+    const result = saved && saved.key === JSON.stringify(key) ? check.parse(this.fromStored(saved.result)) : null;
+    return result !== null && check.valid(result) ? result : null;
   }
 
   /** Times a stage that always runs. */

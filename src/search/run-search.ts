@@ -123,7 +123,8 @@ async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say
         writeGenotype(genotype, `epoch${e.epoch + 1}`);
         const { alphas: _a, ...summary } = e;
         run.log({ type: 'epoch', ...summary, epoch: e.epoch + 1, alphaEntropy: entropy, genotypeHash: genotypeHash(genotype) });
-        say(`epoch ${e.epoch + 1}/${o.epochs}: train ${e.meanTrainLoss.toFixed(4)}, val ${e.meanValLoss.toFixed(4)}, ${e.seconds.toFixed(1)} s, weights ${e.weightImgPerSec.toFixed(1)} img/s, alphas ${e.alphaImgPerSec.toFixed(1)} img/s, entropy ${entropy.normal.toFixed(4)}/${entropy.reduce.toFixed(4)}; genotype ${genotypeHash(genotype)}`);
+        const alphaPart = Number.isFinite(e.meanValLoss) ? `val ${e.meanValLoss.toFixed(4)}, ${e.seconds.toFixed(1)} s, weights ${e.weightImgPerSec.toFixed(1)} img/s, alphas ${e.alphaImgPerSec.toFixed(1)} img/s` : `${e.seconds.toFixed(1)} s, weights ${e.weightImgPerSec.toFixed(1)} img/s (warm-up: weights only)`;
+        say(`epoch ${e.epoch + 1}/${o.epochs}: train ${e.meanTrainLoss.toFixed(4)}, ${alphaPart}, entropy ${entropy.normal.toFixed(4)}/${entropy.reduce.toFixed(4)}; genotype ${genotypeHash(genotype)}`);
       },
     });
     const finalAlphas = alphaMatrices(loop.alphas);

@@ -97,7 +97,8 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
   mkdirSync(dirs.results, { recursive: true });
   mkdirSync(dirs.work, { recursive: true });
   writeFileSync(join(dirs.results, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');
-  const stages = new StageRunner(dirs.results, false, say);
+  // Paths in the committed markers are relative to the results and work folders: a clone elsewhere finds them.
+  const stages = new StageRunner(dirs.results, false, say, { '@results': dirs.results, '@work': dirs.work });
   const ran: string[] = [];
   const pending: string[] = [];
   const data: StudyData = await loadStudyData(plan, say);
@@ -112,7 +113,7 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
   async function stage<T>(name: string, key: unknown, work: () => Promise<T>, check: { parse: (v: unknown) => T | null; valid: (r: T) => boolean }): Promise<T | null> {
     const before = stages.times.length;
     if (o.maxStages > 0 && ran.length >= o.maxStages) {
-      const stored = peek(name, key, check);
+      const stored = stages.stored(name, key, check);
       if (stored === null) pending.push(name);
       return stored;
     }
@@ -123,15 +124,6 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
       if (o.gitCommit) commitResults(dirs.results, name, say);
     }
     return result;
-  }
-  /** A stored result of a stage, without running it. */
-  function peek<T>(name: string, key: unknown, check: { parse: (v: unknown) => T | null; valid: (r: T) => boolean }): T | null {
-    const marker = join(dirs.results, 'stages', `${name}.json`);
-    if (!existsSync(marker)) return null;
-    const v: unknown = JSON.parse(readFileSync(marker, 'utf8'));
-    if (typeof v !== 'object' || v === null || Reflect.get(v, 'key') !== JSON.stringify(key)) return null;
-    const r = check.parse(Reflect.get(v, 'result'));
-    return r !== null && check.valid(r) ? r : null;
   }
 
   const searches = new Map<string, SearchResult>();

@@ -31,6 +31,8 @@ interface ExportCliOptions {
   readonly floatIo: boolean;
   readonly splitHeads: boolean;
   readonly evalImages: number;
+  /** int8 bundles also carry fp32 segments; the device picks per segment within this top-1 tolerance (0..1). */
+  readonly precisionChoice?: { toleranceTop1: number };
   /** Undefined: the model's own training data. */
   readonly data?: DataChoice;
   readonly json: boolean;
@@ -47,6 +49,7 @@ interface RawOptions {
   target?: string;
   floatIo?: boolean;
   splitHeads?: boolean;
+  precisionChoice?: boolean | string;
   evalImages: string;
   /** Old name of --eval-images (hidden). */
   eval?: string;
@@ -105,7 +108,16 @@ function parseOptions(modelDir: string, raw: RawOptions): ExportCliOptions {
     evalImages: raw.eval !== undefined ? parseCount('--eval', raw.eval, 0) : parseEvalImages(raw.evalImages),
     data: raw.mini === true ? 'mini' : raw.data === undefined ? undefined : parseDataChoice(raw.data),
     json: raw.json === true,
+    ...(raw.precisionChoice === undefined || raw.precisionChoice === false ? {} : { precisionChoice: parsePrecisionChoice(raw.precisionChoice, raw.int8 === true) }),
   };
+}
+
+/** `--precision-choice [points]`: top-1 points a segment's int8 form may lose against fp32 (default 0.5). */
+function parsePrecisionChoice(v: boolean | string, int8: boolean): { toleranceTop1: number } {
+  if (!int8) throw new RanasError('E_CLI_ARG', '--precision-choice needs --int8 (it puts fp32 segments beside the int8 ones)');
+  const points = v === true ? 0.5 : Number(v);
+  if (!(points >= 0 && points <= 100)) throw new RanasError('E_CLI_ARG', `--precision-choice is "${String(v)}"; expected top-1 points between 0 and 100 (default 0.5)`);
+  return { toleranceTop1: points / 100 };
 }
 
 /** The printed tables: bundle sizes (with the ratio to the fp32 bundle of the same format) and per-exit top-1. */
@@ -158,6 +170,7 @@ async function runExport(o: ExportCliOptions): Promise<void> {
       floatIo: o.floatIo,
       splitHeads: o.splitHeads,
       evalImages: o.evalImages,
+      ...(o.precisionChoice ? { precisionChoice: o.precisionChoice } : {}),
       data: choice ? { train: choice.train, test: choice.test, name: choice.which, source: `${choice.which}: ${choice.reason}` } : undefined,
       log,
     });
@@ -194,6 +207,7 @@ export function registerExport(program: Command): void {
     .option('--target <t>', 'generic | edgetpu (lints the int8 model against Edge TPU constraints)', 'generic')
     .option('--float-io', 'int8 models take and give float32', false)
     .option('--split-heads', "also write each segment as trunk + head files, for the device's planned policy (about twice the bundle)", false)
+    .option('--precision-choice [points]', 'int8 bundles also carry the fp32 segments; the device runs each segment in the faster precision whose exit top-1 is within [points] (default 0.5) of the best')
     .option('--eval-images <n>', `test images for the per-exit accuracy table: a short check by default, all = the whole test set, 0 = skip`, String(EXPORT_EVAL_IMAGES))
     .addOption(new Option('--eval <n>', 'old name of --eval-images').hideHelp())
     .option('--data <src>', 'calibration/evaluation data: cifar10 | cifar100 | mini | synthetic | DIR (default: what the model was trained on, else cifar10)')

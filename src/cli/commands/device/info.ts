@@ -14,7 +14,7 @@ export async function runInfo(o: DeviceCliOptions): Promise<void> {
     { field: 'max frame, bytes', value: info.maxFrameBytes },
     { field: 'installed bundle version', value: info.installedVersion || 'none flashed' },
   ];
-  info.profile?.segments.forEach((s, i) => rows.push({ field: `segment ${i} latency p50 / p99, µs`, value: `${s.p50Us.toFixed(0)} / ${s.p99Us.toFixed(0)} (${s.runs} runs on ${info.profile?.device}${s.threads ? `, ${s.threads} thread${s.threads === 1 ? '' : 's'}` : ''})` }));
+  info.profile?.segments.forEach((s, i) => rows.push({ field: `segment ${i} latency p50 / p99, µs`, value: `${s.p50Us.toFixed(0)} / ${s.p99Us.toFixed(0)} (${s.runs} runs on ${info.profile?.device}${s.precision ? `, ${s.precision}` : ''}${s.threads ? `, ${s.threads} thread${s.threads === 1 ? '' : 's'}` : ''})` }));
   const overhead = info.profile?.overhead;
   if (overhead) {
     rows.push({ field: 'request input overhead p50 / p99, µs', value: `${overhead.input.p50Us.toFixed(0)} / ${overhead.input.p99Us.toFixed(0)}` });
