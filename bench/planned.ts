@@ -14,7 +14,9 @@
  * exit on average (or the same exit sooner), each policy's miss rate, the heads' share of the full cost (MACs
  * from the export, and measured time from the parts' profile) and the load average before and after.
  *   node --import tsx bench/planned.ts [--models msdnet-cifar10,small] [--budgets 12] [--requests-per-budget 100]
- *     [--profile-runs 500] [--bundles DIR (reuse exports there)] [--json]
+ *     [--profile-runs 500] [--warmup 300] [--repeats 3] [--bundles DIR (reuse exports there)] [--json]
+ * Each repeat is a fresh agent with a fresh profile on the first repeat's budget grid (p99s under load move from one
+ * profile to the next, and with them both policies' decisions); the tables pool the repeats.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -65,6 +67,7 @@ const perBudget = Number(arg('--requests-per-budget', '100'));
 const profileRuns = Number(arg('--profile-runs', '500'));
 const warmup = Number(arg('--warmup', '300'));
 const SAFETY = 1.1;
+const repeats = Number(arg('--repeats', '3'));
 const POLICIES: readonly InferPolicy[] = ['deadline', 'planned'];
 
 /** Heads' share of the full cost in MACs, from the graph alone (also for presets not benched). */
@@ -74,6 +77,70 @@ function headShareOf(preset: string): number {
 }
 
 interface PolicyStats { exitSum: number; latencySum: number; misses: number; lateMisses: number; n: number }
+type ByPolicy = Record<InferPolicy, PolicyStats>;
+const stats = (): PolicyStats => ({ exitSum: 0, latencySum: 0, misses: 0, lateMisses: 0, n: 0 });
+const byPolicy = (): ByPolicy => ({ deadline: stats(), confidence: stats(), planned: stats() });
+
+/** One repeat: a fresh agent (profiled anew) over the budget grid (`budgets`, or one spread from this profile). */
+async function runRepeat(bundleDir: string, given: number[] | undefined) {
+  const store = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-bench-planned-'));
+  const agent = await createAgent({ bundleDir: store, threads: 1, safetyFactor: SAFETY, profile: { warmups: 20, runs: profileRuns }, deviceName: 'bench-planned' });
+  try {
+    await agent.install(bundleDir);
+    const profile = agent.active()?.profile;
+    const parts = profile?.parts;
+    if (!profile?.overhead || !parts) throw new Error('the agent did not profile the parts');
+    const over = profile.overhead.input.p99Us + profile.overhead.answer.p99Us;
+    const seg = profile.segments.map((x) => x.p99Us);
+    const full = over + seg.reduce((a, b) => a + b, 0);
+    const budgets = given ?? spreadBudgets(over + seg[0], full, budgetCount);
+    const size = data.test.height * data.test.width * data.test.channels;
+    const shape = [data.test.height, data.test.width, data.test.channels];
+    const imageAt = (i: number) => data.test.images.subarray((i % data.test.count) * size, ((i % data.test.count) + 1) * size);
+    for (let r = 0; r < warmup; r++) for (const policy of POLICIES) await agent.run({ input: imageAt(r), shape, budgetUs: 10 * full, policy });
+    // Profiled p99 of what each entry of an answer's segmentLatencyUs measured: a segment (deadline), or a
+    // trunk and, at the answering exit, trunk + head (planned).
+    const late = (policy: InferPolicy, a: { exitIndex: number; segmentLatencyUs: number[] }) => a.segmentLatencyUs.some((us, k) => {
+      const p99 = policy === 'planned' ? (k === a.exitIndex ? parts.steps[k].p99Us : parts.trunks[k].p99Us) : seg[k];
+      return us > SAFETY * p99;
+    });
+    const per = budgets.map(byPolicy);
+    for (let r = 0; r < perBudget; r++) {
+      for (const [b, budgetUs] of budgets.entries()) {
+        for (const policy of (r + b) % 2 === 0 ? POLICIES : [...POLICIES].reverse()) {
+          const a = await agent.run({ input: imageAt(r * budgets.length + b), shape, budgetUs, policy });
+          const x = per[b][policy];
+          x.exitSum += a.exitIndex + 1;
+          x.latencySum += a.totalUs;
+          x.misses += a.met ? 0 : 1;
+          x.lateMisses += !a.met && late(policy, a) ? 1 : 0;
+          x.n++;
+        }
+      }
+    }
+    return { budgets, per, profile, parts };
+  } finally {
+    await agent.close();
+    fs.rmSync(store, { recursive: true, force: true });
+  }
+}
+
+/** Planned's verdict at one budget: deeper mean exit, or the same mean exit sooner (or shallower / later). */
+function verdictOf(x: ByPolicy): string {
+  const dExit = x.deadline.exitSum / x.deadline.n;
+  const pExit = x.planned.exitSum / x.planned.n;
+  if (Math.abs(pExit - dExit) > 1e-9) return pExit > dExit ? 'deeper' : 'shallower';
+  return x.planned.latencySum < x.deadline.latencySum ? 'same, sooner' : 'same, later';
+}
+const isBetter = (v: string) => v === 'deeper' || v === 'same, sooner';
+
+function add(into: PolicyStats, x: PolicyStats): void {
+  into.exitSum += x.exitSum;
+  into.latencySum += x.latencySum;
+  into.misses += x.misses;
+  into.lateMisses += x.lateMisses;
+  into.n += x.n;
+}
 
 async function benchModel(preset: string, exportDir: string): Promise<{ rows: Row[]; pathRows: Row[]; summary: Row }> {
   if (!fs.existsSync(path.join(exportDir, 'export-report.json'))) {
@@ -84,96 +151,69 @@ async function benchModel(preset: string, exportDir: string): Promise<{ rows: Ro
   const report: ExportReport = JSON.parse(fs.readFileSync(path.join(exportDir, 'export-report.json'), 'utf8'));
   const bundle = report.bundles.find((b) => b.name === 'onnx-int8');
   if (!bundle) throw new Error(`no onnx-int8 bundle in ${exportDir}`);
-  const store = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-bench-planned-'));
   const loadBefore = load();
-  const agent = await createAgent({ bundleDir: store, threads: 1, safetyFactor: SAFETY, profile: { warmups: 20, runs: profileRuns }, deviceName: 'bench-planned' });
-  try {
-    await agent.install(bundle.dir);
-    const profile = agent.active()?.profile;
-    const parts = profile?.parts;
-    if (!profile?.overhead || !parts) throw new Error('the agent did not profile the parts');
-    const over = profile.overhead.input.p99Us + profile.overhead.answer.p99Us;
-    const seg = profile.segments.map((s) => s.p99Us);
-    const exitOne = over + seg[0];
-    const full = over + seg.reduce((a, b) => a + b, 0);
-    const budgets = spreadBudgets(exitOne, full, budgetCount);
-    const size = data.test.height * data.test.width * data.test.channels;
-    const shape = [data.test.height, data.test.width, data.test.channels];
-    const imageAt = (i: number) => data.test.images.subarray((i % data.test.count) * size, ((i % data.test.count) + 1) * size);
-    for (let r = 0; r < warmup; r++) for (const policy of POLICIES) await agent.run({ input: imageAt(r), shape, budgetUs: 10 * full, policy });
-    // Profiled p99 of what each entry of an answer's segmentLatencyUs measured: a segment (deadline), or a
-    // trunk and, at the answering exit, trunk + head (planned).
-    const trunkP99 = parts.trunks.map((t) => t.p99Us);
-    const late = (policy: InferPolicy, a: { exitIndex: number; segmentLatencyUs: number[] }) => a.segmentLatencyUs.some((us, k) => {
-      const p99 = policy === 'planned' ? (k === a.exitIndex ? parts.steps[k].p99Us : trunkP99[k]) : seg[k];
-      return us > SAFETY * p99;
-    });
-    const stats = (): PolicyStats => ({ exitSum: 0, latencySum: 0, misses: 0, lateMisses: 0, n: 0 });
-    const total: Record<InferPolicy, PolicyStats> = { deadline: stats(), confidence: stats(), planned: stats() };
-    const per = budgets.map((): Record<InferPolicy, PolicyStats> => ({ deadline: stats(), confidence: stats(), planned: stats() }));
-    for (let r = 0; r < perBudget; r++) {
-      for (const [b, budgetUs] of budgets.entries()) {
-        for (const policy of (r + b) % 2 === 0 ? POLICIES : [...POLICIES].reverse()) {
-          const a = await agent.run({ input: imageAt(r * budgets.length + b), shape, budgetUs, policy });
-          for (const s of [per[b][policy], total[policy]]) {
-            s.exitSum += a.exitIndex + 1;
-            s.latencySum += a.totalUs;
-            s.misses += a.met ? 0 : 1;
-            s.lateMisses += !a.met && late(policy, a) ? 1 : 0;
-            s.n++;
-          }
-        }
+  let budgets: number[] | undefined;
+  let pooled: ByPolicy[] = [];
+  const total = byPolicy();
+  const betterPerRepeat: number[] = [];
+  let first: Awaited<ReturnType<typeof runRepeat>> | undefined;
+  for (let rep = 0; rep < repeats; rep++) {
+    log(`${preset}: repeat ${rep + 1}/${repeats} (fresh agent and profile), load avg ${load()}`);
+    const r = await runRepeat(bundle.dir, budgets);
+    first ??= r;
+    budgets = r.budgets;
+    if (pooled.length === 0) pooled = r.budgets.map(byPolicy);
+    r.per.forEach((x, b) => {
+      for (const policy of POLICIES) {
+        add(pooled[b][policy], x[policy]);
+        add(total[policy], x[policy]);
       }
-    }
-    // Per exit, the median time to answer there from the profile (input and answer phases left out): the chain
-    // pays every segment up to k (every head), planned the trunks up to k and head k only.
-    let chainUs = 0;
-    let trunksUs = 0;
-    const pathRows: Row[] = profile.segments.map((s, k) => {
-      chainUs += s.p50Us;
-      const plannedUs = trunksUs + parts.steps[k].p50Us;
-      trunksUs += parts.trunks[k].p50Us;
-      return { exit: k + 1, 'segments 0..k p50 µs': Math.round(chainUs), 'trunks 0..k + head k p50 µs': Math.round(plannedUs), 'planned / chain': Number((plannedUs / chainUs).toFixed(3)) };
     });
-    const rows: Row[] = [];
-    let better = 0;
-    for (const [b, budgetUs] of budgets.entries()) {
-      const d = per[b].deadline;
-      const p = per[b].planned;
-      const dExit = d.exitSum / d.n;
-      const pExit = p.exitSum / p.n;
-      const verdict = pExit > dExit + 1e-9 ? 'deeper' : pExit < dExit - 1e-9 ? 'shallower' : p.latencySum < d.latencySum ? 'same, sooner' : 'same, later';
-      if (verdict === 'deeper' || verdict === 'same, sooner') better++;
-      rows.push({
-        budgetUs: Math.round(budgetUs),
-        'deadline exit': Number(dExit.toFixed(2)), 'planned exit': Number(pExit.toFixed(2)),
-        'deadline µs': Math.round(d.latencySum / d.n), 'planned µs': Math.round(p.latencySum / p.n),
-        'deadline miss %': Number(((100 * d.misses) / d.n).toFixed(1)), 'planned miss %': Number(((100 * p.misses) / p.n).toFixed(1)),
-        planned: verdict,
-      });
-    }
-    const p50 = (l: { p50Us: number }[]) => l.reduce((s, x) => s + x.p50Us, 0);
-    const summary: Row = {
-      model: preset,
-      exits: seg.length,
-      budgets: budgets.length,
-      'planned better (% of budgets)': Number(((100 * better) / budgets.length).toFixed(1)),
-      'deadline miss %': Number(((100 * total.deadline.misses) / total.deadline.n).toFixed(2)),
-      'planned miss %': Number(((100 * total.planned.misses) / total.planned.n).toFixed(2)),
-      'misses with a late part d/p': `${total.deadline.lateMisses}/${total.deadline.misses} ${total.planned.lateMisses}/${total.planned.misses}`,
-      'requests/policy': total.planned.n,
-      'heads % of MACs': Number((100 * (report.heads?.shareOfFullCost ?? NaN)).toFixed(1)),
-      'heads % of time (p50)': Number(((100 * p50(parts.heads)) / (p50(parts.heads) + p50(parts.trunks))).toFixed(1)),
-      'parts / segments time (p50)': Number(((p50(parts.heads) + p50(parts.trunks)) / p50(profile.segments)).toFixed(3)),
-      'parts match': bundle.partsMatch?.every(Boolean) ?? null,
-      'load avg before': loadBefore,
-      'load avg after': load(),
-    };
-    return { rows, pathRows, summary };
-  } finally {
-    await agent.close();
-    fs.rmSync(store, { recursive: true, force: true });
+    betterPerRepeat.push((100 * r.per.filter((x) => isBetter(verdictOf(x))).length) / r.per.length);
   }
+  if (!first || !budgets) throw new Error('no repeat ran');
+  const { profile, parts } = first;
+  // Per exit, the median time to answer there from the first profile (input and answer phases left out): the chain
+  // pays every segment up to k (every head), planned the trunks up to k and head k only.
+  let chainUs = 0;
+  let trunksUs = 0;
+  const pathRows: Row[] = profile.segments.map((x, k) => {
+    chainUs += x.p50Us;
+    const plannedUs = trunksUs + parts.steps[k].p50Us;
+    trunksUs += parts.trunks[k].p50Us;
+    return { exit: k + 1, 'segments 0..k p50 µs': Math.round(chainUs), 'trunks 0..k + head k p50 µs': Math.round(plannedUs), 'planned / chain': Number((plannedUs / chainUs).toFixed(3)) };
+  });
+  const rows: Row[] = budgets.map((budgetUs, b) => {
+    const d = pooled[b].deadline;
+    const p = pooled[b].planned;
+    return {
+      budgetUs: Math.round(budgetUs),
+      'deadline exit': Number((d.exitSum / d.n).toFixed(2)), 'planned exit': Number((p.exitSum / p.n).toFixed(2)),
+      'deadline µs': Math.round(d.latencySum / d.n), 'planned µs': Math.round(p.latencySum / p.n),
+      'deadline miss %': Number(((100 * d.misses) / d.n).toFixed(2)), 'planned miss %': Number(((100 * p.misses) / p.n).toFixed(2)),
+      planned: verdictOf(pooled[b]),
+    };
+  });
+  const p50 = (l: { p50Us: number }[]) => l.reduce((sum, x) => sum + x.p50Us, 0);
+  const summary: Row = {
+    model: preset,
+    exits: profile.segments.length,
+    budgets: budgets.length,
+    repeats,
+    'planned better, pooled (% of budgets)': Number(((100 * rows.filter((r) => isBetter(String(r.planned))).length) / rows.length).toFixed(1)),
+    'planned better per repeat (%)': betterPerRepeat.map((x) => x.toFixed(0)).join(' '),
+    'deadline miss %': Number(((100 * total.deadline.misses) / total.deadline.n).toFixed(2)),
+    'planned miss %': Number(((100 * total.planned.misses) / total.planned.n).toFixed(2)),
+    'misses with a late part d/p': `${total.deadline.lateMisses}/${total.deadline.misses} ${total.planned.lateMisses}/${total.planned.misses}`,
+    'requests/policy': total.planned.n,
+    'heads % of MACs': Number((100 * (report.heads?.shareOfFullCost ?? NaN)).toFixed(1)),
+    'heads % of time (p50)': Number(((100 * p50(parts.heads)) / (p50(parts.heads) + p50(parts.trunks))).toFixed(1)),
+    'parts / segments time (p50)': Number(((p50(parts.heads) + p50(parts.trunks)) / p50(profile.segments)).toFixed(3)),
+    'parts match': bundle.partsMatch?.every(Boolean) ?? null,
+    'load avg before': loadBefore,
+    'load avg after': load(),
+  };
+  return { rows, pathRows, summary };
 }
 
 const root = args.includes('--bundles') ? arg('--bundles', '') : fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-bench-planned-export-'));
@@ -183,7 +223,7 @@ try {
     const r = await benchModel(preset, path.join(root, preset));
     results.push(r);
     if (!json) printTable(r.pathRows, { title: `\n${preset}, onnx-int8: median time to answer at each exit, from the profile (${profileRuns} runs), load avg ${load()}` });
-    if (!json) printTable(r.rows, { title: `\n${preset}, onnx-int8, 1 thread, ${os.cpus().length} cores, load avg ${load()}: per budget (exit 1-based, means over ${perBudget} requests per policy)` });
+    if (!json) printTable(r.rows, { title: `\n${preset}, onnx-int8, 1 thread, ${os.cpus().length} cores, load avg ${load()}: per budget (exit 1-based, means over ${perBudget} × ${repeats} requests per policy)` });
   }
   const shares: Row[] = ['msdnet-cifar10', 'msdnet-cifar100-7exit', 'paper-cifar', 'small', 'tiny'].map((p) => ({ preset: p, 'heads % of full cost (MACs)': Number((100 * headShareOf(p)).toFixed(1)) }));
   if (json) process.stdout.write(JSON.stringify({ results, shares }, null, 2) + '\n');
