@@ -76,9 +76,10 @@ function headShareOf(preset: string): number {
   return headCosts(g, splitHeads(g, cutSegments(g))).shareOfFullCost;
 }
 
-interface PolicyStats { exitSum: number; latencySum: number; misses: number; lateMisses: number; n: number }
+/** `forced`: answers flagged over budget (the budget is below exit 1's predicted cost); their misses are counted apart. */
+interface PolicyStats { exitSum: number; latencySum: number; misses: number; lateMisses: number; n: number; forced: number; forcedMisses: number }
 type ByPolicy = Record<InferPolicy, PolicyStats>;
-const stats = (): PolicyStats => ({ exitSum: 0, latencySum: 0, misses: 0, lateMisses: 0, n: 0 });
+const stats = (): PolicyStats => ({ exitSum: 0, latencySum: 0, misses: 0, lateMisses: 0, n: 0, forced: 0, forcedMisses: 0 });
 const byPolicy = (): ByPolicy => ({ deadline: stats(), confidence: stats(), planned: stats() });
 
 /** One repeat: a fresh agent (profiled anew) over the budget grid (`budgets`, or one spread from this profile). */
@@ -115,10 +116,14 @@ async function runRepeat(bundleDir: string, given: number[] | undefined) {
           x.misses += a.met ? 0 : 1;
           x.lateMisses += !a.met && late(policy, a) ? 1 : 0;
           x.n++;
+          x.forced += a.overBudget ? 1 : 0;
+          x.forcedMisses += a.overBudget && !a.met ? 1 : 0;
         }
       }
     }
-    return { budgets, per, profile, parts };
+    // How far the machine's tail is from the median: p99 / p50 of every segment and part, median over them.
+    const ratios = [...profile.segments, ...parts.trunks, ...parts.heads].map((l) => l.p99Us / l.p50Us).sort((a, b) => a - b);
+    return { budgets, per, profile, parts, tailRatio: ratios[Math.floor(ratios.length / 2)] };
   } finally {
     await agent.close();
     fs.rmSync(store, { recursive: true, force: true });
@@ -133,6 +138,8 @@ function verdictOf(x: ByPolicy): string {
   return x.planned.latencySum < x.deadline.latencySum ? 'same, sooner' : 'same, later';
 }
 const isBetter = (v: string) => v === 'deeper' || v === 'same, sooner';
+/** Miss rate (%) of the requests not flagged over budget. */
+const missNotForced = (x: PolicyStats) => ((100 * (x.misses - x.forcedMisses)) / Math.max(1, x.n - x.forced)).toFixed(2);
 
 function add(into: PolicyStats, x: PolicyStats): void {
   into.exitSum += x.exitSum;
@@ -140,6 +147,8 @@ function add(into: PolicyStats, x: PolicyStats): void {
   into.misses += x.misses;
   into.lateMisses += x.lateMisses;
   into.n += x.n;
+  into.forced += x.forced;
+  into.forcedMisses += x.forcedMisses;
 }
 
 async function benchModel(preset: string, exportDir: string): Promise<{ rows: Row[]; pathRows: Row[]; summary: Row }> {
@@ -156,6 +165,7 @@ async function benchModel(preset: string, exportDir: string): Promise<{ rows: Ro
   let pooled: ByPolicy[] = [];
   const total = byPolicy();
   const betterPerRepeat: number[] = [];
+  const tailRatios: number[] = [];
   let first: Awaited<ReturnType<typeof runRepeat>> | undefined;
   for (let rep = 0; rep < repeats; rep++) {
     log(`${preset}: repeat ${rep + 1}/${repeats} (fresh agent and profile), load avg ${load()}`);
@@ -169,6 +179,7 @@ async function benchModel(preset: string, exportDir: string): Promise<{ rows: Ro
         add(total[policy], x[policy]);
       }
     });
+    tailRatios.push(r.tailRatio);
     betterPerRepeat.push((100 * r.per.filter((x) => isBetter(verdictOf(x))).length) / r.per.length);
   }
   if (!first || !budgets) throw new Error('no repeat ran');
@@ -204,12 +215,14 @@ async function benchModel(preset: string, exportDir: string): Promise<{ rows: Ro
     'planned better per repeat (%)': betterPerRepeat.map((x) => x.toFixed(0)).join(' '),
     'deadline miss %': Number(((100 * total.deadline.misses) / total.deadline.n).toFixed(2)),
     'planned miss %': Number(((100 * total.planned.misses) / total.planned.n).toFixed(2)),
+    'miss % not over budget d/p': `${missNotForced(total.deadline)} ${missNotForced(total.planned)}`,
     'misses with a late part d/p': `${total.deadline.lateMisses}/${total.deadline.misses} ${total.planned.lateMisses}/${total.planned.misses}`,
     'requests/policy': total.planned.n,
     'heads % of MACs': Number((100 * (report.heads?.shareOfFullCost ?? NaN)).toFixed(1)),
     'heads % of time (p50)': Number(((100 * p50(parts.heads)) / (p50(parts.heads) + p50(parts.trunks))).toFixed(1)),
     'parts / segments time (p50)': Number(((p50(parts.heads) + p50(parts.trunks)) / p50(profile.segments)).toFixed(3)),
     'parts match': bundle.partsMatch?.every(Boolean) ?? null,
+    'median p99/p50 per repeat': tailRatios.map((x) => x.toFixed(1)).join(' '),
     'load avg before': loadBefore,
     'load avg after': load(),
   };
