@@ -22,6 +22,8 @@ export const LAYER_RANKS: Readonly<Record<string, number>> = {
   'src/json-lines': 1,
   'src/terminal': 2,
   'src/tflite-addon-path': 2,
+  // The trained networks that ship in models/pretrained (read by the demo, predict and flash; written by the study).
+  'src/pretrained-models': 2,
   // Formats and data every side shares: the bundle format (device and host), the IR, the datasets.
   'src/bundle-format': 3,
   'src/ir': 3,

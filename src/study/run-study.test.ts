@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { haveSocat } from '../../firmware-bridge/test-support/pty-pair.ts';
+import { readPretrained, resolveModelRef } from '../pretrained-models.ts';
 import { runStudy, type StudyOptions } from './run-study.ts';
 import { SMOKE_PLAN } from './study-plan.ts';
 
@@ -25,7 +26,7 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     const skipDevice = !haveSocat();
     const o: StudyOptions = {
       plan: SMOKE_PLAN, resultsDir: join(repo, 'results', 'study'), workDir: join(root, 'work'), threads: 1,
-      gitCommit: true, skipDevice, maxStages: 3, command: 'ranas study --plan smoke',
+      gitCommit: true, skipDevice, maxStages: 3, command: 'ranas study --plan smoke', pretrainedDir: join(repo, 'models', 'pretrained'),
     };
     const lines: string[] = [];
     const say = (l: string) => lines.push(l);
@@ -57,11 +58,27 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     for (const n of SMOKE_PLAN.networks) {
       const r = stage(`train-${n.name}`);
       assert.ok(Math.abs(r.params / ref - 1) <= SMOKE_PLAN.paramTolerance, `${n.name}: ${r.params} params vs reference ${ref}`);
-      assert.ok(existsSync(join(r.modelDir, 'weights.bin')));
+      // Markers store paths relative to the results folder (a clone elsewhere still finds the files).
+      assert.match(r.modelDir, /^@results\//);
+      assert.ok(existsSync(join(r.modelDir.replace(/^@results/, o.resultsDir), 'weights.bin')));
       assert.equal(r.exits.length, n.kind === 'msdnet' ? r.exits.length : SMOKE_PLAN.grid.layers - 1);
       for (let k = 1; k < r.exits.length; k++) assert.ok(r.exits[k].anytimeMacs > r.exits[k - 1].anytimeMacs, 'anytime MACs grow with the exit');
     }
     assert.equal(git('ls-files', '--', 'results/study/networks/msdnet/model/weights.bin').trim(), 'results/study/networks/msdnet/model/weights.bin');
+
+    // The best MS-RANAS network (by validation top-1 at the last exit) shipped, committed, and readable by name.
+    assert.ok(first.pending.includes('ship') && second.ran.includes('ship'));
+    const shipped = readPretrained(resolveModelRef('pretrained:smoke-ms-ranas', o.pretrainedDir));
+    const msRanas = SMOKE_PLAN.networks.filter((n) => n.kind === 'ms-ranas' && n.scales === SMOKE_PLAN.grid.scales).map((n) => stage(`train-${n.name}`));
+    const best = msRanas.reduce((a, b) => (b.exits.at(-1).valTop1 > a.exits.at(-1).valTop1 ? b : a));
+    assert.equal(shipped.source.network, best.name);
+    assert.deepEqual(shipped.exits.map((e) => e.fp32Top1), best.exits.map((e: { testTop1: number }) => e.testTop1));
+    assert.deepEqual(shipped.bundles, ['onnx-int8', 'tflite-int8']);
+    assert.ok(existsSync(join(o.pretrainedDir ?? '', 'smoke-ms-ranas', 'model', 'weights.bin')));
+    assert.ok(!existsSync(join(o.pretrainedDir ?? '', 'smoke-ms-ranas', 'onnx-fp32')), 'only the int8 bundles ship');
+    if (!skipDevice) assert.ok(shipped.exits.every((e) => e.p50Us !== null && e.p50Us > 0), 'latency per exit from the device stage');
+    assert.match(git('ls-files', '--', 'models/pretrained/smoke-ms-ranas/pretrained.json'), /pretrained\.json/);
+    assert.throws(() => resolveModelRef('pretrained:nope', o.pretrainedDir), /no shipped network named 'nope'.*there are: smoke-ms-ranas/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -12,11 +12,13 @@ import { join, resolve } from 'node:path';
 import { generateSigningKeyPair } from '../../firmware-bridge/auth/signing-keys.ts';
 import { StageRunner } from '../demo/stage.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
+import { PRETRAINED_FOLDER } from '../pretrained-models.ts';
 import { RanasError } from '../errors.ts';
 import { loadGenotype, type Genotype } from '../model/genotype.ts';
 import { genotypePath } from '../model/presets.ts';
 import { randomGenotype } from '../model/random-genotype.ts';
 import { searchSupernetConfig } from '../search/search-options.ts';
+import { networkToShip, shipStage } from './ship-stage.ts';
 import { loadStudyData, type StudyData } from './study-data.ts';
 import { buildNetwork, candidateWidths, gridConfig, matchParams, paramsOf } from './study-networks.ts';
 import type { GenotypeSource, StudyPlan, StudyRecipe, StudySearch } from './study-plan.ts';
@@ -43,6 +45,8 @@ export interface StudyOptions {
   maxStages: number;
   /** How the study was started, written into the README. */
   command: string;
+  /** Where the best network ships (default models/pretrained of the checkout). */
+  pretrainedDir?: string;
 }
 
 /** What a study run leaves. */
@@ -61,11 +65,12 @@ function gitCommitOf(root: string): string {
 }
 
 /** Commits the results folder when it changed (the study's small outputs, stage by stage). */
-export function commitResults(dir: string, stage: string, say: (l: string) => void): void {
+export function commitResults(dir: string, stage: string, say: (l: string) => void, also: string[] = []): void {
   const git = (args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
-  if (git(['status', '--porcelain', '--', '.']).trim() === '') return;
-  git(['add', '--', '.']);
-  git(['commit', '-q', '-m', `study: ${stage} finished (results in ${dir})`, '--', '.']);
+  const paths = ['.', ...also.filter((p) => existsSync(p))];
+  if (git(['status', '--porcelain', '--', ...paths]).trim() === '') return;
+  git(['add', '--', ...paths]);
+  git(['commit', '-q', '-m', `study: ${stage} finished (results in ${dir})`, '--', ...paths]);
   say(`[${stage}] committed ${dir}`);
 }
 
@@ -94,11 +99,12 @@ function checkSearchGrid(plan: StudyPlan, s: StudySearch): void {
 export async function runStudy(o: StudyOptions, say: (line: string) => void): Promise<StudySummary> {
   const plan = o.plan;
   const dirs: StudyDirs = { results: resolve(o.resultsDir), work: resolve(o.workDir) };
+  const pretrainedDir = resolve(o.pretrainedDir ?? join(REPO_ROOT, ...PRETRAINED_FOLDER));
   mkdirSync(dirs.results, { recursive: true });
   mkdirSync(dirs.work, { recursive: true });
   writeFileSync(join(dirs.results, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');
   // Paths in the committed markers are relative to the results and work folders: a clone elsewhere finds them.
-  const stages = new StageRunner(dirs.results, false, say, { '@results': dirs.results, '@work': dirs.work });
+  const stages = new StageRunner(dirs.results, false, say, { '@results': dirs.results, '@work': dirs.work, '@pretrained': pretrainedDir });
   const ran: string[] = [];
   const pending: string[] = [];
   const data: StudyData = await loadStudyData(plan, say);
@@ -121,7 +127,7 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
     if (stages.times[before]?.status === 'ran') {
       ran.push(name);
       await report();
-      if (o.gitCommit) commitResults(dirs.results, name, say);
+      if (o.gitCommit) commitResults(dirs.results, name, say, [pretrainedDir]);
     }
     return result;
   }
@@ -179,6 +185,14 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
     row.device = await stage<DeviceResult>(`device-${net.name}`, weightsKey, () => deviceStage(plan, net.name, exported, data, dirs, keys, say), STAGE_CHECKS.device);
   }
 
+  // The best MS-RANAS network ships once every candidate is trained, exported and measured.
+  const toShip = networkToShip(plan, networkRows, !o.skipDevice);
+  if (toShip === null) pending.push('ship');
+  else {
+    const shipKey = { network: toShip.trained.name, valTop1: toShip.trained.exits.map((e) => e.valTop1), device: toShip.device?.segments ?? null, ship: plan.ship, export: plan.export };
+    await stage('ship', shipKey, () => shipStage(plan, toShip, data, pretrainedDir, gitCommitOf(REPO_ROOT), say), STAGE_CHECKS.ship);
+  }
+
   for (const row of ablationRows) {
     const a = row.ablation;
     row.search = await runSearchStage(a.search);
@@ -190,7 +204,7 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
   }
   for (const s of plan.searches) if (!needed.has(s.name)) await runSearchStage(s);
   await report();
-  if (o.gitCommit) commitResults(dirs.results, 'report', say);
+  if (o.gitCommit) commitResults(dirs.results, 'report', say, [pretrainedDir]);
   return { readme: join(dirs.results, 'README.md'), ran, pending };
 }
 

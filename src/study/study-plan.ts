@@ -90,6 +90,8 @@ export interface StudyPlan {
   recipe: StudyRecipe;
   ablations: StudyAblation[];
   ablationRecipe: StudyRecipe;
+  /** The best MS-RANAS network of the study ships as models/pretrained/<name>/ (ship-stage.ts). */
+  ship: { name: string };
   /** Export and device measurement; `deviceBundle` is the bundle flashed to the local agent (its default runtime). */
   export: { calibImages: number; profileRuns: number; deviceImages: number; budgetSteps: number; deviceBundle: 'onnx-int8' | 'tflite-int8' };
 }
@@ -149,6 +151,7 @@ export const FULL_PLAN: StudyPlan = {
     { name: 'no-cutout', label: 'search without cutout', search: { name: 'abl-no-cutout', ...ABLATION_SEARCH, cutoutPx: 0 } },
   ],
   ablationRecipe: { epochs: 5, subset: 20000, ...SGD },
+  ship: { name: 'ms-ranas-cifar10' },
   export: { calibImages: 500, profileRuns: 300, deviceImages: 300, budgetSteps: 6, deviceBundle: 'onnx-int8' },
 };
 
@@ -180,6 +183,7 @@ export const SMOKE_PLAN: StudyPlan = {
     { name: 'no-exits', label: 'search without exits', search: { name: 'abl-no-exits', seed: 0, ...SMOKE_SEARCH, exits: false } },
   ],
   ablationRecipe: { epochs: 1, subset: 320, batchSize: 32, lr: 0.05, lrMin: 0, momentum: 0.9, weightDecay: 3e-4, gradClip: 5, cutoutPx: 0, dropPath: 0 },
+  ship: { name: 'smoke-ms-ranas' },
   export: { calibImages: 32, profileRuns: 20, deviceImages: 20, budgetSteps: 2, deviceBundle: 'onnx-int8' },
 };
 

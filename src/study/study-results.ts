@@ -116,4 +116,5 @@ export const STAGE_CHECKS = {
   train: { parse: parseWith<TrainedNetwork>(['name', 'modelDir', 'exits', 'params', 'epochs']), valid: (r: TrainedNetwork) => existsSync(join(r.modelDir, 'weights.bin')) },
   export: { parse: parseWith<ExportResult>(['bundles', 'int8Tflite', 'int8Onnx']), valid: (r: ExportResult) => Object.values(r.bundles).every((d) => existsSync(join(d, 'manifest.json'))) },
   device: { parse: parseWith<DeviceResult>(['segments', 'sweep']), valid: () => true },
+  ship: { parse: parseWith<{ dir: string; network: string }>(['dir', 'network']), valid: (r: { dir: string }) => existsSync(join(r.dir, 'pretrained.json')) },
 } as const;

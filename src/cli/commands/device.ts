@@ -16,6 +16,8 @@
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { chooseBundle } from '../bundle-choice.ts';
+import { resolveModelRef } from '../../pretrained-models.ts';
+
 import { DEFAULT_FLASH_CHUNK_BYTES, DEFAULT_FLASH_WINDOW } from '../../../firmware-bridge/client/flash-defaults.ts';
 import { INPUT_DTYPES } from '../../bundle-format/dtype.ts';
 import { POLICY_NAMES, type InferPolicy } from '../../bundle-format/policy.ts';
@@ -25,6 +27,12 @@ import type { RawInferOptions } from './device/infer.ts';
 import { linkOptions, parseLinkOptions, type RawLinkOptions } from './device/link.ts';
 import { registerDeviceTrust } from './device-trust.ts';
 import { defaultSigningKeyFile } from './keys.ts';
+
+/** The bundle folder or tar `device flash` sends: a bundle, an export folder narrowed by --format/--precision, or pretrained:<name>. */
+function flashSource(ref: string, o: { format?: string; precision?: string }): string {
+  const path = resolveModelRef(ref);
+  return fs.existsSync(path) && fs.statSync(path).isDirectory() ? chooseBundle(path, o) : path;
+}
 
 // Each sub-command's implementation (the device client, serial binding, image decoders) loads when it runs,
 // not when the commands register.
@@ -36,7 +44,7 @@ export function registerDevice(program: Command): void {
   linkOptions(device.command('info').description('device, agent, protocol version, active bundle and profile'))
     .action(async (raw: RawLinkOptions) => (await import('./device/info.ts')).runInfo(parseLinkOptions(raw)));
 
-  linkOptions(device.command('flash <bundle>').description('flash a bundle folder, an export folder\'s bundle (--format/--precision) or a bundle tar: signed (Ed25519), authenticated per link (HMAC over the device nonce), chunked, resumable'))
+  linkOptions(device.command('flash <bundle>').description('flash a bundle folder, an export folder\'s bundle (--format/--precision), pretrained:<name> (a network shipped in models/pretrained) or a bundle tar: signed (Ed25519), authenticated per link (HMAC over the device nonce), chunked, resumable'))
     .option('--format <format>', 'export folder: bundle format, tflite | onnx')
     .option('--precision <precision>', 'export folder: bundle precision, fp32 | int8')
     .requiredOption('--key-file <file>', 'link key (the agent\'s --key-file)')
@@ -49,7 +57,7 @@ export function registerDevice(program: Command): void {
     .option('--window <n>', 'chunks in flight', String(DEFAULT_FLASH_WINDOW))
     .action(async (bundle: string, raw: RawLinkOptions & { keyFile: string; signingKey?: string; bundleVersion?: string; allowDowngrade: boolean; resume: boolean; force: boolean; chunk: string; window: string; format?: string; precision?: string }) => (await import('./device/flash.ts')).runFlash({
       ...parseLinkOptions(raw),
-      bundle: fs.existsSync(bundle) && fs.statSync(bundle).isDirectory() ? chooseBundle(bundle, { format: raw.format, precision: raw.precision }) : bundle,
+      bundle: flashSource(bundle, raw),
       keyFile: raw.keyFile,
       signingKeyFile: raw.signingKey ?? defaultSigningKeyFile(),
       bundleVersion: raw.bundleVersion === undefined ? undefined : parseNumber('--bundle-version', raw.bundleVersion, { min: 1, integer: true }),

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { POLICY_NAMES, type InferPolicy } from '../../bundle-format/policy.ts';
 import { RanasError } from '../../errors.ts';
 import { chooseBundle, bundlesIn } from '../bundle-choice.ts';
+import { resolveModelRef } from '../../pretrained-models.ts';
 import { modelFolderOf } from '../model-folder.ts';
 import { int, num } from '../run-options.ts';
 import { printTable, type Row } from '../../text-table.ts';
@@ -38,7 +39,7 @@ export function parsePredictOptions(paths: string[], r: RawPredictOptions): Pred
   const policy = POLICIES.find((p) => p === r.policy);
   if (!policy) throw new RanasError('E_CLI_ARG', `--policy is ${JSON.stringify(r.policy)}; expected one of ${POLICIES.join(', ')}`);
   return {
-    paths, model: r.model, format: r.format, precision: r.precision, policy,
+    paths, model: resolveModelRef(r.model), format: r.format, precision: r.precision, policy,
     budgetUs: num('--budget-us', r.budgetUs, (n) => n >= 0, 'a number of µs ≥ 0'),
     threshold: r.threshold === undefined ? undefined : num('--threshold', r.threshold, (n) => n >= 0 && n <= 1, 'a probability in [0, 1]'),
     topK: int('--top-k', r.topK, 1),
@@ -96,7 +97,7 @@ export function registerPredict(program: Command): void {
     .command('predict')
     .description('classify PNG/JPEG images (any size, resized) on the host with a bundle (same policies and budgets as the device) or a model')
     .argument('<images...>', 'image files or folders of .png/.jpg/.jpeg files')
-    .option('--model <dir>', 'bundle folder, export folder (ranas export --out), run folder or model folder')
+    .option('--model <dir>', 'bundle folder, export folder (ranas export --out), run folder, model folder, or pretrained:<name> (a network shipped in models/pretrained)')
     .option('--format <format>', 'export folder: bundle format, tflite | onnx (default: tflite-int8 when present)')
     .option('--precision <precision>', 'export folder: bundle precision, fp32 | int8')
     .option('--budget-us <us>', 'latency budget of one inference, µs (bundles: measured on this host)', '100000')
