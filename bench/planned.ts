@@ -14,7 +14,7 @@
  * exit on average (or the same exit sooner), each policy's miss rate, the heads' share of the full cost (MACs
  * from the export, and measured time from the parts' profile) and the load average before and after.
  *   node --import tsx bench/planned.ts [--models msdnet-cifar10,small] [--budgets 12] [--requests-per-budget 100]
- *     [--profile-runs 500] [--warmup 300] [--repeats 3] [--bundles DIR (reuse exports there)] [--json]
+ *     [--profile-runs 500] [--warmup 300] [--repeats 3] [--no-adaptive] [--bundles DIR (reuse exports there)] [--json]
  * Each repeat is a fresh agent with a fresh profile on the first repeat's budget grid (p99s under load move from one
  * profile to the next, and with them both policies' decisions); the tables pool the repeats.
  */
@@ -68,6 +68,8 @@ const profileRuns = Number(arg('--profile-runs', '500'));
 const warmup = Number(arg('--warmup', '300'));
 const SAFETY = 1.1;
 const repeats = Number(arg('--repeats', '3'));
+/** `--no-adaptive`: both policies predict from the profile's p99s alone (no live tracking). */
+const adaptive = !args.includes('--no-adaptive');
 const POLICIES: readonly InferPolicy[] = ['deadline', 'planned'];
 
 /** Heads' share of the full cost in MACs, from the graph alone (also for presets not benched). */
@@ -85,7 +87,7 @@ const byPolicy = (): ByPolicy => ({ deadline: stats(), confidence: stats(), plan
 /** One repeat: a fresh agent (profiled anew) over the budget grid (`budgets`, or one spread from this profile). */
 async function runRepeat(bundleDir: string, given: number[] | undefined) {
   const store = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-bench-planned-'));
-  const agent = await createAgent({ bundleDir: store, threads: 1, safetyFactor: SAFETY, profile: { warmups: 20, runs: profileRuns }, deviceName: 'bench-planned' });
+  const agent = await createAgent({ bundleDir: store, threads: 1, safetyFactor: SAFETY, adaptive, profile: { warmups: 20, runs: profileRuns }, deviceName: 'bench-planned' });
   try {
     await agent.install(bundleDir);
     const profile = agent.active()?.profile;
@@ -236,7 +238,7 @@ try {
     const r = await benchModel(preset, path.join(root, preset));
     results.push(r);
     if (!json) printTable(r.pathRows, { title: `\n${preset}, onnx-int8: median time to answer at each exit, from the profile (${profileRuns} runs), load avg ${load()}` });
-    if (!json) printTable(r.rows, { title: `\n${preset}, onnx-int8, 1 thread, ${os.cpus().length} cores, load avg ${load()}: per budget (exit 1-based, means over ${perBudget} × ${repeats} requests per policy)` });
+    if (!json) printTable(r.rows, { title: `\n${preset}, onnx-int8, 1 thread, ${adaptive ? 'adaptive p99' : 'profile p99 only'}, ${os.cpus().length} cores, load avg ${load()}: per budget (exit 1-based, means over ${perBudget} × ${repeats} requests per policy)` });
   }
   const shares: Row[] = ['msdnet-cifar10', 'msdnet-cifar100-7exit', 'paper-cifar', 'small', 'tiny'].map((p) => ({ preset: p, 'heads % of full cost (MACs)': Number((100 * headShareOf(p)).toFixed(1)) }));
   if (json) process.stdout.write(JSON.stringify({ results, shares }, null, 2) + '\n');
