@@ -7,6 +7,7 @@ import type { Row } from '../text-table.ts';
 import type { AnytimePoint } from '../eval/anytime-curve.ts';
 import type { BudgetSummary } from './budget-sweep.ts';
 import type { DeviceRun } from './device-run.ts';
+import type { PretrainedOutcome, PretrainedRun } from './pretrained-run.ts';
 import type { StageTime } from './stage.ts';
 
 /** One row of the per-exit table. */
@@ -51,6 +52,8 @@ export interface DemoReport {
   alphaEvolution: AlphaPoint[];
   device: DeviceRun;
   bundle: string;
+  /** The networks ranas ships (models/pretrained), flashed beside the quick model (absent in older reports). */
+  pretrained?: PretrainedOutcome;
 }
 
 const pct = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : Math.round(1000 * x) / 10);
@@ -62,6 +65,20 @@ export function exitRows(r: DemoReport): Row[] {
     'fp32 top-1 %': pct(e.fp32Top1), 'int8 top-1 %': pct(e.int8Top1),
     'seg p50 µs': Math.round(e.segmentP50Us), 'seg p99 µs': Math.round(e.segmentP99Us), 'cum p99 µs': Math.round(e.cumulativeP99Us),
   }));
+}
+
+/** Rows of a shipped network's per-exit table: its stated test accuracy and this device's profile. */
+export function pretrainedExitRows(run: PretrainedRun): Row[] {
+  let cum = 0;
+  return run.info.exits.map((e, k) => {
+    const seg = run.device.profile.segments[k];
+    cum += seg?.p99Us ?? NaN;
+    return {
+      exit: e.exit, MMACs: Math.round(e.anytimeMacs / 1e4) / 100, 'fp32 top-1 %': pct(e.fp32Top1),
+      'int8 top-1 %': pct(run.bundle.startsWith('onnx') ? e.int8OnnxTop1 : e.int8TfliteTop1),
+      'seg p50 µs': Math.round(seg?.p50Us ?? NaN), 'seg p99 µs': Math.round(seg?.p99Us ?? NaN), 'cum p99 µs': Math.round(cum),
+    };
+  });
 }
 
 /** Rows of the per-budget table. */

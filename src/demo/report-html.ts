@@ -3,7 +3,7 @@
  * run's data note, stage times, both tables and the three plots, viewable offline.
  */
 import { formatTable, type Row } from '../text-table.ts';
-import { budgetRows, exitRows, stageRows, type DemoReport } from './demo-report.ts';
+import { budgetRows, exitRows, pretrainedExitRows, stageRows, type DemoReport } from './demo-report.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ESCAPES[c] ?? c);
@@ -28,6 +28,17 @@ table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ccc;padding:
 td.n{text-align:right;font-variant-numeric:tabular-nums}.note{color:#555}figure{margin:12px 0}svg{max-width:100%;height:auto}
 pre{background:#f7f7f7;padding:8px;overflow:auto}`;
 
+/** The shipped networks' sections: per exit (as shipped + this device's profile) and per budget. */
+function pretrainedHtml(r: DemoReport): string {
+  const runs = (r.pretrained?.runs ?? []).map((run) => `<h2>Shipped network: ${esc(run.info.name)}</h2>
+<p>${esc(run.info.label)}; ${run.info.params} parameters, trained ${run.info.source.epochs} epochs (commit ${esc(run.info.source.commit)}). Flashed to its own local agent (${esc(run.bundle)}), swept over the same test images and budgets as the quick model above.</p>
+${htmlTable(pretrainedExitRows(run))}
+<p class="note">Top-1 as shipped: on ${run.info.testImages} test images (pretrained.json); latency: this device's profile.</p>
+${htmlTable(budgetRows(run.device.sweep))}`);
+  const skipped = (r.pretrained?.skipped ?? []).map((s) => `<p class="note">Shipped network not run: ${esc(s)}.</p>`);
+  return [...runs, ...skipped].join('\n');
+}
+
 /** The page. `plots` are SVG strings (from `demoPlots`). */
 export function reportHtml(r: DemoReport, plots: { anytime: string; budget: string; alpha: string; cells: string }): string {
   const d = r.device;
@@ -50,6 +61,7 @@ ${htmlTable(budgetRows(d.sweep))}
 ${skipped}
 <p class="note">Times are the agent's own (InferResult.totalUs); a miss is an answer the agent reports as not met (total &gt; budget). Accuracy here is on ${d.sweep[0]?.requests ?? 0} test images per budget and policy; the per-exit table uses ${r.evalImages}.</p>
 <figure>${plots.budget}</figure>
+${pretrainedHtml(r)}
 <h2>Search</h2>
 <figure>${plots.alpha}</figure>
 <figure>${plots.cells}</figure>

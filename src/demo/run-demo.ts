@@ -21,6 +21,7 @@ import type { DemoOptions } from './demo-options.ts';
 import { demoPlots } from './demo-plots.ts';
 import type { DemoReport, ExitRow } from './demo-report.ts';
 import { runOnDevice, type DeviceAddress, type DeviceRun } from './device-run.ts';
+import { runPretrained } from './pretrained-run.ts';
 import { startLocalAgent, type LocalAgent } from './local-agent.ts';
 import { bundleExitAccuracy, dataChoiceOf, evalStage, type DemoData, exitCosts, exportStage, searchStage, trainStage } from './pipeline-stages.ts';
 import { reportHtml } from './report-html.ts';
@@ -135,6 +136,11 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
     }
   });
 
+  const pretrained = await stages.always('pretrained', () => runPretrained({
+    runDir, keyFile, signing, images: deviceImages, bundle: DEVICE_BUNDLE, profileRuns: o.profileRuns, budgetSteps: o.budgetSteps,
+    policies: o.policies, maxSeconds: o.deviceSeconds, remote: o.link.kind !== 'local', say,
+  }));
+
   const report = await stages.always('report', async () => {
     const costs = exitCosts(train.modelDir);
     const int8 = bundleExitAccuracy(exported.reportPath, DEVICE_BUNDLE);
@@ -161,6 +167,7 @@ export async function runDemo(o: DemoOptions, say: (line: string) => void): Prom
       alphaEvolution: alphaEvolution(join(search.runDir, 'alphas.jsonl'), o.seed),
       device,
       bundle: DEVICE_BUNDLE,
+      pretrained,
     };
     return r;
   });

@@ -9,7 +9,7 @@ import { parseDataChoice } from '../../run/run-options.ts';
 import { DEFAULT_BAUD } from '../../../firmware-bridge/transport/default-baud.ts';
 import { parseHostPort } from '../../../firmware-bridge/transport/tcp-transport.ts';
 import { DEMO_DEFAULTS, DEMO_TOY, type DemoLink, type DemoOptions } from '../../demo/demo-options.ts';
-import { budgetRows, exitRows, stageRows } from '../../demo/demo-report.ts';
+import { budgetRows, exitRows, pretrainedExitRows, stageRows } from '../../demo/demo-report.ts';
 import { policyOf } from '../../bundle-format/policy.ts';
 import { RanasError } from '../../errors.ts';
 import { printTable } from '../../text-table.ts';
@@ -128,6 +128,13 @@ export function registerDemo(program: Command): void {
       printTable(exitRows(r.report), { title: `per exit (${r.report.data.which}, ${r.report.evalImages} test images; latency = agent profile on ${r.report.device.deviceName})` });
       process.stdout.write('\n');
       printTable(budgetRows(r.report.device.sweep), { title: `per budget (${r.report.device.sweep[0]?.requests ?? 0} test images each, over ${r.report.device.link})` });
+      for (const run of r.report.pretrained?.runs ?? []) {
+        process.stdout.write('\n');
+        printTable(pretrainedExitRows(run), { title: `shipped network ${run.info.name}: ${run.info.label}; top-1 on ${run.info.testImages} test images as shipped, latency = agent profile on ${run.device.deviceName}` });
+        process.stdout.write('\n');
+        printTable(budgetRows(run.device.sweep), { title: `${run.info.name} per budget (the same ${run.device.sweep[0]?.requests ?? 0} test images each)` });
+      }
+      for (const why of r.report.pretrained?.skipped ?? []) process.stdout.write(`\nshipped network not run: ${why}\n`);
       process.stdout.write(`\nflash verified: ${r.report.device.flash.verified}; report: ${r.reportHtml}\n`);
     });
 }
