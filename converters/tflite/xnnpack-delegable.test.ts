@@ -43,7 +43,7 @@ for (const preset of ['tiny', 'small'] as const) {
 
     it('use only ops XNNPACK takes in int8 (no standalone RELU, no AVERAGE_POOL_2D)', () => {
       for (const [k, bytes] of files.entries()) {
-        const ops = new Set(readTflite(bytes).operators.map((o) => o.op));
+        const ops = new Set(readTflite(bytes).operators.map((o) => String(o.op)));
         const outside = [...ops].filter((op) => !XNNPACK_INT8_OPS.has(op));
         assert.deepEqual(outside, [], `segment ${k}: ${outside.join(', ')} would stay on builtin kernels`);
       }
