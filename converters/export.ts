@@ -8,13 +8,17 @@
  * be compared. `<out>/export-report.json` holds sizes, per-exit MACs and per-exit top-1 of every bundle's
  * monolithic model run in its real runtime (TFLite 2.9 / onnxruntime) on the test split, when data is given.
  * Exit confidence thresholds default to 0.9 (the last exit: 0, it always answers).
+ * With `splitHeads` (`--split-heads`) every bundle also holds each segment as a trunk and a head file
+ * (split-heads.ts) for the device's `planned` policy; they are checked like the chain (check-parts.ts) and
+ * the report states each head's MACs and the heads' share of the full cost. Off by default: the parts hold
+ * the segments' weights a second time (about twice the bundle), which a device only needs for `planned`.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RanasError } from '../src/errors.ts';
 import type { ModelGraph } from '../src/ir/types.ts';
 import { validateGraph } from '../src/ir/validate.ts';
-import { withExitMacs } from '../src/ir/analysis.ts';
+import { analyzeGraph, withExitMacs } from '../src/ir/analysis.ts';
 import type { ImageDataset } from '../src/data/types.ts';
 import { defaultNormalisation, evalBatch, type Normalisation } from '../src/data/augment.ts';
 import { subset } from '../src/data/splits.ts';
@@ -36,6 +40,8 @@ import { modelInfo, type ModelInfo } from './bundle/model-info.ts';
 import { OPEN_MODEL } from './bundle/model-runtimes.ts';
 import { exitAccuracies, type LabelledImages } from './bundle/evaluate-exits.ts';
 import { chainedMatchesMonolithic } from './bundle/check-chain.ts';
+import { partsMatchMonolithic } from './bundle/check-parts.ts';
+import { splitHeads, type SplitSegment } from './split-heads.ts';
 
 import { EXPORT_FORMATS, type ExportFormat } from './export-formats.ts';
 export { EXPORT_FORMATS, type ExportFormat } from './export-formats.ts';
@@ -63,6 +69,8 @@ export interface ExportOptions {
   precisionChoice?: { toleranceTop1: number };
   /** Exit confidence threshold in the manifests (default 0.9). */
   confidenceThreshold?: number;
+  /** Also write every segment as trunk + head files (the `planned` policy's parts). Default false. */
+  splitHeads?: boolean;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -82,8 +90,21 @@ export interface BundleReport {
   exitAccuracy: (number | null)[];
   /** Chained segments gave the monolithic model's final logits on the checked images. */
   chainMatches: boolean | null;
+  /** Split bundles: per exit, trunks 0..k then head k gave the monolithic logits of exit k; null when not checked. */
+  partsMatch?: boolean[] | null;
+  /** Split bundles: sum of the trunk and head files. */
+  partsBytes?: number;
   /** Precisions of the segment variants the bundle carries besides its own (precision chosen on the device). */
   variants?: BundlePrecision[];
+}
+
+/** Heads of a split export: each head's MACs and the heads' share of the full anytime cost. */
+export interface HeadCosts {
+  headMacs: number[];
+  /** MACs of every head / the last exit's anytime MACs (trunk + every head). */
+  shareOfFullCost: number;
+  /** Per exit: trunk up to it + its own head (what `planned` pays) / anytime MACs (every head up to it). */
+  plannedOverAnytime: number[];
 }
 
 /** A written bundle's segments, to be carried by another bundle of the same format as variants. */
@@ -99,6 +120,8 @@ export interface ExportReport {
   exits: { index: number; tensor: string; cumulativeMacs: number }[];
   segments: { index: number; nodes: number; inputs: string[]; outputs: string[] }[];
   bundles: BundleReport[];
+  /** With `splitHeads`. */
+  heads?: HeadCosts;
   calibration: { images: number; method: 'minmax' | 'percentile'; percentile: number | null } | null;
   evaluation: { images: number; source: string } | null;
   target: 'generic' | 'edgetpu';
@@ -179,6 +202,7 @@ async function exportBundle(
   o: ExportOptions,
   evalSet: LabelledImages | undefined,
   variantsFrom: WrittenSegments | undefined,
+  split?: SplitSegment[],
 ): Promise<BundleReport & { written: WrittenSegments }> {
   const precision: BundlePrecision = q ? 'int8' : 'fp32';
   const name = `${runtime}-${precision}`;
@@ -199,9 +223,14 @@ async function exportBundle(
   o.log?.(`writing ${name}`);
   const monolithic = WRITERS[runtime](prepared, whole, shapes, { ...writeOpts, name: `${prepared.name} (all exits)` });
   const segmentBytes = segments.map((s) => WRITERS[runtime](prepared, s, shapes, { ...writeOpts, name: `${prepared.name} segment ${s.index}` }));
+  const partBytes = split?.map((s) => ({
+    trunk: WRITERS[runtime](prepared, s.trunk, shapes, { ...writeOpts, name: `${prepared.name} trunk ${s.index}` }),
+    head: WRITERS[runtime](prepared, s.head, shapes, { ...writeOpts, name: `${prepared.name} head ${s.index}` }),
+  }));
 
   let exitAccuracy: (number | null)[] = exitTensors.map(() => null);
   let chainMatches: boolean | null = null;
+  let partsMatch: boolean[] | null = null;
   if (evalSet && evalSet.images.length > 0) {
     const inputQuant = ioQuant?.[input.name];
     const session = await OPEN_MODEL[runtime](monolithic, shapes);
@@ -209,6 +238,10 @@ async function exportBundle(
       o.log?.(`evaluating ${name} on ${evalSet.images.length} test images`);
       exitAccuracy = await exitAccuracies(session, input.name, exitTensors, evalSet, inputQuant);
       chainMatches = await chainedMatchesMonolithic(session, segments, segmentBytes, runtime, shapes, input.name, evalSet.images.slice(0, CHAIN_CHECK_IMAGES), inputQuant);
+      if (split && partBytes) {
+        partsMatch = await partsMatchMonolithic(session, split, partBytes, runtime, shapes, input.name, evalSet.images.slice(0, CHAIN_CHECK_IMAGES), inputQuant);
+        o.log?.(`${name}: trunk + head parts ${partsMatch.every(Boolean) ? 'match' : 'DO NOT match'} the monolithic model at every exit`);
+      }
     } finally {
       await session.release();
     }
@@ -254,13 +287,34 @@ async function exportBundle(
     segments: files,
     ...(variantsFrom && o.precisionChoice ? { precisionChoice: o.precisionChoice } : {}),
     monolithic: { bytes: monolithic, outputs: bundleTensors(exitTensors, shapes, runtime, ioQuant) },
+    ...(split && partBytes ? {
+      split: split.map((s, k) => ({
+        trunk: { bytes: partBytes[k].trunk, inputs: bundleTensors(s.trunk.inputs, shapes, runtime, ioQuant), outputs: bundleTensors(s.trunk.outputs, shapes, runtime, ioQuant) },
+        head: { bytes: partBytes[k].head, inputs: bundleTensors(s.head.inputs, shapes, runtime, ioQuant), outputs: bundleTensors(s.head.outputs, shapes, runtime, ioQuant) },
+      })),
+    } : {}),
   });
   const segmentsBytes = segmentBytes.reduce((s, b) => s + b.length, 0);
   const variantBytes = variantsFrom ? variantsFrom.files.reduce((n, f) => n + f.bytes.length, 0) : 0;
+  const partsBytes = partBytes?.reduce((sum, p) => sum + p.trunk.length + p.head.length, 0);
   return {
-    name, dir, runtime, precision, segmentsBytes, monolithicBytes: monolithic.length, totalBytes: segmentsBytes + variantBytes + monolithic.length, exitAccuracy, chainMatches,
+    name, dir, runtime, precision, segmentsBytes, monolithicBytes: monolithic.length, totalBytes: segmentsBytes + variantBytes + monolithic.length + (partsBytes ?? 0), exitAccuracy, chainMatches,
     ...(variantsFrom ? { variants: [variantsFrom.precision] } : {}),
+    ...(split ? { partsMatch, partsBytes } : {}),
     written: { precision, files, exitAccuracy },
+  };
+}
+
+/** Each head's MACs and the heads' share of the full cost (`prepared`: the graph as exported). */
+export function headCosts(prepared: ModelGraph, split: readonly SplitSegment[]): HeadCosts {
+  const cost = analyzeGraph(prepared);
+  const macsOf = new Map(cost.nodes.map((n) => [n.name, n.macs]));
+  const headMacs = split.map((s) => s.head.nodes.reduce((sum, n) => sum + (macsOf.get(n) ?? 0), 0));
+  const full = cost.exits[cost.exits.length - 1]?.anytimeMacs ?? 0;
+  return {
+    headMacs,
+    shareOfFullCost: full > 0 ? headMacs.reduce((a, b) => a + b, 0) / full : 0,
+    plannedOverAnytime: cost.exits.map((e) => (e.anytimeMacs > 0 ? e.pathMacs / e.anytimeMacs : 1)),
   };
 }
 
@@ -278,13 +332,14 @@ export async function exportModel(graph: ModelGraph, o: ExportOptions): Promise<
   });
   const q = o.int8 ? quantize(prepared, shapes, info, o) : undefined;
   const segments = cutSegments(prepared);
+  const split = o.splitHeads ? splitHeads(prepared, segments) : undefined;
   const evalSet = o.data && o.evalImages > 0 ? normalisedImages(o.data.test, o.evalImages, info.normalisation, 2) : undefined;
   const bundles: BundleReport[] = [];
   for (const runtime of o.formats) {
-    const { written, ...fp32 } = await exportBundle(prepared, shapes, segments, info, runtime, undefined, o, evalSet, undefined);
+    const { written, ...fp32 } = await exportBundle(prepared, shapes, segments, info, runtime, undefined, o, evalSet, undefined, split);
     bundles.push(fp32);
     if (q) {
-      const { written: _, ...int8 } = await exportBundle(prepared, shapes, segments, info, runtime, q, o, evalSet, o.precisionChoice ? written : undefined);
+      const { written: _, ...int8 } = await exportBundle(prepared, shapes, segments, info, runtime, q, o, evalSet, o.precisionChoice ? written : undefined, split);
       bundles.push(int8);
     }
   }
@@ -293,6 +348,7 @@ export async function exportModel(graph: ModelGraph, o: ExportOptions): Promise<
     exits: prepared.exits.map((e) => ({ index: e.index, tensor: e.tensor, cumulativeMacs: e.cumulativeMacs })),
     segments: segments.map((s) => ({ index: s.index, nodes: s.nodes.length, inputs: s.inputs, outputs: s.outputs })),
     bundles,
+    ...(split ? { heads: headCosts(prepared, split) } : {}),
     calibration: q ? { images: o.calibImages, method: o.percentile === undefined ? 'minmax' : 'percentile', percentile: o.percentile ?? null } : null,
     evaluation: evalSet && o.data ? { images: evalSet.images.length, source: o.data.source } : null,
     target: o.target,

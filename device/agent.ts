@@ -25,6 +25,10 @@ import type { PrecisionChoice, SegmentPlan } from './agent/segment-plan.ts';
 import { createSerialQueue } from './agent/serial-queue.ts';
 import { requestOfInferMsg } from './infer-input.ts';
 import { profileChain } from './profiler.ts';
+import { profileParts } from './part-profiler.ts';
+import { partsTrackerFor, type ActiveParts } from './agent/active-parts.ts';
+import type { PartChain } from './scheduler/part-chain.ts';
+import { runPlanned } from './scheduler/run-planned.ts';
 import type { Chain } from './scheduler/chain.ts';
 import { hrClock, type Clock } from './scheduler/clock.ts';
 import { DEFAULT_SAFETY_FACTOR } from './scheduler/policy.ts';
@@ -32,6 +36,16 @@ import type { Preprocessor } from './scheduler/preprocess.ts';
 import { runAnytime, type AnytimeAnswer, type AnytimeRequest } from './scheduler/run-anytime.ts';
 import { FsStore } from './store/fs-store.ts';
 import type { InstalledBundle, Store } from './store/store.ts';
+
+/** Where each kind of part sits in the parts' tracker (active-parts.ts): trunks, heads, then steps, n each. */
+const PART_SLOT = { trunk: 0, head: 1, step: 2 } as const;
+
+/** The parts' live p99s by kind. */
+function partP99s(parts: ActiveParts): { trunkP99Us: number[]; headP99Us: number[]; stepP99Us: number[] } {
+  const n = parts.chain.trunks.length;
+  const slot = (i: number) => parts.tracker.p99Us.slice(i * n, (i + 1) * n);
+  return { trunkP99Us: slot(PART_SLOT.trunk), headP99Us: slot(PART_SLOT.head), stepP99Us: slot(PART_SLOT.step) };
+}
 
 /** Options of `createAgent` (runtime choice: `edgetpu`, `runtime`, `threads`, see agent/runtime-choice.ts). */
 export interface AgentOptions extends RuntimeChoice {
@@ -110,15 +124,30 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
     return profile;
   }
 
+  /** Measures a split bundle's trunks and heads (the `planned` policy's parts) and saves them with the profile. */
+  async function measureParts(parts: PartChain, preprocess: Preprocessor, bundle: InstalledBundle, profile: BundleProfile): Promise<BundleProfile> {
+    const latency = await profileParts({ parts, preprocess }, { clock, warmups: o.profile?.warmups, runs: o.profile?.runs });
+    const withParts = { ...profile, parts: latency };
+    await store.writeProfile(bundle, withParts);
+    log(`profiled parts: ${latency.trunks.map((t, k) => `trunk${k} p99 ${t.p99Us.toFixed(0)} µs head${k} p99 ${latency.heads[k].p99Us.toFixed(0)} µs`).join(', ')}`);
+    return withParts;
+  }
+
   /** Loads (and profiles when needed) a bundle; the current active bundle is not touched. */
   async function load(bundle: InstalledBundle, forceProfile: boolean): Promise<ActiveBundle> {
-    return loadBundle(bundle, forceProfile, { store, runtime: (threads) => runtimeFor(bundle, o, threads), threadChoices, precision: o.precision ?? 'auto', deviceName, adaptive, trial, measure, log });
+    return loadBundle(bundle, forceProfile, { store, runtime: (threads) => runtimeFor(bundle, o, threads), threadChoices, precision: o.precision ?? 'auto', deviceName, adaptive, trial, measure, measureParts, log });
+  }
+
+  /** Releases a bundle's segments and parts. */
+  async function dispose(a: ActiveBundle): Promise<void> {
+    await a.chain.dispose();
+    await a.parts?.chain.dispose();
   }
 
   async function activate(next: ActiveBundle): Promise<void> {
     const old = active;
     active = next;
-    if (old) await old.chain.dispose();
+    if (old) await dispose(old);
   }
 
   const initial = await store.current();
@@ -164,9 +193,16 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
       try {
         if (!active) throw new RanasError('E_NO_BUNDLE', 'no bundle is installed; install one first (ranas device flash, or --install)');
         const a = active;
-        const { tracker, overheadTracker } = a;
+        const { tracker, overheadTracker, parts } = a;
         const [inputP99Us, answerP99Us] = overheadTracker.p99Us;
-        const answer = await runAnytime({
+        const observeOverhead = (inputUs: number, answerUs: number) => { overheadTracker.observe(0, inputUs); overheadTracker.observe(1, answerUs); };
+        // `planned` on a split bundle runs trunks + one head; elsewhere (and with everyExit) the chain answers.
+        const answer = parts && req.policy === 'planned' && req.everyExit !== true ? await runPlanned({
+          parts: parts.chain, preprocess: parts.preprocess, safetyFactor, clock, inputP99Us, answerP99Us,
+          ...partP99s(parts),
+          observe: (part, k, us) => parts.tracker.observe(PART_SLOT[part] * parts.chain.trunks.length + k, us),
+          observeOverhead,
+        }, req) : await runAnytime({
           chain: a.chain, preprocess: a.preprocess, p99Us: tracker.p99Us, inputP99Us, answerP99Us, safetyFactor, clock,
           observe: (k, us) => tracker.observe(k, us),
           observeOverhead: (inputUs, answerUs) => { overheadTracker.observe(0, inputUs); overheadTracker.observe(1, answerUs); },
@@ -219,6 +255,11 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
       // Re-measures the segments as loaded: their thread counts stay (a restart with --reprofile chooses again).
       a.profile = await measure(a.chain, a.preprocess, a.bundle, a.chain.forms.map((f, k) => ({ precision: f.precision, threads: a.profile.segments[k]?.threads ?? threadChoices[0] })));
       Object.assign(a, trackersFor(a.profile, adaptive));
+      if (a.parts) {
+        a.profile = await measureParts(a.parts.chain, a.parts.preprocess, a.bundle, a.profile);
+        a.parts.latency = a.profile.parts ?? a.parts.latency;
+        a.parts.tracker = partsTrackerFor(a.parts.latency, adaptive);
+      }
       return a.profile;
     }),
     rollback: () => serial(async () => {
@@ -233,7 +274,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
     }),
     active: () => active && { bundle: active.bundle, chain: active.chain, profile: active.profile },
     close: () => serial(async () => {
-      if (active) await active.chain.dispose();
+      if (active) await dispose(active);
       active = undefined;
     }),
   };

@@ -53,10 +53,11 @@ const TYPES = new Map<MessageName, protobuf.Type>(
 );
 
 /** Policy enum names on the wire ↔ our names. */
-const POLICY_TO_WIRE = { deadline: 'POLICY_DEADLINE', confidence: 'POLICY_CONFIDENCE' } as const;
+const POLICY_TO_WIRE = { deadline: 'POLICY_DEADLINE', confidence: 'POLICY_CONFIDENCE', planned: 'POLICY_PLANNED' } as const;
 const POLICY_FROM_WIRE: Record<string, InferPolicy> = {
   POLICY_DEADLINE: 'deadline',
   POLICY_CONFIDENCE: 'confidence',
+  POLICY_PLANNED: 'planned',
 };
 
 function typeOf(name: MessageName): protobuf.Type {

@@ -13,7 +13,7 @@ import { RanasError } from '../../src/errors.ts';
 export const FP32_CHAIN_TOLERANCE = 1e-5;
 
 /** int8: identical values; float: within `FP32_CHAIN_TOLERANCE` relative L2. */
-function sameValues(a: ModelData | undefined, b: ModelData | undefined): boolean {
+export function sameValues(a: ModelData | undefined, b: ModelData | undefined): boolean {
   if (!a || !b || a.length !== b.length) return false;
   if (a instanceof Float32Array) {
     let num = 0;

@@ -1,7 +1,8 @@
 /**
  * Bundle writer: a folder with `manifest.json`, one model file per exit segment and optionally the
  * monolithic multi-exit model (see ../shared/DESIGN.md "Bundle"). Files are named
- * `segment-<k>.<ext>` and `model.<ext>` (ext = `tflite` | `onnx`); the manifest records each file's
+ * `segment-<k>.<ext>` and `model.<ext>` (ext = `tflite` | `onnx`), split segments (`--split-heads`)
+ * `trunk-<k>.<ext>` and `head-<k>.<ext>`; the manifest records each file's
  * sha256 and size. Writing is atomic: everything goes to a temp folder beside the target, which then
  * replaces the target in one rename (an existing bundle is moved aside first and removed after).
  */
@@ -32,6 +33,13 @@ export interface SegmentFile {
   variants?: { precision: BundlePrecision; bytes: Uint8Array; inputs: BundleTensor[]; outputs: BundleTensor[]; accuracy?: number }[];
 }
 
+/** One trunk or head file of a split segment. */
+export interface PartFile {
+  bytes: Uint8Array;
+  inputs: BundleTensor[];
+  outputs: BundleTensor[];
+}
+
 /** Everything a bundle holds; the writer adds file names, sha256s, sizes and the format header. */
 export interface BundleContents {
   model: BundleManifest['model'];
@@ -43,6 +51,8 @@ export interface BundleContents {
   /** Stated when segments carry variants: the accuracy a variant must keep (see segment-variants.ts). */
   precisionChoice?: BundleManifest['precisionChoice'];
   monolithic?: { bytes: Uint8Array; outputs: BundleTensor[] };
+  /** Every segment as trunk + head (one pair per segment), when exported with `--split-heads`. */
+  split?: { trunk: PartFile; head: PartFile }[];
   /** ISO time; default now. */
   createdAt?: string;
 }
@@ -77,6 +87,16 @@ export function bundleFiles(contents: BundleContents): { manifest: BundleManifes
     createdAt: contents.createdAt ?? new Date().toISOString(),
     producer: contents.producer,
   };
+  if (contents.split) {
+    if (contents.split.length !== segments.length) {
+      throw new RanasError('E_BUNDLE_EXIT', `${contents.split.length} trunk/head pairs for ${segments.length} segments; expected one pair per segment`);
+    }
+    const partEntry = (p: PartFile, file: string) => {
+      files.set(file, p.bytes);
+      return { file, sha256: sha256Hex(p.bytes), sizeBytes: p.bytes.length, inputs: p.inputs, outputs: p.outputs };
+    };
+    manifest.split = contents.split.map((s, k) => ({ trunk: partEntry(s.trunk, `trunk-${k}.${ext}`), head: partEntry(s.head, `head-${k}.${ext}`) }));
+  }
   if (contents.monolithic) {
     const file = `model.${ext}`;
     files.set(file, contents.monolithic.bytes);

@@ -38,16 +38,17 @@ export function fixtureGraph(opts: { size?: number; width?: number; classes?: nu
     attrs: { kernel: [k, k], strides: [stride, stride], dilation: [dilation, dilation], padding: 'same', filters, activation: relu ? 'relu' : 'none' },
     weights: { filter: w(`${name}/filter`, [k, k, cin, filters], k * k * cin), bias: b(`${name}/bias`, filters) },
   });
-  const head = (prefix: string, input: string, ch: number): IrNode[] => [
-    { name: `${prefix}/gap`, op: 'globalAvgPool', inputs: [input], attrs: {}, weights: {} },
+  // Head nodes carry the `exit` tag as the model builders set it (converters/split-heads.ts reads it).
+  const head = (prefix: string, input: string, ch: number, exit: number): IrNode[] => [
+    { name: `${prefix}/gap`, op: 'globalAvgPool', inputs: [input], attrs: {}, weights: {}, tags: { exit } },
     {
-      name: `${prefix}/logits`, op: 'dense', inputs: [`${prefix}/gap`], attrs: { units: classes, activation: 'none' },
+      name: `${prefix}/logits`, op: 'dense', inputs: [`${prefix}/gap`], attrs: { units: classes, activation: 'none' }, tags: { exit },
       weights: { kernel: w(`${prefix}/logits/kernel`, [ch, classes], ch), bias: b(`${prefix}/logits/bias`, classes) },
     },
   ];
   const nodes: IrNode[] = [
     conv('stem', 'image', 3, c, 3, 2, 1, true),
-    ...head('exit0', 'stem', c),
+    ...head('exit0', 'stem', c, 0),
     {
       name: 'b1/dw', op: 'depthwiseConv2d', inputs: ['stem'],
       attrs: { kernel: [3, 3], strides: [1, 1], dilation: [2, 2], padding: 'same', activation: 'none' },
@@ -61,7 +62,7 @@ export function fixtureGraph(opts: { size?: number; width?: number; classes?: nu
     conv('b2/conv', 'b1/cat', 2 * c, c, 3, 1, 1, false),
     { name: 'b2/relu', op: 'relu', inputs: ['b2/conv'], attrs: {}, weights: {} },
     { name: 'b2/pool', op: 'avgPool', inputs: ['b2/relu'], attrs: { kernel: [2, 2], strides: [1, 1], padding: 'valid' }, weights: {} },
-    ...head('exit1', 'b2/pool', c),
+    ...head('exit1', 'b2/pool', c, 1),
   ];
   return {
     formatVersion: 1,

@@ -10,9 +10,10 @@
  *  - concat: a copy when every input has the output's parameters (quantizeGraph guarantees it), else the
  *    rules' requantisation;
  *  - max pool: window max; avg pool: the rules' mean of the window's valid cells;
- *  - mean over H, W: the rules' mean of the whole map (TFLite: the whole-map AVERAGE_POOL_2D the tflite
- *    writer emits, then an int8 → int8 QUANTIZE only if the output has other parameters);
- *  - relu: the rules' rescale s_in/s_out, clamped at the output zero point.
+ *  - mean over H, W: TFLite: the H×W depthwise convolution with unit weights the tflite writer emits
+ *    (quantize/unit-depthwise.ts); ONNX QDQ: the rules' mean of the whole map;
+ *  - relu on a feature map: TFLite: the 1×1 unit depthwise convolution with fused RELU; otherwise the rules'
+ *    rescale s_in/s_out, clamped at the output zero point.
  * Fused relu clamps at max(−128, zp_out).
  */
 import { RanasError } from '../../src/errors.ts';
@@ -20,6 +21,7 @@ import type { FusedActivation, IrNode, IrNodeOf, OpType } from '../../src/ir/typ
 import type { QuantizedWeight, TensorQuant } from '../quant-types.ts';
 import type { RequantRules } from './requant-rules.ts';
 import { axisGeometry } from '../../src/ir/padding.ts';
+import { UNIT_WEIGHT, unitWeightScale } from '../quantize/unit-depthwise.ts';
 
 /** What an int8 kernel gets besides its node. */
 export interface IntKernelArgs {
@@ -160,9 +162,14 @@ export const INT_KERNELS: { [T in OpType]: IntKernel<T> } = {
   batchNorm: (node) => unsupported(node),
   mixedOp: (node) => unsupported(node),
   relu: (_node, a) => {
-    const rescale = a.rules.rescale(a.inQuant[0].scale, a.outQuant.scale);
     const lo = Math.max(-128, a.outQuant.zeroPoint);
-    return Int8Array.from(a.inputs[0], (v) => clamp(a.outQuant.zeroPoint + rescale(v - a.inQuant[0].zeroPoint), lo, 127));
+    const zi = a.inQuant[0].zeroPoint;
+    if (a.rules.unitDepthwise && a.inShapes[0].length === 3) {
+      const rescale = a.rules.accumulator('depthwise', a.inQuant[0].scale, unitWeightScale(1), a.outQuant.scale);
+      return Int8Array.from(a.inputs[0], (v) => clamp(a.outQuant.zeroPoint + rescale(UNIT_WEIGHT * (v - zi)), lo, 127));
+    }
+    const rescale = a.rules.rescale(a.inQuant[0].scale, a.outQuant.scale);
+    return Int8Array.from(a.inputs[0], (v) => clamp(a.outQuant.zeroPoint + rescale(v - zi), lo, 127));
   },
   add: (node, a) => {
     if (a.inputs.length === 1) return Int8Array.from(a.inputs[0]);
@@ -203,6 +210,10 @@ export const INT_KERNELS: { [T in OpType]: IntKernel<T> } = {
     const qo = a.outQuant;
     const sums = new Int32Array(c);
     for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) sums[ch] += x[i * c + ch];
+    if (a.rules.unitDepthwise) {
+      const rescale = a.rules.accumulator('depthwise', qi.scale, unitWeightScale(n), qo.scale);
+      return Int8Array.from(sums, (s) => clamp(qo.zeroPoint + rescale(UNIT_WEIGHT * (s - n * qi.zeroPoint)), -128, 127));
+    }
     return Int8Array.from(sums, (s) => clamp(a.rules.mean(s, n, qi, qo), -128, 127));
   },
   dense: (node, a) => {

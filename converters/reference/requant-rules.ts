@@ -41,6 +41,11 @@ export interface RequantRules {
   mean(sum: number, count: number, inQ: TensorQuant, outQ: TensorQuant): number;
   /** Concatenation input with other parameters than the output: int8 value → output int8 (not clamped). */
   requantize(inQ: TensorQuant, outQ: TensorQuant): (v: number) => number;
+  /**
+   * Standalone ReLU and the whole-map mean run as depthwise convolutions with unit weights
+   * (quantize/unit-depthwise.ts): what the tflite writer emits so XNNPACK takes every int8 op.
+   */
+  unitDepthwise: boolean;
 }
 
 const f32 = Math.fround;
@@ -53,6 +58,7 @@ function idiv(a: number, b: number): number {
 /** TFLite's rules; `rescaleGemm` is ruy's rescale (default) or the reference kernels' (gemmlowp). */
 export function tfliteRules(rescaleGemm: (x: number, multiplier: number, shift: number) => number): RequantRules {
   return {
+    unitDepthwise: true,
     accumulator(kind, sIn, sW, sOut) {
       // Conv / depthwise: s_in·s_w/s_out in double (PopulateConvolutionQuantizationParams); dense takes the
       // product s_in·s_w in float32 first (GetQuantizedConvolutionMultipler).
@@ -98,6 +104,7 @@ export function tfliteRules(rescaleGemm: (x: number, multiplier: number, shift: 
 
 /** ONNX QDQ rules (QuantizeLinear rounds half to even), as onnxruntime computes them. */
 export const ONNX_QDQ_RULES: RequantRules = {
+  unitDepthwise: false,
   accumulator(_kind, sIn, sW, sOut) {
     const m = f32(f32(f32(sIn) * f32(sW)) / f32(sOut));
     // f32(acc)·m is exact in float64 (24 × 24 bits), so fround gives the float32 product.

@@ -5,6 +5,7 @@
  * exists (`ctx.output`); inputs are looked up by IR tensor name.
  */
 import { RanasError } from '../../src/errors.ts';
+import { UNIT_WEIGHT, unitWeightScale } from '../quantize/unit-depthwise.ts';
 import { axisGeometry } from '../../src/ir/padding.ts';
 import type { FusedActivation, IrNode, IrNodeOf, ModelGraph, OpType, Padding, WeightTensor } from '../../src/ir/types.ts';
 import type { QuantizedGraph, QuantizedWeight, TensorQuant } from '../quant-types.ts';
@@ -45,7 +46,13 @@ export const LOWERINGS: { [T in OpType]: Lowering<T> } = {
   },
   relu: (node, ctx) => {
     expectInputs(node, 1);
-    expectShape(node, ctx, ctx.shape(node.inputs[0]));
+    const inShape = ctx.shape(node.inputs[0]);
+    expectShape(node, ctx, inShape);
+    // int8 on a feature map: a 1×1 unit depthwise convolution with fused RELU (XNNPACK leaves int8 RELU out).
+    if (ctx.quant && inShape.length === 3) {
+      unitDepthwise(ctx, ctx.input(node.inputs[0]), node.inputs[0], [1, 1], inShape[2], ctx.output, 'RELU');
+      return;
+    }
     ctx.builder.addOperator('RELU', opVersion('RELU', ctx.precision), [ctx.input(node.inputs[0])], [ctx.output]);
   },
   add: (node, ctx) => {
@@ -93,27 +100,27 @@ export const LOWERINGS: { [T in OpType]: Lowering<T> } = {
     const inShape = ctx.shape(node.inputs[0]);
     if (inShape.length !== 3) throw unsupported(node, `input shape [${inShape}] is not [H,W,C]`);
     expectShape(node, ctx, [inShape[2]]);
-    // TFLite 2.9's int8 MEAN rounds differently per path (keep_dims or not, vector or scalar channels), so
-    // the mean is an AVERAGE_POOL_2D over the whole map: exact and the same on every build,
-    // (Σx ± ⌊n/2⌋) / n truncated on the raw int8 values, output in the input's quantisation. When the
-    // node's output has other parameters, an int8 → int8 QUANTIZE requantises (x − zp_in)·s_in/s_out + zp_out
-    // with TFLite's fixed-point multiplier. RESHAPE then drops the 1×1 spatial dims.
     const channels = inShape[2];
     const x = ctx.input(node.inputs[0]);
-    const inTensor = ctx.builder.tensorAt(x);
+    if (ctx.quant) {
+      // int8: TFLite 2.9's MEAN rounds differently per path and XNNPACK leaves int8 AVERAGE_POOL_2D out, so
+      // the mean is an H×W VALID depthwise convolution with unit weights (quantize/unit-depthwise.ts), in the
+      // node's output quantisation; RESHAPE drops the 1×1 spatial dims.
+      const out = ctx.builder.tensorAt(ctx.output);
+      const conv = ctx.builder.addActivation(ctx.builder.uniqueName(`${node.name}/mean_1x1`), [1, 1, 1, channels], out.type, out.quant);
+      unitDepthwise(ctx, x, node.inputs[0], [inShape[0], inShape[1]], channels, conv, 'NONE');
+      const shape = generated(ctx, [2], 'INT32', Int32Array.from([1, channels]));
+      ctx.builder.addOperator('RESHAPE', opVersion('RESHAPE', ctx.precision), [conv, shape], [ctx.output], { kind: 'ReshapeOptions', newShape: [1, channels] });
+      return;
+    }
+    // fp32: an AVERAGE_POOL_2D over the whole map, then RESHAPE drops the 1×1 spatial dims.
     const out = ctx.builder.tensorAt(ctx.output);
-    const sameQuant = !ctx.quant || (inTensor.quant?.scale[0] === out.quant?.scale[0] && inTensor.quant?.zeroPoint[0] === out.quant?.zeroPoint[0]);
-    const pooled = ctx.builder.addActivation(ctx.builder.uniqueName(`${node.name}/pool_1x1`), [1, 1, 1, channels], out.type, inTensor.quant);
+    const pooled = ctx.builder.addActivation(ctx.builder.uniqueName(`${node.name}/pool_1x1`), [1, 1, 1, channels], out.type);
     ctx.builder.addOperator('AVERAGE_POOL_2D', opVersion('AVERAGE_POOL_2D', ctx.precision), [x], [pooled], {
       kind: 'Pool2DOptions', padding: 'VALID', strideH: 1, strideW: 1, filterH: inShape[0], filterW: inShape[1], activation: 'NONE',
     });
-    let last = pooled;
-    if (!sameQuant) {
-      last = ctx.builder.addActivation(ctx.builder.uniqueName(`${node.name}/requantized_1x1`), [1, 1, 1, channels], out.type, out.quant);
-      ctx.builder.addOperator('QUANTIZE', opVersion('QUANTIZE', ctx.precision), [pooled], [last], { kind: 'QuantizeOptions' });
-    }
     const newShape = generated(ctx, [2], 'INT32', Int32Array.from([1, channels]));
-    ctx.builder.addOperator('RESHAPE', opVersion('RESHAPE', ctx.precision), [last, newShape], [ctx.output], { kind: 'ReshapeOptions', newShape: [1, channels] });
+    ctx.builder.addOperator('RESHAPE', opVersion('RESHAPE', ctx.precision), [pooled, newShape], [ctx.output], { kind: 'ReshapeOptions', newShape: [1, channels] });
   },
   dense: (node, ctx) => {
     expectInputs(node, 1);
@@ -263,6 +270,22 @@ function biasTensor(
     }
   }
   return constant(ctx, biasName, [channels], 'INT32', q.values, biasQuant(scales));
+}
+
+/**
+ * A depthwise convolution with unit weights over a `kernel` window (VALID, stride 1) from tensor `x` (IR
+ * tensor `xName`) into `out`: ReLU (1×1, fused RELU) or the whole-map mean (H×W), see unit-depthwise.ts.
+ */
+function unitDepthwise(ctx: LoweringContext, x: number, xName: string, kernel: [number, number], channels: number, out: number, activation: 'NONE' | 'RELU'): void {
+  const cells = kernel[0] * kernel[1];
+  const wScale = unitWeightScale(cells);
+  const scales = new Array<number>(channels).fill(wScale);
+  const filter = ctx.builder.addConstant(ctx.builder.constantName(), [1, kernel[0], kernel[1], channels], 'INT8', new Int8Array(cells * channels).fill(UNIT_WEIGHT), { scale: scales, zeroPoint: new Array<number>(channels).fill(0), quantizedDimension: 3 });
+  const biasScale = Math.fround(ctx.activationQuant(xName).scale) * wScale;
+  const bias = generated(ctx, [channels], 'INT32', new Int32Array(channels), { scale: new Array<number>(channels).fill(biasScale), zeroPoint: new Array<number>(channels).fill(0), quantizedDimension: 0 });
+  ctx.builder.addOperator('DEPTHWISE_CONV_2D', opVersion('DEPTHWISE_CONV_2D', ctx.precision, { dilated: false }), [x, filter, bias], [out], {
+    kind: 'DepthwiseConv2DOptions', depthMultiplier: 1, padding: 'VALID', strideH: 1, strideW: 1, activation, dilationH: 1, dilationW: 1,
+  });
 }
 
 /** The constant holding an IR weight (stored once however many nodes use it), under a short generated name. */

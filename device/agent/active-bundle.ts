@@ -10,6 +10,7 @@ import { wireChain, type Chain } from '../scheduler/chain.ts';
 import { LatencyTracker } from '../scheduler/latency-tracker.ts';
 import { makePreprocessor, type Preprocessor } from '../scheduler/preprocess.ts';
 import type { InstalledBundle, Store } from '../store/store.ts';
+import { loadParts, type ActiveParts, type PartsContext } from './active-parts.ts';
 import { choosePlan, fullPathP50, planOfProfile, planText, trialPlans, type PrecisionChoice, type SegmentPlan } from './segment-plan.ts';
 
 /** A loaded, profiled bundle. */
@@ -22,6 +23,8 @@ export interface ActiveBundle {
   tracker: LatencyTracker;
   /** Live p99 of the request overhead outside the segments: [input, answer] (same rule). */
   overheadTracker: LatencyTracker;
+  /** Trunks and heads of a split bundle, for the `planned` policy (active-parts.ts). */
+  parts?: ActiveParts;
 }
 
 /** Live p99 trackers from a profile; `adaptive: false` keeps the profile's p99 as is. */
@@ -32,7 +35,7 @@ export function trackersFor(profile: BundleProfile, adaptive: boolean): Pick<Act
 }
 
 /** What loading a bundle needs from the agent. */
-export interface LoadContext {
+export interface LoadContext extends Pick<PartsContext, 'measureParts'> {
   store: Store;
   /** The runtime with `threads` CPU threads. */
   runtime(threads: number): Runtime;
@@ -121,12 +124,18 @@ export async function loadBundle(bundle: InstalledBundle, forceProfile: boolean,
     const savedPlan = saved && saved.device === ctx.deviceName && saved.overhead ? planOfProfile(bundle.manifest, saved, ctx.precision, ctx.threadChoices) : undefined;
     if (saved && savedPlan && !forceProfile) {
       const { chain, preprocess } = await loadChain(bundle, savedPlan, ctx, owned);
-      return { bundle, chain, preprocess, profile: saved, ...trackersFor(saved, ctx.adaptive) };
+      return withParts({ bundle, chain, preprocess, profile: saved, ...trackersFor(saved, ctx.adaptive) }, false, ctx, owned);
     }
     const { chain, preprocess, profile } = await choose(bundle, ctx, owned);
-    return { bundle, chain, preprocess, profile, ...trackersFor(profile, ctx.adaptive) };
+    return withParts({ bundle, chain, preprocess, profile, ...trackersFor(profile, ctx.adaptive) }, forceProfile, ctx, owned);
   } catch (e) {
     await Promise.all(owned.map((s) => s.dispose()));
     throw e;
   }
+}
+
+/** `active` with its bundle's trunks and heads loaded (and profiled when needed), when the bundle is split. */
+async function withParts(active: ActiveBundle, forceProfile: boolean, ctx: LoadContext, owned: LoadedSegment[]): Promise<ActiveBundle> {
+  const loaded = await loadParts(active.bundle, active.profile, forceProfile, ctx, owned);
+  return loaded ? { ...active, profile: loaded.profile, parts: loaded.parts } : active;
 }

@@ -44,4 +44,7 @@ export const DEFAULT_SAFETY_FACTOR = 1.1;
 export const POLICIES: Record<InferPolicy, Policy> = {
   deadline: deadlinePolicy,
   confidence: confidencePolicy,
+  // A bundle without trunk/head parts has nothing to plan with (every segment runs its head anyway):
+  // `planned` then answers as `deadline`. Split bundles run it in run-planned.ts.
+  planned: deadlinePolicy,
 };

@@ -8,9 +8,20 @@ import type { BundleManifest, BundleTensor } from '../../src/bundle-format/manif
 const logits = (k: number, classes: number): BundleTensor => ({ name: `exit${k}/logits`, shape: [1, classes], dtype: 'float32' });
 const state = (k: number): BundleTensor => ({ name: `state${k}`, shape: [1, 2, 2, 4], dtype: 'float32' });
 
-/** Contents of a fake fp32 TFLite bundle with `segments` segments of `segmentBytes` bytes each. */
-export function fakeBundleContents({ segments = 2, segmentBytes = 64, classes = 3, seed = 1, name = 'fake' } = {}): BundleContents {
+/**
+ * Contents of a fake fp32 TFLite bundle with `segments` segments of `segmentBytes` bytes each; with `split`,
+ * also each segment as trunk k (→ `state<k>`) and head k (`state<k>` → exit k's logits).
+ */
+export function fakeBundleContents({ segments = 2, segmentBytes = 64, classes = 3, seed = 1, name = 'fake', split = false } = {}): BundleContents {
+  const bytes = (k: number, salt: number) => Uint8Array.from({ length: segmentBytes }, (_, i) => (i * 31 + k * 7 + seed + salt) & 255);
+  const input: BundleTensor = { name: 'input', shape: [1, 4, 4, 3], dtype: 'float32' };
   return {
+    ...(split ? {
+      split: Array.from({ length: segments }, (_, k) => ({
+        trunk: { bytes: bytes(k, 101), inputs: [k === 0 ? input : state(k - 1)], outputs: [state(k)] },
+        head: { bytes: bytes(k, 202), inputs: [state(k)], outputs: [logits(k, classes)] },
+      })),
+    } : {}),
     model: { name, genotypeHash: 'x'.repeat(8), dataset: 'synthetic', classNames: Array.from({ length: classes }, (_, i) => `c${i}`) },
     runtime: 'tflite',
     precision: 'fp32',

@@ -9,8 +9,8 @@ import { syntheticDataset } from '../../src/data/synthetic.ts';
 
 export const TINY_SIZE = 9;
 
-/** Exports the fixture into `<outDir>/{tflite,onnx}-{fp32,int8}/`. */
-export function makeTinyBundles(outDir: string, formats: ('tflite' | 'onnx')[] = ['tflite', 'onnx'], extra: Partial<Pick<ExportOptions, 'precisionChoice' | 'evalImages'>> = {}): Promise<ExportReport> {
+/** Exports the fixture into `<outDir>/{tflite,onnx}-{fp32,int8}/` (`extra.splitHeads`: with trunk and head files). */
+export function makeTinyBundles(outDir: string, formats: ('tflite' | 'onnx')[] = ['tflite', 'onnx'], extra: Partial<Pick<ExportOptions, 'precisionChoice' | 'evalImages' | 'splitHeads'>> = {}): Promise<ExportReport> {
   const data = {
     train: syntheticDataset({ count: 40, classes: 5, height: TINY_SIZE, width: TINY_SIZE, channels: 3, seed: 1 }),
     test: syntheticDataset({ count: 8, classes: 5, height: TINY_SIZE, width: TINY_SIZE, channels: 3, seed: 2 }),

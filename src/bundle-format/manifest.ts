@@ -74,6 +74,27 @@ export interface SegmentVariant {
   accuracy?: number;
 }
 
+/**
+ * One model file of a split segment (`ranas export --split-heads`, issue 18): trunk k or head k. Same file
+ * fields as a segment; a head's only output is its exit's logits.
+ */
+export interface BundlePart {
+  file: string;
+  sha256: string;
+  sizeBytes: number;
+  inputs: BundleTensor[];
+  outputs: BundleTensor[];
+}
+
+/**
+ * Segment k split in two: trunk k computes what later parts read, head k exit k's logits (from trunk tensors
+ * only). The `planned` policy runs trunks 0..k and head k alone; trunks never read a head's tensor.
+ */
+export interface BundleSegmentSplit {
+  trunk: BundlePart;
+  head: BundlePart;
+}
+
 /** Input pre-processing the device applies to raw HWC uint8 images before segment 0. */
 export interface BundleInput {
   /** [1, H, W, C] (TFLite, NHWC) or [1, C, H, W] (ONNX, NCHW). */
@@ -101,6 +122,8 @@ export interface BundleManifest {
   precision: BundlePrecision;
   input: BundleInput;
   segments: BundleSegment[];
+  /** Every segment as trunk + head (one entry per segment, in order), when exported with `--split-heads`. */
+  split?: BundleSegmentSplit[];
   /**
    * When segments carry variants: a segment may run in a precision whose exit accuracy is at most
    * `toleranceTop1` (0..1, e.g. 0.005 = half a point) below the best precision's at that exit.
@@ -130,11 +153,24 @@ export interface RequestOverhead {
  * A measured latency profile of a bundle on one device (`profile.json` on the device): the manifest's profile
  * plus the request overhead (absent from profiles written before it was measured; the agent re-profiles those).
  */
-export type BundleProfile = NonNullable<BundleManifest['profile']> & { overhead?: RequestOverhead };
+export type BundleProfile = NonNullable<BundleManifest['profile']> & { overhead?: RequestOverhead; parts?: PartLatencies };
+
+/** Latency of every trunk and head of a split bundle (`manifest.split`), measured by the agent for the `planned` policy. */
+export interface PartLatencies {
+  trunks: SegmentLatency[];
+  heads: SegmentLatency[];
+  /**
+   * Trunk k then head k back to back, per run: the last step to exit k. Its p99 is not the sum of the two p99s
+   * (a tail from the machine, such as a descheduling, rarely hits both), and planning with the sum would stop
+   * short of exits the chain reaches.
+   */
+  steps: SegmentLatency[];
+}
 
 /** Every file a manifest names, with its recorded sha256 and size. */
 export function manifestFiles(m: BundleManifest): { file: string; sha256: string; sizeBytes: number }[] {
   const files = m.segments.flatMap((s) => [s, ...(s.variants ?? [])].map((f) => ({ file: f.file, sha256: f.sha256, sizeBytes: f.sizeBytes })));
+  for (const s of m.split ?? []) for (const part of [s.trunk, s.head]) files.push({ file: part.file, sha256: part.sha256, sizeBytes: part.sizeBytes });
   if (m.monolithic) files.push({ file: m.monolithic.file, sha256: m.monolithic.sha256, sizeBytes: m.monolithic.sizeBytes });
   return files;
 }

@@ -15,7 +15,9 @@ import {
   type BundleRuntime,
   type BundleSegment,
   type BundleTensor,
+  type BundlePart,
   type BundleProfile,
+  type BundleSegmentSplit,
   type SegmentLatency,
   type SegmentVariant,
   manifestFiles,
@@ -152,6 +154,32 @@ function variant(v: unknown, seg: BundleSegment, field: string): SegmentVariant 
   return x;
 }
 
+function part(v: unknown, field: string): BundlePart {
+  const o = obj(v, field);
+  const p = `${field}.`;
+  const sha256 = str(o, 'sha256', p);
+  if (!isSha(sha256)) throw fieldError(`${p}sha256`, '64 lowercase hex digits', sha256);
+  return {
+    file: str(o, 'file', p),
+    sha256,
+    sizeBytes: num(o, 'sizeBytes', p, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
+    inputs: arr(o, 'inputs', p).map((t, i) => tensor(t, `${p}inputs[${i}]`)),
+    outputs: arr(o, 'outputs', p).map((t, i) => tensor(t, `${p}outputs[${i}]`)),
+  };
+}
+
+/** `split[k]`: segment k's trunk and head; the head's single output is segment k's exit logits. */
+function segmentSplit(v: unknown, k: number, segments: readonly BundleSegment[]): BundleSegmentSplit {
+  const field = `split[${k}]`;
+  const o = obj(v, field);
+  const s: BundleSegmentSplit = { trunk: part(o.trunk, `${field}.trunk`), head: part(o.head, `${field}.head`) };
+  const logits = segments[k]?.exit.logits;
+  if (s.head.outputs.length !== 1 || s.head.outputs[0].name !== logits) {
+    throw fieldError(`${field}.head.outputs`, `exactly segment ${k}'s exit logits (${logits ?? 'no such segment'})`, s.head.outputs.map((t) => t.name));
+  }
+  return s;
+}
+
 function input(v: unknown): BundleInput {
   const o = obj(v, 'input');
   const p = 'input.';
@@ -190,6 +218,14 @@ export function parseProfile(v: unknown, field = 'profile'): BundleProfile {
   if (o.overhead !== undefined) {
     const over = obj(o.overhead, `${p}overhead`);
     profile.overhead = { input: latency(over.input, `${p}overhead.input`), answer: latency(over.answer, `${p}overhead.answer`) };
+  }
+  if (o.parts !== undefined) {
+    const parts = obj(o.parts, `${p}parts`);
+    profile.parts = {
+      trunks: arr(parts, 'trunks', `${p}parts.`).map((s, i) => latency(s, `${p}parts.trunks[${i}]`)),
+      heads: arr(parts, 'heads', `${p}parts.`).map((s, i) => latency(s, `${p}parts.heads[${i}]`)),
+      steps: arr(parts, 'steps', `${p}parts.`).map((s, i) => latency(s, `${p}parts.steps[${i}]`)),
+    };
   }
   return profile;
 }
@@ -235,6 +271,11 @@ export function parseBundleManifest(json: unknown): BundleManifest {
       outputs: arr(mono, 'outputs', 'monolithic.').map((t, i) => tensor(t, `monolithic.outputs[${i}]`)),
     };
   }
+  if (o.split !== undefined) {
+    const split = arr(o, 'split', '').map((v, k) => segmentSplit(v, k, segments));
+    if (split.length !== segments.length) throw fieldError('split', `one trunk/head pair per segment (${segments.length})`, split.length);
+    m.split = split;
+  }
   for (const [k, seg] of segments.entries()) {
     for (const [i, v] of (seg.variants ?? []).entries()) {
       if (v.precision === m.precision || seg.variants?.findIndex((w) => w.precision === v.precision) !== i) {
@@ -248,7 +289,7 @@ export function parseBundleManifest(json: unknown): BundleManifest {
   }
   const names = manifestFiles(m).map((f) => f.file);
   const twice = names.find((f, i) => names.indexOf(f) !== i);
-  if (twice !== undefined) throw fieldError('segments', 'a different file for every segment and variant', twice);
+  if (twice !== undefined) throw fieldError('segments', 'a different file for every segment, variant and part', twice);
   if (o.profile !== undefined) m.profile = parseProfile(o.profile);
   return m;
 }

@@ -4,6 +4,7 @@
  * policy answers from the last exit and says the budget was not applied (a bundle applies it:
  * src/cli/predict-with-bundle.ts); `confidence` stops at the first exit whose softmax confidence reaches the threshold.
  */
+import type { InferPolicy } from '../bundle-format/policy.ts';
 import { CIFAR10_CLASSES } from '../data/cifar-checksums.ts';
 import { resizeImage, type RgbImage } from '../data/image-file.ts';
 import type { ImageDataset } from '../data/types.ts';
@@ -35,7 +36,7 @@ export function modelClassNames(graph: ModelGraph, classes: number): string[] {
 }
 
 /** Answers for `images` (any size: resized to the model's input) with the policy. */
-export async function predictWithModel(graph: ModelGraph, images: readonly RgbImage[], o: { policy: 'deadline' | 'confidence'; threshold?: number; topK: number }): Promise<ModelAnswer[]> {
+export async function predictWithModel(graph: ModelGraph, images: readonly RgbImage[], o: { policy: InferPolicy; threshold?: number; topK: number }): Promise<ModelAnswer[]> {
   const [height, width, channels] = graph.inputs[0].shape.length === 4 ? graph.inputs[0].shape.slice(1) : graph.inputs[0].shape;
   const size = height * width * channels;
   const pixels = new Uint8Array(images.length * size);
@@ -50,7 +51,7 @@ export async function predictWithModel(graph: ModelGraph, images: readonly RgbIm
     return images.map((_, i) => {
       const exitProbs = p.probs.map((all) => all.subarray(i * p.classes, (i + 1) * p.classes));
       let k = exitProbs.length - 1;
-      let rule = 'deadline: last exit (a model folder has no latency profile, the budget is not applied; use a bundle)';
+      let rule = `${o.policy}: last exit (a model folder has no latency profile, the budget is not applied; use a bundle)`;
       if (o.policy === 'confidence') {
         const hit = exitProbs.findIndex((q) => Math.max(...q) >= threshold);
         k = hit >= 0 ? hit : exitProbs.length - 1;

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { areaUnder } from '../eval/anytime-curve.ts';
+import { loadReferenceCurves } from '../eval/reference-curves.ts';
 import type { StudyAblation, StudyNetwork, StudyPlan } from './study-plan.ts';
 import { widthText } from './study-networks.ts';
 import { renderCurveSvg, type CurvePoint } from '../eval/curve-plot.ts';
@@ -116,18 +117,16 @@ function ablationTable(rows: AblationRow[]): string {
 }
 
 /** Published points (models/reference-curves/*.json, when present) as plot points, MACs axis only. */
-function publishedPoints(root: string): CurvePoint[] {
-  const file = join(root, 'models', 'reference-curves', 'msdnet-cifar10.json');
-  if (!existsSync(file)) return [];
-  const v: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  const pts: unknown = typeof v === 'object' && v !== null ? Reflect.get(v, 'points') : undefined;
-  const label: unknown = typeof v === 'object' && v !== null ? Reflect.get(v, 'label') : undefined;
-  if (!Array.isArray(pts)) return [];
-  return pts.flatMap((p: unknown): CurvePoint[] => {
-    const macs = typeof p === 'object' && p !== null ? Number(Reflect.get(p, 'macs')) : NaN;
-    const top1 = typeof p === 'object' && p !== null ? Number(Reflect.get(p, 'top1')) : NaN;
-    return Number.isFinite(macs) && Number.isFinite(top1) ? [{ series: `${typeof label === 'string' ? label : 'MSDNet'} (published)`, x: macs / 1e6, accuracy: top1 <= 1 ? 100 * top1 : top1, published: true }] : [];
-  });
+/**
+ * Published curves for the plan's dataset and setting (models/reference-curves/), drawn hollow and labelled as
+ * published at full scale. For CIFAR-10 the authors' MSDNet budgeted-batch curve is there; no anytime points
+ * of MSDNet or of the MS-RANAS paper are published as numbers (the paper's Figure 9 is a plot only).
+ */
+function publishedPoints(root: string, dataset: string, setting: 'anytime' | 'budgeted'): CurvePoint[] {
+  const dir = join(root, 'models', 'reference-curves');
+  if (!existsSync(dir)) return [];
+  return loadReferenceCurves('all', dir).filter((c) => c.dataset === dataset && c.setting === setting)
+    .flatMap((c) => c.points.map((p) => ({ series: `${c.name} [published, full scale]`, x: p.mmacs, accuracy: p.accuracy, published: true })));
 }
 
 /** Writes the plots and README.md into `dir`; returns the README text. */
@@ -144,8 +143,8 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
   });
   const sweep: CurvePoint[] = done.flatMap((n) => (n.device?.sweep ?? []).map((s) => ({ series: n.net.label, x: s.budgetUs / 1000, accuracy: 100 * s.accuracy })));
   const plots: [string, CurvePoint[], string, string][] = [
-    ['anytime-macs.svg', [...anytime, ...publishedPoints(root)], 'Anytime: fp32 top-1 of each exit vs what the device pays to reach it (test set)', 'anytime MACs / 1e6 (trunk + every head up to the exit)'],
-    ['budgeted-macs.svg', budgeted, 'Budgeted batch: thresholds chosen on validation, measured on test', 'mean MACs / 1e6 per image'],
+    ['anytime-macs.svg', [...anytime, ...publishedPoints(root, r.plan.data, 'anytime')], 'Anytime: fp32 top-1 of each exit vs what the device pays to reach it (test set)', 'anytime MACs / 1e6 (trunk + every head up to the exit)'],
+    ['budgeted-macs.svg', [...budgeted, ...publishedPoints(root, r.plan.data, 'budgeted')], 'Budgeted batch: thresholds chosen on validation, measured on test', 'mean MACs / 1e6 per image'],
     ['anytime-ms.svg', latency, 'Anytime on the local agent: int8 top-1 of each exit vs cumulative p50 latency', 'p50 latency to the exit (ms, this machine, the agent\'s int8 bundle)'],
     ['budget-sweep-ms.svg', sweep, 'Deadline policy on the local agent: accuracy vs per-request budget', 'budget per request (ms)'],
   ];

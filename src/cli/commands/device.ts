@@ -5,7 +5,7 @@
  *  - `flash <bundle dir|tar> --key-file F [--no-resume] [--force] [--chunk N] [--window N]`: chunked,
  *    acknowledged, resumable (re-running after an interruption continues where it stopped); progress bar with
  *    bytes/s on stderr (silent when RANAS_QUIET=1 or stderr is not a terminal).
- *  - `infer [--input FILE.bin|FILE.png] --shape 1,32,32,3 --dtype uint8 --budget-us N --policy deadline|confidence`
+ *  - `infer [--input FILE.bin|FILE.png] --shape 1,32,32,3 --dtype uint8 --budget-us N --policy deadline|confidence|planned`
  *  - `bench [--requests N] [--shape ...] [--dtype ...] [--budget-us N]`: round trip vs the agent's own time;
  *    `bench --local <bundle> [--requests N] [--budgets a,b,c] [--policy P]`: the device agent's local bench
  *    (bench/bench-local.ts: per-exit latency, miss rate per budget, agent overhead), no link involved.

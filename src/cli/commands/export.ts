@@ -1,10 +1,12 @@
 /**
  * `ranas export <model dir> -o <out> [--int8] [--format tflite,onnx] [--calib N] [--percentile P]
- *  [--target generic|edgetpu] [--float-io] [--eval N] [--mini] [--json]` — model → bundles
+ *  [--target generic|edgetpu] [--float-io] [--split-heads] [--eval N] [--mini] [--json]` — model → bundles
  * `<out>/<format>-<precision>/` + `<out>/export-report.json`, and prints the size and per-exit accuracy tables.
  * Data (calibration from the train split, accuracy on the test split): `--data` (cifar10 | cifar100 | mini |
  * synthetic | DIR, as train takes it), by default the data the model was trained on (its `meta.dataset`), else
  * cifar10 (cached, else fetched, else an error — never the mini set silently; `--mini` = `--data mini`).
+ * `--split-heads` also writes every segment as a trunk and a head file (the device's `planned` policy runs the
+ * trunks up to its exit and that exit's head only); the printed table then says whether they were checked.
  * Class names come from the model (recorded at training), else from the data.
  */
 import { existsSync, rmSync } from 'node:fs';
@@ -27,6 +29,7 @@ interface ExportCliOptions {
   readonly percentile?: number;
   readonly target: 'generic' | 'edgetpu';
   readonly floatIo: boolean;
+  readonly splitHeads: boolean;
   readonly evalImages: number;
   /** int8 bundles also carry fp32 segments; the device picks per segment within this top-1 tolerance (0..1). */
   readonly precisionChoice?: { toleranceTop1: number };
@@ -45,6 +48,7 @@ interface RawOptions {
   percentile?: string;
   target?: string;
   floatIo?: boolean;
+  splitHeads?: boolean;
   precisionChoice?: boolean | string;
   evalImages: string;
   /** Old name of --eval-images (hidden). */
@@ -100,6 +104,7 @@ function parseOptions(modelDir: string, raw: RawOptions): ExportCliOptions {
     percentile,
     target,
     floatIo: raw.floatIo === true,
+    splitHeads: raw.splitHeads === true,
     evalImages: raw.eval !== undefined ? parseCount('--eval', raw.eval, 0) : parseEvalImages(raw.evalImages),
     data: raw.mini === true ? 'mini' : raw.data === undefined ? undefined : parseDataChoice(raw.data),
     json: raw.json === true,
@@ -123,6 +128,7 @@ export function reportTables(report: ExportReport): { sizes: Row[]; exits: Row[]
     return {
       bundle: b.name, segmentsBytes: b.segmentsBytes, monolithicBytes: b.monolithicBytes, totalBytes: b.totalBytes,
       vsFp32: base ? Math.round((b.totalBytes / base) * 1000) / 1000 : null, chainMatches: b.chainMatches,
+      ...(b.partsMatch === undefined ? {} : { partsBytes: b.partsBytes ?? null, partsMatch: b.partsMatch === null ? null : b.partsMatch.every(Boolean) }),
     };
   });
   const exits: Row[] = report.exits.map((e, k) => {
@@ -162,6 +168,7 @@ async function runExport(o: ExportCliOptions): Promise<void> {
       percentile: o.percentile,
       target: o.target,
       floatIo: o.floatIo,
+      splitHeads: o.splitHeads,
       evalImages: o.evalImages,
       ...(o.precisionChoice ? { precisionChoice: o.precisionChoice } : {}),
       data: choice ? { train: choice.train, test: choice.test, name: choice.which, source: `${choice.which}: ${choice.reason}` } : undefined,
@@ -179,6 +186,10 @@ async function runExport(o: ExportCliOptions): Promise<void> {
   printTable(sizes, { title: `bundles in ${o.outDir} (report: export-report.json)` });
   const evalNote = report.evaluation ? `top-1 on ${report.evaluation.images} test images (${report.evaluation.source})` : 'not evaluated';
   printTable(exits, { title: `\nper exit: MMACs of answering there (trunk + every head up to the exit = segments 0..k) and ${evalNote}` });
+  if (report.heads) {
+    const h = report.heads;
+    sayLine(`heads: ${(100 * h.shareOfFullCost).toFixed(1)} % of the full cost; planned / anytime MACs per exit: ${h.plannedOverAnytime.map((r) => r.toFixed(3)).join(', ')}`);
+  }
 }
 
 /** Registers `ranas export`. */
@@ -195,6 +206,7 @@ export function registerExport(program: Command): void {
     .option('--percentile <p>', 'percentile calibration (e.g. 99.99) instead of min/max')
     .option('--target <t>', 'generic | edgetpu (lints the int8 model against Edge TPU constraints)', 'generic')
     .option('--float-io', 'int8 models take and give float32', false)
+    .option('--split-heads', "also write each segment as trunk + head files, for the device's planned policy (about twice the bundle)", false)
     .option('--precision-choice [points]', 'int8 bundles also carry the fp32 segments; the device runs each segment in the faster precision whose exit top-1 is within [points] (default 0.5) of the best')
     .option('--eval-images <n>', `test images for the per-exit accuracy table: a short check by default, all = the whole test set, 0 = skip`, String(EXPORT_EVAL_IMAGES))
     .addOption(new Option('--eval <n>', 'old name of --eval-images').hideHelp())

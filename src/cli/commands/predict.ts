@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { InferPolicy } from '../../bundle-format/policy.ts';
+import { POLICY_NAMES, type InferPolicy } from '../../bundle-format/policy.ts';
 import { RanasError } from '../../errors.ts';
 import { chooseBundle, bundlesIn } from '../bundle-choice.ts';
 import { resolveModelRef } from '../../pretrained-models.ts';
@@ -31,13 +31,13 @@ export interface PredictOptions {
 
 interface RawPredictOptions { model?: string; format?: string; precision?: string; budgetUs: string; policy: string; threshold?: string; topK: string; profileRuns: string; json?: boolean }
 
-const POLICIES: readonly InferPolicy[] = ['deadline', 'confidence'];
+const POLICIES: readonly InferPolicy[] = POLICY_NAMES;
 
 /** Parses commander's values (exported for tests). */
 export function parsePredictOptions(paths: string[], r: RawPredictOptions): PredictOptions {
   if (!r.model) throw new RanasError('E_CLI_ARG', 'missing --model <dir>: a bundle, export, run or model folder');
   const policy = POLICIES.find((p) => p === r.policy);
-  if (!policy) throw new RanasError('E_CLI_ARG', `--policy is ${JSON.stringify(r.policy)}; expected ${POLICIES.join(' or ')}`);
+  if (!policy) throw new RanasError('E_CLI_ARG', `--policy is ${JSON.stringify(r.policy)}; expected one of ${POLICIES.join(', ')}`);
   return {
     paths, model: resolveModelRef(r.model), format: r.format, precision: r.precision, policy,
     budgetUs: num('--budget-us', r.budgetUs, (n) => n >= 0, 'a number of µs ≥ 0'),
@@ -101,7 +101,7 @@ export function registerPredict(program: Command): void {
     .option('--format <format>', 'export folder: bundle format, tflite | onnx (default: tflite-int8 when present)')
     .option('--precision <precision>', 'export folder: bundle precision, fp32 | int8')
     .option('--budget-us <us>', 'latency budget of one inference, µs (bundles: measured on this host)', '100000')
-    .option('--policy <policy>', 'anytime policy: deadline | confidence', 'deadline')
+    .option('--policy <policy>', 'anytime policy: deadline | confidence | planned', 'deadline')
     .option('--threshold <p>', 'confidence threshold (overrides the manifest\'s)')
     .option('--top-k <k>', 'classes reported per image', '3')
     .option('--profile-runs <n>', 'bundles: profiler runs per segment before answering', '50')
