@@ -39,3 +39,21 @@ test('search --select auc: candidates trained on the alpha half, the largest are
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('search --select auc --latency-table: the cost axis is the predicted latency to each exit from the device table', { timeout: 600_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'ranas-select-table-'));
+  try {
+    const table = join(root, 'table.json');
+    await ranasStdout(['device', 'profile-ops', '--local', '--table', table, '--runs', '3', '--warmups', '1']);
+    await ranasStdout(['search', '--preset', 'tiny', '--data', 'synthetic', '--runs-dir', root, '--seed', '1', '--epochs', '1', '--subset', '96', '--batch-size', '16',
+      '--name', 's', '--select', 'auc', '--select-candidates', '2', '--latency-table', table, '--json']);
+    const sel = JSON.parse(readFileSync(join(root, 's', 'select', 'selection.json'), 'utf8'));
+    assert.match(sel.axis, /^predicted latency to the exit, ms \(table\.json: onnx int8 x1 on /);
+    for (const c of sel.candidates) {
+      const costs = c.exits.map((e: { cost: number }) => e.cost);
+      assert.ok(costs.every((x: number, k: number) => x > 0 && (k === 0 || x > costs[k - 1])), `cumulative latency grows with the exit: ${costs.join(', ')}`);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -4,7 +4,7 @@
  * search's alpha half (the images the search validated on; 80 % to train, 20 % to measure), and keep the one
  * with the largest normalised area under its accuracy-vs-cost curve over a stated range [0, the largest
  * last-exit cost among the candidates]. Cost is the predicted latency from a device latency table when one is
- * given, else anytime MACs (said in the output). Writes `select/selection.json` and `select/candidates.svg`
+ * given, else anytime MACs (said in the output; cost-axes.ts). Writes `select/selection.json` and `select/candidates.svg`
  * in the search's run folder and replaces its genotype.json with the choice (the top one kept beside it).
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { predictExits } from '../eval/exit-predictions.ts';
 import { createProgram } from '../exec/program.ts';
 import { buildTrainableGraph } from '../exec/trainable-graph.ts';
 import { analyzeGraph } from '../ir/analysis.ts';
+import type { CostAxis } from './cost-axes.ts';
 import type { ModelGraph } from '../ir/types.ts';
 import { genotypeHash } from '../model/genotype.ts';
 import { writeJsonAtomic } from '../run-folder.ts';
@@ -32,19 +33,6 @@ import { trainLoop } from '../train/train-loop.ts';
 import { parseDataChoice, type DataChoice } from '../run/run-options.ts';
 import type { ImageDataset } from '../data/types.ts';
 import { chooseModel, type ModelChoice } from '../run/model-choice.ts';
-
-/** The cost axis of the curves: per exit, what reaching it costs. */
-export interface CostAxis {
-  /** E.g. `predicted latency (ms, table of <device>)` or `anytime MMACs`. */
-  label: string;
-  perExit(graph: ModelGraph): number[];
-}
-
-/** Anytime MACs (trunk + every head up to the exit), in millions: the axis without a latency table. */
-export const MACS_AXIS: CostAxis = {
-  label: 'anytime MMACs (no latency table given)',
-  perExit: (g) => analyzeGraph(g).exits.map((e) => e.anytimeMacs / 1e6),
-};
 
 export interface SelectOptions {
   /** The finished search's run folder (config.json, alphas.jsonl, genotype.json). */

@@ -29,6 +29,8 @@ interface RawSearchOptions extends RawRunOptions {
   warmupEpochs: string;
   maxSkip?: string;
   latencyTable?: string;
+  /** `top` or `auc` (checked in the action). */
+  select?: string;
   exitTargetsMs?: string;
 }
 
@@ -48,7 +50,8 @@ export function parseSearchOptions(r: RawSearchOptions): SearchOptions {
     secondOrder: r.secondOrder ?? false,
     warmupEpochs: int('--warmup-epochs', r.warmupEpochs, 0),
     maxSkip: r.maxSkip === undefined ? undefined : int('--max-skip', r.maxSkip, 0),
-    latencyTable: r.latencyTable,
+    // The search itself uses the table only for exit targets; --select auc reads it on its own (its cost axis).
+    latencyTable: r.exitTargetsMs === undefined && r.select === 'auc' ? undefined : r.latencyTable,
     exitTargetsMs: r.exitTargetsMs === undefined ? undefined : parseExitTargetsMs(r.exitTargetsMs),
   };
 }
@@ -73,7 +76,7 @@ export function registerSearch(program: Command): void {
     .option('--second-order', 'unrolled hypergradient (finite-difference Hessian-vector product)')
     .option('--warmup-epochs <n>', 'weight-only epochs before alpha updates', String(d.warmupEpochs))
     .option('--max-skip <n>', 'cap skip_connect edges per cell in the derived genotype')
-    .option('--latency-table <file>', 'latency table of the supernet config (ranas device profile-ops) for --exit-targets-ms')
+    .option('--latency-table <file>', 'latency table of the supernet config (ranas device profile-ops): for --exit-targets-ms, and the cost axis of --select auc (default there: anytime MACs)')
     .option('--exit-targets-ms <list>', 'per-exit latency targets, ms, one per exit or one for the last exit (needs --latency-table): a Lagrange multiplier per exit, dual ascent')
     .option('--select <how>', 'top: the top genotype of the final alphas; auc: it and its nearest alternatives, each trained briefly on the alpha half, the largest area under accuracy vs cost kept', 'top')
     .option('--select-candidates <n>', '--select auc: candidates (the top one and its nearest alternatives)', '4')
@@ -87,8 +90,10 @@ export function registerSearch(program: Command): void {
       const rows: Row[] = (['normal', 'reduce'] as const).flatMap((cell) => s.genotype[cell].map(([op, from], i) => ({ cell, node: Math.floor(i / 2), from, op })));
       printTable(rows, { json: raw.json, title: `${s.runDir}: ${s.loop.steps} steps (${s.loop.steps - s.loop.startStep} this run) in ${s.loop.seconds.toFixed(1)} s on ${s.engine.backend} x${o.threads}; ${s.halves[0]} + ${s.halves[1]} images; genotype → ${s.genotypePath}` });
       if (select) {
-        const { selectByArea, MACS_AXIS } = await import('../../selection/select-auc.ts');
-        const sel = await selectByArea({ runDir: s.runDir, ...select, batchSize: o.batchSize, lr: 0.05, cost: MACS_AXIS, say: sayLine });
+        const { selectByArea } = await import('../../selection/select-auc.ts');
+        const { MACS_AXIS, latencyAxis } = await import('../../selection/cost-axes.ts');
+        const cost = raw.latencyTable ? latencyAxis(raw.latencyTable) : MACS_AXIS;
+        const sel = await selectByArea({ runDir: s.runDir, ...select, batchSize: o.batchSize, lr: 0.05, cost, say: sayLine });
         printTable(sel.candidates.map((c, k) => ({
           candidate: k, chosen: k === sel.chosen ? '★' : '', change: c.change, 'support drop': Math.round(c.supportDrop * 1000) / 1000, params: c.params,
           'top-1 % per exit': c.exits.map((e) => (100 * e.top1).toFixed(1)).join(' / '), cost: c.exits.map((e) => e.cost.toFixed(2)).join(' / '), area: Math.round(c.area * 10000) / 10000,
