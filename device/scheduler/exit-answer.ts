@@ -1,4 +1,5 @@
 /** Reading an exit: dequantised logits → softmax → top-k with class names. */
+import type { InferResultMsg } from '../../firmware-bridge/messages.ts';
 import type { BundleTensor } from '../../src/bundle-format/manifest.ts';
 import type { TensorArray } from '../runtimes/runtime.ts';
 
@@ -38,4 +39,33 @@ export function argmax(probs: Float64Array): number {
   let best = 0;
   for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i;
   return best;
+}
+
+/** What an answer is made of besides the probabilities: where it stopped and what it cost. */
+export interface AnswerFacts {
+  exitIndex: number;
+  classNames: readonly string[];
+  topK: number | undefined;
+  segmentLatencyUs: number[];
+  /** Arrival time and the clock: the answer's total is taken once it is built (top-k included). */
+  t0: number;
+  nowUs: () => number;
+  budgetUs: number;
+  /** The budget is below the cheapest answer the device can give (exit 1). */
+  overBudget: boolean;
+}
+
+/** The answer of a request from the answering exit's probabilities (every policy answers this way). */
+export function answerOf(probs: Float64Array, f: AnswerFacts): { answer: InferResultMsg; endUs: number } {
+  const best = argmax(probs);
+  const top = topK(probs, f.topK ?? 5, f.classNames);
+  const endUs = f.nowUs();
+  const totalUs = endUs - f.t0;
+  return {
+    answer: {
+      exitIndex: f.exitIndex, classIndex: best, label: f.classNames[best] ?? `class${best}`, confidence: probs[best], topK: top,
+      segmentLatencyUs: f.segmentLatencyUs, totalUs, budgetUs: f.budgetUs, met: totalUs <= f.budgetUs, overBudget: f.overBudget,
+    },
+    endUs,
+  };
 }

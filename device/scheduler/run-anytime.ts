@@ -16,7 +16,7 @@ import type { InferPolicy } from '../../src/bundle-format/policy.ts';
 import { RanasError } from '../../src/errors.ts';
 import type { Chain } from './chain.ts';
 import type { Clock } from './clock.ts';
-import { argmax, softmaxOf, topK } from './exit-answer.ts';
+import { answerOf, argmax, softmaxOf } from './exit-answer.ts';
 import { POLICIES } from './policy.ts';
 import type { InputData, Preprocessor } from './preprocess.ts';
 
@@ -109,23 +109,7 @@ export async function runAnytime(s: SchedulerSetup, req: AnytimeRequest): Promis
     if (!go) break;
     k++;
   }
-  const best = argmax(probs);
-  const label = manifest.model.classNames[best] ?? `class${best}`;
-  const top = topK(probs, req.topK ?? 5, manifest.model.classNames);
-  const end = s.clock.nowUs();
-  const totalUs = end - t0;
-  s.observeOverhead?.(inputUs, end - segmentEnd);
-  return {
-    exitIndex: k,
-    classIndex: best,
-    label,
-    confidence: probs[best],
-    topK: top,
-    segmentLatencyUs: latencies,
-    totalUs,
-    budgetUs: req.budgetUs,
-    met: totalUs <= req.budgetUs,
-    overBudget: req.budgetUs < exitOneCostUs(s),
-    ...(req.everyExit ? { exits } : {}),
-  };
+  const { answer, endUs } = answerOf(probs, { exitIndex: k, classNames: manifest.model.classNames, topK: req.topK, segmentLatencyUs: latencies, t0, nowUs: () => s.clock.nowUs(), budgetUs: req.budgetUs, overBudget: req.budgetUs < exitOneCostUs(s) });
+  s.observeOverhead?.(inputUs, endUs - segmentEnd);
+  return { ...answer, ...(req.everyExit ? { exits } : {}) };
 }

@@ -9,7 +9,7 @@
  */
 import type { InferResultMsg } from '../../firmware-bridge/messages.ts';
 import type { Clock } from './clock.ts';
-import { argmax, softmaxOf, topK } from './exit-answer.ts';
+import { answerOf, softmaxOf } from './exit-answer.ts';
 import type { PartChain } from './part-chain.ts';
 import { plannedExit, type PlanState } from './planned-policy.ts';
 import type { Preprocessor } from './preprocess.ts';
@@ -71,21 +71,7 @@ export async function runPlanned(s: PlannedSetup, req: AnytimeRequest): Promise<
   const manifest = parts.manifest;
   const logitsTensor = manifest.split?.[target].head.outputs[0] ?? manifest.segments[target].outputs[0];
   const probs = softmaxOf(parts.heads[target].outputs[0], logitsTensor);
-  const best = argmax(probs);
-  const top = topK(probs, req.topK ?? 5, manifest.model.classNames);
-  const end = s.clock.nowUs();
-  const totalUs = end - t0;
-  s.observeOverhead?.(inputUs, end - headEnd);
-  return {
-    exitIndex: target,
-    classIndex: best,
-    label: manifest.model.classNames[best] ?? `class${best}`,
-    confidence: probs[best],
-    topK: top,
-    segmentLatencyUs: latencies,
-    totalUs,
-    budgetUs: req.budgetUs,
-    met: totalUs <= req.budgetUs,
-    overBudget: req.budgetUs < plannedExitOneCostUs(s),
-  };
+  const { answer, endUs } = answerOf(probs, { exitIndex: target, classNames: manifest.model.classNames, topK: req.topK, segmentLatencyUs: latencies, t0, nowUs: () => s.clock.nowUs(), budgetUs: req.budgetUs, overBudget: req.budgetUs < plannedExitOneCostUs(s) });
+  s.observeOverhead?.(inputUs, endUs - headEnd);
+  return answer;
 }
