@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { isRanasError } from '../src/errors.ts';
 import { DeviceClient } from '../firmware-bridge/client/device-client.ts';
 import { loadBundleTar } from '../firmware-bridge/client/bundle-tar.ts';
+import { startTcpAgent } from './testing/tcp-agent.ts';
 import { connectTcp } from '../firmware-bridge/transport/tcp-transport.ts';
 import { makeTinyBundles, TINY_SIZE } from './testing/tiny-bundles.ts';
 import { parseAgentArgs } from './agent-cli.ts';
@@ -88,17 +89,8 @@ test('JSON lines: one answer per line, in order; bad lines answer an error and t
 test('bridge over loopback TCP: authenticated flash of a real bundle, then infer and stats', async () => {
   const store = path.join(dir, 'store-tcp');
   const signing = makeFlashKeys(path.join(dir, 'signing'), [store]);
-  const proc = spawn(process.execPath, [BIN, '--bundle-dir', store, '--listen', '127.0.0.1:0', '--key-file', path.join(dir, 'key'), '--warmups', '1', '--profile-runs', '5'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const { proc, port } = await startTcpAgent(store, path.join(dir, 'key'));
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let text = '';
-      const timer = setTimeout(() => reject(new Error('agent not ready in 30 s')), 30_000);
-      proc.stdout.on('data', (b: Buffer) => {
-        text += b.toString();
-        const m = /^ready tcp (\d+)$/m.exec(text);
-        if (m) { clearTimeout(timer); resolve(Number(m[1])); }
-      });
-    });
     const client = await DeviceClient.open({ connect: () => connectTcp('127.0.0.1', port) });
     try {
       assert.equal(client.info.activeBundle, undefined);

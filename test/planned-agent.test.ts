@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeviceClient } from '../firmware-bridge/client/device-client.ts';
 import { loadBundleTar } from '../firmware-bridge/client/bundle-tar.ts';
+import { startTcpAgent } from '../device/testing/tcp-agent.ts';
 import { connectTcp } from '../firmware-bridge/transport/tcp-transport.ts';
 import { makeFlashKeys } from '../firmware-bridge/test-support/flash-keys.ts';
 import { makeTinyBundles, TINY_SIZE } from '../device/testing/tiny-bundles.ts';
@@ -67,17 +68,8 @@ test('JSON lines, onnx int8: planned answers from the planned exit\'s head what 
 test('bridge over loopback TCP, TFLite int8: a split bundle flashes, and infer takes policy planned', async () => {
   const store = path.join(dir, 'store-tcp');
   const signing = makeFlashKeys(path.join(dir, 'signing'), [store]);
-  const proc = spawn(process.execPath, [BIN, '--bundle-dir', store, '--listen', '127.0.0.1:0', '--key-file', path.join(dir, 'key'), '--warmups', '1', '--profile-runs', '5'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const { proc, port } = await startTcpAgent(store, path.join(dir, 'key'));
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let text = '';
-      const timer = setTimeout(() => reject(new Error('agent not ready in 30 s')), 30_000);
-      proc.stdout.on('data', (b: Buffer) => {
-        text += b.toString();
-        const m = /^ready tcp (\d+)$/m.exec(text);
-        if (m) { clearTimeout(timer); resolve(Number(m[1])); }
-      });
-    });
     const client = await DeviceClient.open({ connect: () => connectTcp('127.0.0.1', port) });
     try {
       const bundle = await loadBundleTar(path.join(dir, 'export', 'tflite-int8'));
