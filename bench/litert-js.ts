@@ -42,6 +42,8 @@ let wasmFile = '';
 Object.assign(globalThis, {
   self: globalThis,
   require,
+  __dirname: wasmDir,
+  __filename: path.join(wasmDir, 'litert.js'),
   importScripts: (url: string) => {
     const file = url.startsWith('file:') ? new URL(url).pathname : url;
     wasmFile = path.basename(file).replace(/\.js$/, '.wasm');
