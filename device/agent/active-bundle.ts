@@ -65,23 +65,33 @@ async function loadChain(bundle: InstalledBundle, plan: SegmentPlan, ctx: LoadCo
   return { chain: wireChain(m, segments, forms), preprocess: makePreprocessor(inputOfForm(m.input, forms[0])) };
 }
 
-/** Loads `plan` into a chain of its own, profiles it (not saved) and releases it. */
-async function trialOf(bundle: InstalledBundle, plan: SegmentPlan, ctx: LoadContext): Promise<BundleProfile> {
+/** A plan loaded into a chain of its own and profiled (not saved); the caller keeps or disposes it. */
+interface Trial {
+  plan: SegmentPlan;
+  profile: BundleProfile;
+  chain: Chain;
+  preprocess: Preprocessor;
+  owned: LoadedSegment[];
+}
+
+async function trialOf(bundle: InstalledBundle, plan: SegmentPlan, ctx: LoadContext): Promise<Trial> {
   const owned: LoadedSegment[] = [];
   try {
     const { chain, preprocess } = await loadChain(bundle, plan, ctx, owned);
-    const p = await ctx.trial(chain, preprocess);
-    ctx.log(`${planText(plan)}: ${p.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs`).join(', ')}`);
-    return p;
-  } finally {
+    const profile = await ctx.trial(chain, preprocess);
+    ctx.log(`${planText(plan)}: ${profile.segments.map((s, k) => `seg${k} p50 ${s.p50Us.toFixed(0)} µs`).join(', ')}`);
+    return { plan, profile, chain, preprocess, owned };
+  } catch (e) {
     await Promise.all(owned.map((s) => s.dispose()));
+    throw e;
   }
 }
 
 /**
  * The plan with the lowest measured cost: every uniform plan (one precision, one thread count) is profiled
  * in turn, each segment takes its fastest, and the mixed plan that results is kept only when its measured
- * full path is no slower than the best uniform one's (hand-offs between precisions cost a conversion).
+ * full path is no slower than the best uniform one's (hand-offs between precisions cost a conversion). The
+ * chain of the plan kept is the one measured (no reload); the others are released.
  */
 async function choose(bundle: InstalledBundle, ctx: LoadContext, owned: LoadedSegment[]): Promise<{ chain: Chain; preprocess: Preprocessor; plan: SegmentPlan; profile: BundleProfile }> {
   const m = bundle.manifest;
@@ -90,24 +100,33 @@ async function choose(bundle: InstalledBundle, ctx: LoadContext, owned: LoadedSe
     const loaded = await loadChain(bundle, plans[0], ctx, owned);
     return { ...loaded, plan: plans[0], profile: await ctx.measure(loaded.chain, loaded.preprocess, bundle, plans[0]) };
   }
-  const trials = [];
-  for (const plan of plans) trials.push({ plan, profile: await trialOf(bundle, plan, ctx) });
+  const trials: Trial[] = [];
+  const release = (keep?: Trial) => Promise.all(trials.filter((t) => t !== keep).flatMap((t) => t.owned.map((s) => s.dispose())));
+  try {
+    for (const plan of plans) trials.push(await trialOf(bundle, plan, ctx));
+  } catch (e) {
+    await release();
+    throw e;
+  }
   const uniform = trials.reduce((a, b) => (fullPathP50(b.profile) < fullPathP50(a.profile) ? b : a));
   const mixed = choosePlan(trials);
   const same = (a: SegmentPlan, b: SegmentPlan) => a.every((r, k) => r.precision === b[k].precision && r.threads === b[k].threads);
   if (!same(mixed, uniform.plan)) {
-    const loaded = await loadChain(bundle, mixed, ctx, owned);
-    const profile = await ctx.trial(loaded.chain, loaded.preprocess);
-    if (fullPathP50(profile) <= fullPathP50(uniform.profile)) {
-      ctx.log(`chosen ${planText(mixed)}: full path p50 ${fullPathP50(profile).toFixed(0)} µs against ${fullPathP50(uniform.profile).toFixed(0)} µs for the best uniform plan`);
-      return { ...loaded, plan: mixed, profile: await ctx.measure(loaded.chain, loaded.preprocess, bundle, mixed) };
+    await release(uniform);
+    const mixedTrial = await trialOf(bundle, mixed, ctx);
+    if (fullPathP50(mixedTrial.profile) <= fullPathP50(uniform.profile)) {
+      ctx.log(`chosen ${planText(mixed)}: full path p50 ${fullPathP50(mixedTrial.profile).toFixed(0)} µs against ${fullPathP50(uniform.profile).toFixed(0)} µs for the best uniform plan`);
+      await Promise.all(uniform.owned.map((s) => s.dispose()));
+      owned.push(...mixedTrial.owned);
+      return { chain: mixedTrial.chain, preprocess: mixedTrial.preprocess, plan: mixed, profile: await ctx.measure(mixedTrial.chain, mixedTrial.preprocess, bundle, mixed) };
     }
-    ctx.log(`${planText(mixed)} measured ${fullPathP50(profile).toFixed(0)} µs on the full path, slower than ${planText(uniform.plan)} (${fullPathP50(uniform.profile).toFixed(0)} µs): keeping the uniform plan`);
-    await loaded.chain.dispose();
-    owned.splice(0);
+    ctx.log(`${planText(mixed)} measured ${fullPathP50(mixedTrial.profile).toFixed(0)} µs on the full path, slower than ${planText(uniform.plan)} (${fullPathP50(uniform.profile).toFixed(0)} µs): keeping the uniform plan`);
+    await Promise.all(mixedTrial.owned.map((s) => s.dispose()));
+  } else {
+    await release(uniform);
   }
-  const loaded = await loadChain(bundle, uniform.plan, ctx, owned);
-  return { ...loaded, plan: uniform.plan, profile: await ctx.measure(loaded.chain, loaded.preprocess, bundle, uniform.plan) };
+  owned.push(...uniform.owned);
+  return { chain: uniform.chain, preprocess: uniform.preprocess, plan: uniform.plan, profile: await ctx.measure(uniform.chain, uniform.preprocess, bundle, uniform.plan) };
 }
 
 /**
