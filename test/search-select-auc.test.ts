@@ -34,7 +34,10 @@ test('search --select auc: candidates trained on the alpha half, the largest are
     assert.equal(genotypeHash(loadGenotype(join(run, 'genotype-top.json'))), sel.candidates[0].genotypeHash, 'the top choice is kept');
     assert.ok(readFileSync(join(run, 'select', 'candidates.svg'), 'utf8').startsWith('<svg'));
     assert.ok(existsSync(join(run, 'select', 'candidate-2.json')));
-    assert.match(out, /"area"/);
+    const printed = JSON.parse(out);
+    assert.equal(printed.candidates.length, 3);
+    assert.equal(printed.candidates.filter((c: { chosen: string }) => c.chosen === '★').length, 1);
+    assert.deepEqual(printed.genotype.map((r: { op: string; from: number }) => [r.op, r.from]), [...loadGenotype(join(run, 'genotype.json')).normal, ...loadGenotype(join(run, 'genotype.json')).reduce], 'the printed genotype is the chosen one');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -87,17 +87,28 @@ export function registerSearch(program: Command): void {
       const select = raw.select === 'auc' ? { candidates: int('--select-candidates', raw.selectCandidates, 1), epochs: int('--select-epochs', raw.selectEpochs, 1) } : null;
       const { runSearch } = await import('../../search/run-search.ts');
       const s = await runSearch(o, sayLine);
-      const rows: Row[] = (['normal', 'reduce'] as const).flatMap((cell) => s.genotype[cell].map(([op, from], i) => ({ cell, node: Math.floor(i / 2), from, op })));
-      printTable(rows, { json: raw.json, title: `${s.runDir}: ${s.loop.steps} steps (${s.loop.steps - s.loop.startStep} this run) in ${s.loop.seconds.toFixed(1)} s on ${s.engine.backend} x${o.threads}; ${s.halves[0]} + ${s.halves[1]} images; genotype → ${s.genotypePath}` });
-      if (select) {
+      const genotypeRows = (g: typeof s.genotype): Row[] => (['normal', 'reduce'] as const).flatMap((cell) => g[cell].map(([op, from], i) => ({ cell, node: Math.floor(i / 2), from, op })));
+      const title = `${s.runDir}: ${s.loop.steps} steps (${s.loop.steps - s.loop.startStep} this run) in ${s.loop.seconds.toFixed(1)} s on ${s.engine.backend} x${o.threads}; ${s.halves[0]} + ${s.halves[1]} images; genotype → ${s.genotypePath}`;
+      if (!select) {
+        printTable(genotypeRows(s.genotype), { json: raw.json, title });
+      } else {
         const { selectByArea } = await import('../../selection/select-auc.ts');
         const { MACS_AXIS, latencyAxis } = await import('../../selection/cost-axes.ts');
+        const { loadGenotype } = await import('../../model/genotype.ts');
         const cost = raw.latencyTable ? latencyAxis(raw.latencyTable) : MACS_AXIS;
         const sel = await selectByArea({ runDir: s.runDir, ...select, batchSize: o.batchSize, lr: 0.05, cost, say: sayLine });
-        printTable(sel.candidates.map((c, k) => ({
+        const chosen = genotypeRows(loadGenotype(s.genotypePath));
+        const candidates: Row[] = sel.candidates.map((c, k) => ({
           candidate: k, chosen: k === sel.chosen ? '★' : '', change: c.change, 'support drop': Math.round(c.supportDrop * 1000) / 1000, params: c.params,
           'top-1 % per exit': c.exits.map((e) => (100 * e.top1).toFixed(1)).join(' / '), cost: c.exits.map((e) => e.cost.toFixed(2)).join(' / '), area: Math.round(c.area * 10000) / 10000,
-        })), { json: raw.json, title: `--select auc: ${sel.candidates.length} candidates, ${sel.epochs} epoch(s) on ${sel.trainImages} images, top-1 on ${sel.measureImages}; area over cost [${sel.range.map((x) => x.toFixed(2)).join(', ')}] of ${sel.axis}` });
+        }));
+        if (raw.json) {
+          // One JSON document: the chosen genotype and every candidate.
+          process.stdout.write(JSON.stringify({ genotype: chosen, candidates }, null, 2) + '\n');
+        } else {
+          printTable(chosen, { title: `${title} (candidate ${sel.chosen} of --select auc; the top one in genotype-top.json)` });
+          printTable(candidates, { title: `\n--select auc: ${sel.candidates.length} candidates, ${sel.epochs} epoch(s) on ${sel.trainImages} images, top-1 on ${sel.measureImages}; area over cost [${sel.range.map((x) => x.toFixed(2)).join(', ')}] of ${sel.axis}` });
+        }
       }
       // Repeated after the table so it is the last thing a user reads.
       if (s.alphaWarning && !raw.json) process.stderr.write(s.alphaWarning + '\n');
