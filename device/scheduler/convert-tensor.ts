@@ -1,8 +1,9 @@
 /**
  * Hand-off between segments of different precisions (a bundle whose segments run in the precision chosen by
  * measurement): an int8 tensor entering an fp32 segment is dequantised, a float tensor entering an int8
- * segment is quantised with the receiving side's scale and zero point (TFLite's rounding), and an int8 tensor
- * whose two sides disagree on the quantisation is requantised through the real value. One pass, no allocation.
+ * segment is quantised with the receiving side's scale and zero point (TFLite's rounding). (Two int8 sides
+ * never disagree: a segment carries one form per precision, and forms of one precision share a cut's
+ * quantisation.) One pass, no allocation.
  */
 import { RanasError } from '../../src/errors.ts';
 import type { TensorDType } from '../../src/bundle-format/dtype.ts';
@@ -32,13 +33,6 @@ const CONVERTERS: Partial<Record<`${TensorDType}>${TensorDType}`, (from: BundleT
     const { scale, zeroPoint } = quantOf(to);
     return (src, dst) => {
       for (let i = 0; i < dst.length; i++) dst[i] = quantizeValue(src[i], scale, zeroPoint);
-    };
-  },
-  'int8>int8': (from, to) => {
-    const a = quantOf(from);
-    const b = quantOf(to);
-    return (src, dst) => {
-      for (let i = 0; i < dst.length; i++) dst[i] = quantizeValue(a.scale * (src[i] - a.zeroPoint), b.scale, b.zeroPoint);
     };
   },
 };

@@ -59,10 +59,12 @@ export function curveSpec(points: CurvePoint[], title: string, xTitle: string, c
       }]),
     ],
     resolve: { scale: { color: 'independent', shape: 'independent' } },
+    // Network names and the published curves' sources are long: the legend shows them whole.
+    config: { legend: { labelLimit: 480, titleLimit: 480 } },
   };
 }
 
-/** Renders one study plot to SVG. */
+/** Renders one plot to SVG. */
 export async function renderCurveSvg(points: CurvePoint[], title: string, xTitle: string, chancePercent: number, log = false): Promise<string> {
   const compiled = compile(curveSpec(points, title, xTitle, chancePercent, log)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });

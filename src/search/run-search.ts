@@ -78,6 +78,11 @@ export function searchPool(train: ImageDataset, o: Pick<SearchOptions, 'subset' 
   return o.subset === undefined ? pool : subset(pool, o.subset, o.seed);
 }
 
+/** The search's split of its pool: `train` trains the weights, `val` (the alpha half) the alphas. */
+export function searchHalves(pool: ImageDataset, seed: number): { train: ImageDataset; val: ImageDataset } {
+  return splitTrainVal(pool, 0.5, seed + 17);
+}
+
 /** Runs (or resumes) one search; `say` prints progress lines; `resumeWith` is printed when a signal stops it. */
 export async function runSearch(o: SearchOptions, say: (line: string) => void, resumeWith = resumeCommand(process.argv.slice(2))): Promise<SearchSummary> {
   const plan = planRunDir(o.runsDir, o.name, { resume: o.resume, overwrite: o.overwrite, command: 'search' });
@@ -100,7 +105,7 @@ async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say
   if (exitWeights.length !== graph.exits.length) {
     throw new RanasError('E_SEARCH_OPTION', `--exit-weights has ${exitWeights.length} values; the supernet has ${graph.exits.length} exits (layers ${supernetConfig.exitLayers.join(', ')})`);
   }
-  const halves = splitTrainVal(data.train, 0.5, o.seed + 17);
+  const halves = searchHalves(data.train, o.seed);
   say(`data: ${data.note}; ${halves.train.count} images for weights, ${halves.val.count} for alphas`);
   const alphaNames = [...graphAlphaNames(graph)].sort();
   say(`engine: ${engine.backend} x${o.threads}; supernet: ${graph.nodes.length} nodes, ${graph.exits.length} exits, ${Object.values(graph.weights).filter((w) => w.trainable).reduce((s, w) => s + w.data.length, 0)} trainable values; ${o.secondOrder ? 'second' : 'first'}-order`);

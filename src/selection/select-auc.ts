@@ -27,12 +27,13 @@ import { writeJsonAtomic } from '../run-folder.ts';
 import { iteratorSource } from '../run/batch-source.ts';
 import { chooseData } from '../run/data-choice.ts';
 import { nearestGenotypes, type AlphaMatrices, type GenotypeCandidate } from '../search/derive-genotype.ts';
-import { searchPool } from '../search/run-search.ts';
+import { searchHalves, searchPool } from '../search/run-search.ts';
 import { trainedGraph } from '../train/run-training.ts';
 import { trainLoop } from '../train/train-loop.ts';
 import { parseDataChoice, type DataChoice } from '../run/run-options.ts';
 import type { ImageDataset } from '../data/types.ts';
 import { chooseModel, type ModelChoice } from '../run/model-choice.ts';
+import { getPreset } from '../model/presets.ts';
 
 export interface SelectOptions {
   /** The finished search's run folder (config.json, alphas.jsonl, genotype.json). */
@@ -137,11 +138,10 @@ async function trainBriefly(graph: ModelGraph, train: ImageDataset, o: SelectOpt
 export async function selectByArea(o: SelectOptions): Promise<Selection> {
   const rec = readSearch(o.runDir);
   const candidates: GenotypeCandidate[] = nearestGenotypes(rec.alphas, o.candidates, { maxSkip: rec.maxSkip });
-  const probe = chooseModel({ ...rec.model, genotype: undefined });
-  const loaded = await chooseData(rec.data.choice, { valImages: 0, seed: rec.data.seed, inputShape: probe.inputs[0]?.shape, log: o.say });
+  const loaded = await chooseData(rec.data.choice, { valImages: 0, seed: rec.data.seed, inputShape: getPreset(rec.model.preset).config.inputShape, log: o.say });
   const pool = searchPool(loaded.train, { subset: rec.data.subset, seed: rec.data.seed, holdOut: rec.data.holdOut });
   // The same split the search made: its alpha half is what it validated on.
-  const alphaHalf = splitTrainVal(pool, 0.5, rec.data.seed + 17).val;
+  const alphaHalf = searchHalves(pool, rec.data.seed).val;
   const parts = splitTrainVal(alphaHalf, 0.2, rec.data.seed + 29);
   o.say(`select: ${candidates.length} candidates, each trained ${o.epochs} epoch(s) on ${parts.train.count} images of the search's alpha half, measured on ${parts.val.count}; cost: ${o.cost.label}`);
   const dir = join(o.runDir, 'select');

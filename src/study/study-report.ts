@@ -126,7 +126,7 @@ function publishedPoints(root: string, dataset: string, setting: 'anytime' | 'bu
   const dir = join(root, 'models', 'reference-curves');
   if (!existsSync(dir)) return [];
   return loadReferenceCurves('all', dir).filter((c) => c.dataset === dataset && c.setting === setting)
-    .flatMap((c) => c.points.map((p) => ({ series: `${c.name} [published, full scale]`, x: p.mmacs, accuracy: p.accuracy, published: true })));
+    .flatMap((c) => c.points.map((p) => ({ series: c.name, x: p.mmacs, accuracy: p.accuracy, published: true })));
 }
 
 /** Writes the plots and README.md into `dir`; returns the README text. */
