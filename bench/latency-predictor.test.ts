@@ -9,6 +9,7 @@ import path from 'node:path';
 import { isCompleteTable, parseLatencyTable } from '../src/bundle-format/latency-table.ts';
 import { getPreset } from '../src/model/presets.ts';
 import { profileOps } from '../src/latency/profile-ops.ts';
+import { CALIBRATION_SEEDS } from '../src/latency/op-models.ts';
 import { isRanasError } from '../src/errors.ts';
 import { benchLatencyPredictor, latencyBenchTables } from './latency-predictor.ts';
 
@@ -23,12 +24,13 @@ test('latency bench (short): a complete table, one prediction and one agent meas
   assert.equal(table.runtime, 'onnx');
   assert.equal(table.precision, 'int8');
   assert.equal(table.runs, 5);
-  assert.ok(table.correction !== undefined && table.correction.segments === 4 * 3, 'correction fitted on 4 calibration networks × 3 segments');
+  assert.ok(table.correction !== undefined && table.correction.segments === CALIBRATION_SEEDS.length * 3, `correction fitted on ${CALIBRATION_SEEDS.length} calibration networks × 3 segments`);
+  assert.equal(table.correction.method, 'ridge-segment-and-primitive');
   assert.deepEqual(new Set(table.entries.map((e) => e.part)), new Set(['invoke', 'probe', 'vertical', 'horizontal', 'diagonal', 'grid-concat', 'pre0', 'pre1', 'edge', 'node', 'cell-concat', 'head', 'calibration']));
   assert.deepEqual(report.rows.map((r) => r.segment), [0, 1, 2]);
   for (const r of report.rows) {
     assert.ok(r.measuredUs > 0 && r.sumUs > 0 && r.ops > 0);
-    assert.equal(r.predictedUs, r.sumUs + (table.correction?.segmentOverheadUs[r.segment] ?? NaN));
+    assert.ok(Number.isFinite(r.predictedUs) && r.predictedUs > 0, `segment ${r.segment + 1} predicted ${r.predictedUs} µs`);
   }
   const t = latencyBenchTables(report);
   assert.equal(t.segments.length, 3);

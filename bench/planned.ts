@@ -4,8 +4,8 @@
  * split), exported with `--split-heads` in a child process, served by an in-process agent (1 thread, adaptive
  * p99 tracking, safety 1.1), CIFAR-10 mini test images as raw uint8 requests.
  *
- * Budget grid per model: `--budgets` budgets spread between exit 1's predicted cost and the full path's (deadline's
- * profile: input + segments + answer p99). After `--warmup` full-budget requests per policy (the live p99 trackers
+ * Budget grid per model: `--budgets` budgets spread between exit 1's predicted cost (the larger of deadline's and
+ * planned's: segment 0, or trunk 0 + head 0) and the full path's (deadline's profile: input + segments + answer p99). After `--warmup` full-budget requests per policy (the live p99 trackers
  * fill their windows), `--requests-per-budget` requests per policy and budget, round-robin over the budgets and
  * alternating the policies (so machine load and tracker drift hit every budget and both policies alike). Printed
  * per budget: mean exit reached (1-based), mean latency, miss rate; a miss is `late part` when some segment (or
@@ -14,11 +14,12 @@
  * exit on average (or the same exit sooner), each policy's miss rate, the heads' share of the full cost (MACs
  * from the export, and measured time from the parts' profile) and the load average before and after.
  *   node --import tsx bench/planned.ts [--models msdnet-cifar10,small] [--budgets 12] [--requests-per-budget 100]
- *     [--profile-runs 500] [--warmup 300] [--repeats 3] [--no-adaptive] [--bundles DIR (reuse exports there)] [--json]
+ *     [--profile-runs 500] [--warmup 300] [--repeats 3] [--no-adaptive] [--gc-after-mib N] [--bundles DIR (reuse exports there)] [--json]
  * Each repeat is a fresh agent with a fresh profile on the first repeat's budget grid (p99s under load move from one
  * profile to the next, and with them both policies' decisions); the tables pool the repeats.
  */
 import { spawnSync } from 'node:child_process';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +34,7 @@ import { fuseRelu } from '../converters/passes/fuse-relu.ts';
 import { cutSegments } from '../converters/segments.ts';
 import { splitHeads } from '../converters/split-heads.ts';
 import { createAgent } from '../device/agent.ts';
+import { DEFAULT_GC_AFTER_MIB } from '../device/agent/gc-between-requests.ts';
 import { spreadBudgets } from './bench-local.ts';
 import type { InferPolicy } from '../src/bundle-format/policy.ts';
 
@@ -71,6 +73,8 @@ const repeats = Number(arg('--repeats', '3'));
 /** `--no-adaptive`: both policies predict from the profile's p99s alone (no live tracking). */
 const adaptive = !args.includes('--no-adaptive');
 const POLICIES: readonly InferPolicy[] = ['deadline', 'planned'];
+/** `--gc-after-mib N`: the agent's minor GC between requests after N MiB allocated (0 = V8 decides; default the agent's). */
+const gcAfterMiB = args.includes('--gc-after-mib') ? Number(arg('--gc-after-mib', '0')) : undefined;
 
 /** Heads' share of the full cost in MACs, from the graph alone (also for presets not benched). */
 function headShareOf(preset: string): number {
@@ -79,15 +83,15 @@ function headShareOf(preset: string): number {
 }
 
 /** `forced`: answers flagged over budget (the budget is below exit 1's predicted cost); their misses are counted apart. */
-interface PolicyStats { exitSum: number; latencySum: number; misses: number; lateMisses: number; n: number; forced: number; forcedMisses: number }
+interface PolicyStats { exitSum: number; latencySum: number; misses: number; lateMisses: number; gcMisses: number; n: number; forced: number; forcedMisses: number }
 type ByPolicy = Record<InferPolicy, PolicyStats>;
-const stats = (): PolicyStats => ({ exitSum: 0, latencySum: 0, misses: 0, lateMisses: 0, n: 0, forced: 0, forcedMisses: 0 });
+const stats = (): PolicyStats => ({ exitSum: 0, latencySum: 0, misses: 0, lateMisses: 0, gcMisses: 0, n: 0, forced: 0, forcedMisses: 0 });
 const byPolicy = (): ByPolicy => ({ deadline: stats(), confidence: stats(), planned: stats() });
 
 /** One repeat: a fresh agent (profiled anew) over the budget grid (`budgets`, or one spread from this profile). */
 async function runRepeat(bundleDir: string, given: number[] | undefined) {
   const store = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-bench-planned-'));
-  const agent = await createAgent({ bundleDir: store, threads: 1, safetyFactor: SAFETY, adaptive, profile: { warmups: 20, runs: profileRuns }, deviceName: 'bench-planned' });
+  const agent = await createAgent({ bundleDir: store, threads: 1, safetyFactor: SAFETY, adaptive, profile: { warmups: 20, runs: profileRuns }, deviceName: 'bench-planned', gcAfterMiB });
   try {
     await agent.install(bundleDir);
     const profile = agent.active()?.profile;
@@ -96,7 +100,9 @@ async function runRepeat(bundleDir: string, given: number[] | undefined) {
     const over = profile.overhead.input.p99Us + profile.overhead.answer.p99Us;
     const seg = profile.segments.map((x) => x.p99Us);
     const full = over + seg.reduce((a, b) => a + b, 0);
-    const budgets = given ?? spreadBudgets(over + seg[0], full, budgetCount);
+    // From the larger of the two policies' exit-1 costs (planned's is trunk 0 + head 0, each at its p99), so
+    // every budget is one both policies predict they can meet: below it an answer is flagged over budget.
+    const budgets = given ?? spreadBudgets(over + Math.max(seg[0], parts.trunks[0].p99Us + parts.heads[0].p99Us), full, budgetCount);
     const size = data.test.height * data.test.width * data.test.channels;
     const shape = [data.test.height, data.test.width, data.test.channels];
     const imageAt = (i: number) => data.test.images.subarray((i % data.test.count) * size, ((i % data.test.count) + 1) * size);
@@ -108,10 +114,17 @@ async function runRepeat(bundleDir: string, given: number[] | undefined) {
       return us > SAFETY * p99;
     });
     const per = budgets.map(byPolicy);
+    // Garbage collections of this process (agent and client share it): a miss during one is counted apart.
+    const gcs: { start: number; end: number }[] = [];
+    const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration }); });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    const missed: { policy: InferPolicy; b: number; start: number; end: number }[] = [];
     for (let r = 0; r < perBudget; r++) {
       for (const [b, budgetUs] of budgets.entries()) {
         for (const policy of (r + b) % 2 === 0 ? POLICIES : [...POLICIES].reverse()) {
+          const t0 = performance.now();
           const a = await agent.run({ input: imageAt(r * budgets.length + b), shape, budgetUs, policy });
+          if (!a.met) missed.push({ policy, b, start: t0, end: performance.now() });
           const x = per[b][policy];
           x.exitSum += a.exitIndex + 1;
           x.latencySum += a.totalUs;
@@ -123,6 +136,9 @@ async function runRepeat(bundleDir: string, given: number[] | undefined) {
         }
       }
     }
+    await new Promise((res) => setTimeout(res, 50)); // the observer's entries arrive asynchronously
+    gcObserver.disconnect();
+    for (const m of missed) if (gcs.some((g) => g.start < m.end && g.end > m.start)) per[m.b][m.policy].gcMisses++;
     // How far the machine's tail is from the median: p99 / p50 of every segment and part, median over them.
     const ratios = [...profile.segments, ...parts.trunks, ...parts.heads].map((l) => l.p99Us / l.p50Us).sort((a, b) => a - b);
     return { budgets, per, profile, parts, tailRatio: ratios[Math.floor(ratios.length / 2)] };
@@ -148,6 +164,7 @@ function add(into: PolicyStats, x: PolicyStats): void {
   into.latencySum += x.latencySum;
   into.misses += x.misses;
   into.lateMisses += x.lateMisses;
+  into.gcMisses += x.gcMisses;
   into.n += x.n;
   into.forced += x.forced;
   into.forcedMisses += x.forcedMisses;
@@ -219,6 +236,7 @@ async function benchModel(preset: string, exportDir: string): Promise<{ rows: Ro
     'planned miss %': Number(((100 * total.planned.misses) / total.planned.n).toFixed(2)),
     'miss % not over budget d/p': `${missNotForced(total.deadline)} ${missNotForced(total.planned)}`,
     'misses with a late part d/p': `${total.deadline.lateMisses}/${total.deadline.misses} ${total.planned.lateMisses}/${total.planned.misses}`,
+    'misses during a GC d/p': `${total.deadline.gcMisses}/${total.deadline.misses} ${total.planned.gcMisses}/${total.planned.misses}`,
     'requests/policy': total.planned.n,
     'heads % of MACs': Number((100 * (report.heads?.shareOfFullCost ?? NaN)).toFixed(1)),
     'heads % of time (p50)': Number(((100 * p50(parts.heads)) / (p50(parts.heads) + p50(parts.trunks))).toFixed(1)),
@@ -238,7 +256,7 @@ try {
     const r = await benchModel(preset, path.join(root, preset));
     results.push(r);
     if (!json) printTable(r.pathRows, { title: `\n${preset}, onnx-int8: median time to answer at each exit, from the profile (${profileRuns} runs), load avg ${load()}` });
-    if (!json) printTable(r.rows, { title: `\n${preset}, onnx-int8, 1 thread, ${adaptive ? 'adaptive p99' : 'profile p99 only'}, ${os.cpus().length} cores, load avg ${load()}: per budget (exit 1-based, means over ${perBudget} × ${repeats} requests per policy)` });
+    if (!json) printTable(r.rows, { title: `\n${preset}, onnx-int8, 1 thread, ${adaptive ? 'adaptive p99' : 'profile p99 only'}, ${gcAfterMiB === 0 ? 'GC left to V8' : `minor GC between requests after ${gcAfterMiB ?? DEFAULT_GC_AFTER_MIB} MiB`}, ${os.cpus().length} cores, load avg ${load()}: per budget (exit 1-based, means over ${perBudget} × ${repeats} requests per policy)` });
   }
   const shares: Row[] = ['msdnet-cifar10', 'msdnet-cifar100-7exit', 'paper-cifar', 'small', 'tiny'].map((p) => ({ preset: p, 'heads % of full cost (MACs)': Number((100 * headShareOf(p)).toFixed(1)) }));
   if (json) process.stdout.write(JSON.stringify({ results, shares }, null, 2) + '\n');

@@ -2,7 +2,7 @@
  * `ranas-agent`: the long-running device agent.
  *   ranas-agent --bundle-dir DIR [--serial PATH --baud N] [--listen HOST:PORT] [--key-file F] [--stdio]
  *               [--device-name N] [--threads N|auto] [--install BUNDLE] [--edgetpu] [--safety-factor X]
- *               [--warmups W] [--profile-runs N] [--reprofile] [--no-adaptive]
+ *               [--warmups W] [--profile-runs N] [--reprofile] [--no-adaptive] [--gc-after-mib M]
  *               [--mqtt URL --trust-key PUB.pem [--mqtt-username U --mqtt-password-file F] [--mqtt-ca F]
  *                [--mqtt-cert F --mqtt-key F] [--mqtt-prefix P] [--heartbeat-s N]]
  * Loads (and profiles, unless this device's profile is saved) the active bundle of the store at DIR, then
@@ -48,6 +48,7 @@ export interface AgentCliOptions {
   reprofile: boolean;
   /** Commander's name for --no-adaptive. */
   adaptive: boolean;
+  gcAfterMib?: number;
   mqtt?: string;
   trustKey: string[];
   mqttUsername?: string;
@@ -63,6 +64,14 @@ function positiveNumber(name: string, integer: boolean): (v: string) => number {
   return (v) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new RanasError('E_BAD_OPTION', `--${name} is '${v}'; expected a positive ${integer ? 'integer' : 'number'}`);
+    return n;
+  };
+}
+
+function nonNegativeNumber(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new RanasError('E_BAD_OPTION', `--${name} is '${v}'; expected a number ≥ 0`);
     return n;
   };
 }
@@ -104,6 +113,7 @@ export function parseAgentArgs(argv: string[]): AgentCliOptions {
     .option('--profile-runs <n>', 'profiler timed runs per segment (default 200)', positiveNumber('profile-runs', true))
     .option('--reprofile', 're-measure the active bundle at start', false)
     .option('--no-adaptive', "predict with the profile's p99 only (default: raised when recent runs are slower)")
+    .option('--gc-after-mib <m>', 'collect garbage between requests once they allocated this many MiB, so V8 does not collect inside one (default 4; 0: V8 decides)', nonNegativeNumber('gc-after-mib'))
     .option('--mqtt <url>', 'join a fleet through this MQTT broker (mqtt://host:1883, mqtts://host:8883)')
     .option('--trust-key <pem>', 'public key (Ed25519 PEM) whose signed fleet jobs this device accepts (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--mqtt-username <user>', 'broker user name (password from --mqtt-password-file or RANAS_MQTT_PASSWORD)')
@@ -183,6 +193,7 @@ export async function main(argv: string[], hooks: AgentCliHooks = {}): Promise<v
       profile: { warmups: o.warmups, runs: o.profileRuns },
       reprofile: o.reprofile,
       adaptive: o.adaptive,
+      gcAfterMiB: o.gcAfterMib,
       log: (line) => log('info', 'agent', line),
     });
     if (o.install) {

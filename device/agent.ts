@@ -23,6 +23,7 @@ import { AgentCounters } from './agent/agent-counters.ts';
 import { availableRuntimes, runtimeFor, threadChoicesOf, type RuntimeChoice } from './agent/runtime-choice.ts';
 import type { PrecisionChoice, SegmentPlan } from './agent/segment-plan.ts';
 import { createSerialQueue } from './agent/serial-queue.ts';
+import { DEFAULT_GC_AFTER_MIB, gcBetweenRequests } from './agent/gc-between-requests.ts';
 import { requestOfInferMsg } from './infer-input.ts';
 import { profileChain } from './profiler.ts';
 import { profileParts } from './part-profiler.ts';
@@ -74,6 +75,8 @@ export interface AgentOptions extends RuntimeChoice {
   reprofile?: boolean;
   /** Largest bundle installed, bytes. */
   maxBundleBytes?: number;
+  /** A minor garbage collection between requests once they allocated this many MiB (agent/gc-between-requests.ts); 0 = V8 decides. Default 4. */
+  gcAfterMiB?: number;
   /** Where the agent says what it does (default: nothing). */
   log?: (line: string) => void;
 }
@@ -108,6 +111,7 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
   const runtimesAvailable = availableRuntimes();
   const counters = new AgentCounters();
   const serial = createSerialQueue();
+  const gc = gcBetweenRequests(o.gcAfterMiB ?? DEFAULT_GC_AFTER_MIB);
   let active: ActiveBundle | undefined;
 
   const threadChoices = threadChoicesOf(o);
@@ -208,6 +212,8 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
           observeOverhead: (inputUs, answerUs) => { overheadTracker.observe(0, inputUs); overheadTracker.observe(1, answerUs); },
         }, req);
         counters.answered(answer);
+        // The collection is queued behind this request: it runs before the next one starts, never inside one.
+        if (gc?.due()) void serial(async () => gc.collect());
         return answer;
       } catch (e) {
         counters.counts.errors++;

@@ -1,6 +1,7 @@
 // Never lose or overwrite a run: SIGINT mid-epoch writes a checkpoint and prints the resume command, the
 // resumed run's next step has the same loss as an uninterrupted run's; a run name is reused only with
-// --overwrite; --resume of a missing run is an error; a failing command leaves no folder behind.
+// --overwrite; --resume of a missing run is an error; a failing command leaves no folder behind; a run killed
+// outright (SIGKILL) resumes from the checkpoint it left in its staging folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -26,8 +27,8 @@ function stagingDir(runsDir: string, name: string): string | null {
 }
 const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env });
 
-/** Starts `args`, sends SIGINT once `after` steps are logged, and returns the exit code and stderr. */
-async function interruptAfter(args: string[], runsDir: string, name: string, after: number): Promise<{ code: number | null; stderr: string }> {
+/** Starts `args`, sends `signal` once `after` steps are logged (and, for SIGKILL, a checkpoint exists), and returns the exit code and stderr. */
+async function interruptAfter(args: string[], runsDir: string, name: string, after: number, signal: 'SIGINT' | 'SIGKILL' = 'SIGINT'): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
@@ -36,11 +37,11 @@ async function interruptAfter(args: string[], runsDir: string, name: string, aft
   // Generous wait: engine start-up on a loaded shared machine can take a minute.
   for (let i = 0; i < 3000 && code === undefined; i++) {
     const dir = stagingDir(runsDir, name);
-    if (dir !== null && steps(dir).length >= after) break;
+    if (dir !== null && steps(dir).length >= after && (signal === 'SIGINT' || existsSync(join(dir, 'checkpoint.bin')))) break;
     await new Promise((res) => setTimeout(res, 40));
   }
   assert.equal(code, undefined, `the run was still going after ${after} steps: ${stderr}`);
-  child.kill('SIGINT');
+  child.kill(signal);
   await exited;
   return { code: code ?? null, stderr };
 }
@@ -85,6 +86,39 @@ test('train: SIGINT mid-epoch checkpoints, prints the resume command, and the re
 
 test('search: SIGINT mid-epoch checkpoints, prints the resume command, and the resumed run matches an uninterrupted one', async () => {
   await interruptAndResume('search', ['--data', 'synthetic', '--subset', '64', '--batch-size', '4', '--epochs', '2'], 8, (l) => l.trainLoss);
+});
+
+test('train: a run killed outright (SIGKILL) resumes from the checkpoint in its staging folder, each step logged once, losses as uninterrupted', async () => {
+  const runsDir = mkdtempSync(join(tmpdir(), 'ranas-train-sigkill-'));
+  try {
+    const base = ['train', '--data', 'synthetic', '--subset', '128', '--batch-size', '8', '--epochs', '2', '--no-eval', '--runs-dir', runsDir, '--checkpoint-every', '3'];
+    const full = run([...base, '--name', 'full']);
+    assert.equal(full.status, 0, full.stderr);
+    const reference = steps(join(runsDir, 'full'));
+
+    const killed = await interruptAfter([...base, '--name', 'cut'], runsDir, 'cut', 5, 'SIGKILL');
+    assert.equal(killed.code, null, 'killed by the signal');
+    const staging = stagingDir(runsDir, 'cut');
+    assert.ok(staging !== null && !existsSync(join(runsDir, 'cut')), 'a killed run cannot move its folder into place');
+    const ck = readCheckpoint(join(staging, 'checkpoint.bin'));
+
+    const again = run([...base, '--name', 'cut']);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /E_RUN_EXISTS.*run cut was killed before it finished .*with a checkpoint.*--resume/);
+    assert.ok(existsSync(join(staging, 'checkpoint.bin')), 'the refused run left the killed one untouched');
+
+    const resumed = run([...base, '--name', 'cut', '--resume']);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.equal(stagingDir(runsDir, 'cut'), null, 'the killed run\'s staging folder became the run folder');
+    const logged = steps(join(runsDir, 'cut'));
+    assert.deepEqual(logged.map((l) => l.step), reference.map((l) => l.step), `each step logged once (checkpoint at step ${ck.step})`);
+    for (const line of logged.slice(ck.step)) {
+      const ref = reference[line.step - 1];
+      assert.ok(line.loss !== undefined && ref.loss !== undefined && Math.abs(line.loss - ref.loss) <= 1e-6, `step ${line.step}: loss ${line.loss} resumed vs ${ref.loss} uninterrupted`);
+    }
+  } finally {
+    rmSync(runsDir, { recursive: true, force: true });
+  }
 });
 
 test('a run name is reused only with --overwrite; --resume of a missing run is an error; a failed command leaves no folder', () => {

@@ -32,6 +32,8 @@ test('a table survives JSON and the validator unchanged; a partial one says so',
   assert.equal(isCompleteTable({ ...table, config: { ...table.config, opModels: 2 } }), true);
   const { correction: _c, ...plain } = table;
   assert.deepEqual(parseLatencyTable(plain), plain, 'the correction is optional (a partial table has none)');
+  const ridge = { ...table, correction: { segmentOverheadUs: [60, 55, 40], primitiveScale: { sep_conv_3x3: 0.2, max_pool_3x3: -0.3 }, ridgeLambda: 30, segments: 36, method: 'ridge-segment-and-primitive' as const } };
+  assert.deepEqual(parseLatencyTable(JSON.parse(JSON.stringify(ridge))), ridge, 'a ridge correction with per-primitive shares');
 });
 
 test('the validator names the field it refuses', () => {
@@ -45,4 +47,8 @@ test('the validator names the field it refuses', () => {
   refused({ ...table, entries: [table.entries[0], table.entries[0]] }, 'entries[1].key');
   refused({ ...table, correction: { ...table.correction, method: 'median' } }, 'correction.method');
   refused({ ...table, correction: { ...table.correction, segmentOverheadUs: 4 } }, 'correction.segmentOverheadUs');
+  const ridge = { ...table.correction, method: 'ridge-segment-and-primitive', ridgeLambda: 1 };
+  refused({ ...table, correction: ridge }, 'correction.primitiveScale');
+  refused({ ...table, correction: { ...ridge, primitiveScale: { sep_conv_3x3: -1 } } }, 'correction.primitiveScale.sep_conv_3x3');
+  refused({ ...table, correction: { ...ridge, primitiveScale: {}, ridgeLambda: -2 } }, 'correction.ridgeLambda');
 });

@@ -46,17 +46,26 @@ export interface LatencyTableConfig {
   opModels: number;
 }
 
+/** How a correction was fitted (src/latency/fit-correction.ts). */
+export const CORRECTION_METHODS = ['mean-residual-per-segment', 'ridge-segment-and-primitive'] as const;
+
 /**
- * The learned part of the predictor: the overhead of segment k beyond one call and its boundaries, fitted on
- * the calibration segments of the table (whole segments of random networks, exported and profiled by the
- * agent) as the mean of measured − plain sum over the calibration segments k.
+ * The learned part of the predictor, fitted on the calibration segments of the table (whole segments of random
+ * networks, exported and profiled by the agent) against the plain sum: the overhead of segment k beyond one
+ * call and its boundaries and, with `ridge-segment-and-primitive`, per edge primitive the share of its table
+ * time it costs in addition inside a real segment (a ridge fit, its weight chosen by leave-one-network-out
+ * cross-validation). `mean-residual-per-segment` (older tables) has the per-segment overheads only.
  */
 export interface LatencyCorrection {
   /** Per segment index, µs. */
   segmentOverheadUs: number[];
+  /** Per primitive name (sep_conv_3x3, ...): predicted own time = table time × (1 + scale). */
+  primitiveScale?: Record<string, number>;
+  /** The ridge weight chosen (per calibration segment). */
+  ridgeLambda?: number;
   /** Calibration segments it was fitted on. */
   segments: number;
-  method: 'mean-residual-per-segment';
+  method: (typeof CORRECTION_METHODS)[number];
 }
 
 /** A latency table. */
@@ -177,12 +186,20 @@ export function parseLatencyTable(json: unknown, source = 'latency table'): Late
 
 function correction(v: unknown, source: string): LatencyCorrection {
   const c = objectAt(v, source, 'correction');
-  if (c.method !== 'mean-residual-per-segment') throw fail(source, 'correction.method', "'mean-residual-per-segment'", c.method);
+  const method = CORRECTION_METHODS.find((m) => m === c.method);
+  if (method === undefined) throw fail(source, 'correction.method', CORRECTION_METHODS.map((m) => `'${m}'`).join(' or '), c.method);
   const raw = c.segmentOverheadUs;
   if (!Array.isArray(raw) || raw.length === 0 || raw.some((x) => typeof x !== 'number' || !Number.isFinite(x))) throw fail(source, 'correction.segmentOverheadUs', 'a non-empty list of µs, one per segment', raw);
-  return {
+  const base = {
     segmentOverheadUs: raw.filter((x): x is number => typeof x === 'number'),
     segments: numberAt(c, 'segments', source, 'correction.', positiveInt, 'a positive integer'),
-    method: 'mean-residual-per-segment',
   };
+  if (method === 'mean-residual-per-segment') return { ...base, method };
+  const scale = objectAt(c.primitiveScale, source, 'correction.primitiveScale');
+  const primitiveScale: Record<string, number> = {};
+  for (const [name, x] of Object.entries(scale)) {
+    if (typeof x !== 'number' || !Number.isFinite(x) || x <= -1) throw fail(source, `correction.primitiveScale.${name}`, 'a number > -1', x);
+    primitiveScale[name] = x;
+  }
+  return { ...base, primitiveScale, ridgeLambda: numberAt(c, 'ridgeLambda', source, 'correction.', (n) => n >= 0, 'a number ≥ 0'), method };
 }

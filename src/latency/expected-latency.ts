@@ -4,8 +4,8 @@
  *
  *   E_k(α) = F_k + Σ over cells in segments 0..k, over their edges e:  ι_e · Σ_{p ≠ none} w_p(α_e) · t(p, e)
  *
- * - t(p, e): the table's own time of primitive p at edge e's shape and stride (`opTimeUs`; 0 for none and for
- *   skip_connect at stride 1, which is the identity);
+ * - t(p, e): the predicted own time of primitive p at edge e's shape and stride (`correctedOpUs`: the table's
+ *   time with the learned share of its primitive; 0 for none and for skip_connect at stride 1, the identity);
  * - w(α_e): softmax over the non-`none` primitives of the edge's alpha row — the derived genotype never holds
  *   `none` (it takes the argmax non-none op), so `none` must not buy latency;
  * - ι_e = 2 / (incoming edges of e's node): the derived genotype keeps 2 of node i's 2 + i edges;
@@ -26,7 +26,7 @@ import { fuseRelu } from '../../converters/passes/fuse-relu.ts';
 import { cutSegments } from '../../converters/segments.ts';
 import { opInstances, opKey } from './op-instances.ts';
 import { uniformGenotype } from './op-models.ts';
-import { correctionOf, opTimeUs, predictPreparedSegments, type TableIndex } from './predict-segments.ts';
+import { correctedOpUs, predictPreparedSegments, type TableIndex } from './predict-segments.ts';
 
 /** One alpha row's contribution to the exits from its segment on. */
 export interface EdgeTerm {
@@ -54,7 +54,7 @@ function edgeCostUs(index: TableIndex, p: (typeof PRIMITIVE_NAMES)[number], inSh
   if (PRIMITIVES[p].isZero || (p === 'skip_connect' && stride === 1)) return 0;
   const out = stride === 2 ? [inShape[0] / 2, inShape[1] / 2, inShape[2]] : inShape;
   const shapes = new Map([['in', inShape], ['out', out]]);
-  return opTimeUs(index, { key: opKey('edge', p, [inShape], [out]), inputs: ['in'], outputs: ['out'] }, shapes);
+  return correctedOpUs(index, { key: opKey('edge', p, [inShape], [out]), inputs: ['in'], outputs: ['out'] }, shapes);
 }
 
 /** Builds the model for `config` from a table index (every edge key of the config must be in the table). */
@@ -66,8 +66,8 @@ export function exitLatencyModel(config: MsRanasConfig, index: TableIndex): Exit
   const segments = cutSegments(prepared);
   const predicted = predictPreparedSegments(prepared, shapes, index);
   const segmentFixed = segments.map((seg, k) => {
-    const edgeUs = opInstances(prepared, shapes, seg.nodes).filter((o) => o.part === 'edge').reduce((s, o) => s + opTimeUs(index, o, shapes), 0);
-    return predicted[k].sumUs - edgeUs + correctionOf(index, k);
+    const edgeUs = opInstances(prepared, shapes, seg.nodes).filter((o) => o.part === 'edge').reduce((s, o) => s + correctedOpUs(index, o, shapes), 0);
+    return predicted[k].predictedUs - edgeUs;
   });
   const fixedUs = segmentFixed.map((_, k) => segmentFixed.slice(0, k + 1).reduce((a, b) => a + b, 0));
   const segmentOf = new Map<string, number>();

@@ -85,7 +85,7 @@ export function invokeModel(runtime: BundleRuntime): OpModel {
 }
 
 /** Seeds of the calibration networks (random genotypes; benchmarks draw from seeds below 1000). */
-export const CALIBRATION_SEEDS: readonly number[] = [1001, 1002, 1003, 1004];
+export const CALIBRATION_SEEDS: readonly number[] = Array.from({ length: 12 }, (_, i) => 1001 + i);
 
 /** Key of calibration segment `segment` of the random network of `seed`. */
 export function calibrationKey(seed: number, segment: number): string {

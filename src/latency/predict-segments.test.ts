@@ -10,8 +10,9 @@ import { foldBatchNorm } from '../../converters/passes/fold-batch-norm.ts';
 import { fuseRelu } from '../../converters/passes/fuse-relu.ts';
 import { cutSegments } from '../../converters/segments.ts';
 import { opInstances } from './op-instances.ts';
-import { buildOpModels, probeKey } from './op-models.ts';
-import { indexTable, predictSegments } from './predict-segments.ts';
+import { buildOpModels, calibrationKey, probeKey } from './op-models.ts';
+import { indexTable, opTimeUs, predictSegments, primitiveOfKey } from './predict-segments.ts';
+import { fitCorrection } from './fit-correction.ts';
 
 const preset = getPreset('tiny');
 if (preset.kind !== 'ms-ranas') throw new Error('tiny is an MS-RANAS preset');
@@ -82,4 +83,60 @@ test('predictor: a table without a key the network needs is refused naming the k
   assert.throws(() => predictSegments(graph, indexTable(partial, 'part.json')), (e) => isRanasError(e) && e.code === 'E_LATENCY_KEY' && e.message.includes(key) && e.message.includes('part.json'));
   const noInvoke = { ...table, entries: table.entries.filter((e) => e.key !== 'invoke') };
   assert.throws(() => indexTable(noInvoke), (e) => isRanasError(e) && e.code === 'E_LATENCY_TABLE');
+});
+
+test('correction: the ridge fit recovers per-segment overheads and per-primitive shares from calibration networks, and the predictor applies them', () => {
+  // Op entries that differ by key (so the primitives' sums are not collinear), calibration segments measured as
+  // plain sum + c_k + Σ_p b_p · t_p with known c and b: the fit must recover them (noise-free: weight 0 wins).
+  const hash = (key: string) => [...key].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 997, 7);
+  const entryUs = (key: string) => (key === 'invoke' ? 10 : key.startsWith('probe') ? 12 + (hash(key) % 5) : 150 + (hash(key) % 300));
+  const base = tableOf(entryUs);
+  const plain = indexTable(base);
+  const c = [30, 55, 42];
+  const b: Record<string, number> = { sep_conv_3x3: 0.2, sep_conv_5x5: 0.35, dil_conv_3x3: 0.1, dil_conv_5x5: -0.05, max_pool_3x3: 0.5, avg_pool_3x3: 0.25, skip_connect: 0.15 };
+  const seeds = Array.from({ length: 10 }, (_, i) => 2001 + i);
+  const nets = new Map(seeds.map((s) => [s, buildMsRanas(randomGenotype(s, config.nodes), config)]));
+  const calibration: LatencyEntry[] = [];
+  const timed = new Set<string>();
+  for (const [seed, graph] of nets) {
+    const p = fuseRelu(foldBatchNorm(graph));
+    const shapes = validateGraph(p);
+    const sums = predictSegments(graph, plain);
+    cutSegments(p).forEach((seg, k) => {
+      const extra = opInstances(p, shapes, seg.nodes).reduce((s, op) => {
+        const prim = primitiveOfKey(op.key);
+        if (prim !== undefined && opTimeUs(plain, op, shapes) > 0) timed.add(prim);
+        return prim === undefined ? s : s + b[prim] * opTimeUs(plain, op, shapes);
+      }, 0);
+      const us = sums[k].sumUs + c[k] + extra;
+      calibration.push({ key: calibrationKey(seed, k), part: 'calibration', p50Us: us, p99Us: us, runs: 1 });
+    });
+  }
+  const withCalibration = { ...base, entries: [...base.entries, ...calibration] };
+  const fit = fitCorrection(indexTable(withCalibration), nets);
+  assert.equal(fit.method, 'ridge-segment-and-primitive');
+  assert.equal(fit.ridgeLambda, 0, 'noise-free residuals: cross-validation keeps the unshrunk fit');
+  fit.segmentOverheadUs.forEach((x, k) => assert.ok(Math.abs(x - c[k]) < 1e-6, `segment ${k + 1}: ${x} vs ${c[k]}`));
+  assert.ok(timed.size >= 4, `primitives with a measurable own time in this table: ${[...timed].join(', ')}`);
+  for (const p of timed) assert.ok(Math.abs((fit.primitiveScale?.[p] ?? NaN) - b[p]) < 1e-6, `${p}: ${fit.primitiveScale?.[p]} vs ${b[p]}`);
+  // The predictor with that correction reproduces the calibration segments, and a held-out network the same way.
+  const index = indexTable({ ...withCalibration, correction: fit });
+  const heldOut = buildMsRanas(randomGenotype(77, config.nodes), config);
+  const hp = fuseRelu(foldBatchNorm(heldOut));
+  const hShapes = validateGraph(hp);
+  const predicted = predictSegments(heldOut, index);
+  const plainSums = predictSegments(heldOut, plain);
+  cutSegments(hp).forEach((seg, k) => {
+    const extra = opInstances(hp, hShapes, seg.nodes).reduce((s, op) => {
+      const prim = primitiveOfKey(op.key);
+      return prim === undefined ? s : s + b[prim] * opTimeUs(plain, op, hShapes);
+    }, 0);
+    assert.ok(Math.abs(predicted[k].predictedUs - (plainSums[k].sumUs + c[k] + extra)) < 1e-6, `held-out segment ${k + 1}`);
+    assert.equal(predicted[k].sumUs, plainSums[k].sumUs, 'sumUs stays the plain sum');
+  });
+});
+
+test('correction: a table with calibration networks missing a segment index is refused', () => {
+  const nets = new Map([[3001, buildMsRanas(randomGenotype(3001, config.nodes), config)]]);
+  assert.throws(() => fitCorrection(indexTable(tableOf(() => 20), 'nocal.json'), nets), (e) => isRanasError(e) && e.code === 'E_LATENCY_TABLE' && e.message.includes('nocal.json'));
 });

@@ -3,9 +3,10 @@
  * overhead. The table's entries are whole-model calls of sandwiched op models (`sandwich.ts`): each pays the
  * call (`invoke`), its probes and its model boundaries; an op's own time is its entry without those. The
  * segment overhead is one call plus its own boundaries (half a probe model's boundary cost per feature-map
- * input and output), plus the learned correction (`fitCorrection`) once the table has one.
+ * input and output), plus the learned correction (`fit-correction.ts`) once the table has one: a constant per
+ * segment index and, in tables fitted with `ridge-segment-and-primitive`, a share of each edge primitive's time.
  */
-import { INVOKE_KEY, type LatencyCorrection, type LatencyTable } from '../bundle-format/latency-table.ts';
+import { INVOKE_KEY, type LatencyTable } from '../bundle-format/latency-table.ts';
 import { RanasError } from '../errors.ts';
 import type { ModelGraph } from '../ir/types.ts';
 import { validateGraph } from '../ir/validate.ts';
@@ -13,7 +14,7 @@ import { cutSegments } from '../../converters/segments.ts';
 import { foldBatchNorm } from '../../converters/passes/fold-batch-norm.ts';
 import { fuseRelu } from '../../converters/passes/fuse-relu.ts';
 import { opInstances, type OpInstance } from './op-instances.ts';
-import { calibrationKey, probeKey } from './op-models.ts';
+import { probeKey } from './op-models.ts';
 
 /** A table's entries by key, with the invocation entry's p50. */
 export interface TableIndex {
@@ -21,6 +22,8 @@ export interface TableIndex {
   invokeUs: number;
   /** The learned overhead of each segment index (empty when the table has none: the plain sum). */
   correctionUs: readonly number[];
+  /** The learned share of each edge primitive's own time added in a real segment (empty: none). */
+  primitiveScale: ReadonlyMap<string, number>;
   source: string;
 }
 
@@ -29,7 +32,7 @@ export function indexTable(table: LatencyTable, source = 'latency table'): Table
   const p50Us = new Map(table.entries.map((e) => [e.key, e.p50Us]));
   const invokeUs = p50Us.get(INVOKE_KEY);
   if (invokeUs === undefined) throw new RanasError('E_LATENCY_TABLE', `${source} has no '${INVOKE_KEY}' entry; expected the invocation model measured first (rerun profile-ops to complete it)`, { file: source });
-  return { p50Us, invokeUs, correctionUs: table.correction?.segmentOverheadUs ?? [], source };
+  return { p50Us, invokeUs, correctionUs: table.correction?.segmentOverheadUs ?? [], primitiveScale: new Map(Object.entries(table.correction?.primitiveScale ?? {})), source };
 }
 
 function entryUs(index: TableIndex, key: string): number {
@@ -65,6 +68,18 @@ export function opTimeUs(index: TableIndex, op: Pick<OpInstance, 'key' | 'inputs
   return Math.max(0, us);
 }
 
+/** The primitive of an edge op key (`edge:sep_conv_3x3|...` → sep_conv_3x3); undefined for other parts. */
+export function primitiveOfKey(key: string): string | undefined {
+  const m = /^edge:([^|]+)\|/.exec(key);
+  return m ? m[1] : undefined;
+}
+
+/** An op's own time as predicted inside a segment: its table time × (1 + the learned share of its primitive). */
+export function correctedOpUs(index: TableIndex, op: Pick<OpInstance, 'key' | 'inputs' | 'outputs'>, shapes: ReadonlyMap<string, readonly number[]>): number {
+  const p = primitiveOfKey(op.key);
+  return opTimeUs(index, op, shapes) * (1 + (p === undefined ? 0 : index.primitiveScale.get(p) ?? 0));
+}
+
 /** What a segment pays at its boundaries: half a model boundary per feature-map input and output. */
 export function boundaryUs(index: TableIndex, tensors: readonly string[], shapes: ReadonlyMap<string, readonly number[]>): number {
   return tensors.reduce((s, t) => {
@@ -83,7 +98,7 @@ export function correctionOf(index: TableIndex, k: number): number {
 export interface SegmentPrediction {
   /** Plain sum: Σ op times + segment overhead (one call and the segment's boundaries), µs. */
   sumUs: number;
-  /** The prediction: the plain sum plus the table's learned segment overhead (when it has one), µs. */
+  /** The prediction: the sum with the table's learned correction (when it has one), µs. */
   predictedUs: number;
   /** The op instances summed. */
   ops: number;
@@ -93,31 +108,11 @@ export interface SegmentPrediction {
 export function predictPreparedSegments(prepared: ModelGraph, shapes: ReadonlyMap<string, readonly number[]>, index: TableIndex): SegmentPrediction[] {
   return cutSegments(prepared).map((seg, k) => {
     const ops: OpInstance[] = opInstances(prepared, shapes, seg.nodes);
-    const sumUs = ops.reduce((s, op) => s + opTimeUs(index, op, shapes), 0) + index.invokeUs + boundaryUs(index, [...seg.inputs, ...seg.outputs], shapes);
-    return { sumUs, predictedUs: sumUs + correctionOf(index, k), ops: ops.length };
+    const fixedUs = index.invokeUs + boundaryUs(index, [...seg.inputs, ...seg.outputs], shapes);
+    const sumUs = ops.reduce((s, op) => s + opTimeUs(index, op, shapes), 0) + fixedUs;
+    const correctedUs = ops.reduce((s, op) => s + correctedOpUs(index, op, shapes), 0) + fixedUs;
+    return { sumUs, predictedUs: correctedUs + correctionOf(index, k), ops: ops.length };
   });
-}
-
-/**
- * The learned correction: per segment index k, the mean residual (measured − plain sum) over segment k of the
- * calibration networks (`calibration-bundles.ts`: bundles profiled by a local agent); `nets` are those
- * networks, by seed. Why additive constants: on the tiny preset a least-squares fit of measured ≈ a·sum + c
- * gave a = 1.008 (onnxruntime, 1 thread): the plain sum misses a fixed cost per segment (the agent's hand-off
- * copies and scheduler step, a real call's cost beyond the bare `invoke` model's), not a proportional one.
- * Per segment index because that cost differs by position (segment 1 starts from the image, the others hand
- * several states over); one constant per exit cannot overfit four calibration networks.
- */
-export function fitCorrection(index: TableIndex, nets: ReadonlyMap<number, ModelGraph>): LatencyCorrection {
-  const residuals: number[][] = [];
-  for (const [seed, graph] of nets) {
-    predictSegments(graph, { ...index, correctionUs: [] }).forEach((p, k) => {
-      const measured = index.p50Us.get(calibrationKey(seed, k));
-      if (measured !== undefined) (residuals[k] ??= []).push(measured - p.sumUs);
-    });
-  }
-  const segments = residuals.reduce((s, r) => s + (r?.length ?? 0), 0);
-  if (segments === 0 || residuals.some((r) => r === undefined)) throw new RanasError('E_LATENCY_TABLE', `${index.source} lacks calibration segments (${segments} measured); expected every segment index of the calibration networks measured to fit the correction`, { file: index.source });
-  return { segmentOverheadUs: residuals.map((r) => r.reduce((a, b) => a + b, 0) / r.length), segments, method: 'mean-residual-per-segment' };
 }
 
 /** Predicts every segment of an MS-RANAS network as built (batch-norm folded and ReLU fused here, as export does). */

@@ -18,7 +18,8 @@ import { tfliteRuntime } from '../../device/runtimes/tflite-runtime.ts';
 import type { Runtime, RuntimeOptions } from '../../device/runtimes/runtime.ts';
 import { buildOpModels, calibrationKey, CALIBRATION_SEEDS, latencyConfigHash } from './op-models.ts';
 import { calibrationEntries } from './calibration-bundles.ts';
-import { fitCorrection, indexTable } from './predict-segments.ts';
+import { indexTable } from './predict-segments.ts';
+import { fitCorrection } from './fit-correction.ts';
 import { checkTableMatches, readLatencyTable, writeLatencyTable } from './table-file.ts';
 
 /** The device runtime of each bundle runtime (what the agent would load the models with). */
@@ -104,6 +105,7 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
   const correction = fitCorrection(indexTable(table, o.out), nets);
   table = { ...table, correction, updatedAt: new Date().toISOString() };
   writeLatencyTable(o.out, table);
-  log(`correction: ${correction.segmentOverheadUs.map((c, k) => `segment ${k + 1} ${c >= 0 ? '+' : ''}${c.toFixed(1)} µs`).join(', ')} (mean residuals over ${correction.segments} calibration segments)`);
+  const shares = Object.entries(correction.primitiveScale ?? {}).map(([p, b]) => `${p} ${b >= 0 ? '+' : ''}${(b * 100).toFixed(0)} %`).join(', ');
+  log(`correction: ${correction.segmentOverheadUs.map((c, k) => `segment ${k + 1} ${c >= 0 ? '+' : ''}${c.toFixed(1)} µs`).join(', ')}; ${shares} (ridge weight ${correction.ridgeLambda}, chosen by leave-one-network-out over ${correction.segments} calibration segments)`);
   return table;
 }

@@ -3,8 +3,10 @@
  * its final place and renamed there when it finishes (or stops on a signal, with a checkpoint); a failure
  * removes the staging folder, so a failed command leaves nothing behind. An existing run is continued only
  * with `--resume` and replaced only with `--overwrite` (the old folder goes only once the new run succeeded).
+ * A run killed outright (SIGKILL, power loss) cannot rename its staging folder; its checkpoint stays there, and
+ * `--resume` (or a pipeline's continueOrStart) adopts it as the run folder instead of starting over.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RanasError } from '../errors.ts';
 
@@ -45,6 +47,33 @@ export function describeRun(dir: string): string {
   return parts.join(', ');
 }
 
+/** True when process `pid` is alive (signal 0 reaches it, or it exists but belongs to someone else). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e instanceof Error && Reflect.get(e, 'code') === 'EPERM';
+  }
+}
+
+/**
+ * The staging folder of a killed new run of `name` that holds a checkpoint (`.<name>.staging-<pid>` whose
+ * process is gone), the most recently written if several; null if none.
+ */
+export function killedRunStaging(runsDir: string, name: string): string | null {
+  if (!existsSync(runsDir)) return null;
+  const prefix = `.${name}.staging-`;
+  const found = readdirSync(runsDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name.startsWith(prefix) && /^\d+$/.test(e.name.slice(prefix.length)))
+    .filter((e) => !processAlive(Number(e.name.slice(prefix.length))))
+    .map((e) => resolve(runsDir, e.name))
+    .filter((d) => existsSync(join(d, 'checkpoint.bin')))
+    .map((d) => ({ d, at: statSync(join(d, 'checkpoint.bin')).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  return found.length ? found[0].d : null;
+}
+
 /** Names of the runs in `runsDir` (for "did you mean" lists). */
 export function listRuns(runsDir: string): string[] {
   if (!existsSync(runsDir)) return [];
@@ -59,7 +88,12 @@ export function planRunDir(runsDir: string, name: string, o: { resume: boolean; 
   if (!NAME.test(name)) throw new RanasError('E_RUN_NAME', `run name ${JSON.stringify(name)} is not a plain folder name; expected letters, digits, '.', '_' or '-' (not starting with '.' or '-')`);
   if (o.resume && o.overwrite) throw new RanasError('E_CLI_ARG', '--resume and --overwrite both given; expected one: --resume continues the run, --overwrite replaces it');
   const finalDir = resolve(runsDir, name);
-  const exists = existsSync(finalDir);
+  let exists = existsSync(finalDir);
+  const killed = exists ? null : killedRunStaging(runsDir, name);
+  if (o.resume && killed !== null) {
+    renameSync(killed, finalDir);
+    exists = true;
+  }
   if (o.resume) {
     if (!exists) {
       const runs = listRuns(runsDir);
@@ -70,6 +104,9 @@ export function planRunDir(runsDir: string, name: string, o: { resume: boolean; 
   }
   if (exists && !o.overwrite) {
     throw new RanasError('E_RUN_EXISTS', `run folder ${finalDir} already exists (${describeRun(finalDir)}); expected a new --name, --resume to continue it, or --overwrite to replace it`, { dir: finalDir });
+  }
+  if (killed !== null && !o.overwrite) {
+    throw new RanasError('E_RUN_EXISTS', `run ${name} was killed before it finished (${describeRun(killed)}, in ${killed}); expected --resume to continue it from its checkpoint, --overwrite to start over, or a new --name`, { dir: killed });
   }
   const workDir = resolve(runsDir, `.${name}.staging-${process.pid}`);
   rmSync(workDir, { recursive: true, force: true });
@@ -90,6 +127,7 @@ export function planRunDir(runsDir: string, name: string, o: { resume: boolean; 
       } else {
         renameSync(workDir, finalDir);
       }
+      if (killed !== null) rmSync(killed, { recursive: true, force: true });
     },
     discard: () => {
       if (done) return;
@@ -100,10 +138,10 @@ export function planRunDir(runsDir: string, name: string, o: { resume: boolean; 
 }
 
 /**
- * For pipelines that continue their own runs (demo, study): continue `<runsDir>/<name>` when it exists (unless
- * `fresh`), else start it (replacing nothing, since there is nothing there).
+ * For pipelines that continue their own runs (demo, study): continue `<runsDir>/<name>` when it exists or a
+ * killed run of it left a checkpoint (unless `fresh`), else start it (replacing nothing, since there is nothing there).
  */
 export function continueOrStart(runsDir: string, name: string, fresh = false): { resume: boolean; overwrite: boolean } {
-  const resume = !fresh && existsSync(resolve(runsDir, name));
+  const resume = !fresh && (existsSync(resolve(runsDir, name)) || killedRunStaging(runsDir, name) !== null);
   return { resume, overwrite: !resume };
 }

@@ -18,6 +18,7 @@ import { genotypeHash, type CellKind, type Genotype } from '../model/genotype.ts
 import { ALPHA_NAMES, buildMsRanasSupernet } from '../model/supernet.ts';
 import { checkResumeOptions, openRunFolderAt, writeJsonAtomic } from '../run-folder.ts';
 import { resumeCommand } from '../run/resume-command.ts';
+import { trimLogsToCheckpoint } from '../run/trim-logs.ts';
 import { guardRun, type RunGuard } from '../run/guarded-run.ts';
 import { planRunDir, type RunDirPlan } from '../run/run-dir-plan.ts';
 import { iteratorSource } from '../run/batch-source.ts';
@@ -98,6 +99,8 @@ async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say
   const data = { ...loaded, train: searchPool(loaded.train, o) };
   const supernetConfig = { ...base, numClasses: data.train.classNames.length };
   const run = openRunFolderAt(plan.workDir, 'search', { ...o, supernet: supernetConfig, classNames: [...data.train.classNames] });
+  const trimmed = plan.mode === 'resume' ? trimLogsToCheckpoint(plan.workDir) : null;
+  if (trimmed && trimmed.droppedLogLines + trimmed.droppedAlphaLines > 0) say(`resume: dropped ${trimmed.droppedLogLines} log and ${trimmed.droppedAlphaLines} alpha lines written after the last checkpoint (the run was killed)`);
   const graph = buildMsRanasSupernet(supernetConfig);
   const latency = setupLatencyTargets(o.latencyTable, o.exitTargetsMs, supernetConfig, o.preset);
   if (latency) say(`latency targets: ${latency.targetsUs.map((t, k) => `exit ${k + 1} ${t === null ? '-' : `${(t / 1000).toFixed(3)} ms`}`).join(', ')} (table ${latency.tableFile}, ${latency.table.runtime} ${latency.table.device}); supernet now ${supernetExpectedUs(latency, new Map(alphaNames0(graph))).map((u) => `${(u / 1000).toFixed(3)}`).join('/')} ms`);

@@ -18,6 +18,7 @@ import { getPreset } from '../model/presets.ts';
 import type { ModelGraph, WeightTensor } from '../ir/types.ts';
 import { checkResumeOptions, openRunFolderAt, writeJsonAtomic } from '../run-folder.ts';
 import { resumeCommand } from '../run/resume-command.ts';
+import { trimLogsToCheckpoint } from '../run/trim-logs.ts';
 import { guardRun, type RunGuard } from '../run/guarded-run.ts';
 import { planRunDir, type RunDirPlan } from '../run/run-dir-plan.ts';
 import { iteratorSource } from '../run/batch-source.ts';
@@ -73,6 +74,8 @@ async function trainIn(plan: RunDirPlan, guard: RunGuard, o: TrainOptions, say: 
   const data = await chooseData(o.data, { ...o, inputShape: modelInputShape(o), log: say });
   const numClasses = data.train.classNames.length;
   const run = openRunFolderAt(plan.workDir, 'train', { ...o, numClasses, classNames: [...data.train.classNames] });
+  const trimmed = plan.mode === 'resume' ? trimLogsToCheckpoint(plan.workDir) : null;
+  if (trimmed && trimmed.droppedLogLines + trimmed.droppedAlphaLines > 0) say(`resume: dropped ${trimmed.droppedLogLines} log and ${trimmed.droppedAlphaLines} alpha lines written after the last checkpoint (the run was killed)`);
 
   const network = chooseModel({ ...o, numClasses });
   const networkExitWeights = o.exitWeights ?? network.exits.map(() => 1);
