@@ -3,8 +3,11 @@
  * with, its result, its seconds). A rerun skips a stage whose marker holds the same options and whose
  * result is still valid (its files exist), so a killed demo resumes rather than restarts; `--fresh` redoes
  * everything. Stages that are cheap or talk to a device (the sweep) always run.
+ * A stage's cost survives interruptions: while it runs, the wall and CPU seconds spent so far (plus what earlier
+ * interrupted runs of it with the same options spent) are written every minute to `stages/.<name>.spent.json`,
+ * and the finished stage's marker holds the total.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../run-folder.ts';
 
@@ -66,7 +69,7 @@ export class StageRunner {
       this.times.push({ stage, seconds: 0, cpuSeconds: 0, status: 'skipped' });
       return stored;
     }
-    const { result, time } = await this.timed(stage, work);
+    const { result, time } = await this.timed(stage, work, JSON.stringify(key));
     writeJsonAtomic(marker, { key: JSON.stringify(key), result: this.toStored(result), seconds: time.seconds, cpuSeconds: time.cpuSeconds, finishedAt: new Date().toISOString() });
     return result;
   }
@@ -85,15 +88,45 @@ export class StageRunner {
     return (await this.timed(stage, work)).result;
   }
 
-  private async timed<T>(stage: string, work: () => Promise<T>): Promise<{ result: T; time: StageTime }> {
-    this.say(`[${stage}] running`);
+  /** What earlier interrupted runs of `stage` with options `key` spent (zero without a ledger or for other options). */
+  private spentBefore(ledger: string, key: string | undefined): { seconds: number; cpuSeconds: number } {
+    const none = { seconds: 0, cpuSeconds: 0 };
+    if (key === undefined || !existsSync(ledger)) return none;
+    try {
+      const v: unknown = JSON.parse(readFileSync(ledger, 'utf8'));
+      const num = (k: string) => { const x: unknown = typeof v === 'object' && v !== null ? Reflect.get(v, k) : undefined; return typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : null; };
+      const seconds = num('seconds');
+      const cpuSeconds = num('cpuSeconds');
+      const sameKey = typeof v === 'object' && v !== null && Reflect.get(v, 'key') === key;
+      return sameKey && seconds !== null && cpuSeconds !== null ? { seconds, cpuSeconds } : none;
+    } catch {
+      return none;
+    }
+  }
+
+  private async timed<T>(stage: string, work: () => Promise<T>, key?: string): Promise<{ result: T; time: StageTime }> {
+    const ledger = join(this.runDir, 'stages', `.${stage}.spent.json`);
+    const before = this.spentBefore(ledger, key);
+    this.say(`[${stage}] running${before.seconds > 0 ? ` (${before.seconds.toFixed(0)} s, ${before.cpuSeconds.toFixed(0)} CPU s spent by earlier interrupted runs)` : ''}`);
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const result = await work();
-    const cpu = process.cpuUsage(cpu0);
-    const time: StageTime = { stage, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, status: 'ran' };
+    const spent = () => {
+      const cpu = process.cpuUsage(cpu0);
+      return { seconds: before.seconds + (performance.now() - t0) / 1000, cpuSeconds: before.cpuSeconds + (cpu.user + cpu.system) / 1e6 };
+    };
+    const tick = key === undefined ? null : setInterval(() => writeJsonAtomic(ledger, { key, ...spent() }), 60_000);
+    tick?.unref();
+    let result: T;
+    try {
+      result = await work();
+    } finally {
+      if (tick) clearInterval(tick);
+      if (key !== undefined) writeJsonAtomic(ledger, { key, ...spent() });
+    }
+    const time: StageTime = { stage, ...spent(), status: 'ran' };
+    rmSync(ledger, { force: true });
     this.times.push(time);
-    this.say(`[${stage}] done in ${time.seconds.toFixed(1)} s (${time.cpuSeconds.toFixed(1)} CPU s)`);
+    this.say(`[${stage}] done in ${time.seconds.toFixed(1)} s (${time.cpuSeconds.toFixed(1)} CPU s${before.seconds > 0 ? ', earlier interrupted runs included' : ''})`);
     return { result, time };
   }
 }

@@ -116,17 +116,20 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
   const keys = { linkKeyFile, signingKeyFile: signing.privateFile, publicKeyFile: signing.publicFile };
 
   /** Runs one stage unless the per-invocation limit is reached (then it is listed as pending). */
-  async function stage<T>(name: string, key: unknown, work: () => Promise<T>, check: { parse: (v: unknown) => T | null; valid: (r: T) => boolean }): Promise<T | null> {
+  // `record` puts the result where the report reads it, before the report is written.
+  async function stage<T>(name: string, key: unknown, work: () => Promise<T>, check: { parse: (v: unknown) => T | null; valid: (r: T) => boolean }, record: (r: T) => void = () => {}): Promise<T | null> {
     const before = stages.times.length;
     if (o.maxStages > 0 && ran.length >= o.maxStages) {
       const stored = stages.stored(name, key, check);
       if (stored === null) pending.push(name);
+      else record(stored);
       return stored;
     }
     const result = await stages.run(name, key, work, check);
+    record(result);
     if (stages.times[before]?.status === 'ran') {
       ran.push(name);
-      await report();
+      await report(true);
       if (o.gitCommit) commitResults(dirs.results, name, say, [pretrainedDir]);
     }
     return result;
@@ -135,18 +138,16 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
   const searches = new Map<string, SearchResult>();
   const networkRows: NetworkRow[] = plan.networks.map((net) => ({ net, trained: null, exported: null, device: null }));
   const ablationRows: AblationRow[] = plan.ablations.map((ablation) => ({ ablation, search: null, trained: null }));
-  const report = async () => {
+  const report = async (running: boolean) => {
     await writeStudyReport(dirs.results, REPO_ROOT, {
       plan, command: o.command, commit: gitCommitOf(REPO_ROOT), dataNote: data.note, searches: [...searches.values()],
-      networks: networkRows, ablations: ablationRows, costs: stageCosts(dirs.results), pending,
+      networks: networkRows, ablations: ablationRows, costs: stageCosts(dirs.results), pending, running,
     });
   };
 
   const runSearchStage = async (s: StudySearch) => {
     checkSearchGrid(plan, s);
-    const r = await stage(`search-${s.name}`, { s, grid: plan.grid, data: plan.data, valImages: plan.valImages }, () => searchStage(plan, s, data, dirs, o.threads, say), STAGE_CHECKS.search);
-    if (r) searches.set(s.name, r);
-    return r;
+    return stage(`search-${s.name}`, { s, grid: plan.grid, data: plan.data, valImages: plan.valImages }, () => searchStage(plan, s, data, dirs, o.threads, say), STAGE_CHECKS.search, (r) => searches.set(s.name, r));
   };
   // Searches a network needs run first; the others (a second seed) after the comparison and the ablations.
   const needed = new Set(plan.networks.flatMap((n) => (n.kind === 'ms-ranas' && n.genotype.from === 'search' ? [n.genotype.search] : [])));
@@ -164,8 +165,8 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
   const targetParams = refNet.kind === 'msdnet' || refGenotype ? paramsOf(buildNetwork(refNet, plan.grid, refGenotype, { channels: plan.grid.initChannels }, plan.seed)) : null;
 
   const trainNetwork = async (row: { trained: TrainedNetwork | null }, toTrain: NetworkToTrain, recipe: StudyRecipe, group: 'networks' | 'ablations', prefix: string) => {
-    row.trained = await stage(`${prefix}-${toTrain.name}`, { recipe, width: toTrain.width, genotype: toTrain.genotype, kind: toTrain.graph.name, params: paramsOf(toTrain.graph), data: plan.data, valImages: plan.valImages, testImages: plan.testImages, seed: plan.seed },
-      () => trainStage(plan, toTrain, recipe, group, data, dirs, o.threads, say), STAGE_CHECKS.train);
+    await stage(`${prefix}-${toTrain.name}`, { recipe, width: toTrain.width, genotype: toTrain.genotype, kind: toTrain.graph.name, params: paramsOf(toTrain.graph), data: plan.data, valImages: plan.valImages, testImages: plan.testImages, seed: plan.seed },
+      () => trainStage(plan, toTrain, recipe, group, data, dirs, o.threads, say), STAGE_CHECKS.train, (r) => { row.trained = r; });
   };
 
   for (const row of networkRows) {
@@ -179,10 +180,10 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
     const trained = row.trained;
     if (!trained) { pending.push(`export-${net.name}`, `device-${net.name}`); continue; }
     const weightsKey = { model: trained.name, exits: trained.exits.map((e) => e.valTop1), export: plan.export };
-    row.exported = await stage(`export-${net.name}`, weightsKey, () => exportStage(plan, trained, data, dirs, say), STAGE_CHECKS.export);
+    await stage(`export-${net.name}`, weightsKey, () => exportStage(plan, trained, data, dirs, say), STAGE_CHECKS.export, (r) => { row.exported = r; });
     const exported = row.exported;
     if (!exported || o.skipDevice) { if (!o.skipDevice) pending.push(`device-${net.name}`); continue; }
-    row.device = await stage<DeviceResult>(`device-${net.name}`, weightsKey, () => deviceStage(plan, net.name, exported, data, dirs, keys, say), STAGE_CHECKS.device);
+    await stage<DeviceResult>(`device-${net.name}`, weightsKey, () => deviceStage(plan, net.name, exported, data, dirs, keys, say), STAGE_CHECKS.device, (r) => { row.device = r; });
   }
 
   // The best MS-RANAS network ships once every candidate is trained, exported and measured.
@@ -203,7 +204,7 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
     await trainNetwork(row, { name: a.name, label: a.label, graph, width: { channels: plan.grid.initChannels }, genotype }, plan.ablationRecipe, 'ablations', 'ablation');
   }
   for (const s of plan.searches) if (!needed.has(s.name)) await runSearchStage(s);
-  await report();
+  await report(false);
   if (o.gitCommit) commitResults(dirs.results, 'report', say, [pretrainedDir]);
   return { readme: join(dirs.results, 'README.md'), ran, pending };
 }

@@ -47,6 +47,8 @@ export interface StudyReportInput {
   costs: StageCost[];
   /** Stages not finished yet (the study is resumable). */
   pending: string[];
+  /** Written between stages while the study runs (the pending list is not known yet), not at its end. */
+  running: boolean;
 }
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(2));
@@ -82,6 +84,7 @@ function networkTable(rows: NetworkRow[]): string {
 
 function areaTable(rows: NetworkRow[]): string {
   const done = rows.filter((r) => r.trained !== null);
+  if (done.length === 0) return '(no network trained yet)';
   const hi = Math.max(...done.map((r) => r.trained?.exits.at(-1)?.anytimeMacs ?? 0));
   const lines = [`| network | params | last exit test % | area val % | area test % (0–${mmacs(hi)} MMACs) |`, '|---|---|---|---|---|'];
   for (const r of done) {
@@ -162,7 +165,8 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
     `Reproduce or resume: \`${r.command}\` (every stage resumes from its checkpoint; finished stages are reused from \`stages/\`).`,
     `Code: commit \`${r.commit}\`. Data: ${r.dataNote}; ${p.valImages} training images held out for validation (model selection, budgeted-batch thresholds); the test set is used only for the tables below.`,
     '',
-    `**Budget so far:** ${cpuHours.toFixed(2)} CPU-hours (process user + system time, all threads) in ${wallHours.toFixed(2)} h of stage wall time, over ${r.costs.length} finished stages.` + (r.pending.length > 0 ? ` **Not finished:** ${r.pending.join(', ')}.` : ' All stages finished.'),
+    `**Budget so far:** ${cpuHours.toFixed(2)} CPU-hours (process user + system time, all threads) in ${wallHours.toFixed(2)} h of stage wall time, over ${r.costs.length} finished stages.` +
+      (r.running ? ' **The study is still running**: this report is rewritten as each stage ends.' : r.pending.length > 0 ? ` **Not finished:** ${r.pending.join(', ')}.` : ' All stages finished.'),
     '',
     '## What the result says',
     '',
