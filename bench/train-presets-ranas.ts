@@ -5,7 +5,7 @@
  * per-op-type profile of one step (`tf.profile`); and the numerics case the PyTorch interpreter compares
  * against (one training forward + gradients on a fixed batch).
  *
- *   node --import tsx bench/train-presets-ranas.ts train  MODEL_DIR BATCH SECONDS [--profile]
+ *   node --import tsx bench/train-presets-ranas.ts train  MODEL_DIR BATCH SECONDS [--profile] [--replicas N]
  *   node --import tsx bench/train-presets-ranas.ts search MODEL_DIR BATCH STEPS
  *   node --import tsx bench/train-presets-ranas.ts case   MODEL_DIR CASE_DIR BATCH
  * Each prints one JSON line.
@@ -20,8 +20,9 @@ import { mulberry32, randomFloats } from '../src/engine/seeded-random.ts';
 import type { ModelGraph } from '../src/ir/types.ts';
 import { loadModel } from '../src/ir/serialize.ts';
 import { alphaNames } from '../src/exec/program.ts';
-import { buildTrainableGraph, exitWeightedLoss, type TrainableGraph } from '../src/exec/trainable-graph.ts';
+import { buildTrainableGraph, exitWeightedLoss, trainableGraphRecipe, type TrainableGraph } from '../src/exec/trainable-graph.ts';
 import { singleThread } from '../src/engine/single-thread.ts';
+import { createDataParallel } from '../src/engine/data-parallel.ts';
 import { trainLoop } from '../src/train/train-loop.ts';
 import { TRAIN_DEFAULTS } from '../src/train/train-options.ts';
 import { repeatedSource } from '../src/run/batch-source.ts';
@@ -65,11 +66,13 @@ async function profileStep(model: TrainableGraph, batch: Batch, names: string[])
   return { kernels: prof.kernels.length - identity, identity, wallMs, byKernel };
 }
 
-async function train(modelDir: string, batchSize: number, seconds: number, profile: boolean) {
+async function train(modelDir: string, batchSize: number, seconds: number, profile: boolean, replicas: number) {
   await initEngine();
   const graph = loadModel(modelDir);
-  const model = buildTrainableGraph({ graph, exitWeights: graph.exits.map(() => 1) });
-  const engine = singleThread(model);
+  const recipe = { graph, exitWeights: graph.exits.map(() => 1) };
+  const model = buildTrainableGraph(recipe);
+  // `ranas train --replicas N`: N data-parallel replicas (worker threads), the batch split between them.
+  const engine = replicas > 1 ? await createDataParallel(trainableGraphRecipe(recipe), { replicas }) : singleThread(model);
   const batch = syntheticBatch(batchSize);
   const run = (steps: number) => trainLoop({
     engine, source: repeatedSource(batch),
@@ -184,7 +187,7 @@ async function writeCase(modelDir: string, caseDir: string, batchSize: number) {
 }
 
 const [cmd, modelDir, ...rest] = process.argv.slice(2);
-const out = cmd === 'train' ? await train(modelDir, Number(rest[0]), Number(rest[1]), rest.includes('--profile'))
+const out = cmd === 'train' ? await train(modelDir, Number(rest[0]), Number(rest[1]), rest.includes('--profile'), rest.includes('--replicas') ? Number(rest[rest.indexOf('--replicas') + 1]) : 1)
   : cmd === 'search' ? await search(modelDir, Number(rest[0]), Number(rest[1]))
     : cmd === 'case' ? await writeCase(modelDir, rest[0], Number(rest[1]))
       : (() => { throw new Error(`command '${cmd}' is unknown; expected train, search or case`); })();

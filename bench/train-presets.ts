@@ -15,7 +15,9 @@
  * --no-cl skips the channels_last figure.
  *
  *   node --import tsx bench/train-presets.ts [--seconds 6] [--batch 64] [--presets tiny,small,paper-cifar]
- *        [--no-search] [--no-check] [--no-profile] [--no-timing] [--no-cl] [--threads N] [--python PATH] [--reps 1]
+ *        [--no-search] [--no-check] [--no-profile] [--no-timing] [--no-cl] [--threads N] [--replicas N] [--python PATH] [--reps 1]
+ * --replicas N runs ranas's training with N data-parallel replicas (`ranas train --replicas N`: worker threads,
+ * the batch split between them, batch-norm statistics per shard); default 1.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +35,8 @@ const option = (name: string): string | undefined => (args.includes(name) ? args
 const seconds = Number(option('--seconds') ?? 6);
 const batch = Number(option('--batch') ?? 64);
 const reps = Number(option('--reps') ?? 1);
+/** `ranas train --replicas N` on ranas's side (data-parallel worker threads, the batch split between them). */
+const replicas = Number(option('--replicas') ?? 1);
 const presets = (option('--presets') ?? 'tiny,small,paper-cifar').split(',').filter((p) => p !== '') as PresetName[];
 const python = option('--python') ?? process.env.RANAS_TORCH_PYTHON ?? 'python3';
 const RANAS = fileURLToPath(new URL('./train-presets-ranas.ts', import.meta.url));
@@ -73,7 +77,7 @@ const r0 = (v: number | null) => (v === null ? null : Math.round(v));
 const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.round((a / b) * 100) / 100);
 
 const work = mkdtempSync(join(tmpdir(), 'ranas-train-presets-'));
-console.log(`train-presets: batch ${batch}, ${seconds} s per figure, ${reps} rep(s), threads ${threads ?? 'library default'}; PyTorch: ${torchStatus}; load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`train-presets: batch ${batch}, ${seconds} s per figure, ${reps} rep(s), threads ${threads ?? 'library default'}, ranas replicas ${replicas}; PyTorch: ${torchStatus}; load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 try {
   const dirs = new Map<string, string>();
   for (const p of presets) {
@@ -86,7 +90,7 @@ try {
   for (let rep = 0; rep < (args.includes('--no-timing') ? 0 : reps); rep++) {
     for (const [p, dir] of dirs) {
       const lr = load();
-      const ours = ranas('train', dir, String(batch), String(seconds), ...(p === 'tiny' && rep === 0 ? ['--profile'] : []));
+      const ours = ranas('train', dir, String(batch), String(seconds), ...(p === 'tiny' && rep === 0 ? ['--profile'] : []), '--replicas', String(replicas));
       if (p === 'tiny' && rep === 0) tinyProfile = ours.profile;
       const lt = load();
       const nchw = torch('time', dir, '--seconds', String(seconds), '--batch', String(batch));
