@@ -35,6 +35,12 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     assert.deepEqual(first.ran, ['search-s0', 'train-ms-ranas-searched', 'export-ms-ranas-searched']);
     assert.ok(first.pending.includes('train-msdnet') && first.pending.includes('ablation-no-exits'), `pending: ${first.pending.join(', ')}`);
     assert.match(readFileSync(first.readme, 'utf8'), /Not finished:.*train-msdnet/);
+    // The report committed with the first stage already shows that stage's result, and says the study runs on.
+    const afterSearch = git('log', '--format=%H', '--grep', 'search-s0 finished').trim();
+    const midReport = git('show', `${afterSearch}:results/study/README.md`);
+    assert.match(midReport, /\| s0 \| seed \d+/, 'the search table has s0');
+    assert.match(midReport, /still running/);
+    assert.doesNotMatch(midReport, /All stages finished/);
     const commitsAfterFirst = git('log', '--format=%s').trim().split('\n');
     assert.ok(commitsAfterFirst.includes('study: export-ms-ranas-searched finished (results in ' + o.resultsDir + ')'), commitsAfterFirst.join(' | '));
 
