@@ -47,14 +47,31 @@ export function describeRun(dir: string): string {
   return parts.join(', ');
 }
 
-/** True when process `pid` is alive (signal 0 reaches it, or it exists but belongs to someone else). */
-function processAlive(pid: number): boolean {
+/** When process `pid` started, ms since the epoch, from Linux's /proc (null elsewhere or when unreadable). */
+function processStartMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]); // field 22: start time after boot, in clock ticks (100 a second)
+    const bootS = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    return Number.isFinite(startTicks) && Number.isFinite(bootS) ? (bootS + startTicks / 100) * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True when process `pid` may still be the one that wrote at `writtenAtMs`: it is alive (signal 0 reaches it,
+ * or it belongs to someone else) and did not start after that write (after a reboot a new process can have the
+ * same pid; on Linux its start time tells them apart).
+ */
+function writerAlive(pid: number, writtenAtMs: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return e instanceof Error && Reflect.get(e, 'code') === 'EPERM';
+    if (!(e instanceof Error && Reflect.get(e, 'code') === 'EPERM')) return false;
   }
+  const started = processStartMs(pid);
+  return started === null || started <= writtenAtMs + 1000;
 }
 
 /**
@@ -66,10 +83,10 @@ export function killedRunStaging(runsDir: string, name: string): string | null {
   const prefix = `.${name}.staging-`;
   const found = readdirSync(runsDir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && e.name.startsWith(prefix) && /^\d+$/.test(e.name.slice(prefix.length)))
-    .filter((e) => !processAlive(Number(e.name.slice(prefix.length))))
-    .map((e) => resolve(runsDir, e.name))
-    .filter((d) => existsSync(join(d, 'checkpoint.bin')))
-    .map((d) => ({ d, at: statSync(join(d, 'checkpoint.bin')).mtimeMs }))
+    .map((e) => ({ d: resolve(runsDir, e.name), pid: Number(e.name.slice(prefix.length)) }))
+    .filter(({ d }) => existsSync(join(d, 'checkpoint.bin')))
+    .map(({ d, pid }) => ({ d, pid, at: statSync(join(d, 'checkpoint.bin')).mtimeMs }))
+    .filter(({ pid, at }) => !writerAlive(pid, at))
     .sort((a, b) => b.at - a.at);
   return found.length ? found[0].d : null;
 }
