@@ -12,8 +12,8 @@ test('a collection is due once the requests since the last one allocated the lim
   const keep: ArrayBuffer[] = [];
   for (let i = 0; i < 8; i++) keep.push(new ArrayBuffer(64 * 1024)); // 0.5 MiB
   assert.equal(gc.due(), false, `0.5 MiB of 1 MiB (kept ${keep.length} buffers)`);
-  for (let i = 0; i < 16; i++) keep.push(new ArrayBuffer(64 * 1024)); // 1.5 MiB in all
-  assert.equal(gc.due(), true, '1.5 MiB allocated');
+  for (let i = 0; i < 40; i++) keep.push(new ArrayBuffer(64 * 1024)); // 3 MiB in all, kept alive
+  assert.equal(gc.due(), true, '3 MiB allocated');
   keep.length = 0;
   gc.collect();
   assert.equal(gc.collections, 2);
