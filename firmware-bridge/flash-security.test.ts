@@ -123,7 +123,14 @@ test('a peer without the link key stages 0 bytes and cannot disturb a flash in p
     const half = 60_000;
     for (let at = 0; at < half; at += 4096) await owner.rpc.request('flashChunk', { offset: at, data: legit.tar.bytes.subarray(at, Math.min(at + 4096, half)) });
     const stagedFile = path.join(d.dir, 'staging', `${legit.flashed.sha256}.part`);
-    const stagedBefore = fs.readFileSync(stagedFile);
+    // Chunks are acknowledged before they are written (gathered, flushed on a timer: flash-session.ts), so wait
+    // for the acknowledged bytes to reach the file before and after the attack.
+    const expected = legit.tar.bytes.subarray(0, half);
+    const stagedSettles = async () => {
+      for (let i = 0; i < 200 && !(fs.existsSync(stagedFile) && fs.readFileSync(stagedFile).equals(expected)); i++) await new Promise((r) => setTimeout(r, 25));
+      return fs.readFileSync(stagedFile);
+    };
+    assert.deepEqual(await stagedSettles(), Buffer.from(expected), 'the owner\'s acknowledged bytes are staged');
 
     // Keyless: a MAC with a guessed key, for another (big) bundle, then chunks anyway.
     const evil = await bundleOf('evil', 99);
@@ -132,7 +139,7 @@ test('a peer without the link key stages 0 bytes and cannot disturb a flash in p
     await assert.rejects(attacker.rpc.request('flashChunk', { offset: 0, data: Buffer.alloc(4096, 1) }), (e) => isRanasError(e, 'E_NO_FLASH'));
     await attacker.close();
     assert.deepEqual(d.staged(), [`${legit.flashed.sha256}.part`], 'no file for the attacker, the legitimate one kept');
-    assert.deepEqual(fs.readFileSync(stagedFile), stagedBefore, 'the legitimate staged bytes are untouched');
+    assert.deepEqual(await stagedSettles(), Buffer.from(expected), 'the legitimate staged bytes are untouched');
 
     // A second writer with every key: one writer at a time.
     const second = await raw(d.port);
