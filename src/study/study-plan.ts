@@ -97,16 +97,17 @@ export interface StudyPlan {
 }
 
 /*
- * Sizes, chosen for about 12 hours of this 2-core machine (CIFAR-10 at 45,000 training images an epoch): the
- * grid of the paper's setting made small — 3 scales (32/16/8), 4 layers, 2-node cells, C 8, 32-channel MSDNet
- * heads (0.43-0.48 M params, 25 M anytime MACs at the last exit). Searches: 16 epochs on a 10,000-image subset
- * (5,000 for weights, 5,000 for alphas). Final networks: 10 epochs each. Ablations: 8-epoch searches on 6,000
- * images, then 3 epochs on 20,000 images each.
- * Budget, measured on the running study: search s0 took ~1.9 h; the searched network trains at ~100-110 img/s
- * (1 replica; 2 replicas are no faster here, bench/train-presets.ts --replicas), so one epoch costs ~7 min and
- * the first plan (15 epochs a network, 5-epoch ablation trainings) came to ~18 h. With 10 and 3 epochs:
- * s0 1.9 h + 6 networks x 1.2 h + 5 ablations x ~0.45 h + exports and device stages ~0.5 h ~ 12 h, then
- * the second search seed (~1.3 h) if the budget allows. Decided before any network finished training.
+ * Sizes, chosen for about 12 hours of this 2-core machine running the study alone (CIFAR-10 at 45,000
+ * training images an epoch): the grid of the paper's setting made small — 3 scales (32/16/8), 4 layers, 2-node
+ * cells, C 8, 32-channel MSDNet heads (0.43-0.48 M params, 25 M anytime MACs at the last exit). Searches: 16
+ * epochs on a 10,000-image subset (5,000 for weights, 5,000 for alphas). Final networks: 15 epochs each.
+ * Ablations: 8-epoch searches on 6,000 images, then 5 epochs on 20,000 images each.
+ * Budget, measured on the running study: the searched network trains at ~195-200 img/s with the machine to
+ * itself (~230 s an epoch; 1 replica — 2 are no faster here, bench/train-presets.ts --replicas) and at 77-88
+ * img/s with other work beside it. Alone: search s0 ~1.2-1.9 h, 6 networks x ~1 h, 5 ablations x ~0.5 h,
+ * exports and device stages ~0.8 h, the second search seed ~1.1 h: ~12 h. (A cut to 10-epoch networks,
+ * made from the contended rate, was undone once the study ran alone: it would have left about a third of the
+ * budget unused. Both decisions were made before any network finished training.)
  *
  * Alpha step size: DARTS moves its alphas with Adam at 3e-4 for 50 epochs x 391 steps (~19,500 steps, lr x
  * steps ~ 5.9). A search here has 12 x 78 = 936 alpha steps after its warm-up; at 3e-4 the alphas stay at
@@ -149,7 +150,7 @@ export const FULL_PLAN: StudyPlan = {
     { name: 'random-2', label: 'MS-RANAS, random genotype 2', kind: 'ms-ranas', genotype: { from: 'random', seed: 2 }, scales: 3 },
     { name: 'default', label: 'MS-RANAS, shipped default genotype', kind: 'ms-ranas', genotype: { from: 'shipped', stem: 'ms-ranas-default' }, scales: 3 },
   ],
-  recipe: { epochs: 10, ...SGD },
+  recipe: { epochs: 15, ...SGD },
   ablations: [
     { name: 'scales-1', label: 'search with 1 scale', search: { name: 'abl-scales-1', ...ABLATION_SEARCH, scales: 1 } },
     { name: 'scales-2', label: 'search with 2 scales', search: { name: 'abl-scales-2', ...ABLATION_SEARCH, scales: 2 } },
@@ -157,7 +158,7 @@ export const FULL_PLAN: StudyPlan = {
     { name: 'no-exits', label: 'search without exits (last exit only)', search: { name: 'abl-no-exits', ...ABLATION_SEARCH, exits: false } },
     { name: 'no-cutout', label: 'search without cutout', search: { name: 'abl-no-cutout', ...ABLATION_SEARCH, cutoutPx: 0 } },
   ],
-  ablationRecipe: { epochs: 3, subset: 20000, ...SGD },
+  ablationRecipe: { epochs: 5, subset: 20000, ...SGD },
   ship: { name: 'ms-ranas-cifar10' },
   export: { calibImages: 500, profileRuns: 300, deviceImages: 300, budgetSteps: 6, deviceBundle: 'onnx-int8' },
 };
