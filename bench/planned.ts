@@ -5,8 +5,8 @@
  * p99 tracking, safety 1.1), CIFAR-10 mini test images as raw uint8 requests.
  *
  * Budget grid per model: `--budgets` budgets spread between exit 1's predicted cost (the larger of deadline's and
- * planned's: segment 0, or trunk 0 + head 0) and the full path's (deadline's profile: input + segments + answer p99). After `--warmup` full-budget requests per policy (the live p99 trackers
- * fill their windows), `--requests-per-budget` requests per policy and budget, round-robin over the budgets and
+ * planned's: segment 0, or trunk 0 + head 0) and the full path's (deadline's profile: input + segments + answer
+ * p99). After `--warmup` full-budget requests per policy (the live p99 trackers fill their windows), `--requests-per-budget` requests per policy and budget, round-robin over the budgets and
  * alternating the policies (so machine load and tracker drift hit every budget and both policies alike). Printed
  * per budget: mean exit reached (1-based), mean latency, miss rate; a miss is `late part` when some segment (or
  * trunk, or trunk + head) took longer than the safety factor × its profiled p99 — the prediction was right about
@@ -114,7 +114,9 @@ async function runRepeat(bundleDir: string, given: number[] | undefined) {
       return us > SAFETY * p99;
     });
     const per = budgets.map(byPolicy);
-    // Garbage collections of this process (agent and client share it): a miss during one is counted apart.
+    // Garbage collections of this process (agent and client share it): a miss whose agent.run call overlapped
+    // one is counted apart (the call's window includes a between-request collection it waited behind, which the
+    // agent's own latency, and so `met`, does not).
     const gcs: { start: number; end: number }[] = [];
     const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration }); });
     gcObserver.observe({ entryTypes: ['gc'] });
