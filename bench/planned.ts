@@ -6,8 +6,8 @@
  *
  * Budget grid per model: `--budgets` budgets spread between exit 1's predicted cost (the larger of deadline's and
  * planned's: segment 0, or trunk 0 + head 0) and the full path's (deadline's profile: input + segments + answer
- * p99). After `--warmup` full-budget requests per policy (the live p99 trackers fill their windows), `--requests-per-budget` requests per policy and budget, round-robin over the budgets and
- * alternating the policies (so machine load and tracker drift hit every budget and both policies alike). Printed
+ * p99). After `--warmup` full-budget requests per policy (the live p99 trackers fill their windows),
+ * `--requests-per-budget` requests per policy and budget, round-robin over the budgets and alternating the policies (so machine load and tracker drift hit every budget and both policies alike). Printed
  * per budget: mean exit reached (1-based), mean latency, miss rate; a miss is `late part` when some segment (or
  * trunk, or trunk + head) took longer than the safety factor × its profiled p99 — the prediction was right about
  * the p99 and the machine was not; then per model the share of budgets where planned reaches a deeper
