@@ -6,13 +6,14 @@
  *
  * Budget grid per model: `--budgets` budgets spread between exit 1's predicted cost (the larger of deadline's and
  * planned's: segment 0, or trunk 0 + head 0) and the full path's (deadline's profile: input + segments + answer
- * p99). After `--warmup` full-budget requests per policy (the live p99 trackers fill their windows),
- * `--requests-per-budget` requests per policy and budget, round-robin over the budgets and alternating the policies (so machine load and tracker drift hit every budget and both policies alike). Printed
- * per budget: mean exit reached (1-based), mean latency, miss rate; a miss is `late part` when some segment (or
- * trunk, or trunk + head) took longer than the safety factor × its profiled p99 — the prediction was right about
- * the p99 and the machine was not; then per model the share of budgets where planned reaches a deeper
- * exit on average (or the same exit sooner), each policy's miss rate, the heads' share of the full cost (MACs
- * from the export, and measured time from the parts' profile) and the load average before and after.
+ * p99). After `--warmup` full-budget requests per policy (the live p99 trackers fill their windows), `--requests-
+ * per-budget` requests per policy and budget, round-robin over the budgets and alternating the policies (so
+ * machine load and tracker drift hit every budget and both policies alike). Printed per budget: mean exit reached
+ * (1-based), mean latency, miss rate; a miss is `late part` when some segment (or trunk, or trunk + head) took
+ * longer than the safety factor × its profiled p99 — the prediction was right about the p99 and the machine was
+ * not; then per model the share of budgets where planned reaches a deeper exit on average (or the same exit
+ * sooner), each policy's miss rate, the heads' share of the full cost (MACs from the export, and measured time
+ * from the parts' profile) and the load average before and after.
  *   node --import tsx bench/planned.ts [--models msdnet-cifar10,small] [--budgets 12] [--requests-per-budget 100]
  *     [--profile-runs 500] [--warmup 300] [--repeats 3] [--no-adaptive] [--gc-after-mib N] [--bundles DIR (reuse exports there)] [--json]
  * Each repeat is a fresh agent with a fresh profile on the first repeat's budget grid (p99s under load move from one
