@@ -74,10 +74,15 @@ export function primitiveOfKey(key: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
+/** 1 + the learned share of the op's primitive (1 for ops that are not edge primitives, or without a share). */
+function primitiveFactor(index: TableIndex, key: string): number {
+  const p = primitiveOfKey(key);
+  return 1 + (p === undefined ? 0 : index.primitiveScale.get(p) ?? 0);
+}
+
 /** An op's own time as predicted inside a segment: its table time × (1 + the learned share of its primitive). */
 export function correctedOpUs(index: TableIndex, op: Pick<OpInstance, 'key' | 'inputs' | 'outputs'>, shapes: ReadonlyMap<string, readonly number[]>): number {
-  const p = primitiveOfKey(op.key);
-  return opTimeUs(index, op, shapes) * (1 + (p === undefined ? 0 : index.primitiveScale.get(p) ?? 0));
+  return opTimeUs(index, op, shapes) * primitiveFactor(index, op.key);
 }
 
 /** What a segment pays at its boundaries: half a model boundary per feature-map input and output. */
@@ -109,9 +114,14 @@ export function predictPreparedSegments(prepared: ModelGraph, shapes: ReadonlyMa
   return cutSegments(prepared).map((seg, k) => {
     const ops: OpInstance[] = opInstances(prepared, shapes, seg.nodes);
     const fixedUs = index.invokeUs + boundaryUs(index, [...seg.inputs, ...seg.outputs], shapes);
-    const sumUs = ops.reduce((s, op) => s + opTimeUs(index, op, shapes), 0) + fixedUs;
-    const correctedUs = ops.reduce((s, op) => s + correctedOpUs(index, op, shapes), 0) + fixedUs;
-    return { sumUs, predictedUs: correctedUs + correctionOf(index, k), ops: ops.length };
+    let sumUs = fixedUs;
+    let predictedUs = fixedUs + correctionOf(index, k);
+    for (const op of ops) {
+      const own = opTimeUs(index, op, shapes);
+      sumUs += own;
+      predictedUs += own * primitiveFactor(index, op.key);
+    }
+    return { sumUs, predictedUs, ops: ops.length };
   });
 }
 

@@ -18,7 +18,8 @@ function keepPrefix(path: string, keep: (entry: unknown) => boolean): number {
     try {
       entry = JSON.parse(lines[n]);
     } catch {
-      break; // a line cut by the kill
+      if (n === lines.length - 1) break; // the last line, cut by the kill
+      continue; // an unreadable line inside the log is left as it is
     }
     if (!keep(entry)) break;
   }
