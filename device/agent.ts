@@ -12,15 +12,19 @@
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import type { AgentInfo, AgentService, AgentStats } from '../firmware-bridge/agent-service.ts';
-import type { InferMsg, InferResultMsg } from '../firmware-bridge/messages.ts';
+import type { InferMsg, InferResultMsg, OpProfileMsg, ProfileOpsMsg } from '../firmware-bridge/messages.ts';
 import { RanasError } from '../src/errors.ts';
 import { packageVersion } from '../src/run-folder.ts';
 import type { BundleProfile } from '../src/bundle-format/manifest.ts';
 import { sha256Hex } from '../src/bundle-format/sha256.ts';
 import { loadBundle, trackersFor, type ActiveBundle } from './agent/active-bundle.ts';
 import { AgentCounters } from './agent/agent-counters.ts';
-import { availableRuntimes, runtimeFor, threadChoicesOf, type RuntimeChoice } from './agent/runtime-choice.ts';
+import { availableRuntimes, runtimeFor, runtimeOfKind, threadChoicesOf, type RuntimeChoice } from './agent/runtime-choice.ts';
+import { OpPackStore } from './op-packs/op-pack-store.ts';
+import { profileOpPack, type SegmentTiming } from './op-packs/op-pack-profiler.ts';
+import { medianSegmentTimings } from './op-packs/bundle-latency.ts';
 import type { PrecisionChoice, SegmentPlan } from './agent/segment-plan.ts';
 import { createSerialQueue } from './agent/serial-queue.ts';
 import { DEFAULT_GC_AFTER_MIB, gcBetweenRequests } from './agent/gc-between-requests.ts';
@@ -154,6 +158,26 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
     if (old) await dispose(old);
   }
 
+  /** The op pack `profile-ops` measures, kept beside the store (never installed). */
+  const opPacks = new OpPackStore(path.join(o.bundleDir, 'op-packs'));
+
+  /** An op pack's bundle item: installed in a scratch agent of its own (the active bundle is not touched) and profiled. */
+  async function profileScratchBundle(tar: Uint8Array, p: { threads: number; runs: number }): Promise<SegmentTiming[]> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ranas-op-pack-bundle-'));
+    try {
+      await fs.writeFile(path.join(dir, 'bundle.tar'), tar);
+      const scratch = await createAgent({ bundleDir: path.join(dir, 'store'), threads: p.threads, runtime: o.runtime, deviceName, clock, gcAfterMiB: o.gcAfterMiB, profile: { runs: p.runs, warmups: o.profile?.warmups } });
+      try {
+        await scratch.install(path.join(dir, 'bundle.tar'));
+        return await medianSegmentTimings(scratch);
+      } finally {
+        await scratch.close();
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
   const initial = await store.current();
   if (initial) {
     try {
@@ -253,6 +277,15 @@ export async function createAgent(o: AgentOptions): Promise<Agent> {
       return run(parsed);
     },
     stats: async (): Promise<AgentStats> => counters.stats(),
+    stageOpPack: (stagedFile: string, expectedSha256: string) => serial(async () => {
+      const pack = await opPacks.stage(stagedFile, expectedSha256);
+      log(`op pack ${pack.manifest.name} (${pack.manifest.items.length} items, ${pack.manifest.runtime}) kept for profile-ops`);
+      return { items: pack.manifest.items.length };
+    }),
+    // Measured in the serial queue, one bounded slice per request: inference requests run in between.
+    profileOps: (req: ProfileOpsMsg): Promise<OpProfileMsg> => serial(async () => profileOpPack(await opPacks.load(req.packSha256), req, {
+      runtime: (kind, threads) => runtimeOfKind(kind, o, threads), profileBundle: profileScratchBundle, clock, deviceName, defaultThreads: threadChoices[0],
+    })),
     install,
     run,
     profile: () => serial(async () => {

@@ -3,7 +3,7 @@
  * the link, framing, retries, the flash session (staging, resume, sha256 + HMAC checks); the agent owns
  * the bundle store and inference. Messages are the plain types of `messages.ts`.
  */
-import type { ActiveBundleMsg, InferMsg, InferResultMsg, ProfileMsg } from './messages.ts';
+import type { ActiveBundleMsg, InferMsg, InferResultMsg, OpProfileMsg, ProfileMsg, ProfileOpsMsg } from './messages.ts';
 
 /** What the agent says about itself (the bridge adds the protocol fields to make an `Info`). */
 export interface AgentInfo {
@@ -32,4 +32,15 @@ export interface AgentService {
   /** Runs one budgeted anytime inference. Throws a RanasError for bad input or when no bundle is active. */
   infer(req: InferMsg): Promise<InferResultMsg>;
   stats(): Promise<AgentStats>;
+  /**
+   * Keeps the op pack tar at `stagedFile` (sha256 already checked by the bridge) for `profileOps`, after
+   * checking its manifest and every item's sha256: never installed or activated. Returns its item count.
+   * Throws E_OP_PACK for a bad pack (nothing kept).
+   */
+  stageOpPack(stagedFile: string, expectedSha256: string): Promise<{ items: number }>;
+  /**
+   * Measures the next items of a staged op pack not set in `req.done`, for about `req.maxMs` (at least one item
+   * or chunk), between inference requests. E_NO_OP_PACK when no pack of that sha256 is kept.
+   */
+  profileOps(req: ProfileOpsMsg): Promise<OpProfileMsg>;
 }

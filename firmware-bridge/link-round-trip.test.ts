@@ -50,7 +50,7 @@ async function flashAndInfer(client: DeviceClient, deviceDir: string, bundleDir:
   assert.equal(sha256File(path.join(deviceDir, 'active.tar')), bundle.sha256);
   const info = await client.hello();
   assert.equal(info.activeBundle?.sha256, bundle.sha256);
-  assert.equal(info.protocolVersion, 2);
+  assert.equal(info.protocolVersion, 3);
 
   const input = Buffer.alloc(3 * 32 * 32);
   for (let i = 0; i < input.length; i++) input[i] = (i * 7) & 0xff;

@@ -54,6 +54,9 @@ export interface InfoMsg {
   maxInflight: number;
 }
 
+/** What a flash carries (protocol 3 adds op packs; absent on the wire = a bundle). */
+export type FlashKind = 'bundle' | 'opPack';
+
 export interface FlashBeginMsg {
   totalBytes: number;
   sha256: string;
@@ -68,6 +71,8 @@ export interface FlashBeginMsg {
   keyId: string;
   /** Ed25519 over (nonce, sha256, version); empty unless downgrading. */
   downgradeSignature: Buffer;
+  /** A bundle (default) or an op pack for ProfileOps (src/bundle-format/op-pack.ts). */
+  kind?: FlashKind;
 }
 
 export interface FlashChunkMsg {
@@ -148,6 +153,36 @@ export interface StatsMsg {
   link: Record<string, number>;
 }
 
+/** Measure the next items of an op pack (protocol 3). */
+export interface ProfileOpsMsg {
+  packSha256: string;
+  /** Bitmap over the pack's items: bit i set = already measured (src/bundle-format/op-pack.ts `doneBitmap`). */
+  done: Buffer;
+  /** Measure for about this long, ms (the device caps it). */
+  maxMs: number;
+  /** Runtime CPU threads (0: the agent's). */
+  threads: number;
+}
+
+export interface OpLatencyMsg {
+  item: number;
+  key: string;
+  part: string;
+  p50Us: number;
+  p99Us: number;
+  runs: number;
+}
+
+export interface OpProfileMsg {
+  entries: OpLatencyMsg[];
+  /** Items not measured yet after these. */
+  remaining: number;
+  device: string;
+  runtime: string;
+  threads: number;
+  items: number;
+}
+
 export interface ErrorMsg {
   code: string;
   message: string;
@@ -168,6 +203,8 @@ export interface Messages {
   statsRequest: StatsRequestMsg;
   stats: StatsMsg;
   error: ErrorMsg;
+  profileOps: ProfileOpsMsg;
+  opProfile: OpProfileMsg;
 }
 
 export type MessageName = keyof Messages;
@@ -181,6 +218,7 @@ export const RESPONSE_OF = {
   flashAbort: 'flashAck',
   infer: 'inferResult',
   statsRequest: 'stats',
+  profileOps: 'opProfile',
 } as const satisfies Partial<Record<MessageName, MessageName>>;
 
 export type RequestName = keyof typeof RESPONSE_OF;

@@ -8,12 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { INPUT_DTYPES, inputDTypeOf } from '../src/bundle-format/dtype.ts';
 import type { InferPolicy } from '../src/bundle-format/policy.ts';
 import { RanasError } from '../src/errors.ts';
-import type { MessageName, Messages } from './messages.ts';
+import type { FlashKind, MessageName, Messages } from './messages.ts';
 
 /** Protocol versions this code speaks (both ends send their range in Hello; the highest common wins). Version 2: the
- * device nonce in Info, FlashBegin authenticated by MAC + Ed25519 signature + version, no manifest in FlashBegin. */
+ * device nonce in Info, FlashBegin authenticated by MAC + Ed25519 signature + version, no manifest in FlashBegin.
+ * Version 3: op packs (FlashBegin.kind) and ProfileOps / OpProfile (`ranas device profile-ops` over the bridge). */
 export const PROTOCOL_VERSION_MIN = 2;
-export const PROTOCOL_VERSION_MAX = 2;
+export const PROTOCOL_VERSION_MAX = 3;
+/** The first version with op packs and ProfileOps. */
+export const PROTOCOL_VERSION_PROFILE_OPS = 3;
 
 /** Frame header message type id of each message. */
 export const MESSAGE_TYPE_IDS: Record<MessageName, number> = {
@@ -30,6 +33,8 @@ export const MESSAGE_TYPE_IDS: Record<MessageName, number> = {
   statsRequest: 11,
   stats: 12,
   error: 13,
+  profileOps: 14,
+  opProfile: 15,
 };
 
 const NAME_OF_ID = new Map<number, MessageName>(
@@ -54,6 +59,8 @@ const TYPES = new Map<MessageName, protobuf.Type>(
 
 /** Policy enum names on the wire ↔ our names. */
 const POLICY_TO_WIRE = { deadline: 'POLICY_DEADLINE', confidence: 'POLICY_CONFIDENCE', planned: 'POLICY_PLANNED' } as const;
+const KIND_TO_WIRE = { bundle: 'FLASH_BUNDLE', opPack: 'FLASH_OP_PACK' } as const;
+const KIND_FROM_WIRE: Record<string, FlashKind> = { FLASH_BUNDLE: 'bundle', FLASH_OP_PACK: 'opPack' };
 const POLICY_FROM_WIRE: Record<string, InferPolicy> = {
   POLICY_DEADLINE: 'deadline',
   POLICY_CONFIDENCE: 'confidence',
@@ -71,6 +78,7 @@ export function encodeMessage<K extends MessageName>(name: K, body: Messages[K])
   const type = typeOf(name);
   const plain: Record<string, unknown> = { ...body };
   if (name === 'infer' && 'policy' in body) plain.policy = POLICY_TO_WIRE[body.policy];
+  if (name === 'flashBegin' && 'kind' in body && body.kind) plain.kind = KIND_TO_WIRE[body.kind];
   const bytes = type.encode(type.fromObject(plain)).finish();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -126,6 +134,11 @@ export function decodeMessage<K extends MessageName>(name: K, payload: Uint8Arra
     obj.policy = policy;
     const dtype = inputDTypeOf(String(obj.dtype));
     if (!dtype) throw new RanasError('E_BAD_INPUT', `infer: dtype '${String(obj.dtype)}' is not one of ${INPUT_DTYPES.join(', ')}`);
+  }
+  if (name === 'flashBegin') {
+    const kind = KIND_FROM_WIRE[String(obj.kind)];
+    if (!kind) throw new RanasError('E_BAD_MESSAGE', `flashBegin: unknown kind '${String(obj.kind)}', expected one of ${Object.keys(KIND_FROM_WIRE).join(', ')}`);
+    obj.kind = kind;
   }
   dropNulls(obj);
   return obj as Messages[K];

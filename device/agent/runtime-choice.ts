@@ -47,6 +47,12 @@ export function runtimeFor(bundle: InstalledBundle, o: RuntimeChoice, threads: n
   return RUNTIMES[bundle.manifest.runtime]({ threads });
 }
 
+/** The runtime for standalone models of `kind` (an op pack's): the caller's when given, else the kind's CPU runtime. */
+export function runtimeOfKind(kind: BundleRuntime, o: RuntimeChoice, threads: number): Runtime {
+  if (o.runtime) return typeof o.runtime === 'function' ? o.runtime(threads) : o.runtime;
+  return RUNTIMES[kind]({ threads });
+}
+
 /** Runtime names this device offers (reported in info): tflite, onnx, and edgetpu when libedgetpu is found. */
 export function availableRuntimes(): string[] {
   return ['tflite', 'onnx', ...(findEdgeTpuLibrary() ? ['edgetpu'] : [])];

@@ -9,8 +9,11 @@
  *    to one link: the nonce is fresh on every link, so a captured session replayed later is refused.
  *  - downgrade intent (Ed25519, host signing key): (device nonce, sha256, version). Allows installing a version
  *    not newer than the device's floor, once, on this link.
+ *  - op packs (`ranas device profile-ops` over the bridge) have their own signature and MAC domains: a signed op
+ *    pack never verifies as a bundle (so it cannot be installed) and a bundle signature never starts a pack.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FlashKind } from '../messages.ts';
 
 /** What a FlashBegin says about the bundle it starts (the fields every statement draws from). */
 export interface FlashedBundle {
@@ -26,6 +29,8 @@ const DOMAIN = {
   bundle: 'ranas-bundle-signature-v1',
   flashMac: 'ranas-flash-mac-v1',
   downgrade: 'ranas-downgrade-intent-v1',
+  opPack: 'ranas-op-pack-signature-v1',
+  opPackMac: 'ranas-op-pack-mac-v1',
 } as const;
 
 function u32(n: number): Buffer {
@@ -44,9 +49,9 @@ function joinFields(domain: string, fields: (string | number | Buffer)[]): Buffe
   return Buffer.concat(parts);
 }
 
-/** Bytes an Ed25519 bundle signature covers. */
-export function bundleStatement(b: FlashedBundle): Buffer {
-  return joinFields(DOMAIN.bundle, [b.name, b.version, b.sizeBytes, b.sha256]);
+/** Bytes an Ed25519 signature of a flash covers: a bundle's (name, version, size, sha256), or an op pack's under its domain. */
+export function bundleStatement(b: FlashedBundle, kind: FlashKind = 'bundle'): Buffer {
+  return joinFields(kind === 'opPack' ? DOMAIN.opPack : DOMAIN.bundle, [b.name, b.version, b.sizeBytes, b.sha256]);
 }
 
 /** Bytes a downgrade intent covers (bound to the link's nonce). */
@@ -54,13 +59,13 @@ export function downgradeStatement(nonce: Buffer, b: FlashedBundle): Buffer {
   return joinFields(DOMAIN.downgrade, [nonce, b.sha256, b.version]);
 }
 
-/** HMAC-SHA256 with the link key over (nonce, sha256, size, version, name). */
-export function flashMac(key: Buffer, nonce: Buffer, b: FlashedBundle): Buffer {
-  return createHmac('sha256', key).update(joinFields(DOMAIN.flashMac, [nonce, b.sha256, b.sizeBytes, b.version, b.name])).digest();
+/** HMAC-SHA256 with the link key over (nonce, sha256, size, version, name), under the op-pack domain for a pack. */
+export function flashMac(key: Buffer, nonce: Buffer, b: FlashedBundle, kind: FlashKind = 'bundle'): Buffer {
+  return createHmac('sha256', key).update(joinFields(kind === 'opPack' ? DOMAIN.opPackMac : DOMAIN.flashMac, [nonce, b.sha256, b.sizeBytes, b.version, b.name])).digest();
 }
 
 /** Constant-time check of a flash MAC. */
-export function flashMacMatches(key: Buffer, nonce: Buffer, b: FlashedBundle, mac: Buffer): boolean {
-  const expected = flashMac(key, nonce, b);
+export function flashMacMatches(key: Buffer, nonce: Buffer, b: FlashedBundle, mac: Buffer, kind: FlashKind = 'bundle'): boolean {
+  const expected = flashMac(key, nonce, b, kind);
   return mac.length === expected.length && timingSafeEqual(mac, expected);
 }

@@ -1,6 +1,6 @@
 /**
  * DeviceClient: the host end of the bridge. Opens a link with `connect`, says Hello (protocol version
- * negotiation), and offers info / flash / infer / stats / bench. `flash` sends the bundle tar in chunks with
+ * negotiation), and offers info / flash / infer / stats / bench, and (protocol 3) op packs and profileOps. `flash` sends the bundle tar in chunks with
  * several in flight (go-back-N on a gap), and when the link drops or stops answering it reconnects and
  * resumes from the device's staged length, up to `maxReconnects` times.
  */
@@ -8,8 +8,8 @@ import os from 'node:os';
 import { createPublicKey, randomInt, type KeyObject } from 'node:crypto';
 import { byteLength, type InputDType } from '../../src/bundle-format/dtype.ts';
 import { RanasError, errorMessage, isRanasError } from '../../src/errors.ts';
-import type { FlashDoneMsg, InferMsg, InferResultMsg, InfoMsg, StatsMsg } from '../messages.ts';
-import { PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from '../protocol.ts';
+import type { FlashDoneMsg, FlashKind, InferMsg, InferResultMsg, InfoMsg, OpProfileMsg, ProfileOpsMsg, StatsMsg } from '../messages.ts';
+import { PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN, PROTOCOL_VERSION_PROFILE_OPS } from '../protocol.ts';
 import { FRAME_OVERHEAD_BYTES } from '../framing/frame.ts';
 import { BufferPool } from '../framing/buffer-pool.ts';
 import { FrameLink } from '../rpc/frame-link.ts';
@@ -187,9 +187,44 @@ export class DeviceClient {
    */
   async flash(source: string | BundleTar, opts: FlashOptions): Promise<FlashReport> {
     const bundle = typeof source === 'string' ? await loadBundleTar(source) : source;
-    const { bytes, sha256 } = bundle;
-    const flashed = flashedBundleOf(bundle, opts.bundleVersion);
-    const signature = signStatement(opts.signingKey, bundleStatement(flashed));
+    return this.flashTar(bundle.bytes, flashedBundleOf(bundle, opts.bundleVersion), 'bundle', opts);
+  }
+
+  /**
+   * Flashes an op pack (src/bundle-format/op-pack.ts) for `profileOps`: signed and authenticated like a bundle
+   * under the op-pack domains, chunked and resumable the same way; the device keeps it and activates nothing.
+   * Needs protocol 3.
+   */
+  async flashOpPack(pack: { bytes: Buffer; sha256: string; name: string }, opts: Pick<FlashOptions, 'keyBytes' | 'signingKey' | 'onProgress' | 'giveUpAfterMs'>): Promise<FlashReport> {
+    await this.requireProtocol(PROTOCOL_VERSION_PROFILE_OPS, 'flashing an op pack');
+    return this.flashTar(pack.bytes, { name: pack.name, version: 1, sizeBytes: pack.bytes.length, sha256: pack.sha256 }, 'opPack', { ...opts, resume: true });
+  }
+
+  /**
+   * Asks the device to measure the next items of a kept op pack for about `maxMs` (protocol 3). The answer takes
+   * that long plus one item; the request is re-sent every `maxMs` + 5 s with the same sequence number, which the
+   * device ignores while it is still measuring and answers from its replay cache once done (a lost answer), or
+   * runs afresh after an agent restart; E_TIMEOUT after about a minute and a half without an answer.
+   */
+  async profileOps(req: ProfileOpsMsg): Promise<OpProfileMsg> {
+    await this.requireProtocol(PROTOCOL_VERSION_PROFILE_OPS, 'profile-ops over the bridge');
+    const rpc = await this.ensureLink();
+    const timeoutMs = this.timeoutFor(req.done.length) + req.maxMs + 5000;
+    return rpc.request('profileOps', req, { timeoutMs, attempts: Math.max(3, Math.ceil(90_000 / timeoutMs)), backoff: 1 });
+  }
+
+  /** E_PROTOCOL_VERSION naming both versions when the link negotiated less than `version`. */
+  private async requireProtocol(version: number, what: string): Promise<void> {
+    await this.ensureLink();
+    if (this.info.protocolVersion < version) {
+      throw new RanasError('E_PROTOCOL_VERSION', `${what} needs protocol ${version}; the device (agent ${this.info.agentVersion}) speaks up to ${this.info.maxProtocolVersion}: update its agent, or run the command on the device with --local`);
+    }
+  }
+
+  /** The flash loop shared by bundles and op packs: sign once, then per link Hello nonce, MAC, FlashBegin, chunks, commit. */
+  private async flashTar(bytes: Buffer, flashed: FlashedBundle, kind: FlashKind, opts: FlashOptions): Promise<FlashReport> {
+    const { sha256 } = flashed;
+    const signature = signStatement(opts.signingKey, bundleStatement(flashed, kind));
     const keyId = keyIdOf(createPublicKey(opts.signingKey));
     const maxReconnects = opts.maxReconnects ?? Number.POSITIVE_INFINITY;
     const giveUpAfterMs = opts.giveUpAfterMs ?? 60_000;
@@ -204,12 +239,12 @@ export class DeviceClient {
       try {
         const rpc = await this.ensureLink();
         const info = this.nonceFresh ? this.info : await this.hello();
-        if (info.activeBundle?.sha256 === sha256 && (reconnects > 0 || !opts.force)) {
+        if (kind === 'bundle' && info.activeBundle?.sha256 === sha256 && (reconnects > 0 || !opts.force)) {
           // Already running this bundle (or the commit went through and its answer was lost with the link).
           return report({ activeBundle: info.activeBundle }, reconnects === 0);
         }
         this.nonceFresh = false; // the device uses a nonce up with the first FlashBegin, accepted or not
-        const begin = await rpc.request('flashBegin', this.beginMessage(flashed, info.nonce, { signature, keyId, resume }, opts));
+        const begin = await rpc.request('flashBegin', this.beginMessage(flashed, info.nonce, { signature, keyId, resume, kind }, opts));
         resume = true;
         await this.sendChunks(rpc, bytes, begin.nextOffset, opts, reconnects, state);
         // The device hashes the bundle and the agent verifies and installs it: allow minutes.
@@ -232,11 +267,13 @@ export class DeviceClient {
   }
 
   /** The FlashBegin for this link's nonce: MAC, signature, and a downgrade intent when allowed. */
-  private beginMessage(b: FlashedBundle, nonce: Buffer, s: { signature: Buffer; keyId: string; resume: boolean }, opts: FlashOptions) {
+  private beginMessage(b: FlashedBundle, nonce: Buffer, s: { signature: Buffer; keyId: string; resume: boolean; kind: FlashKind }, opts: FlashOptions) {
     return {
       totalBytes: b.sizeBytes, sha256: b.sha256, name: b.name, bundleVersion: b.version, resume: s.resume,
-      auth: flashMac(opts.keyBytes, nonce, b), signature: s.signature, keyId: s.keyId,
-      downgradeSignature: opts.allowDowngrade ? signStatement(opts.signingKey, downgradeStatement(nonce, b)) : Buffer.alloc(0),
+      auth: flashMac(opts.keyBytes, nonce, b, s.kind), signature: s.signature, keyId: s.keyId,
+      downgradeSignature: opts.allowDowngrade && s.kind === 'bundle' ? signStatement(opts.signingKey, downgradeStatement(nonce, b)) : Buffer.alloc(0),
+      // A bundle's FlashBegin stays as protocol 2 encoded it (no kind field), so older devices read it unchanged.
+      ...(s.kind === 'opPack' ? { kind: s.kind } : {}),
     };
   }
 

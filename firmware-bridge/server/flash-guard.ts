@@ -3,7 +3,8 @@
  * staging folder. A FlashBegin is checked here before a byte is staged or any other flash's state is touched:
  *  1. rate limit per peer;  2. the link MAC over (this link's nonce, sha256, size, version, name);
  *  3. the Ed25519 bundle signature by a trusted public key;  4. the version against the installed one
- *     (older or equal needs a signed downgrade intent bound to the nonce);
+ *     (older or equal needs a signed downgrade intent bound to the nonce; not for op packs, which only run in
+ *     `profile-ops` — their MAC and signature are under their own domains);
  * then the writer claims the single staging slot (a second writer gets E_BUSY while the first is active) and the
  * staging quota is checked against free disk space. Refusals go to one aggregated log.
  */
@@ -89,16 +90,19 @@ export class FlashGuard {
     }
     if (!nonce) throw new RanasError('E_NONCE_REQUIRED', 'flashBegin before a Hello on this link (or its nonce was used): say Hello and MAC the fresh nonce');
     const bundle: FlashedBundle = { name: begin.name, version: begin.bundleVersion, sizeBytes: begin.totalBytes, sha256: begin.sha256 };
-    if (!flashMacMatches(keyBytes, nonce, bundle, begin.auth)) {
+    const kind = begin.kind ?? 'bundle';
+    if (!flashMacMatches(keyBytes, nonce, bundle, begin.auth, kind)) {
       throw new RanasError('E_AUTH_FAILED', 'flash refused: the MAC does not match (wrong link key, or a session captured on another link and replayed)');
     }
     const trusted = loadTrustedKeys(this.trustDir);
     if (trusted.length === 0) throw new RanasError('E_NO_TRUSTED_KEY', `flash refused: this device trusts no signing key; add the host's public key with 'ranas device trust' (folder ${this.trustDir})`);
     const key = trusted.find((k) => k.id === begin.keyId);
     if (!key) throw new RanasError('E_UNTRUSTED_KEY', `flash refused: bundle signed by key '${begin.keyId.slice(0, 32)}', expected one of ${trusted.map((k) => k.id).join(', ')}`);
-    if (!verifyStatement(key.key, bundleStatement(bundle), begin.signature)) {
-      throw new RanasError('E_BAD_SIGNATURE', `flash refused: the Ed25519 signature does not verify for ${bundle.name} v${bundle.version} sha256 ${bundle.sha256.slice(0, 12)}… with key ${key.id}`);
+    if (!verifyStatement(key.key, bundleStatement(bundle, kind), begin.signature)) {
+      throw new RanasError('E_BAD_SIGNATURE', `flash refused: the Ed25519 signature does not verify for ${kind === 'opPack' ? 'op pack' : 'bundle'} ${bundle.name} v${bundle.version} sha256 ${bundle.sha256.slice(0, 12)}… with key ${key.id}`);
     }
+    // An op pack is measured, never installed: the version floor guards what runs, not what is timed.
+    if (kind === 'opPack') return bundle;
     const installed = await readInstalledVersion(this.stateDir);
     if (bundle.version <= installed.version && bundle.sha256 !== installed.sha256) {
       if (begin.downgradeSignature.length === 0) {

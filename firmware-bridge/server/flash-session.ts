@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RanasError } from '../../src/errors.ts';
-import type { FlashAckMsg, FlashBeginMsg, FlashChunkMsg } from '../messages.ts';
+import type { FlashAckMsg, FlashBeginMsg, FlashChunkMsg, FlashKind } from '../messages.ts';
 import type { FlashedBundle } from '../auth/flash-statements.ts';
 import { crashPoint } from '../durable/crash-point.ts';
 import type { FlashGuard, StagingWriter } from './flash-guard.ts';
@@ -211,10 +211,10 @@ export class FlashSession implements StagingWriter {
   }
 
   /**
-   * Verifies the staged bundle (sha256 = the signed one) and hands it to `install`. Deletes the staged file
+   * Verifies the staged bundle (sha256 = the signed one) and hands it to `install` with what it is (a bundle or an op pack). Deletes the staged file
    * whatever the outcome, except for an incomplete flash (which stays resumable). Returns what was installed.
    */
-  async commit(sha256: string, install: (file: string) => Promise<void>): Promise<FlashedBundle> {
+  async commit(sha256: string, install: (file: string, kind: FlashKind) => Promise<void>): Promise<FlashedBundle & { kind: FlashKind }> {
     const s = this.requireStaging('flashCommit');
     if (sha256 !== s.begin.sha256) throw new RanasError('E_BAD_MESSAGE', `flashCommit for ${sha256.slice(0, 12)}… but the flash in progress is ${s.begin.sha256.slice(0, 12)}…`);
     if (s.stagedBytes !== s.begin.totalBytes) {
@@ -231,8 +231,9 @@ export class FlashSession implements StagingWriter {
       if (digest !== s.begin.sha256) {
         throw new RanasError('E_CHECKSUM', `staged bundle has sha256 ${digest}, expected ${s.begin.sha256}`);
       }
-      await install(s.file);
-      return s.bundle;
+      const kind = s.begin.kind ?? 'bundle';
+      await install(s.file, kind);
+      return { ...s.bundle, kind };
     } finally {
       await withStagingLock(this.opts.stagingDir, async () => {
         crashPoint(`rm ${path.basename(s.file)}`);

@@ -95,11 +95,12 @@ test('a nonce is good for one FlashBegin: a second one on the same Hello is refu
 test('protocol versions: highest common version is chosen; no overlap is an error naming both ranges', async () => {
   const s = await setup();
   const info = await s.rpc.request('hello', { minProtocolVersion: 0, maxProtocolVersion: 7, hostName: 'h' });
-  assert.equal(info.protocolVersion, 2);
+  assert.equal(info.protocolVersion, 3);
   assert.equal(info.deviceName, 'fake-device');
+  assert.equal((await s.rpc.request('hello', { minProtocolVersion: 2, maxProtocolVersion: 2, hostName: 'h' })).protocolVersion, 2, 'a protocol-2 host is still served');
   await assert.rejects(
-    s.rpc.request('hello', { minProtocolVersion: 3, maxProtocolVersion: 4, hostName: 'h' }),
-    (e) => isRanasError(e, 'E_PROTOCOL_VERSION') && /host speaks 3\.\.4, device speaks 2\.\.2/.test(e.message),
+    s.rpc.request('hello', { minProtocolVersion: 4, maxProtocolVersion: 5, hostName: 'h' }),
+    (e) => isRanasError(e, 'E_PROTOCOL_VERSION') && /host speaks 4\.\.5, device speaks 2\.\.3/.test(e.message),
   );
 });
 

@@ -2,7 +2,7 @@
  * serveDevice: the device end of the bridge. Runs the request server on one transport and answers the
  * protocol with the agent's `AgentService`: Hello (version negotiation + info + a fresh nonce), the flash
  * session (authorised by the device's FlashGuard before anything is staged; staging, resume, sha256, then the
- * agent's atomic install), Infer and Stats. Bad frames and bad messages are counted or answered with an Error;
+ * agent's atomic install — or, for an op pack, the agent keeps it for ProfileOps), Infer, Stats and ProfileOps. Bad frames and bad messages are counted or answered with an Error;
  * nothing a peer sends can crash it.
  */
 import { writeJsonLine } from '../../src/json-lines.ts';
@@ -12,7 +12,7 @@ import { byteLength } from '../../src/bundle-format/dtype.ts';
 import { RanasError, errorMessage } from '../../src/errors.ts';
 import type { AgentService } from '../agent-service.ts';
 import type { InfoMsg, InferMsg } from '../messages.ts';
-import { PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from '../protocol.ts';
+import { PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN, PROTOCOL_VERSION_PROFILE_OPS } from '../protocol.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from '../framing/frame-decoder.ts';
 import { FrameLink } from '../rpc/frame-link.ts';
 import { RequestServer, type RequestHandlers } from '../rpc/request-server.ts';
@@ -84,7 +84,9 @@ export function serveDevice(transport: Transport, service: AgentService, opts: S
     releaseChunk: (data) => link.bodyPool.release(data),
   });
   const admission = InferAdmission.of(service);
-  const counters = { flashesStarted: 0, flashesInstalled: 0, flashesRefused: 0, flashesFailed: 0 };
+  const counters = { flashesStarted: 0, flashesInstalled: 0, flashesRefused: 0, flashesFailed: 0, opPacksStaged: 0, profileOpsRequests: 0 };
+  /** The protocol version of this link's last Hello (op packs and ProfileOps need 3). */
+  let negotiated = 0;
   /** The nonce of this link's last Hello; a FlashBegin uses it up. */
   let nonce: Buffer | undefined;
 
@@ -113,8 +115,11 @@ export function serveDevice(transport: Transport, service: AgentService, opts: S
   }
 
   const handlers: RequestHandlers = {
-    hello: async (hello) => info(negotiateVersion({ min: hello.minProtocolVersion, max: hello.maxProtocolVersion }, range)),
+    hello: async (hello) => info((negotiated = negotiateVersion({ min: hello.minProtocolVersion, max: hello.maxProtocolVersion }, range))),
     flashBegin: (begin) => guarded('begin', async () => {
+      if (begin.kind === 'opPack' && negotiated < PROTOCOL_VERSION_PROFILE_OPS) {
+        throw new RanasError('E_PROTOCOL_VERSION', `an op pack flash needs protocol ${PROTOCOL_VERSION_PROFILE_OPS}; this link negotiated ${negotiated}`);
+      }
       const used = nonce;
       nonce = undefined; // one FlashBegin per nonce: a replay on this link needs a new Hello and a new MAC
       const { ack, bundle } = await flash.begin(begin, used);
@@ -124,11 +129,19 @@ export function serveDevice(transport: Transport, service: AgentService, opts: S
     }),
     flashChunk: (chunk) => flash.chunk(chunk),
     flashCommit: (commit) => guarded('commit', async () => {
-      const bundle = await flash.commit(commit.sha256, (file) => service.installBundle(file, commit.sha256));
-      await guard.recordInstalled({ version: bundle.version, sha256: bundle.sha256 });
-      counters.flashesInstalled++;
+      // A bundle is installed (and becomes the version floor); an op pack is only kept for ProfileOps.
+      const flashed = await flash.commit(commit.sha256, async (file, kind) => {
+        if (kind === 'opPack') await service.stageOpPack(file, commit.sha256);
+        else await service.installBundle(file, commit.sha256);
+      });
+      if (flashed.kind === 'opPack') counters.opPacksStaged++;
+      else {
+        await guard.recordInstalled({ version: flashed.version, sha256: flashed.sha256 });
+        counters.flashesInstalled++;
+      }
       const { activeBundle } = await service.info();
-      log({ level: 'info', event: 'flash-installed', message: `installed ${bundle.name} v${bundle.version} ${commit.sha256.slice(0, 12)}… from ${peer}`, details: { sha256: commit.sha256, peer } });
+      const what = flashed.kind === 'opPack' ? 'kept op pack' : 'installed';
+      log({ level: 'info', event: flashed.kind === 'opPack' ? 'op-pack-staged' : 'flash-installed', message: `${what} ${flashed.name} v${flashed.version} ${commit.sha256.slice(0, 12)}… from ${peer}`, details: { sha256: commit.sha256, peer } });
       return { activeBundle };
     }),
     flashAbort: (abort) => flash.abort(abort.sha256),
@@ -137,6 +150,11 @@ export function serveDevice(transport: Transport, service: AgentService, opts: S
       return admission.run(req, ctx.arrivedAtMs, (r) => service.infer(r));
     },
     statsRequest: async () => ({ agent: await service.stats(), link: linkStats() }),
+    // No Hello needed: a host re-sending after the agent restarted (a serial link stays open) is answered.
+    profileOps: async (req) => {
+      counters.profileOpsRequests++;
+      return service.profileOps(req);
+    },
   };
   const server = new RequestServer(link, handlers, { maxQueue: MAX_QUEUED_REQUESTS });
 

@@ -8,7 +8,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { RanasError } from '../../src/errors.ts';
 import type { AgentInfo, AgentService, AgentStats } from '../agent-service.ts';
-import type { ActiveBundleMsg, InferMsg, InferResultMsg } from '../messages.ts';
+import type { ActiveBundleMsg, InferMsg, InferResultMsg, OpProfileMsg, ProfileOpsMsg } from '../messages.ts';
+import { OpPackStore } from '../../device/op-packs/op-pack-store.ts';
+import { isDone, itemKeys } from '../../src/bundle-format/op-pack.ts';
 
 /** The fake's answer for an input: sum of its bytes (as unsigned) mod 10. */
 export function fakeClassOf(input: Uint8Array): number {
@@ -84,4 +86,24 @@ export class FakeAgentService implements AgentService {
   async stats(): Promise<AgentStats> {
     return { ...this.counters, rssBytes: process.memoryUsage().rss };
   }
+
+  /** Keeps op packs as the agent does (checked, durable), in `<dir>/op-packs`. */
+  async stageOpPack(stagedFile: string, expectedSha256: string): Promise<{ items: number }> {
+    return { items: (await this.opPacks.stage(stagedFile, expectedSha256)).manifest.items.length };
+  }
+
+  /** "Measures" the next not-done item of a kept pack: p50 = 10 µs + its index, p99 twice that, no model run. */
+  async profileOps(req: ProfileOpsMsg): Promise<OpProfileMsg> {
+    const { manifest } = await this.opPacks.load(req.packSha256);
+    const todo = manifest.items.map((it, i) => ({ it, i })).filter(({ i }) => !isDone(req.done, i));
+    const next = todo[0];
+    const entries = next ? itemKeys(next.it).map((key) => ({ item: next.i, key, part: next.it.part, p50Us: 10 + next.i, p99Us: 2 * (10 + next.i), runs: 1 })) : [];
+    return { entries, remaining: Math.max(0, todo.length - 1), device: this.deviceName, runtime: manifest.runtime, threads: req.threads || 1, items: manifest.items.length };
+  }
+
+  private get opPacks(): OpPackStore {
+    return (this.packStore ??= new OpPackStore(path.join(this.dir, 'op-packs')));
+  }
+
+  private packStore: OpPackStore | undefined;
 }

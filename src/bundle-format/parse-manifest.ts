@@ -79,7 +79,8 @@ function numbers(o: Obj, key: string, field: string, check: (n: number) => boole
 
 const isDim = (n: number) => Number.isInteger(n) && n > 0;
 
-function tensor(v: unknown, field: string): BundleTensor {
+/** A tensor description (name, shape, dtype, int8 scale and zero point) at `field`; E_MANIFEST_FIELD names what is wrong. */
+export function parseBundleTensor(v: unknown, field: string): BundleTensor {
   const o = obj(v, field);
   const p = `${field}.`;
   const t: BundleTensor = { name: str(o, 'name', p), shape: numbers(o, 'shape', p, isDim), dtype: oneOf(o, 'dtype', p, TENSOR_DTYPES) };
@@ -117,8 +118,8 @@ function segment(v: unknown, k: number): BundleSegment {
     file: str(o, 'file', p),
     sha256,
     sizeBytes: num(o, 'sizeBytes', p, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
-    inputs: arr(o, 'inputs', p).map((t, i) => tensor(t, `${p}inputs[${i}]`)),
-    outputs: arr(o, 'outputs', p).map((t, i) => tensor(t, `${p}outputs[${i}]`)),
+    inputs: arr(o, 'inputs', p).map((t, i) => parseBundleTensor(t, `${p}inputs[${i}]`)),
+    outputs: arr(o, 'outputs', p).map((t, i) => parseBundleTensor(t, `${p}outputs[${i}]`)),
     exit: exit(o.exit, `${p}exit`),
   };
   if (s.exit.index !== k) throw fieldError(`${p}exit.index`, `${k} (segment k ends in exit k)`, s.exit.index);
@@ -140,8 +141,8 @@ function variant(v: unknown, seg: BundleSegment, field: string): SegmentVariant 
     file: str(o, 'file', p),
     sha256,
     sizeBytes: num(o, 'sizeBytes', p, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
-    inputs: arr(o, 'inputs', p).map((t, i) => tensor(t, `${p}inputs[${i}]`)),
-    outputs: arr(o, 'outputs', p).map((t, i) => tensor(t, `${p}outputs[${i}]`)),
+    inputs: arr(o, 'inputs', p).map((t, i) => parseBundleTensor(t, `${p}inputs[${i}]`)),
+    outputs: arr(o, 'outputs', p).map((t, i) => parseBundleTensor(t, `${p}outputs[${i}]`)),
   };
   const accuracy = optNum(o, 'accuracy', p);
   if (accuracy !== undefined) {
@@ -163,8 +164,8 @@ function part(v: unknown, field: string): BundlePart {
     file: str(o, 'file', p),
     sha256,
     sizeBytes: num(o, 'sizeBytes', p, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
-    inputs: arr(o, 'inputs', p).map((t, i) => tensor(t, `${p}inputs[${i}]`)),
-    outputs: arr(o, 'outputs', p).map((t, i) => tensor(t, `${p}outputs[${i}]`)),
+    inputs: arr(o, 'inputs', p).map((t, i) => parseBundleTensor(t, `${p}inputs[${i}]`)),
+    outputs: arr(o, 'outputs', p).map((t, i) => parseBundleTensor(t, `${p}outputs[${i}]`)),
   };
 }
 
@@ -268,7 +269,7 @@ export function parseBundleManifest(json: unknown): BundleManifest {
       file: str(mono, 'file', 'monolithic.'),
       sha256,
       sizeBytes: num(mono, 'sizeBytes', 'monolithic.', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
-      outputs: arr(mono, 'outputs', 'monolithic.').map((t, i) => tensor(t, `monolithic.outputs[${i}]`)),
+      outputs: arr(mono, 'outputs', 'monolithic.').map((t, i) => parseBundleTensor(t, `monolithic.outputs[${i}]`)),
     };
   }
   if (o.split !== undefined) {

@@ -15,6 +15,7 @@ import { buildMsRanas, type MsRanasConfig } from '../model/ms-ranas.ts';
 import { randomGenotype } from '../model/random-genotype.ts';
 import { exportModel } from '../../converters/export.ts';
 import { createAgent } from '../../device/agent.ts';
+import { medianSegmentTimings } from '../../device/op-packs/bundle-latency.ts';
 import { calibrationKey } from './op-models.ts';
 
 /** Images the calibration bundles are quantised on (their values do not change latency). */
@@ -24,12 +25,6 @@ const CALIB_DATA = {
   name: 'synthetic',
   source: 'synthetic images (latency does not depend on the values)',
 };
-
-/**
- * Profiles per bundle: a burst of load on a shared machine during one profile (~0.3 s for the tiny preset)
- * moved every segment of that network by 10-15 % here; the median of three does not move with one burst.
- */
-export const DEFAULT_PROFILE_REPEATS = 3;
 
 /** Options of `profileNetworkBundle`. */
 export interface NetworkProfileOptions {
@@ -41,35 +36,37 @@ export interface NetworkProfileOptions {
   repeats?: number;
 }
 
+/** Exports `graph` as an int8 bundle of `runtime` under `workDir` (synthetic calibration images of its input size); returns the bundle folder. */
+export async function exportLatencyBundle(graph: Parameters<typeof exportModel>[0], runtime: BundleRuntime, workDir: string): Promise<string> {
+  const [height, width, channels] = graph.inputs[0].shape;
+  const data = height === 32 && width === 32 && channels === 3 ? CALIB_DATA : {
+    ...CALIB_DATA,
+    train: syntheticDataset({ count: 16, seed: 1, height, width, channels }),
+    test: syntheticDataset({ count: 4, seed: 2, height, width, channels }),
+  };
+  const report = await exportModel(graph, { outDir: workDir, formats: [runtime], int8: true, calibImages: 8, target: 'generic', floatIo: false, evalImages: 0, data });
+  const bundle = report.bundles.find((b) => b.precision === 'int8');
+  if (!bundle) throw new RanasError('E_INTERNAL', `export of ${graph.name} wrote no int8 bundle`);
+  return bundle.dir;
+}
+
+/** The calibration network of `seed` for `config`. */
+export function calibrationGraph(config: MsRanasConfig, seed: number): ReturnType<typeof buildMsRanas> {
+  return buildMsRanas(randomGenotype(seed, config.nodes), config, `calibration-${seed}`);
+}
+
 /**
- * Exports `graph` as an int8 bundle of `runtime` (synthetic calibration images of the graph's input size)
- * and profiles it with a local agent (`repeats` profiles, median p50 per segment); returns each segment's
- * measured latency. Everything is removed after.
+ * Exports `graph` as an int8 bundle of `runtime` and profiles it with a local agent (`repeats` profiles,
+ * median p50 per segment); returns each segment's measured latency. Everything is removed after.
  */
 export async function profileNetworkBundle(graph: Parameters<typeof exportModel>[0], o: NetworkProfileOptions): Promise<Omit<LatencyEntry, 'key' | 'part'>[]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-net-'));
   try {
-    const [height, width, channels] = graph.inputs[0].shape;
-    const data = height === 32 && width === 32 && channels === 3 ? CALIB_DATA : {
-      ...CALIB_DATA,
-      train: syntheticDataset({ count: 16, seed: 1, height, width, channels }),
-      test: syntheticDataset({ count: 4, seed: 2, height, width, channels }),
-    };
-    const report = await exportModel(graph, { outDir: path.join(work, 'export'), formats: [o.runtime], int8: true, calibImages: 8, target: 'generic', floatIo: false, evalImages: 0, data });
-    const bundle = report.bundles.find((b) => b.precision === 'int8');
-    if (!bundle) throw new RanasError('E_INTERNAL', `export of ${graph.name} wrote no int8 bundle`);
+    const bundleDir = await exportLatencyBundle(graph, o.runtime, path.join(work, 'export'));
     const agent = await createAgent({ bundleDir: path.join(work, 'store'), threads: o.threads, profile: { runs: o.runs, warmups: o.warmups } });
     try {
-      await agent.install(bundle.dir);
-      const active = agent.active();
-      if (!active) throw new RanasError('E_NO_BUNDLE', `bundle ${bundle.dir} did not activate`);
-      const profiles = [active.profile];
-      for (let r = 1; r < (o.repeats ?? DEFAULT_PROFILE_REPEATS); r++) profiles.push(await agent.profile());
-      return active.profile.segments.map((_, k) => {
-        const p50s = profiles.map((p) => p.segments[k].p50Us).sort((a, b) => a - b);
-        const p50Us = p50s[Math.floor((p50s.length - 1) / 2)];
-        return { p50Us, p99Us: Math.max(p50Us, ...profiles.map((p) => p.segments[k].p99Us)), runs: profiles.reduce((s, p) => s + p.segments[k].runs, 0) };
-      });
+      await agent.install(bundleDir);
+      return await medianSegmentTimings(agent, o.repeats);
     } finally {
       await agent.close();
     }
@@ -80,7 +77,6 @@ export async function profileNetworkBundle(graph: Parameters<typeof exportModel>
 
 /** Profiles the calibration network of `seed`; its entries, one per segment. */
 export async function calibrationEntries(config: MsRanasConfig, seed: number, o: NetworkProfileOptions): Promise<LatencyEntry[]> {
-  const graph = buildMsRanas(randomGenotype(seed, config.nodes), config, `calibration-${seed}`);
-  const segments = await profileNetworkBundle(graph, o);
+  const segments = await profileNetworkBundle(calibrationGraph(config, seed), o);
   return segments.map((s, k) => ({ key: calibrationKey(seed, k), part: 'calibration', ...s }));
 }

@@ -1,9 +1,10 @@
 /**
- * `ranas device profile-ops --local`: builds the op models of a config on the host (`op-models.ts`),
- * measures them with the device's op profiler on this machine's runtime, and writes the latency table after
- * every entry. Resumable: an existing table for the same config, runtime and threads keeps its entries and
- * only the missing keys are measured. Then the calibration networks are exported and profiled by a local
- * agent (`calibration-bundles.ts`), and the correction is fitted (`fitCorrection`) and stored in the table.
+ * `ranas device profile-ops`: builds the op models of a config on the host (`op-models.ts`), measures them
+ * with the device's op profiler — on this machine's runtime (`--local`), or on a device over the bridge
+ * (`profile-ops-bridge.ts`: an op pack the agent measures) — and writes the latency table after every entry
+ * (over the bridge: after every answer). Resumable: an existing table for the same config, runtime and threads keeps its entries and
+ * only the missing keys are measured. Then the calibration networks are exported and profiled by an agent
+ * (local, or the device's; `calibration-bundles.ts`), and the correction is fitted (`fitCorrection`) and stored in the table.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +22,8 @@ import { calibrationEntries } from './calibration-bundles.ts';
 import { indexTable } from './predict-segments.ts';
 import { fitCorrection } from './fit-correction.ts';
 import { checkTableMatches, readLatencyTable, writeLatencyTable } from './table-file.ts';
+import { measureOverBridge, type BridgeDevice } from './profile-ops-bridge.ts';
+import { RanasError } from '../errors.ts';
 
 /** The device runtime of each bundle runtime (what the agent would load the models with). */
 export const LATENCY_RUNTIMES: Record<BundleRuntime, (o: RuntimeOptions) => Runtime> = { onnx: onnxRuntime, tflite: tfliteRuntime };
@@ -41,6 +44,8 @@ export interface ProfileOpsOptions {
   /** Calibration networks (default `CALIBRATION_SEEDS`). */
   calibrationSeeds?: readonly number[];
   deviceName?: string;
+  /** Measure on this device over the bridge (an op pack) instead of on this machine. */
+  device?: BridgeDevice;
   /** Runtime to measure with instead of the real one (tests). */
   runtimeImpl?: Runtime;
   clock?: Clock;
@@ -66,7 +71,7 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
     table = {
       format: LATENCY_TABLE_FORMAT,
       version: LATENCY_TABLE_VERSION,
-      device: o.deviceName ?? os.hostname(),
+      device: o.device?.client.info.deviceName ?? o.deviceName ?? os.hostname(),
       runtime: o.runtime,
       precision: 'int8',
       threads: o.threads,
@@ -83,23 +88,33 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
     table = { ...table, entries: [...table.entries, ...entries], updatedAt: new Date().toISOString() };
     writeLatencyTable(o.out, table);
   };
-  const runtime = o.runtimeImpl ?? LATENCY_RUNTIMES[o.runtime]({ threads: o.threads });
-  await profileOpModels(models, {
-    runtime,
-    clock: o.clock ?? hrClock,
-    warmups: table.warmups,
-    runs: table.runs,
-    done,
-    onEntry: (entry, i) => {
-      add([entry]);
-      log(`[${i + 1}/${total}] ${entry.key}: p50 ${entry.p50Us.toFixed(1)} µs, p99 ${entry.p99Us.toFixed(1)} µs`);
-    },
-  });
-  for (const seed of seeds) {
-    if (done.has(calibrationKey(seed, 0))) continue;
-    const entries = await calibrationEntries(o.config, seed, { runtime: o.runtime, threads: o.threads, runs: o.calibrationRuns });
-    add(entries);
-    log(`calibration network ${seed}: ${entries.map((e) => `${e.p50Us.toFixed(0)} µs`).join(', ')}`);
+  if (o.device) {
+    if (existing && existing.device !== o.device.client.info.deviceName) {
+      throw new RanasError('E_LATENCY_CONFIG', `${o.out} was measured on '${existing.device}'; this link reaches '${o.device.client.info.deviceName}' (expected the same device, or another --table)`);
+    }
+    await measureOverBridge({
+      device: o.device, config: o.config, configName: o.configName, runtime: o.runtime, threads: o.threads, models, seeds, done,
+      warmups: table.warmups, runs: table.runs, calibrationRuns: o.calibrationRuns, packFile: `${o.out}.op-pack.tar`, add, log,
+    });
+  } else {
+    const runtime = o.runtimeImpl ?? LATENCY_RUNTIMES[o.runtime]({ threads: o.threads });
+    await profileOpModels(models, {
+      runtime,
+      clock: o.clock ?? hrClock,
+      warmups: table.warmups,
+      runs: table.runs,
+      done,
+      onEntry: (entry, i) => {
+        add([entry]);
+        log(`[${i + 1}/${total}] ${entry.key}: p50 ${entry.p50Us.toFixed(1)} µs, p99 ${entry.p99Us.toFixed(1)} µs`);
+      },
+    });
+    for (const seed of seeds) {
+      if (done.has(calibrationKey(seed, 0))) continue;
+      const entries = await calibrationEntries(o.config, seed, { runtime: o.runtime, threads: o.threads, runs: o.calibrationRuns });
+      add(entries);
+      log(`calibration network ${seed}: ${entries.map((e) => `${e.p50Us.toFixed(0)} µs`).join(', ')}`);
+    }
   }
   const nets = new Map(seeds.map((seed) => [seed, buildMsRanas(randomGenotype(seed, o.config.nodes), o.config, `calibration-${seed}`)]));
   const correction = fitCorrection(indexTable(table, o.out), nets);

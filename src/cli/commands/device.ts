@@ -108,8 +108,10 @@ export function registerDevice(program: Command): void {
       });
     });
 
-  device.command('profile-ops').description('latency table: measure every op instance of a supernet config on this machine\'s runtime (int8), resumable')
+  linkOptions(device.command('profile-ops').description('latency table: measure every op instance of a supernet config (int8) on the device over the bridge (a signed op pack its agent measures, never activated) or on this machine (--local); resumable'))
     .option('--local', 'measure on this machine (the op models are built and run here)', false)
+    .option('--key-file <file>', 'over the bridge: link key (the agent\'s --key-file)')
+    .option('--signing-key <file>', 'over the bridge: host Ed25519 private key the device trusts (default $RANAS_SIGNING_KEY or ~/.config/ranas/signing.key)')
     .option('--preset <name>', 'MS-RANAS preset whose supernet config the table covers', 'tiny')
     .option('--nodes <n>', 'intermediate nodes per cell (as ranas search --nodes)', '2')
     .addOption(new Option('--runtime <runtime>', 'runtime the op models run on, int8').choices(['onnx', 'tflite']).default('onnx'))
@@ -117,11 +119,16 @@ export function registerDevice(program: Command): void {
     .option('--table <file>', 'latency table file, resumed when it exists (default latency-<preset>-<runtime>-int8-t<threads>.json)')
     .option('--runs <n>', 'timed runs per op model and round (3 rounds)', '100')
     .option('--warmups <n>', 'warm-up runs per op model', '10')
-    .action(async (raw: { local: boolean; preset: string; nodes: string; runtime: 'onnx' | 'tflite'; runtimeThreads: string; table?: string; runs: string; warmups: string }) => {
+    .option('--calibration-networks <n>', "random networks exported and profiled whole, to fit the predictor's correction (2 up to the default, all 12: fewer is quicker, the correction less sure)")
+    .option('--slice-ms <ms>', 'over the bridge: measuring time per request; the agent answers inference requests between slices', '3000')
+    .action(async (raw: RawLinkOptions & { sliceMs: string; calibrationNetworks?: string; local: boolean; keyFile?: string; signingKey?: string; preset: string; nodes: string; runtime: 'onnx' | 'tflite'; runtimeThreads: string; table?: string; runs: string; warmups: string }) => {
       const { runProfileOps, defaultTableFile } = await import('./device/profile-ops.ts');
       const threads = parseNumber('--runtime-threads', raw.runtimeThreads, { min: 1, integer: true });
+      if (raw.local && (raw.port || raw.host)) throw new RanasError('E_CLI_ARG', '--local measures on this machine; drop --port/--host, or drop --local to measure on that device');
+      if (!raw.local && !raw.keyFile) throw new RanasError('E_CLI_OPTION', 'profile-ops over the bridge needs --key-file (the agent\'s link key) and a signing key the device trusts; or --local to measure on this machine');
       await runProfileOps({
         local: raw.local,
+        bridge: raw.local ? undefined : { ...parseLinkOptions(raw), keyFile: raw.keyFile ?? '', signingKeyFile: raw.signingKey ?? defaultSigningKeyFile(), sliceMs: parseNumber('--slice-ms', raw.sliceMs, { min: 1, integer: true }) },
         preset: raw.preset,
         nodes: parseNumber('--nodes', raw.nodes, { min: 1, integer: true }),
         runtime: raw.runtime,
@@ -129,6 +136,7 @@ export function registerDevice(program: Command): void {
         table: raw.table ?? defaultTableFile(raw.preset, raw.runtime, threads),
         runs: parseNumber('--runs', raw.runs, { min: 1, integer: true }),
         warmups: parseNumber('--warmups', raw.warmups, { min: 0, integer: true }),
+        calibrationNetworks: raw.calibrationNetworks === undefined ? undefined : parseNumber('--calibration-networks', raw.calibrationNetworks, { min: 2, integer: true }),
       });
     });
 

@@ -5,8 +5,8 @@ import { defaultTableFile, runProfileOps } from './profile-ops.ts';
 
 const base = { local: true, preset: 'tiny', nodes: 2, runtime: 'onnx' as const, threads: 1, table: '/nonexistent/t.json', runs: 1, warmups: 0 };
 
-test('profile-ops: the bridge path says it is not there yet and names --local; a preset without a searchable grid is refused', async () => {
-  await assert.rejects(runProfileOps({ ...base, local: false }), (e) => isRanasError(e) && e.code === 'E_CLI_OPTION' && e.message.includes('--local'));
+test('profile-ops: without a device or --local it says what it needs; a preset without a searchable grid is refused', async () => {
+  await assert.rejects(runProfileOps({ ...base, local: false }), (e) => isRanasError(e) && e.code === 'E_CLI_OPTION' && e.message.includes('--local') && e.message.includes('--port'));
   await assert.rejects(runProfileOps({ ...base, preset: 'msdnet-cifar10' }), (e) => isRanasError(e) && e.code === 'E_CLI_OPTION' && e.message.includes('msdnet'));
   assert.equal(defaultTableFile('small', 'tflite', 2), 'latency-small-tflite-int8-t2.json');
 });

@@ -1,16 +1,24 @@
 /**
- * `ranas device profile-ops --local [--preset tiny] [--nodes 2] [--runtime onnx|tflite] [--runtime-threads 1]
- * [--table FILE] [--runs N] [--warmups N]`: the latency table of a supernet config on this machine
+ * `ranas device profile-ops (--port P | --host H:P) --key-file K [--signing-key S] | --local` with `[--preset tiny]
+ * [--nodes 2] [--runtime onnx|tflite] [--runtime-threads 1] [--table FILE] [--runs N] [--warmups N]`: the
+ * latency table of a supernet config, measured on the device over the bridge or on this machine
  * (src/latency/profile-ops.ts). Resumable: rerunning with the same table file measures only what is missing.
  */
 import type { BundleRuntime } from '../../../bundle-format/manifest.ts';
 import { RanasError } from '../../../errors.ts';
 import { getPreset } from '../../../model/presets.ts';
 import { printTable } from '../../../text-table.ts';
+import { CALIBRATION_SEEDS } from '../../../latency/op-models.ts';
+import type { BridgeDevice } from '../../../latency/profile-ops-bridge.ts';
+import { readSigningKey } from '../../../../firmware-bridge/auth/signing-keys.ts';
+import { readKeyFile } from '../../../../firmware-bridge/client/bundle-tar.ts';
+import { withClient, type DeviceCliOptions } from './link.ts';
 
 /** Typed options of `device profile-ops`. */
 export interface ProfileOpsCliOptions {
   readonly local: boolean;
+  /** How to reach the device and authorise the op pack (absent with --local). */
+  readonly bridge?: DeviceCliOptions & { readonly keyFile: string; readonly signingKeyFile: string; readonly sliceMs: number };
   readonly preset: string;
   readonly nodes: number;
   readonly runtime: BundleRuntime;
@@ -18,6 +26,8 @@ export interface ProfileOpsCliOptions {
   readonly table: string;
   readonly runs: number;
   readonly warmups: number;
+  /** Calibration networks (the first N of CALIBRATION_SEEDS; default all). */
+  readonly calibrationNetworks?: number;
 }
 
 /** Default table file of a preset and runtime. */
@@ -26,15 +36,17 @@ export function defaultTableFile(preset: string, runtime: BundleRuntime, threads
 }
 
 export async function runProfileOps(o: ProfileOpsCliOptions): Promise<void> {
-  if (!o.local) {
-    throw new RanasError('E_CLI_OPTION', 'profile-ops over the bridge is not available yet (the protocol has no op-model message); run `ranas device profile-ops --local` on the device itself');
-  }
   const p = getPreset(o.preset);
   if (p.kind !== 'ms-ranas') throw new RanasError('E_CLI_OPTION', `--preset ${o.preset} is a ${p.kind} network; expected an MS-RANAS preset (its supernet has the op instances a table covers)`);
+  if (o.calibrationNetworks !== undefined && (o.calibrationNetworks < 2 || o.calibrationNetworks > CALIBRATION_SEEDS.length)) {
+    throw new RanasError('E_CLI_OPTION', `--calibration-networks ${o.calibrationNetworks}: expected 2..${CALIBRATION_SEEDS.length} (leave-one-network-out needs two)`);
+  }
+  const bridge = o.bridge;
+  if (!o.local && !bridge) throw new RanasError('E_CLI_OPTION', 'profile-ops needs a device (--port or --host, with --key-file) or --local');
   const { profileOps } = await import('../../../latency/profile-ops.ts');
   const quiet = process.env.RANAS_QUIET === '1';
   const t0 = Date.now();
-  const table = await profileOps({
+  const measure = (device?: BridgeDevice) => profileOps({
     config: { ...p.config, nodes: o.nodes },
     configName: o.nodes === p.config.nodes ? o.preset : `${o.preset}-nodes${o.nodes}`,
     runtime: o.runtime,
@@ -42,8 +54,13 @@ export async function runProfileOps(o: ProfileOpsCliOptions): Promise<void> {
     out: o.table,
     runs: o.runs,
     warmups: o.warmups,
+    device,
+    calibrationSeeds: o.calibrationNetworks === undefined ? undefined : CALIBRATION_SEEDS.slice(0, o.calibrationNetworks),
     log: quiet ? undefined : (l) => process.stderr.write(l + '\n'),
   });
+  const table = o.local || !bridge ? await measure() : await withClient(bridge, (client) => measure({
+    client, keyBytes: readKeyFile(bridge.keyFile), signingKey: readSigningKey(bridge.signingKeyFile), sliceMs: bridge.sliceMs,
+  }));
   const byPart = new Map<string, number>();
   for (const e of table.entries) byPart.set(e.part, (byPart.get(e.part) ?? 0) + 1);
   printTable([...byPart].map(([part, entries]) => ({ part, entries })), {
