@@ -15,7 +15,7 @@
  * --no-cl skips the channels_last figure.
  *
  *   node --import tsx bench/train-presets.ts [--seconds 6] [--batch 64] [--presets tiny,small,paper-cifar]
- *        [--no-search] [--no-check] [--no-profile] [--no-timing] [--no-cl] [--threads N] [--replicas N] [--python PATH] [--reps 1]
+ *        [--no-search] [--no-check] [--no-profile] [--profile-preset tiny] [--no-timing] [--no-cl] [--threads N] [--replicas N] [--python PATH] [--reps 1]
  * --replicas N runs ranas's training with N data-parallel replicas (`ranas train --replicas N`: worker threads,
  * the batch split between them, batch-norm statistics per shard); default 1.
  */
@@ -38,6 +38,8 @@ const reps = Number(option('--reps') ?? 1);
 /** `ranas train --replicas N` on ranas's side (data-parallel worker threads, the batch split between them). */
 const replicas = Number(option('--replicas') ?? 1);
 const presets = (option('--presets') ?? 'tiny,small,paper-cifar').split(',').filter((p) => p !== '') as PresetName[];
+/** The preset whose training step is profiled by op type (`--profile-preset`, default tiny). */
+const profiled = option('--profile-preset') ?? 'tiny';
 const python = option('--python') ?? process.env.RANAS_TORCH_PYTHON ?? 'python3';
 const RANAS = fileURLToPath(new URL('./train-presets-ranas.ts', import.meta.url));
 const TORCH = fileURLToPath(new URL('./torch-ir-net.py', import.meta.url));
@@ -90,8 +92,8 @@ try {
   for (let rep = 0; rep < (args.includes('--no-timing') ? 0 : reps); rep++) {
     for (const [p, dir] of dirs) {
       const lr = load();
-      const ours = ranas('train', dir, String(batch), String(seconds), ...(p === 'tiny' && rep === 0 ? ['--profile'] : []), '--replicas', String(replicas));
-      if (p === 'tiny' && rep === 0) tinyProfile = ours.profile;
+      const ours = ranas('train', dir, String(batch), String(seconds), ...(p === profiled && rep === 0 ? ['--profile'] : []), '--replicas', String(replicas));
+      if (p === profiled && rep === 0) tinyProfile = ours.profile;
       const lt = load();
       const nchw = torch('time', dir, '--seconds', String(seconds), '--batch', String(batch));
       const lc = load();
@@ -167,7 +169,7 @@ try {
     const total = Object.entries(prof.byKernel).filter(([k]) => k !== 'forward').reduce((s, [, e]) => s + e.ms, 0);
     const prow = Object.entries(prof.byKernel).sort((a, b) => b[1].ms - a[1].ms).slice(0, 18)
       .map(([kernel, e]) => ({ kernel, calls: e.calls, ms: Math.round(e.ms * 10) / 10, msPerCall: Math.round((e.ms / e.calls) * 100) / 100, share: `${((100 * e.ms) / prof.wallMs).toFixed(1)} %` }));
-    console.log(`\nprofile of one tiny training step (forward + gradients, batch ${batch}; load ${load()}): wall ${prof.wallMs.toFixed(0)} ms, ${prof.kernels} kernel calls + ${prof.identity} Identity;`
+    console.log(`\nprofile of one ${profiled} training step (forward + gradients, batch ${batch}; load ${load()}): wall ${prof.wallMs.toFixed(0)} ms, ${prof.kernels} kernel calls + ${prof.identity} Identity;`
       + ` kernels ${total.toFixed(0)} ms (without the batch-norm wrapper 'forward'), outside kernels (JS, tape, bookkeeping) ≈ ${Math.max(0, prof.wallMs - total).toFixed(0)} ms (on a loaded machine kernel times include time descheduled)`);
     console.log(formatTable(prow));
   }

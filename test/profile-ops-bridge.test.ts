@@ -26,13 +26,14 @@ after(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-const preset = getPreset('tiny');
-if (preset.kind !== 'ms-ranas') throw new Error('tiny is an MS-RANAS preset');
+const tiny = getPreset('tiny');
+if (tiny.kind !== 'ms-ranas') throw new Error('tiny is an MS-RANAS preset');
+const config = tiny.config;
 const CALIBRATION = 2;
 /** Every key a complete table of the tiny config has (what the local profiler measures). */
 const expectedKeys = new Set([
-  ...buildOpModels(preset.config, 'onnx', () => {}).map((m) => m.key),
-  ...CALIBRATION_SEEDS.slice(0, CALIBRATION).flatMap((seed) => preset.config.exitLayers.map((_, k) => calibrationKey(seed, k))),
+  ...buildOpModels(config, 'onnx', () => {}).map((m) => m.key),
+  ...CALIBRATION_SEEDS.slice(0, CALIBRATION).flatMap((seed) => config.exitLayers.map((_, k) => calibrationKey(seed, k))),
 ]);
 
 interface Proc { proc: ChildProcess; out: string[]; err: string[]; exited: Promise<number | null> }
@@ -80,7 +81,7 @@ function checkComplete(table: LatencyTable | undefined): void {
   assert.deepEqual(new Set(table.entries.map((e) => e.key)), expectedKeys, 'every key of the local profiler');
   assert.equal(table.entries.length, expectedKeys.size, 'each key once');
   assert.ok(table.entries.every((e) => e.p50Us > 0 && e.p99Us >= e.p50Us && e.runs > 0));
-  assert.ok(table.correction && table.correction.segments === CALIBRATION * preset.config.exitLayers.length, 'the correction was fitted on the device\'s calibration networks');
+  assert.ok(table.correction && table.correction.segments === CALIBRATION * config.exitLayers.length, 'the correction was fitted on the device\'s calibration networks');
 }
 
 test('over a faulty serial link, with the agent killed and restarted while it measures: the table completes, each key measured once', async (t) => {
