@@ -67,7 +67,7 @@ async function profileStep(model: TrainableGraph, batch: Batch, names: string[])
 }
 
 async function train(modelDir: string, batchSize: number, seconds: number, profile: boolean, replicas: number) {
-  await initEngine();
+  await initEngine(undefined, { replicas });
   const graph = loadModel(modelDir);
   const recipe = { graph, exitWeights: graph.exits.map(() => 1) };
   const model = buildTrainableGraph(recipe);

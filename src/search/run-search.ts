@@ -92,7 +92,7 @@ export async function runSearch(o: SearchOptions, say: (line: string) => void, r
 }
 
 async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say: (line: string) => void): Promise<SearchSummary> {
-  const engine = await initEngine();
+  const engine = await initEngine(undefined, { replicas: o.threads });
   const base = searchSupernetConfig(o);
   // Data first: its classes size the exits, and image folders are resized to the supernet's input.
   const loaded = await chooseData(o.data, { valImages: 0, seed: o.seed, inputShape: base.inputShape, log: say });

@@ -103,8 +103,9 @@ export interface StudyPlan {
  * epochs on a 10,000-image subset (5,000 for weights, 5,000 for alphas). Final networks: 15 epochs each.
  * Ablations: 8-epoch searches on 6,000 images, then 5 epochs on 20,000 images each.
  * Budget, measured on the running study: the searched network trains at ~195-200 img/s with the machine to
- * itself (~230 s an epoch; 1 replica — 2 are no faster here, bench/train-presets.ts --replicas) and at 77-88
- * img/s with other work beside it. Alone: search s0 ~1.2-1.9 h, 6 networks x ~1 h, 5 ablations x ~0.5 h,
+ * itself (~230 s an epoch) and at 77-88 img/s with other work beside it. 1 replica: 2 were no faster when the
+ * study started; since session 7 each replica gets its own intra-op thread and 2 train ~1.25x faster, but the
+ * study keeps 1 so that every network is trained with the same batch-norm statistics. Alone: search s0 ~1.2-1.9 h, 6 networks x ~1 h, 5 ablations x ~0.5 h,
  * exports and device stages ~0.8 h, the second search seed ~1.1 h: ~12 h. (A cut to 10-epoch networks,
  * made from the contended rate, was undone once the study ran alone: it would have left about a third of the
  * budget unused. Both decisions were made before any network finished training.)

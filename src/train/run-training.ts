@@ -69,7 +69,7 @@ export async function runTraining(o: TrainOptions, say: (line: string) => void, 
 }
 
 async function trainIn(plan: RunDirPlan, guard: RunGuard, o: TrainOptions, say: (line: string) => void): Promise<TrainSummary> {
-  const engine = await initEngine();
+  const engine = await initEngine(undefined, { replicas: o.threads });
   // Data first: its classes size the network's heads and image folders are resized to its input.
   const data = await chooseData(o.data, { ...o, inputShape: modelInputShape(o), log: say });
   const numClasses = data.train.classNames.length;
