@@ -97,11 +97,13 @@ async function train(modelDir: string, batchSize: number, seconds: number, profi
   };
 }
 
-async function search(modelDir: string, batchSize: number, steps: number) {
-  await initEngine();
+async function search(modelDir: string, batchSize: number, steps: number, replicas: number) {
+  await initEngine(undefined, { replicas });
   const graph = loadModel(modelDir);
-  const model = buildTrainableGraph({ graph, exitWeights: graph.exits.map(() => 1) });
-  const engine = singleThread(model);
+  const recipe = { graph, exitWeights: graph.exits.map(() => 1) };
+  const model = buildTrainableGraph(recipe);
+  // `ranas search --replicas N`: weight and alpha steps split over N data-parallel replicas.
+  const engine = replicas > 1 ? await createDataParallel(trainableGraphRecipe(recipe), { replicas }) : singleThread(model);
   const alphas = [...alphaNames(graph)].sort();
   const batch = syntheticBatch(batchSize);
   const timings: { weightMs: number; alphaMs: number }[] = [];
@@ -187,8 +189,9 @@ async function writeCase(modelDir: string, caseDir: string, batchSize: number) {
 }
 
 const [cmd, modelDir, ...rest] = process.argv.slice(2);
-const out = cmd === 'train' ? await train(modelDir, Number(rest[0]), Number(rest[1]), rest.includes('--profile'), rest.includes('--replicas') ? Number(rest[rest.indexOf('--replicas') + 1]) : 1)
-  : cmd === 'search' ? await search(modelDir, Number(rest[0]), Number(rest[1]))
+const replicasArg = rest.includes('--replicas') ? Number(rest[rest.indexOf('--replicas') + 1]) : 1;
+const out = cmd === 'train' ? await train(modelDir, Number(rest[0]), Number(rest[1]), rest.includes('--profile'), replicasArg)
+  : cmd === 'search' ? await search(modelDir, Number(rest[0]), Number(rest[1]), replicasArg)
     : cmd === 'case' ? await writeCase(modelDir, rest[0], Number(rest[1]))
       : (() => { throw new Error(`command '${cmd}' is unknown; expected train, search or case`); })();
 process.stdout.write(JSON.stringify(out) + '\n');

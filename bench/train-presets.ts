@@ -120,7 +120,7 @@ try {
     const srows: Row[] = [];
     for (let rep = 0; rep < reps; rep++) {
       const ls = load();
-      const s = ranas('search', dir, String(sb), '4');
+      const s = ranas('search', dir, String(sb), '4', '--replicas', String(replicas));
       const lt = load();
       const t = torch('time', dir, '--seconds', String(seconds), '--batch', String(sb), '--weights-only');
       srows.push({
