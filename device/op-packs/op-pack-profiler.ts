@@ -6,6 +6,7 @@
  * requests in between.
  */
 import type { BundleRuntime } from '../../src/bundle-format/manifest.ts';
+import { RanasError } from '../../src/errors.ts';
 import { isDone, type OpPackBundleItem, type OpPackOpItem } from '../../src/bundle-format/op-pack.ts';
 import type { OpLatencyMsg, OpProfileMsg, ProfileOpsMsg } from '../../firmware-bridge/messages.ts';
 import { DEFAULT_OP_CHUNK, profileOpModels } from '../op-profiler.ts';
@@ -15,6 +16,8 @@ import type { OpPack } from './op-pack-store.ts';
 
 /** Longest a ProfileOps request may ask to measure for, ms (the link's retry timers wait for the answer). */
 export const MAX_PROFILE_OPS_MS = 10_000;
+/** Most runtime threads a ProfileOps request may ask for (a peer cannot make the agent start hundreds). */
+export const MAX_PROFILE_OPS_THREADS = 64;
 
 /** One segment's measured latency. */
 export interface SegmentTiming {
@@ -37,6 +40,9 @@ export interface OpPackProfilerOptions {
 /** Measures the next not-done items of `pack` for about `req.maxMs`. */
 export async function profileOpPack(pack: OpPack, req: ProfileOpsMsg, o: OpPackProfilerOptions): Promise<OpProfileMsg> {
   const { manifest } = pack;
+  if (req.threads > MAX_PROFILE_OPS_THREADS) {
+    throw new RanasError('E_BAD_REQUEST', `profileOps asks for ${req.threads} runtime threads; expected 0 (the agent's) to ${MAX_PROFILE_OPS_THREADS}`);
+  }
   const threads = req.threads > 0 ? req.threads : o.defaultThreads;
   const maxMs = Math.min(Math.max(req.maxMs, 1), MAX_PROFILE_OPS_MS);
   const todo = manifest.items.map((it, i) => ({ it, i })).filter(({ i }) => !isDone(req.done, i));
