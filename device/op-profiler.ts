@@ -13,9 +13,14 @@ import type { Clock } from './scheduler/clock.ts';
 import { latencyOf, quantile } from './profiler.ts';
 import type { LoadedSegment, Runtime, TensorArray } from './runtimes/runtime.ts';
 
-/** Default warm-up and timed runs per op model (ops are short: tens of µs). */
+/**
+ * Default warm-up and timed runs per op model and round. Ops are short (tens to hundreds of µs), and with 100
+ * runs two tables of the tiny config measured back to back on a quiet machine disagreed entry by entry by up
+ * to 15-24 % (5th-95th percentile of the ratio 0.96-1.15), noise that every network using those entries then
+ * inherits; with 1,000 runs 0.96-1.01 (extremes 0.94-1.05), and the table took 14 s instead of 5 (session 7).
+ */
 export const DEFAULT_OP_WARMUPS = 10;
-export const DEFAULT_OP_RUNS = 100;
+export const DEFAULT_OP_RUNS = 1000;
 /** Default rounds and models per chunk. */
 export const DEFAULT_OP_ROUNDS = 3;
 export const DEFAULT_OP_CHUNK = 16;

@@ -117,7 +117,7 @@ export function registerDevice(program: Command): void {
     .addOption(new Option('--runtime <runtime>', 'runtime the op models run on, int8').choices(['onnx', 'tflite']).default('onnx'))
     .option('--runtime-threads <n>', 'CPU threads of the runtime (as ranas-agent --threads)', '1')
     .option('--table <file>', 'latency table file, resumed when it exists (default latency-<preset>-<runtime>-int8-t<threads>.json)')
-    .option('--runs <n>', 'timed runs per op model and round (3 rounds)', '100')
+    .option('--runs <n>', 'timed runs per op model and round (3 rounds)', '1000')
     .option('--warmups <n>', 'warm-up runs per op model', '10')
     .option('--calibration-networks <n>', "random networks exported and profiled whole, to fit the predictor's correction (2 up to the default, all 12: fewer is quicker, the correction less sure)")
     .option('--slice-ms <ms>', 'over the bridge: measuring time per request; the agent answers inference requests between slices', '3000')
