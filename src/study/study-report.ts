@@ -10,6 +10,7 @@ import { areaUnder } from '../eval/anytime-curve.ts';
 import { loadReferenceCurves } from '../eval/reference-curves.ts';
 import type { StudyAblation, StudyNetwork, StudyPlan } from './study-plan.ts';
 import { widthText } from './study-networks.ts';
+import { loadGenotype } from '../model/genotype.ts';
 import { renderCurveSvg, type CurvePoint } from '../eval/curve-plot.ts';
 import type { DeviceResult, ExportResult, SearchResult, TrainedNetwork } from './study-results.ts';
 
@@ -95,14 +96,22 @@ function areaTable(rows: NetworkRow[]): string {
   return lines.join('\n');
 }
 
+/** The cells a search derived, as `op(input)` per edge: what a reader wants to see, not just its hash. */
+function genotypeText(file: string): string {
+  if (!existsSync(file)) return '';
+  const g = loadGenotype(file);
+  const cell = (edges: typeof g.normal) => edges.map(([op, from]) => `${op}(${from})`).join(' ');
+  return `normal: ${cell(g.normal)}; reduce: ${cell(g.reduce)}`;
+}
+
 function searchTable(searches: SearchResult[], plan: StudyPlan): string {
   if (searches.length === 0) return '(no search finished yet)';
-  const lines = ['| search | settings | genotype | epochs: mean alpha entropy normal / reduce (uniform = ' + searches[0].uniformEntropy.toFixed(3) + ') |', '|---|---|---|---|'];
+  const lines = ['| search | settings | genotype (each edge: op(input state)) | epochs: mean alpha entropy normal / reduce (uniform = ' + searches[0].uniformEntropy.toFixed(3) + ') |', '|---|---|---|---|'];
   const all = [...plan.searches, ...plan.ablations.map((a) => a.search)];
   for (const s of searches) {
     const p = all.find((x) => x.name === s.name);
     const settings = p ? `seed ${p.seed}, ${p.scales} scales, exits ${p.exits ? 'on' : 'off'}, cutout ${p.cutoutPx} px, ${p.epochs} epochs (${p.warmupEpochs} weights-only) on ${p.subset} images, batch ${p.batchSize}, alpha lr ${p.alphaLr}` : '';
-    lines.push(`| ${s.name} | ${settings} | \`${s.genotypeHash}\` | ${s.epochs.map((e) => `${e.epoch}: ${e.entropyNormal.toFixed(3)}/${e.entropyReduce.toFixed(3)}`).join(', ')} |`);
+    lines.push(`| ${s.name} | ${settings} | \`${s.genotypeHash}\` ${genotypeText(s.genotypePath)} | ${s.epochs.map((e) => `${e.epoch}: ${e.entropyNormal.toFixed(3)}/${e.entropyReduce.toFixed(3)}`).join(', ')} |`);
   }
   return lines.join('\n');
 }
