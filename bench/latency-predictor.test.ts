@@ -37,7 +37,7 @@ test('latency bench (short): a complete table, one prediction and one agent meas
   assert.deepEqual(t.summary.map((s) => s.group), ['tiny segment 1', 'tiny segment 2', 'tiny segment 3']);
 });
 
-test('profile-ops resumes a partial table: only the missing entries are measured; another config is refused', async () => {
+test('profile-ops resumes a partial table: only the missing entries are measured; another config or device is refused', async () => {
   const file = path.join(dir, 'latency-tiny-onnx.json');
   const full = parseLatencyTable(JSON.parse(fs.readFileSync(file, 'utf8')), file);
   const dropped = full.entries.filter((e) => e.part === 'edge').slice(0, 3).map((e) => e.key);
@@ -54,5 +54,10 @@ test('profile-ops resumes a partial table: only the missing entries are measured
   await assert.rejects(
     profileOps({ config: { ...p.config, initChannels: 16 }, configName: 'wider', runtime: 'onnx', threads: 1, out: file }),
     (e) => isRanasError(e) && e.code === 'E_LATENCY_CONFIG' && e.message.includes('wider'),
+  );
+  // A table is one device's: another device does not add to it.
+  await assert.rejects(
+    profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: file, deviceName: 'another-pi' }),
+    (e) => isRanasError(e) && e.code === 'E_LATENCY_CONFIG' && e.message.includes('another-pi'),
   );
 });

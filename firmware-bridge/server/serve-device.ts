@@ -2,8 +2,9 @@
  * serveDevice: the device end of the bridge. Runs the request server on one transport and answers the
  * protocol with the agent's `AgentService`: Hello (version negotiation + info + a fresh nonce), the flash
  * session (authorised by the device's FlashGuard before anything is staged; staging, resume, sha256, then the
- * agent's atomic install — or, for an op pack, the agent keeps it for ProfileOps), Infer, Stats and ProfileOps. Bad frames and bad messages are counted or answered with an Error;
- * nothing a peer sends can crash it.
+ * agent's atomic install — or, for an op pack, the agent keeps it for ProfileOps), Infer, Stats and
+ * ProfileOps. Bad frames and bad messages are counted or answered with an Error; nothing a peer sends can
+ * crash it.
  */
 import { writeJsonLine } from '../../src/json-lines.ts';
 import os from 'node:os';

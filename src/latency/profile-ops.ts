@@ -2,9 +2,10 @@
  * `ranas device profile-ops`: builds the op models of a config on the host (`op-models.ts`), measures them
  * with the device's op profiler — on this machine's runtime (`--local`), or on a device over the bridge
  * (`profile-ops-bridge.ts`: an op pack the agent measures) — and writes the latency table after every entry
- * (over the bridge: after every answer). Resumable: an existing table for the same config, runtime and threads keeps its entries and
- * only the missing keys are measured. Then the calibration networks are exported and profiled by an agent
- * (local, or the device's; `calibration-bundles.ts`), and the correction is fitted (`fitCorrection`) and stored in the table.
+ * (over the bridge: after every answer). Resumable: an existing table for the same config, runtime, threads
+ * and device keeps its entries and only the missing keys are measured. Then the calibration networks are
+ * exported and profiled by an agent (local, or the device's; `calibration-bundles.ts`), and the correction is
+ * fitted (`fitCorrection`) and stored in the table.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -60,6 +61,11 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
   const now = new Date().toISOString();
   const existing = fs.existsSync(o.out) ? readLatencyTable(o.out) : undefined;
   if (existing) checkTableMatches(existing, { configHash: hash, configName: o.configName, runtime: o.runtime, threads: o.threads }, o.out);
+  // A table is one device's: entries measured elsewhere are not mixed in (over the bridge: the agent's name).
+  const deviceName = o.device?.client.info.deviceName ?? o.deviceName ?? os.hostname();
+  if (existing && existing.device !== deviceName) {
+    throw new RanasError('E_LATENCY_CONFIG', `${o.out} was measured on '${existing.device}'; this run measures on '${deviceName}' (expected the same device, or another --table)`);
+  }
   log(`building op models of ${o.configName} (${o.runtime}, int8)`);
   const models: OpModel[] = buildOpModels(o.config, o.runtime, log);
   const total = models.length + seeds.length * o.config.exitLayers.length;
@@ -71,7 +77,7 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
     table = {
       format: LATENCY_TABLE_FORMAT,
       version: LATENCY_TABLE_VERSION,
-      device: o.device?.client.info.deviceName ?? o.deviceName ?? os.hostname(),
+      device: deviceName,
       runtime: o.runtime,
       precision: 'int8',
       threads: o.threads,
@@ -89,9 +95,6 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
     writeLatencyTable(o.out, table);
   };
   if (o.device) {
-    if (existing && existing.device !== o.device.client.info.deviceName) {
-      throw new RanasError('E_LATENCY_CONFIG', `${o.out} was measured on '${existing.device}'; this link reaches '${o.device.client.info.deviceName}' (expected the same device, or another --table)`);
-    }
     await measureOverBridge({
       device: o.device, config: o.config, configName: o.configName, runtime: o.runtime, threads: o.threads, models, seeds, done,
       warmups: table.warmups, runs: table.runs, calibrationRuns: o.calibrationRuns, packFile: `${o.out}.op-pack.tar`, add, log,
