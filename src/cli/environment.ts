@@ -17,7 +17,9 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'RANAS_PYTHON', meaning: 'python used by `ranas setup native` (default python3)' },
   { name: 'RANAS_SKIP_NATIVE', meaning: '1 = npm install does not build the native TensorFlow engine' },
   { name: 'RANAS_PRETRAINED_DIR', meaning: 'folder of shipped networks that pretrained:<name> names (default models/pretrained of the package)' },
+  { name: 'RANAS_SIGNING_KEY', meaning: 'host Ed25519 private key that signs bundles and op packs (default ~/.config/ranas/signing.key)' },
   { name: 'RANAS_DEMO_AGENT_LOG', meaning: 'file the demo\'s local device agent logs to' },
+  { name: 'TF_NUM_INTRAOP_THREADS', meaning: 'TensorFlow\'s threads per op (default: all cores; with --replicas N, ranas sets cores / N unless it is set)' },
   { name: 'TF_CPP_MIN_LOG_LEVEL', meaning: 'TensorFlow\'s own log level (ranas sets 2: warnings and start-up chatter off)' },
 ];
 
