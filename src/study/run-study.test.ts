@@ -56,6 +56,10 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     const readme = readFileSync(second.readme, 'utf8');
     for (const n of SMOKE_PLAN.networks) assert.match(readme, new RegExp(`\\(\`${n.name}\`, (C|nChannels) \\d+`), `README row of ${n.name}`);
     assert.match(readme, /All stages finished/);
+    // The learning curves: every trained network's loss per epoch and its validation top-1 after every epoch.
+    const curves = readme.slice(readme.indexOf('### Learning curves'), readme.indexOf('## Searches'));
+    for (const n of SMOKE_PLAN.networks) assert.ok(curves.includes(`| ${n.label} | training loss | `), `learning curve of ${n.name}`);
+    assert.ok((curves.match(/\| validation top-1 % \| \d+\.\d/g) ?? []).length >= SMOKE_PLAN.networks.length, curves);
     assert.ok(existsSync(join(o.resultsDir, 'anytime-macs.svg')) && existsSync(join(o.resultsDir, 'budgeted-macs.svg')));
     if (!skipDevice) assert.ok(existsSync(join(o.resultsDir, 'anytime-ms.svg')), 'latency plot from the local agent');
     // Parameters matched to the reference within the plan's tolerance; trained weights committed.

@@ -116,6 +116,21 @@ function searchTable(searches: SearchResult[], plan: StudyPlan): string {
   return lines.join('\n');
 }
 
+/** Per epoch, the last exit's mean training loss and (where the run measured it) its validation top-1. */
+function learningCurves(rows: NetworkRow[]): string {
+  const done = rows.flatMap((r) => (r.trained ? [r.trained] : []));
+  if (done.length === 0) return '(no network trained yet)';
+  const epochs = Math.max(...done.map((t) => t.epochs.length));
+  const header = `| network | last exit | ${Array.from({ length: epochs }, (_, i) => i + 1).join(' | ')} |`;
+  const lines = [header, `|---|---|${'---|'.repeat(epochs)}`];
+  for (const t of done) {
+    const cells = (f: (e: (typeof t.epochs)[number]) => string) => Array.from({ length: epochs }, (_, i) => (t.epochs[i] ? f(t.epochs[i]) : '')).join(' | ');
+    lines.push(`| ${t.label} | training loss | ${cells((e) => (e.exitLosses.at(-1) ?? e.loss).toFixed(3))} |`);
+    if (t.epochs.some((e) => e.valTop1)) lines.push(`|  | validation top-1 % | ${cells((e) => (e.valTop1 ? (100 * (e.valTop1.at(-1) ?? 0)).toFixed(1) : '–'))} |`);
+  }
+  return lines.join('\n');
+}
+
 function ablationTable(rows: AblationRow[]): string {
   const done = rows.filter((r) => r.trained !== null);
   if (done.length === 0) return '(no ablation finished yet)';
@@ -192,6 +207,10 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
     '### Area under the anytime curve (shared MACs range)',
     '',
     areaTable(r.networks),
+    '',
+    '### Learning curves (per epoch; validation top-1 where the run measured it after every epoch)',
+    '',
+    learningCurves(r.networks),
     '',
     '## Searches',
     '',

@@ -38,6 +38,8 @@ export interface EpochPoint {
   exitLosses: number[];
   seconds: number;
   imgPerSec: number;
+  /** Each exit's top-1 on the held-out validation images after this epoch (runs that measured it). */
+  valTop1?: number[];
 }
 
 /** One exit of a trained network (fp32). */

@@ -86,14 +86,21 @@ export async function searchStage(plan: StudyPlan, s: StudySearch, data: StudyDa
 /** Per-epoch training loss of a train run, from its log.jsonl. */
 function trainEpochs(runDir: string): EpochPoint[] {
   const out: EpochPoint[] = [];
+  const val = new Map<number, number[]>();
   for (const line of readFileSync(join(runDir, 'log.jsonl'), 'utf8').split('\n')) {
-    if (!line.includes('"type":"epoch"')) continue;
+    const isEpoch = line.includes('"type":"epoch"');
+    if (!isEpoch && !line.includes('"type":"epoch-val"')) continue;
     const v: unknown = JSON.parse(line);
     const get = (k: string): unknown => (typeof v === 'object' && v !== null ? Reflect.get(v, k) : undefined);
+    if (!isEpoch) {
+      const top1 = get('valTop1');
+      if (Array.isArray(top1)) val.set(Number(get('epoch')) + 1, top1.map(Number));
+      continue;
+    }
     const exits = get('meanExitLosses');
     out.push({ epoch: Number(get('epoch')) + 1, loss: Number(get('meanLoss')), exitLosses: Array.isArray(exits) ? exits.map(Number) : [], seconds: Number(get('seconds')), imgPerSec: Number(get('imgPerSec')) });
   }
-  return out;
+  return out.map((e) => (val.has(e.epoch) ? { ...e, valTop1: val.get(e.epoch) } : e));
 }
 
 /** What a train stage needs to know about the network it trains. */

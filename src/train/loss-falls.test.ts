@@ -27,7 +27,7 @@ test('a tiny two-exit net trained on generated data for a few epochs: the loss o
       hyper: { epochs: 8, batchSize: 16, lr: 0.05, lrMin: 0, momentum: 0.9, weightDecay: 0, gradClipNorm: 5, checkpointEverySteps: 1000 },
       checkpointPath: join(dir, 'checkpoint.bin'),
       resume: false,
-      onEpoch: (s) => epochs.push(s.meanExitLosses),
+      onEpoch: (s) => { epochs.push(s.meanExitLosses); },
     });
     await engine.dispose();
     assert.equal(epochs.length, 8);

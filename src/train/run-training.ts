@@ -11,6 +11,9 @@ import type { DataParallel, TrainableModel } from '../engine/data-parallel-types
 import { RanasError } from '../errors.ts';
 import { evaluateModel, type ModelEvaluation } from '../eval/evaluate-model.ts';
 import { writeReport } from '../eval/report.ts';
+import { predictExits } from '../eval/exit-predictions.ts';
+import { topKAccuracy } from '../eval/exit-accuracy.ts';
+import type { ImageDataset } from '../data/types.ts';
 import { createProgram } from '../exec/program.ts';
 import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-graph.ts';
 import { loadModel, saveModel } from '../ir/serialize.ts';
@@ -44,6 +47,17 @@ export interface TrainSummary {
 /** Options that must not change between a run and its resume (they decide the exact sequence of steps). */
 const RESUME_KEYS = ['preset', 'genotype', 'modelDir', 'epochs', 'batchSize', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'subset', 'valImages', 'data', 'cutout', 'exitWeights', 'singleExit', 'scales', 'layers', 'initChannels', 'nodes', 'exitLayers', 'dropPath', 'schedule', 'nesterov', 'auxiliaryWeight', 'seed'] as const;
 
+
+/** Top-1 of every exit of `graph` on `ds` (eval mode: running batch-norm statistics, no augmentation). */
+async function exitTop1(graph: ModelGraph, ds: ImageDataset, batchSize: number): Promise<number[]> {
+  const program = createProgram(graph);
+  try {
+    const p = await predictExits(program, ds, batchSize);
+    return p.probs.map((probs) => topKAccuracy(probs, p.labels, p.classes, 1));
+  } finally {
+    program.dispose();
+  }
+}
 
 /** The graph with the trained variables and buffers as its weights. */
 export function trainedGraph(graph: ModelGraph, model: TrainableModel, meta: Record<string, unknown>): ModelGraph {
@@ -110,11 +124,18 @@ async function trainIn(plan: RunDirPlan, guard: RunGuard, o: TrainOptions, say: 
       meta: { name: o.name },
       stop: () => guard.stopRequested() !== null,
       onStep: (s) => run.log({ type: 'step', ...s }),
-      onEpoch: (e) => {
+      onEpoch: async (e) => {
         const auxLoss = tap ? e.meanExitLosses[0] : undefined;
         const exitLosses = tap ? e.meanExitLosses.slice(1) : e.meanExitLosses;
         run.log({ type: 'epoch', ...e, ...(auxLoss === undefined ? {} : { auxiliaryLoss: auxLoss }) });
         say(`epoch ${e.epoch + 1}/${o.epochs}: lr ${e.lr.toPrecision(4)}, loss ${e.meanLoss.toFixed(4)} (exits ${exitLosses.map((l) => l.toFixed(3)).join(' ')}${auxLoss === undefined ? '' : `; auxiliary ${auxLoss.toFixed(3)} × ${o.auxiliaryWeight}`}), ${e.seconds.toFixed(1)} s, ${e.imgPerSec.toFixed(1)} img/s`);
+        // The learning curve: each exit's top-1 on the held-out images after every epoch (--val-images).
+        if (data.val) {
+          const current = trainedGraph(graph, dp.model, {});
+          const valTop1 = await exitTop1(tap ? withoutAuxiliaryTower(current) : current, data.val, o.evalBatchSize);
+          run.log({ type: 'epoch-val', epoch: e.epoch, images: data.val.count, valTop1 });
+          say(`epoch ${e.epoch + 1}/${o.epochs}: validation top-1 ${valTop1.map((a) => `${(100 * a).toFixed(2)} %`).join(' ')} (${data.val.count} held-out images)`);
+        }
       },
     });
     guard.throwIfStopped(() => `stopped at step ${loop.steps} of ${o.epochs * Math.ceil(data.train.count / o.batchSize)} (${loop.steps - loop.startStep} this run)`);

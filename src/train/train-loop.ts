@@ -50,7 +50,8 @@ export interface TrainLoopOptions {
   resume: boolean;
   /** Called after every step (log.jsonl) and at every epoch end (summary). */
   onStep?: (s: StepLog) => void;
-  onEpoch?: (summary: { epoch: number; lr: number; meanExitLosses: number[]; meanLoss: number; seconds: number; imgPerSec: number; steps: number }) => void;
+  /** Called after each epoch's last step (and its checkpoint); awaited, so it may evaluate the model. */
+  onEpoch?: (summary: { epoch: number; lr: number; meanExitLosses: number[]; meanLoss: number; seconds: number; imgPerSec: number; steps: number }) => void | Promise<void>;
   /** Stop after this many total steps (tests); default all epochs. */
   stopAtStep?: number;
   /** Free metadata stored in checkpoints. */
@@ -139,7 +140,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       if (epochEnd || (hyper.checkpointEverySteps > 0 && step % hyper.checkpointEverySteps === 0)) save();
       if (epochEnd) {
         const seconds = (performance.now() - epochStart) / 1000;
-        o.onEpoch?.({
+        await o.onEpoch?.({
           epoch: batch.epoch, lr: epochLr, steps: epochSteps, seconds, imgPerSec: (epochSteps * batch.shape[0]) / seconds,
           meanLoss: epochTotalSum / epochSteps, meanExitLosses: epochLossSum.map((s) => s / epochSteps),
         });

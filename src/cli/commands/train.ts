@@ -93,7 +93,7 @@ export function registerTrain(program: Command): void {
     .option('--model <dir>', 'start from a saved IR model folder instead of a preset');
   addCutoutOption(cmd, undefined);
   addRunOptions(cmd, d, { weights: '', batchSize: 'images per step', subset: 'train on a stratified subset of n images', seed: 'seed of data order, augmentation, drop-path and weight init' }, true)
-    .option('--val-images <n>', 'hold out n training images to choose budgeted-batch thresholds', String(d.valImages))
+    .option('--val-images <n>', 'hold out n training images to choose budgeted-batch thresholds (and to measure each exit after every epoch)', String(d.valImages))
     .option('--single-exit', 'keep only the last exit')
     .option('--scales <n>', 'grid scales 1|2|3 (MS-RANAS presets; default the preset\'s)')
     .option('--layers <n>', 'grid layers (MS-RANAS presets; default the preset\'s)')
