@@ -137,6 +137,7 @@ export function registerDevice(program: Command): void {
         runs: parseNumber('--runs', raw.runs, { min: 1, integer: true }),
         warmups: parseNumber('--warmups', raw.warmups, { min: 0, integer: true }),
         calibrationNetworks: raw.calibrationNetworks === undefined ? undefined : parseNumber('--calibration-networks', raw.calibrationNetworks, { min: 2, integer: true }),
+        json: raw.json === true,
       });
     });
 

@@ -28,6 +28,8 @@ export interface ProfileOpsCliOptions {
   readonly warmups: number;
   /** Calibration networks (the first N of CALIBRATION_SEEDS; default all). */
   readonly calibrationNetworks?: number;
+  /** Print the entries per part as JSON. */
+  readonly json?: boolean;
 }
 
 /** Default table file of a preset and runtime. */
@@ -64,6 +66,7 @@ export async function runProfileOps(o: ProfileOpsCliOptions): Promise<void> {
   const byPart = new Map<string, number>();
   for (const e of table.entries) byPart.set(e.part, (byPart.get(e.part) ?? 0) + 1);
   printTable([...byPart].map(([part, entries]) => ({ part, entries })), {
+    json: o.json,
     title: `${o.table}: ${table.entries.length}/${table.config.opModels} entries, ${table.runtime} int8, ${table.threads} thread(s), ${table.device}; ${((Date.now() - t0) / 1000).toFixed(0)} s; correction per segment ${table.correction?.segmentOverheadUs.map((c) => `${c.toFixed(1)} µs`).join(', ') ?? 'none'}`,
   });
 }
