@@ -1,8 +1,8 @@
 /**
  * DeviceClient: the host end of the bridge. Opens a link with `connect`, says Hello (protocol version
- * negotiation), and offers info / flash / infer / stats / bench, and (protocol 3) op packs and profileOps. `flash` sends the bundle tar in chunks with
- * several in flight (go-back-N on a gap), and when the link drops or stops answering it reconnects and
- * resumes from the device's staged length, up to `maxReconnects` times.
+ * negotiation), and offers info / flash / infer / stats / bench, and (protocol 3) op packs and profileOps.
+ * `flash` sends the bundle tar in chunks with several in flight (go-back-N on a gap), and when the link drops
+ * or stops answering it reconnects and resumes from the device's staged length, up to `maxReconnects` times.
  */
 import os from 'node:os';
 import { createPublicKey, randomInt, type KeyObject } from 'node:crypto';
@@ -207,18 +207,18 @@ export class DeviceClient {
    * runs afresh after an agent restart; E_TIMEOUT after about a minute and a half without an answer.
    */
   async profileOps(req: ProfileOpsMsg): Promise<OpProfileMsg> {
-    await this.requireProtocol(PROTOCOL_VERSION_PROFILE_OPS, 'profile-ops over the bridge');
-    const rpc = await this.ensureLink();
+    const rpc = await this.requireProtocol(PROTOCOL_VERSION_PROFILE_OPS, 'profile-ops over the bridge');
     const timeoutMs = this.timeoutFor(req.done.length) + req.maxMs + 5000;
     return rpc.request('profileOps', req, { timeoutMs, attempts: Math.max(3, Math.ceil(90_000 / timeoutMs)), backoff: 1 });
   }
 
-  /** E_PROTOCOL_VERSION naming both versions when the link negotiated less than `version`. */
-  private async requireProtocol(version: number, what: string): Promise<void> {
-    await this.ensureLink();
+  /** The link, once it negotiated at least `version`; else E_PROTOCOL_VERSION naming both versions. */
+  private async requireProtocol(version: number, what: string): Promise<RpcClient> {
+    const rpc = await this.ensureLink();
     if (this.info.protocolVersion < version) {
       throw new RanasError('E_PROTOCOL_VERSION', `${what} needs protocol ${version}; the device (agent ${this.info.agentVersion}) speaks up to ${this.info.maxProtocolVersion}: update its agent, or run the command on the device with --local`);
     }
+    return rpc;
   }
 
   /** The flash loop shared by bundles and op packs: sign once, then per link Hello nonce, MAC, FlashBegin, chunks, commit. */

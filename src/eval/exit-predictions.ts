@@ -7,7 +7,7 @@ import { evalBatches, type Normalisation } from '../data/augment.ts';
 import type { ImageDataset } from '../data/types.ts';
 import type { Program } from '../exec/program.ts';
 import { createTaskBar } from '../terminal/task-bar.ts';
-import type { ExitProbabilities } from './exit-accuracy.ts';
+import { topKAccuracy, type ExitProbabilities } from './exit-accuracy.ts';
 
 /** Softmax outputs of every exit over `ds` (batched, eval mode). */
 export async function predictExits(program: Program, ds: ImageDataset, batchSize = 200, norm: Partial<Normalisation> = {}): Promise<ExitProbabilities> {
@@ -31,4 +31,10 @@ export async function predictExits(program: Program, ds: ImageDataset, batchSize
     bar.stop();
   }
   return { probs, labels: Int32Array.from(ds.labels), classes };
+}
+
+/** Top-1 of every exit of `program` on `ds` (eval mode). */
+export async function exitTop1(program: Program, ds: ImageDataset, batchSize = 200): Promise<number[]> {
+  const p = await predictExits(program, ds, batchSize);
+  return p.probs.map((probs) => topKAccuracy(probs, p.labels, p.classes, 1));
 }

@@ -16,7 +16,7 @@ import { randomGenotype } from '../model/random-genotype.ts';
 import { exportModel } from '../../converters/export.ts';
 import { createAgent } from '../../device/agent.ts';
 import { medianSegmentTimings } from '../../device/op-packs/bundle-latency.ts';
-import { calibrationKey } from './op-models.ts';
+import { calibrationKeys } from './op-models.ts';
 
 /** Images the calibration bundles are quantised on (their values do not change latency). */
 const CALIB_DATA = {
@@ -78,5 +78,6 @@ export async function profileNetworkBundle(graph: Parameters<typeof exportModel>
 /** Profiles the calibration network of `seed`; its entries, one per segment. */
 export async function calibrationEntries(config: MsRanasConfig, seed: number, o: NetworkProfileOptions): Promise<LatencyEntry[]> {
   const segments = await profileNetworkBundle(calibrationGraph(config, seed), o);
-  return segments.map((s, k) => ({ key: calibrationKey(seed, k), part: 'calibration', ...s }));
+  const keys = calibrationKeys(config, seed);
+  return segments.map((s, k) => ({ key: keys[k], part: 'calibration', ...s }));
 }

@@ -92,6 +92,11 @@ export function calibrationKey(seed: number, segment: number): string {
   return `calibration|seed=${seed}|segment=${segment}`;
 }
 
+/** The entry keys of calibration network `seed`, one per segment of `config`. */
+export function calibrationKeys(config: { exitLayers: readonly unknown[] }, seed: number): string[] {
+  return config.exitLayers.map((_, k) => calibrationKey(seed, k));
+}
+
 /** Every op model of `config` for `runtime`: the invocation model first, then one per key. */
 export function buildOpModels(config: MsRanasConfig, runtime: BundleRuntime, log?: (line: string) => void): OpModel[] {
   const seen = new Set<string>();

@@ -18,7 +18,7 @@ import { RanasError, isRanasError } from '../errors.ts';
 import type { MsRanasConfig } from '../model/ms-ranas.ts';
 import type { DeviceClient } from '../../firmware-bridge/client/device-client.ts';
 import { DEFAULT_PROFILE_RUNS } from '../../device/profiler.ts';
-import { calibrationKey } from './op-models.ts';
+import { calibrationKey, calibrationKeys } from './op-models.ts';
 import { calibrationGraph, exportLatencyBundle } from './calibration-bundles.ts';
 import { buildOpPack, type BuiltOpPack } from './op-pack-build.ts';
 import { sha256Hex } from '../bundle-format/sha256.ts';
@@ -57,6 +57,14 @@ export interface BridgeMeasureOptions {
   log: (line: string) => void;
 }
 
+/** Every key of a complete table: the op models' and each calibration network's segments. */
+function allKeys(o: BridgeMeasureOptions): string[] {
+  return [...o.models.map((m) => m.key), ...o.seeds.flatMap((seed) => calibrationKeys(o.config, seed))];
+}
+
+/** Agent profiler runs per calibration segment. */
+const bundleRuns = (o: BridgeMeasureOptions): number => o.calibrationRuns ?? DEFAULT_PROFILE_RUNS;
+
 /** The pack kept at `packFile` when it covers every key still missing with the same settings; else undefined. */
 function keptPack(o: BridgeMeasureOptions, name: string): BuiltOpPack | undefined {
   if (!fs.existsSync(o.packFile)) return undefined;
@@ -65,8 +73,8 @@ function keptPack(o: BridgeMeasureOptions, name: string): BuiltOpPack | undefine
     const sha256 = sha256Hex(bytes);
     const manifest = readOpPack(bytes, sha256).manifest;
     const keys = new Set(manifest.items.flatMap(itemKeys));
-    const missing = [...o.models.map((m) => m.key), ...o.seeds.flatMap((seed) => Array.from({ length: o.config.exitLayers.length }, (_, k) => calibrationKey(seed, k)))].filter((k) => !o.done.has(k));
-    const same = manifest.name === name && manifest.runtime === o.runtime && manifest.warmups === o.warmups && manifest.runs === o.runs && manifest.bundleRuns === (o.calibrationRuns ?? DEFAULT_PROFILE_RUNS);
+    const missing = allKeys(o).filter((k) => !o.done.has(k));
+    const same = manifest.name === name && manifest.runtime === o.runtime && manifest.warmups === o.warmups && manifest.runs === o.runs && manifest.bundleRuns === bundleRuns(o);
     return same && missing.every((k) => keys.has(k)) ? { bytes, sha256, name, manifest } : undefined;
   } catch {
     return undefined; // a damaged or foreign file: build a new pack
@@ -81,15 +89,14 @@ async function packFor(o: BridgeMeasureOptions, work: string): Promise<BuiltOpPa
     o.log(`reusing the op pack ${o.packFile} (sha256 ${kept.sha256.slice(0, 12)}…)`);
     return kept;
   }
-  const segments = o.config.exitLayers.length;
   const bundles = [];
   for (const seed of o.seeds) {
     if (o.done.has(calibrationKey(seed, 0))) continue;
     o.log(`exporting calibration network ${seed} for the pack`);
     const dir = await exportLatencyBundle(calibrationGraph(o.config, seed), o.runtime, path.join(work, `calibration-${seed}`));
-    bundles.push({ dir, keys: Array.from({ length: segments }, (_, k) => calibrationKey(seed, k)), part: 'calibration' });
+    bundles.push({ dir, keys: calibrationKeys(o.config, seed), part: 'calibration' });
   }
-  const pack = await buildOpPack({ name, runtime: o.runtime, models: o.models, bundles, warmups: o.warmups, runs: o.runs, bundleRuns: o.calibrationRuns ?? DEFAULT_PROFILE_RUNS, workDir: path.join(work, 'pack') });
+  const pack = await buildOpPack({ name, runtime: o.runtime, models: o.models, bundles, warmups: o.warmups, runs: o.runs, bundleRuns: bundleRuns(o), workDir: path.join(work, 'pack') });
   writeFileAtomic(o.packFile, pack.bytes);
   return pack;
 }
@@ -101,7 +108,7 @@ export async function measureOverBridge(o: BridgeMeasureOptions): Promise<void> 
   try {
     const pack = await packFor(o, work);
     const items = pack.manifest.items;
-    const total = items.reduce((s, it) => s + itemKeys(it).length, 0);
+    const total = allKeys(o).length;
     const measured = new Set(o.done);
     let flashes = 0;
     for (;;) {

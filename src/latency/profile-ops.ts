@@ -11,15 +11,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { BundleRuntime } from '../bundle-format/manifest.ts';
 import { LATENCY_TABLE_FORMAT, LATENCY_TABLE_VERSION, type LatencyEntry, type LatencyTable, type OpModel } from '../bundle-format/latency-table.ts';
-import { buildMsRanas, type MsRanasConfig } from '../model/ms-ranas.ts';
-import { randomGenotype } from '../model/random-genotype.ts';
+import type { MsRanasConfig } from '../model/ms-ranas.ts';
 import { profileOpModels, DEFAULT_OP_RUNS, DEFAULT_OP_WARMUPS } from '../../device/op-profiler.ts';
 import { hrClock, type Clock } from '../../device/scheduler/clock.ts';
 import { onnxRuntime } from '../../device/runtimes/onnx-runtime.ts';
 import { tfliteRuntime } from '../../device/runtimes/tflite-runtime.ts';
 import type { Runtime, RuntimeOptions } from '../../device/runtimes/runtime.ts';
 import { buildOpModels, calibrationKey, CALIBRATION_SEEDS, latencyConfigHash } from './op-models.ts';
-import { calibrationEntries } from './calibration-bundles.ts';
+import { calibrationEntries, calibrationGraph } from './calibration-bundles.ts';
 import { indexTable } from './predict-segments.ts';
 import { fitCorrection } from './fit-correction.ts';
 import { checkTableMatches, readLatencyTable, writeLatencyTable } from './table-file.ts';
@@ -119,7 +118,7 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
       log(`calibration network ${seed}: ${entries.map((e) => `${e.p50Us.toFixed(0)} µs`).join(', ')}`);
     }
   }
-  const nets = new Map(seeds.map((seed) => [seed, buildMsRanas(randomGenotype(seed, o.config.nodes), o.config, `calibration-${seed}`)]));
+  const nets = new Map(seeds.map((seed) => [seed, calibrationGraph(o.config, seed)]));
   const correction = fitCorrection(indexTable(table, o.out), nets);
   table = { ...table, correction, updatedAt: new Date().toISOString() };
   writeLatencyTable(o.out, table);

@@ -96,10 +96,15 @@ function checkSearchGrid(plan: StudyPlan, s: StudySearch): void {
 }
 
 /** Runs or resumes the study. */
+/** Where a plan ships its best network: the full plan into the checkout's models/pretrained, a smoke run into its work folder. */
+export function defaultPretrainedDir(plan: StudyPlan, workDir: string): string {
+  return plan.name === 'full' ? join(REPO_ROOT, ...PRETRAINED_FOLDER) : join(workDir, 'pretrained');
+}
+
 export async function runStudy(o: StudyOptions, say: (line: string) => void): Promise<StudySummary> {
   const plan = o.plan;
   const dirs: StudyDirs = { results: resolve(o.resultsDir), work: resolve(o.workDir) };
-  const pretrainedDir = resolve(o.pretrainedDir ?? join(REPO_ROOT, ...PRETRAINED_FOLDER));
+  const pretrainedDir = resolve(o.pretrainedDir ?? defaultPretrainedDir(plan, dirs.work));
   mkdirSync(dirs.results, { recursive: true });
   mkdirSync(dirs.work, { recursive: true });
   writeFileSync(join(dirs.results, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');

@@ -19,8 +19,7 @@ import { runOnDevice } from '../demo/device-run.ts';
 import { startLocalAgent } from '../demo/local-agent.ts';
 import { RanasError } from '../errors.ts';
 import { evaluateModel } from '../eval/evaluate-model.ts';
-import { topKAccuracy } from '../eval/exit-accuracy.ts';
-import { predictExits } from '../eval/exit-predictions.ts';
+import { exitTop1 } from '../eval/exit-predictions.ts';
 import { createProgram } from '../exec/program.ts';
 import { analyzeGraph } from '../ir/analysis.ts';
 import { loadModel, saveModel } from '../ir/serialize.ts';
@@ -141,7 +140,7 @@ export async function trainStage(plan: StudyPlan, net: NetworkToTrain, recipe: S
   const cost = analyzeGraph(trained);
   const program = createProgram(trained);
   try {
-    const valProbs = await predictExits(program, val, 250);
+    const valTop1 = await exitTop1(program, val, 250);
     const evaluation = await evaluateModel(program, data.test, {
       model: net.name, source: modelDir, batchSize: 250,
       validation: { data: val, note: `${val.count} training images held out (stratified, seed ${plan.seed})` },
@@ -151,7 +150,7 @@ export async function trainStage(plan: StudyPlan, net: NetworkToTrain, recipe: S
       genotypeHash: net.genotype ? genotypeHash(net.genotype) : null,
       exits: cost.exits.map((e, k) => ({
         exit: k + 1, layer: e.layer, anytimeMacs: e.anytimeMacs, cumulativeMacs: e.pathMacs, params: e.params,
-        valTop1: topKAccuracy(valProbs.probs[k], valProbs.labels, valProbs.classes, 1),
+        valTop1: valTop1[k],
         testTop1: evaluation.exits[k].top1,
       })),
       budgeted: evaluation.budgeted ?? [],

@@ -11,9 +11,7 @@ import type { DataParallel, TrainableModel } from '../engine/data-parallel-types
 import { RanasError } from '../errors.ts';
 import { evaluateModel, type ModelEvaluation } from '../eval/evaluate-model.ts';
 import { writeReport } from '../eval/report.ts';
-import { predictExits } from '../eval/exit-predictions.ts';
-import { topKAccuracy } from '../eval/exit-accuracy.ts';
-import type { ImageDataset } from '../data/types.ts';
+import { exitTop1 } from '../eval/exit-predictions.ts';
 import { createProgram } from '../exec/program.ts';
 import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-graph.ts';
 import { loadModel, saveModel } from '../ir/serialize.ts';
@@ -47,17 +45,6 @@ export interface TrainSummary {
 /** Options that must not change between a run and its resume (they decide the exact sequence of steps). */
 const RESUME_KEYS = ['preset', 'genotype', 'modelDir', 'epochs', 'batchSize', 'lr', 'lrMin', 'momentum', 'weightDecay', 'gradClip', 'subset', 'valImages', 'data', 'cutout', 'exitWeights', 'singleExit', 'scales', 'layers', 'initChannels', 'nodes', 'exitLayers', 'dropPath', 'schedule', 'nesterov', 'auxiliaryWeight', 'seed'] as const;
 
-
-/** Top-1 of every exit of `graph` on `ds` (eval mode: running batch-norm statistics, no augmentation). */
-async function exitTop1(graph: ModelGraph, ds: ImageDataset, batchSize: number): Promise<number[]> {
-  const program = createProgram(graph);
-  try {
-    const p = await predictExits(program, ds, batchSize);
-    return p.probs.map((probs) => topKAccuracy(probs, p.labels, p.classes, 1));
-  } finally {
-    program.dispose();
-  }
-}
 
 /** The graph with the trained variables and buffers as its weights. */
 export function trainedGraph(graph: ModelGraph, model: TrainableModel, meta: Record<string, unknown>): ModelGraph {
@@ -132,7 +119,8 @@ async function trainIn(plan: RunDirPlan, guard: RunGuard, o: TrainOptions, say: 
         // The learning curve: each exit's top-1 on the held-out images after every epoch (--val-images).
         if (data.val) {
           const current = trainedGraph(graph, dp.model, {});
-          const valTop1 = await exitTop1(tap ? withoutAuxiliaryTower(current) : current, data.val, o.evalBatchSize);
+          const program = createProgram(tap ? withoutAuxiliaryTower(current) : current);
+          const valTop1 = await exitTop1(program, data.val, o.evalBatchSize).finally(() => program.dispose());
           run.log({ type: 'epoch-val', epoch: e.epoch, images: data.val.count, valTop1 });
           say(`epoch ${e.epoch + 1}/${o.epochs}: validation top-1 ${valTop1.map((a) => `${(100 * a).toFixed(2)} %`).join(' ')} (${data.val.count} held-out images)`);
         }

@@ -4,7 +4,6 @@
  * agent, ablations, and results/study/README.md with tables and plots. Every stage resumes after a kill.
  */
 import { Option, type Command } from 'commander';
-import { join } from 'node:path';
 import { RanasError } from '../../errors.ts';
 import type { StudyOptions } from '../../study/run-study.ts';
 import { STUDY_PLANS, type StudyPlan } from '../../study/study-plan.ts';
@@ -29,13 +28,10 @@ export function parseStudyOptions(r: RawStudyOptions, argv: readonly string[]): 
   const plan = Object.hasOwn(plans, r.plan) ? plans[r.plan] : undefined;
   if (!plan) throw new RanasError('E_CLI_ARG', `--plan is ${JSON.stringify(r.plan)}; expected one of ${Object.keys(STUDY_PLANS).join(', ')}`);
   const suffix = plan.name === 'full' ? '' : `-${plan.name}`;
-  const workDir = r.workDir ?? `runs/study${suffix}`;
   return {
     plan,
     resultsDir: r.resultsDir ?? `results/study${suffix}`,
-    workDir,
-    // Only the full plan ships into the checkout's models/pretrained; a smoke run's toy model stays in its work folder.
-    ...(plan.name === 'full' ? {} : { pretrainedDir: join(workDir, 'pretrained') }),
+    workDir: r.workDir ?? `runs/study${suffix}`,
     threads: r.threads !== undefined ? int('--threads', r.threads, 1) : int('--replicas', r.replicas, 1),
     gitCommit: r.gitCommit ?? false,
     skipDevice: r.skipDevice ?? false,
