@@ -90,7 +90,8 @@ function emptyTensor(): tf.Tensor {
  * channels zero-padded to one: TensorFlow's CPU FusedBatchNormGradV3 (oneDNN) takes a slow path then —
  * measured here on [64,32,32,C]: C 9, 10, 14 → 15-19 ms a call, C 12 → 1.7 ms; padded (pad x and dy, the op,
  * slice dx) 4.0 ms; at [64,16,16,30] 4.4 → 2.8 ms; below this size (at [64,8,8,10]: 0.40 → 0.79 ms) the copies
- * cost more than they save (bench/native-kernel-shapes.ts). A padded channel has x = dy = mean = variance = 0, so its dx is 0 and it is dropped.
+ * cost more than they save (bench/native-kernel-shapes.ts). A padded channel has x = dy = mean = variance = 0,
+ * so its dx is 0 and it is dropped.
  */
 export const BN_GRAD_PAD_MIN_ROWS = 64 * 16 * 16;
 
