@@ -5,9 +5,11 @@
  * per-op-type profile of one step (`tf.profile`); and the numerics case the PyTorch interpreter compares
  * against (one training forward + gradients on a fixed batch).
  *
- *   node --import tsx bench/train-presets-ranas.ts train  MODEL_DIR BATCH SECONDS [--profile] [--replicas N]
- *   node --import tsx bench/train-presets-ranas.ts search MODEL_DIR BATCH STEPS
- *   node --import tsx bench/train-presets-ranas.ts case   MODEL_DIR CASE_DIR BATCH
+ *   node --import tsx bench/train-presets-ranas.ts train  MODEL_DIR BATCH SECONDS [--profile] [--replicas N] [--executor graph|eager]
+ *   node --import tsx bench/train-presets-ranas.ts search MODEL_DIR BATCH STEPS [--replicas N] [--executor graph|eager]
+ *   node --import tsx bench/train-presets-ranas.ts case   MODEL_DIR CASE_DIR BATCH [--executor graph|eager]
+ * `--executor` as `ranas train --executor` (default auto: the graph step when the addon is built; the
+ * per-op profile is of the eager step, the graph's kernels run inside one session call).
  * Each prints one JSON line.
  */
 import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -20,9 +22,9 @@ import { mulberry32, randomFloats } from '../src/engine/seeded-random.ts';
 import type { ModelGraph } from '../src/ir/types.ts';
 import { loadModel } from '../src/ir/serialize.ts';
 import { alphaNames } from '../src/exec/program.ts';
-import { buildTrainableGraph, exitWeightedLoss, trainableGraphRecipe, type TrainableGraph } from '../src/exec/trainable-graph.ts';
-import { singleThread } from '../src/engine/single-thread.ts';
-import { createDataParallel } from '../src/engine/data-parallel.ts';
+import { buildTrainableGraph, exitWeightedLoss, type TrainableGraph } from '../src/exec/trainable-graph.ts';
+import { createStepEngine, parseExecutor, resolveExecutor } from '../src/exec/step-engine.ts';
+import { buildGraphStep } from '../src/exec/graph-step.ts';
 import { trainLoop } from '../src/train/train-loop.ts';
 import { TRAIN_DEFAULTS } from '../src/train/train-options.ts';
 import { repeatedSource } from '../src/run/batch-source.ts';
@@ -66,13 +68,20 @@ async function profileStep(model: TrainableGraph, batch: Batch, names: string[])
   return { kernels: prof.kernels.length - identity, identity, wallMs, byKernel };
 }
 
-async function train(modelDir: string, batchSize: number, seconds: number, profile: boolean, replicas: number) {
-  await initEngine(undefined, { replicas });
-  const graph = loadModel(modelDir);
+/** The engine `ranas train`/`ranas search` would build for these options, and the executor it uses. */
+async function runEngine(graph: ModelGraph, replicas: number, batch: number) {
+  const info = await initEngine(undefined, { replicas });
   const recipe = { graph, exitWeights: graph.exits.map(() => 1) };
-  const model = buildTrainableGraph(recipe);
+  const { executor } = resolveExecutor(executorArg, info.backend, replicas);
+  const engine = await createStepEngine(recipe, { executor, replicas, batch });
+  // The profile (and kernel count) is of the eager step on its own model: the graph's ops run inside one call.
+  return { engine, executor, model: executor === 'eager' && replicas === 1 ? engine.model as TrainableGraph : buildTrainableGraph(recipe) };
+}
+
+async function train(modelDir: string, batchSize: number, seconds: number, profile: boolean, replicas: number) {
+  const graph = loadModel(modelDir);
   // `ranas train --replicas N`: N data-parallel replicas (worker threads), the batch split between them.
-  const engine = replicas > 1 ? await createDataParallel(trainableGraphRecipe(recipe), { replicas }) : singleThread(model);
+  const { engine, executor, model } = await runEngine(graph, replicas, batchSize);
   const batch = syntheticBatch(batchSize);
   const run = (steps: number) => trainLoop({
     engine, source: repeatedSource(batch),
@@ -92,18 +101,15 @@ async function train(modelDir: string, batchSize: number, seconds: number, profi
   const cpu = cpuMs() - c0;
   const prof = await profileStep(model, batch, [...model.variables.keys()]);
   return {
-    trainingImgPerSec: (steps * batchSize * 1000) / wall, trainingImgPerCpuSec: (steps * batchSize * 1000) / cpu, steps,
+    executor, trainingImgPerSec: (steps * batchSize * 1000) / wall, trainingImgPerCpuSec: (steps * batchSize * 1000) / cpu, steps,
     kernelsPerStep: prof.kernels, identityPerStep: prof.identity, profile: profile ? prof : undefined,
   };
 }
 
 async function search(modelDir: string, batchSize: number, steps: number, replicas: number) {
-  await initEngine(undefined, { replicas });
   const graph = loadModel(modelDir);
-  const recipe = { graph, exitWeights: graph.exits.map(() => 1) };
-  const model = buildTrainableGraph(recipe);
   // `ranas search --replicas N`: weight and alpha steps split over N data-parallel replicas.
-  const engine = replicas > 1 ? await createDataParallel(trainableGraphRecipe(recipe), { replicas }) : singleThread(model);
+  const { engine, executor, model } = await runEngine(graph, replicas, batchSize);
   const alphas = [...alphaNames(graph)].sort();
   const batch = syntheticBatch(batchSize);
   const timings: { weightMs: number; alphaMs: number }[] = [];
@@ -130,7 +136,7 @@ async function search(modelDir: string, batchSize: number, steps: number, replic
   const ap = await profileStep(model, batch, alphas);
   const totalMs = timings.reduce((s, t) => s + t.weightMs + t.alphaMs, 0);
   return {
-    weightImgPerSec: (batchSize * 1000) / weightMs, alphaImgPerSec: (batchSize * 1000) / alphaMs,
+    executor, weightImgPerSec: (batchSize * 1000) / weightMs, alphaImgPerSec: (batchSize * 1000) / alphaMs,
     stepImgPerCpuSec: (timings.length * batchSize * 1000) / cpu * (totalMs > 0 ? 1 : 0),
     weightKernelsPerStep: wp.kernels, alphaKernelsPerStep: ap.kernels,
   };
@@ -156,12 +162,24 @@ async function writeCase(modelDir: string, caseDir: string, batchSize: number) {
   const names = [...model.variables.keys()];
   let exits: Float32Array[] = [];
   let exitShapes: number[][] = [];
+  // The graph step's gradients, loss and running statistics (its exits are the eager forward's: the step
+  // fetches no logits), from the same starting weights and buffers.
+  const initial = (m: Map<string, tf.Variable>) => new Map([...m].map(([n, v]) => [n, new Float32Array(v.dataSync())]));
+  const graphStep = executorArg === 'graph' ? buildGraphStep({ graph, exitWeights: graph.exits.map(() => 1), batch: batchSize })
+    .run(batch.x, batch.shape, batch.labels, { variables: initial(model.variables), buffers: initial(model.buffers) }, names) : undefined;
   const { value, grads } = tf.variableGrads(() => {
     const { exits: logits } = model.program.forward(xt, { training: true });
     exits = logits.map((l) => new Float32Array(l.dataSync()));
     exitShapes = logits.map((l) => l.shape);
     return exitWeightedLoss(logits, lt, graph.exits.map(() => 1)).total;
   }, names.map((n) => model.variables.get(n)).filter((v): v is tf.Variable => v !== undefined));
+  const gradOf = (n: string): Float32Array => {
+    const fromGraph = graphStep?.grads.get(n);
+    if (fromGraph) return fromGraph;
+    const v = model.variables.get(n);
+    const g = v ? grads[v.name] : undefined;
+    return g ? new Float32Array(g.dataSync()) : new Float32Array(v?.size ?? 0);
+  };
   const parts: Uint8Array[] = [];
   let offset = 0;
   const put = (data: Float32Array | Int32Array, shape: number[]) => {
@@ -174,22 +192,19 @@ async function writeCase(modelDir: string, caseDir: string, batchSize: number) {
   const doc = {
     x: put(batch.x, batch.shape), labels: put(batch.labels, [batchSize]),
     exits: exits.map((e, i) => put(e, exitShapes[i])),
-    loss: value.dataSync()[0],
-    grads: Object.fromEntries(names.map((n) => {
-      const v = model.variables.get(n);
-      const g = v ? grads[v.name] : undefined;
-      return [n, put(g ? new Float32Array(g.dataSync()) : new Float32Array(v?.size ?? 0), v?.shape ?? [0])];
-    })),
-    buffers: Object.fromEntries([...model.buffers].map(([n, b]) => [n, put(new Float32Array(b.dataSync()), b.shape)])),
+    loss: graphStep?.total ?? value.dataSync()[0],
+    grads: Object.fromEntries(names.map((n) => [n, put(gradOf(n), model.variables.get(n)?.shape ?? [0])])),
+    buffers: Object.fromEntries([...model.buffers].map(([n, b]) => [n, put(graphStep?.buffers.get(n) ?? new Float32Array(b.dataSync()), b.shape)])),
   };
   mkdirSync(caseDir, { recursive: true });
   writeFileSync(join(caseDir, 'case.bin'), Buffer.concat(parts));
   writeFileSync(join(caseDir, 'case.json'), JSON.stringify(doc));
-  return { written: caseDir, gradients: names.length };
+  return { written: caseDir, gradients: names.length, executor: executorArg === 'graph' ? 'graph' : 'eager' };
 }
 
 const [cmd, modelDir, ...rest] = process.argv.slice(2);
 const replicasArg = rest.includes('--replicas') ? Number(rest[rest.indexOf('--replicas') + 1]) : 1;
+const executorArg = parseExecutor(rest.includes('--executor') ? rest[rest.indexOf('--executor') + 1] : 'auto');
 const out = cmd === 'train' ? await train(modelDir, Number(rest[0]), Number(rest[1]), rest.includes('--profile'), replicasArg)
   : cmd === 'search' ? await search(modelDir, Number(rest[0]), Number(rest[1]), replicasArg)
     : cmd === 'case' ? await writeCase(modelDir, rest[0], Number(rest[1]))

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles the TypeScript sources to JavaScript in dist/ (tsconfig.build.json: the same tree, `.ts` imports
-// rewritten to `.js`) and copies the files the code reads beside itself (the bridge's .proto). Run by
+// rewritten to `.js`) and copies the files the code reads beside itself (the bridge's .proto, the graph addon's C source). Run by
 // scripts/setup.sh and by `npm pack` (prepack), so the bins start without tsx. Writes dist/.built last:
 // the bins use dist/ only when that stamp is newer than every TypeScript source (bin/compiled.mjs).
 import { spawnSync } from 'node:child_process';
@@ -20,7 +20,7 @@ if (r.status !== 0) {
   console.error('build-dist: tsc failed; the bins keep running the TypeScript sources through tsx');
   process.exit(r.status ?? 1);
 }
-for (const asset of ['firmware-bridge/protocol.proto']) {
+for (const asset of ['firmware-bridge/protocol.proto', 'src/engine/native/graph-addon/ranas_graph.c']) {
   mkdirSync(dirname(join(dist, asset)), { recursive: true });
   copyFileSync(join(root, asset), join(dist, asset));
 }

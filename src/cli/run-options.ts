@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import { RanasError } from '../errors.ts';
 import { parseDataChoice, type DataChoice, type RunOptions } from '../run/run-options.ts';
+import { parseExecutor } from '../exec/step-engine.ts';
 
 /** A number flag: finite, and `check` must hold; the error names the flag, the value and what was expected. */
 export function num(flag: string, v: string, check: (n: number) => boolean, expected: string): number {
@@ -55,6 +56,7 @@ export interface RawRunOptions {
   replicas: string;
   /** Old name of --replicas (hidden). */
   threads?: string;
+  executor?: string;
   json?: boolean;
 }
 
@@ -98,6 +100,7 @@ export function addRunOptions(cmd: Command, d: RunDefaults, w: RunWording, fromR
     .option('--checkpoint-every <n>', 'checkpoint every n steps (and at every epoch end)', String(d.checkpointEvery))
     .option('--replicas <n>', 'data-parallel training replicas (worker threads)', String(d.threads))
     .addOption(new Option('--threads <n>', 'old name of --replicas').hideHelp())
+    .option('--executor <how>', 'auto | graph (the whole step as one TensorFlow graph, native engine) | eager (op by op; wasm, replicas)', 'auto')
     .option('--json', 'print the result as JSON');
 }
 
@@ -126,5 +129,6 @@ export function parseRunOptions(r: RawRunOptions, defaultName: (seed: number) =>
     overwrite: r.overwrite ?? false,
     checkpointEvery: int('--checkpoint-every', r.checkpointEvery, 0),
     threads: r.threads !== undefined ? int('--threads', r.threads, 1) : int('--replicas', r.replicas, 1),
+    executor: parseExecutor(r.executor ?? 'auto'),
   };
 }

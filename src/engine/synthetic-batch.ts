@@ -8,8 +8,9 @@ export interface Batch {
   labels: Int32Array;
 }
 
-/** A deterministic random batch of `n` 32×32×3 images with 10 classes. */
-export function syntheticBatch(n: number, seed = 3): Batch {
+/** A deterministic random batch of `n` images (default 32×32×3) with 10 classes. */
+export function syntheticBatch(n: number, seed = 3, image: [number, number, number] = [32, 32, 3]): Batch {
   const rand = mulberry32(seed);
-  return { x: randomFloats(rand, n * 32 * 32 * 3), shape: [n, 32, 32, 3], labels: Int32Array.from({ length: n }, () => Math.floor(rand() * 10)) };
+  const [h, w, c] = image;
+  return { x: randomFloats(rand, n * h * w * c), shape: [n, h, w, c], labels: Int32Array.from({ length: n }, () => Math.floor(rand() * 10)) };
 }

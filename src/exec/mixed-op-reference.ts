@@ -11,7 +11,7 @@ import { presentPrimitives } from './mixed-op.ts';
 /** sum_k softmax(alpha[row])_k * input_k over the non-`none` primitives (softmax over all K). */
 export function compositeMixedOp(node: IrNodeOf<'mixedOp'>, inputs: tf.Tensor[], ctx: ExecContext): tf.Tensor {
   const { alpha, row, primitives } = node.attrs;
-  const present = presentPrimitives(node, inputs);
+  const present = presentPrimitives(node, inputs.length);
   const a = ctx.weight(alpha);
   const w = tf.softmax(tf.squeeze(tf.slice(a, [row, 0], [1, primitives.length]), [0]));
   const terms = present.map((k, i) => tf.mul(inputs[i], tf.slice(w, [k], [1])));

@@ -46,11 +46,11 @@ function rowSoftmax(ctx: ExecContext, name: string, a: tf.Tensor2D): tf.Tensor2D
  * Indices (into the node's primitives) of its non-`none` primitives, one per input; throws E_IR_ARITY when the
  * node has another number of inputs.
  */
-export function presentPrimitives(node: IrNodeOf<'mixedOp'>, inputs: readonly tf.Tensor[]): number[] {
+export function presentPrimitives(node: IrNodeOf<'mixedOp'>, inputCount: number): number[] {
   const { primitives } = node.attrs;
   const present = primitives.map((p, k) => (p === 'none' ? -1 : k)).filter((k) => k >= 0);
-  if (present.length !== inputs.length) {
-    throw new RanasError('E_IR_ARITY', `node ${node.name} (mixedOp) has ${inputs.length} inputs but ${present.length} non-none primitives in [${primitives.join(', ')}]`, { node: node.name });
+  if (present.length !== inputCount) {
+    throw new RanasError('E_IR_ARITY', `node ${node.name} (mixedOp) has ${inputCount} inputs but ${present.length} non-none primitives in [${primitives.join(', ')}]`, { node: node.name });
   }
   return present;
 }
@@ -58,7 +58,7 @@ export function presentPrimitives(node: IrNodeOf<'mixedOp'>, inputs: readonly tf
 /** The executor of `mixedOp` nodes (signature of `OpExecutor<'mixedOp'>`). */
 export function mixedOp(node: IrNodeOf<'mixedOp'>, inputs: tf.Tensor[], ctx: ExecContext): tf.Tensor {
   const { alpha, row, primitives } = node.attrs;
-  const present = presentPrimitives(node, inputs);
+  const present = presentPrimitives(node, inputs.length);
   const a = ctx.weight(alpha);
   if (a.rank !== 2 || a.shape[1] !== primitives.length || row < 0 || row >= a.shape[0]) {
     throw new RanasError('E_IR_SHAPE', `node ${node.name} (mixedOp) needs alpha ${alpha} of shape [rows > ${row}, ${primitives.length}], found [${a.shape.join(', ')}]`, { node: node.name });

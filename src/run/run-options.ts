@@ -51,6 +51,8 @@ export interface RunOptions extends SgdSchedule {
   checkpointEvery: number;
   /** Data-parallel replicas (1 = this thread only). */
   threads: number;
+  /** How the step runs: one TensorFlow graph, op by op, or the graph when it can (default auto). */
+  executor?: 'auto' | 'graph' | 'eager';
 }
 
 /** The SGD hyper-parameters of a weight-training loop (the training loop and the search loop alike). */

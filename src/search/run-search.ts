@@ -4,16 +4,15 @@
  * at every epoch end the alphas and derived genotype (`alphas.jsonl`, one line per epoch; `genotype.json`, the
  * latest, in the format `ranas train --genotype` reads) and the alpha entropy (`log.jsonl`).
  */
+import { createStepEngine, resolveExecutor } from '../exec/step-engine.ts';
 import { appendJsonLine } from '../json-lines.ts';
 import { join } from 'node:path';
 import { BatchIterator } from '../data/batch-iterator.ts';
 import { splitTrainVal } from '../data/splits.ts';
 import { initEngine, type EngineInfo } from '../engine/backend.ts';
-import { createDataParallel } from '../engine/data-parallel.ts';
 import type { DataParallel } from '../engine/data-parallel-types.ts';
 import { RanasError } from '../errors.ts';
 import { alphaNames as graphAlphaNames } from '../exec/program.ts';
-import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-graph.ts';
 import { genotypeHash, type CellKind, type Genotype } from '../model/genotype.ts';
 import { ALPHA_NAMES, buildMsRanasSupernet } from '../model/supernet.ts';
 import { checkResumeOptions, openRunFolderAt, writeJsonAtomic } from '../run-folder.ts';
@@ -26,7 +25,6 @@ import { sgdHyperOf } from '../run/run-options.ts';
 import { chooseData, holdOutSplit } from '../run/data-choice.ts';
 import { subset } from '../data/splits.ts';
 import type { ImageDataset } from '../data/types.ts';
-import { singleThread } from '../engine/single-thread.ts';
 import { DARTS_ALPHA_ADAM } from './adam.ts';
 import { alphaRowsOf, deriveGenotype, meanEntropy, type AlphaMatrices } from './derive-genotype.ts';
 import { alphaUniformity, uniformityWarning } from './near-uniform.ts';
@@ -111,10 +109,11 @@ async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say
   const halves = searchHalves(data.train, o.seed);
   say(`data: ${data.note}; ${halves.train.count} images for weights, ${halves.val.count} for alphas`);
   const alphaNames = [...graphAlphaNames(graph)].sort();
-  say(`engine: ${engine.backend} x${o.threads}; supernet: ${graph.nodes.length} nodes, ${graph.exits.length} exits, ${Object.values(graph.weights).filter((w) => w.trainable).reduce((s, w) => s + w.data.length, 0)} trainable values; ${o.secondOrder ? 'second' : 'first'}-order`);
+  const step = resolveExecutor(o.executor ?? 'auto', engine.backend, o.threads);
+  say(`engine: ${engine.backend} x${o.threads}, ${step.executor} step (${step.why}); supernet: ${graph.nodes.length} nodes, ${graph.exits.length} exits, ${Object.values(graph.weights).filter((w) => w.trainable).reduce((s, w) => s + w.data.length, 0)} trainable values; ${o.secondOrder ? 'second' : 'first'}-order`);
 
   const recipe = { graph, exitWeights };
-  const dp: DataParallel = o.threads > 1 ? await createDataParallel(trainableGraphRecipe(recipe), { replicas: o.threads }) : singleThread(buildTrainableGraph(recipe));
+  const dp: DataParallel = await createStepEngine(recipe, { executor: step.executor, replicas: o.threads, batch: o.batchSize });
   try {
     const augment = { cutoutPx: o.cutout };
     const train = iteratorSource(new BatchIterator(halves.train, { batchSize: o.batchSize, seed: o.seed, augment }));

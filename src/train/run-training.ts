@@ -3,17 +3,16 @@
  * data, the training loop (single-thread or data-parallel), the trained model saved as IR (`model/`), and
  * the final test evaluation (`eval.json`, `report.json`, `report.svg`).
  */
+import { createStepEngine, resolveExecutor } from '../exec/step-engine.ts';
 import { join } from 'node:path';
 import { BatchIterator } from '../data/batch-iterator.ts';
 import { initEngine, type EngineInfo } from '../engine/backend.ts';
-import { createDataParallel } from '../engine/data-parallel.ts';
 import type { DataParallel, TrainableModel } from '../engine/data-parallel-types.ts';
 import { RanasError } from '../errors.ts';
 import { evaluateModel, type ModelEvaluation } from '../eval/evaluate-model.ts';
 import { writeReport } from '../eval/report.ts';
 import { exitTop1 } from '../eval/exit-predictions.ts';
 import { createProgram } from '../exec/program.ts';
-import { buildTrainableGraph, trainableGraphRecipe } from '../exec/trainable-graph.ts';
 import { loadModel, saveModel } from '../ir/serialize.ts';
 import { getPreset } from '../model/presets.ts';
 import type { ModelGraph, WeightTensor } from '../ir/types.ts';
@@ -24,7 +23,6 @@ import { guardRun, type RunGuard } from '../run/guarded-run.ts';
 import { planRunDir, type RunDirPlan } from '../run/run-dir-plan.ts';
 import { iteratorSource } from '../run/batch-source.ts';
 import { chooseData, dataName } from '../run/data-choice.ts';
-import { singleThread } from '../engine/single-thread.ts';
 import { chooseModel } from '../run/model-choice.ts';
 import { sgdHyperOf } from '../run/run-options.ts';
 import { describeSchedule } from '../run/lr-schedule.ts';
@@ -94,12 +92,11 @@ async function trainIn(plan: RunDirPlan, guard: RunGuard, o: TrainOptions, say: 
   }
   const graph = tap ? withAuxiliaryTower(network, tap, o.seed) : network;
   const exitWeights = tap ? [o.auxiliaryWeight, ...networkExitWeights] : networkExitWeights;
-  say(`engine: ${engine.backend} x${o.threads}; model ${network.name}: ${network.exits.length} exits, ${Object.values(network.weights).filter((w) => w.trainable).reduce((s, w) => s + w.data.length, 0)} trainable params`);
+  const step = resolveExecutor(o.executor ?? 'auto', engine.backend, o.threads);
+  say(`engine: ${engine.backend} x${o.threads}, ${step.executor} step (${step.why}); model ${network.name}: ${network.exits.length} exits, ${Object.values(network.weights).filter((w) => w.trainable).reduce((s, w) => s + w.data.length, 0)} trainable params`);
 
   const config = { graph, exitWeights };
-  const dp: DataParallel = o.threads > 1
-    ? await createDataParallel(trainableGraphRecipe(config), { replicas: o.threads })
-    : singleThread(buildTrainableGraph(config));
+  const dp: DataParallel = await createStepEngine(config, { executor: step.executor, replicas: o.threads, batch: o.batchSize });
   try {
     const it = new BatchIterator(data.train, { batchSize: o.batchSize, seed: o.seed, augment: { cutoutPx: o.cutout } });
     const loop = await trainLoop({

@@ -7,7 +7,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RanasError, errorMessage, isRanasError } from '../../errors.ts';
-import { PROJECT_ROOT, TF_WHEEL_VERSION, nativePaths } from './native-paths.ts';
+import { PROJECT_ROOT, TF_WHEEL_VERSION, nativePaths, type NativePaths } from './native-paths.ts';
+import { buildGraphAddon } from './graph-addon-build.ts';
 import { downloadWheel, extractWheel, isExtracted } from './wheel.ts';
 import { layoutDeps } from './deps-layout.ts';
 import { addonCacheDir, buildAddon, restoreAddon, saveAddon } from './addon-build.ts';
@@ -27,7 +28,7 @@ export interface SetupNativeOptions {
 
 /** One step of the run and how long it took. */
 export interface SetupStep {
-  step: 'verify' | 'download' | 'extract' | 'layout' | 'restore' | 'build';
+  step: 'verify' | 'download' | 'extract' | 'layout' | 'restore' | 'build' | 'graph';
   ms: number;
   detail: string;
 }
@@ -62,6 +63,18 @@ export async function setupNative(o: SetupNativeOptions): Promise<SetupNativeRep
     o.onStep?.(`${name}: ${record.detail} (${(record.ms / 1000).toFixed(1)} s)`);
     return v;
   };
+  // The graph addon (whole training steps as one TensorFlow graph) is built once tfjs-node loads; without it
+  // training runs op by op, so a failure here is reported, not fatal.
+  const graphAddon = async (paths: NativePaths) => {
+    await step('graph', async () => {
+      try {
+        const r = await buildGraphAddon(paths.nativeCache, paths.tfDir);
+        return `${r.path} (${r.built ? 'built' : 'cached'})`;
+      } catch (e) {
+        return `not built, training runs op by op: ${errorMessage(e)}`;
+      }
+    }, (d) => d);
+  };
   const done = (action: SetupNativeReport['action'], check: AddonCheck): SetupNativeReport => ({ ok: true, action, check, steps, elapsedMs: Math.round(performance.now() - t0) });
   const root = o.projectRoot ?? PROJECT_ROOT;
   const tfVersion = o.tfVersion ?? TF_WHEEL_VERSION;
@@ -77,6 +90,7 @@ export async function setupNative(o: SetupNativeOptions): Promise<SetupNativeRep
     };
     if (!o.force) {
       const check = await step('verify', tryCheck, (c) => (c ? 'tfjs-node loads' : 'tfjs-node does not load'));
+      if (check && isExtracted(paths.tfDir)) await graphAddon(paths);
       if (check) return done('verified', check);
     }
     if (o.wheel !== undefined || !isExtracted(paths.tfDir)) {
@@ -91,12 +105,16 @@ export async function setupNative(o: SetupNativeOptions): Promise<SetupNativeRep
       const rel = await step('restore', () => restoreAddon(cacheDir, paths.tfjsNodeDir), (r) => (r ? `${r} from ${cacheDir}` : 'no cached addon'));
       if (rel) {
         const check = await step('verify', tryCheck, (c) => (c ? 'tfjs-node loads' : 'cached addon does not load'));
-        if (check) return done('restored', check);
+        if (check) {
+          await graphAddon(paths);
+          return done('restored', check);
+        }
       }
     }
     const built = await step('build', () => buildAddon(paths.tfjsNodeDir, paths.buildLog), (b) => b.rel);
     const check = await step('verify', () => checkAddon(root), (c) => `TensorFlow ${c.tensorflowVersion}, conv2d max |Δ| vs cpu ${c.conv2dMaxAbsDiff}`);
     saveAddon(paths.tfjsNodeDir, built.rel, cacheDir);
+    await graphAddon(paths);
     return done('built', check);
   } catch (e) {
     const code = isRanasError(e) ? e.code : 'E_NATIVE_SETUP';
