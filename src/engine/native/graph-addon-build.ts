@@ -16,22 +16,33 @@ import { lastLine, runTool } from './run-tool.ts';
 /** The addon's C source (shipped with the package). */
 export const GRAPH_ADDON_SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'graph-addon', 'ranas_graph.c');
 
-/** Where the addon built from the current source for `tfVersion` lives. */
-export function graphAddonPath(nativeCache: string, tfVersion = TF_WHEEL_VERSION): string {
-  const hash = createHash('sha256').update(readFileSync(GRAPH_ADDON_SOURCE)).update(`tf-${tfVersion} ${process.platform}-${process.arch}`).digest('hex').slice(0, 16);
+/**
+ * Where the addon built from the current source against `tfDir` (its path is in the addon's run path) for
+ * `tfVersion` lives.
+ */
+export function graphAddonPath(nativeCache: string, tfDir: string, tfVersion = TF_WHEEL_VERSION): string {
+  const hash = createHash('sha256').update(readFileSync(GRAPH_ADDON_SOURCE)).update(`tf-${tfVersion} ${process.platform}-${process.arch} ${tfDir}`).digest('hex').slice(0, 16);
   return join(nativeCache, 'graph-addon', `ranas_graph-${hash}.node`);
+}
+
+/** tfjs-node's `deps/` folder: `include/` and `lib/` of the TensorFlow it loads, whenever it loads. */
+export function tfjsNodeDeps(tfjsNodeDir: string): string {
+  return join(tfjsNodeDir, 'deps');
 }
 
 /** The built addon of this checkout, or undefined when `ranas setup native` has not built it. */
 export function findGraphAddon(projectRoot?: string): string | undefined {
   const paths = nativePaths(projectRoot);
-  const path = graphAddonPath(paths.nativeCache);
+  const path = graphAddonPath(paths.nativeCache, tfjsNodeDeps(paths.tfjsNodeDir));
   return existsSync(path) ? path : undefined;
 }
 
-/** Compiles the addon unless the current source is already built; returns its path and whether it was built now. */
+/**
+ * Compiles the addon against `tfDir` (a folder with TensorFlow's `include/` and `lib/`) unless the current
+ * source is already built; returns its path and whether it was built now.
+ */
 export async function buildGraphAddon(nativeCache: string, tfDir: string, tfVersion = TF_WHEEL_VERSION): Promise<{ path: string; built: boolean }> {
-  const path = graphAddonPath(nativeCache, tfVersion);
+  const path = graphAddonPath(nativeCache, tfDir, tfVersion);
   if (existsSync(path)) return { path, built: false };
   const nodeDir = localNodeDir();
   if (!nodeDir) throw new RanasError('E_NATIVE_BUILD', 'building the graph addon: no folder with include/node/node_api.h found; expected Node headers (set npm nodedir)');

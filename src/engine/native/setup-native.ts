@@ -8,7 +8,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RanasError, errorMessage, isRanasError } from '../../errors.ts';
 import { PROJECT_ROOT, TF_WHEEL_VERSION, nativePaths, type NativePaths } from './native-paths.ts';
-import { buildGraphAddon } from './graph-addon-build.ts';
+import { buildGraphAddon, tfjsNodeDeps } from './graph-addon-build.ts';
 import { downloadWheel, extractWheel, isExtracted } from './wheel.ts';
 import { layoutDeps } from './deps-layout.ts';
 import { addonCacheDir, buildAddon, restoreAddon, saveAddon } from './addon-build.ts';
@@ -68,7 +68,7 @@ export async function setupNative(o: SetupNativeOptions): Promise<SetupNativeRep
   const graphAddon = async (paths: NativePaths) => {
     await step('graph', async () => {
       try {
-        const r = await buildGraphAddon(paths.nativeCache, paths.tfDir);
+        const r = await buildGraphAddon(paths.nativeCache, tfjsNodeDeps(paths.tfjsNodeDir));
         return `${r.path} (${r.built ? 'built' : 'cached'})`;
       } catch (e) {
         return `not built, training runs op by op: ${errorMessage(e)}`;
@@ -90,7 +90,7 @@ export async function setupNative(o: SetupNativeOptions): Promise<SetupNativeRep
     };
     if (!o.force) {
       const check = await step('verify', tryCheck, (c) => (c ? 'tfjs-node loads' : 'tfjs-node does not load'));
-      if (check && isExtracted(paths.tfDir)) await graphAddon(paths);
+      if (check) await graphAddon(paths);
       if (check) return done('verified', check);
     }
     if (o.wheel !== undefined || !isExtracted(paths.tfDir)) {
