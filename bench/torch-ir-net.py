@@ -6,8 +6,10 @@ TensorFlow 'same' padding (extra on the bottom/right), batch-norm with PyTorch's
 training step is ranas train's: loss = sum_k w_k CE(exit_k) (weights 1), SGD momentum 0.9 + weight decay on
 every trainable weight, global-norm clipping at 5, loss read back every step.
 
-    time:   python3 bench/torch-ir-net.py time  MODEL_DIR [--seconds S] [--batch N] [--channels-last] [--weights-only]
+    time:   python3 bench/torch-ir-net.py time  MODEL_DIR [--seconds S] [--batch N] [--channels-last] [--weights-only] [--compile]
             → one JSON line {torch, threads, forwardImgPerSec, trainingImgPerSec, trainingImgPerCpuSec, kernelsPerStep}
+            --compile: the training step's model through torch.compile (default mode); the compile (the first
+            warm-up steps) is timed apart as compileSeconds, the forward figure is skipped (null).
     check:  python3 bench/torch-ir-net.py check MODEL_DIR CASE_DIR
             CASE_DIR holds case.json + case.bin written by the TypeScript side: the batch (x NHWC, labels) and
             ranas's exits, loss and gradients. Prints one JSON line with the differences.
@@ -238,18 +240,24 @@ def cmd_time(a):
         with torch.no_grad():
             net(x)
 
-    fwd, _ = timed(a.seconds, forward)
+    fwd = None if a.compile else timed(a.seconds, forward)[0]
     net.train()
     params, opt = trainer(net, a)
+    model = torch.compile(net) if a.compile else net
 
     def train():
         opt.zero_grad(set_to_none=True)
-        loss = sum(F.cross_entropy(e, labels) for e in net(x))
+        loss = sum(F.cross_entropy(e, labels) for e in model(x))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, a.grad_clip)
         opt.step()
         loss.item()
 
+    compile_s = None
+    if a.compile:
+        t0 = time.perf_counter()
+        train()
+        compile_s = time.perf_counter() - t0
     train_ps, train_pcs = timed(a.seconds, train)
     kernels = None
     try:
@@ -262,8 +270,8 @@ def cmd_time(a):
         kernels = None
     print(json.dumps({
         'torch': torch.__version__, 'threads': torch.get_num_threads(),
-        'forwardImgPerSec': fwd * a.batch, 'trainingImgPerSec': train_ps * a.batch,
-        'trainingImgPerCpuSec': train_pcs * a.batch, 'kernelsPerStep': kernels,
+        'forwardImgPerSec': None if fwd is None else fwd * a.batch, 'trainingImgPerSec': train_ps * a.batch,
+        'trainingImgPerCpuSec': train_pcs * a.batch, 'kernelsPerStep': kernels, 'compileSeconds': compile_s,
     }))
 
 
@@ -344,6 +352,7 @@ def main():
     p.add_argument('--batch', type=int, default=64)
     p.add_argument('--channels-last', action='store_true')
     p.add_argument('--weights-only', action='store_true')
+    p.add_argument('--compile', action='store_true', help='torch.compile the training model')
     p.add_argument('--threads', type=int, default=0, help='torch.set_num_threads (0: torch default)')
     p.add_argument('--lr', type=float, default=0.05)
     p.add_argument('--weight-decay', type=float, default=3e-4)

@@ -165,7 +165,7 @@ async function writeCase(modelDir: string, caseDir: string, batchSize: number) {
   // The graph step's gradients, loss and running statistics (its exits are the eager forward's: the step
   // fetches no logits), from the same starting weights and buffers.
   const initial = (m: Map<string, tf.Variable>) => new Map([...m].map(([n, v]) => [n, new Float32Array(v.dataSync())]));
-  const graphStep = executorArg === 'graph' ? buildGraphStep({ graph, exitWeights: graph.exits.map(() => 1), batch: batchSize })
+  const graphStep = resolveExecutor(executorArg, (await initEngine()).backend, 1).executor === 'graph' ? buildGraphStep({ graph, exitWeights: graph.exits.map(() => 1), batch: batchSize })
     .run(batch.x, batch.shape, batch.labels, { variables: initial(model.variables), buffers: initial(model.buffers) }, names) : undefined;
   const { value, grads } = tf.variableGrads(() => {
     const { exits: logits } = model.program.forward(xt, { training: true });
@@ -199,7 +199,7 @@ async function writeCase(modelDir: string, caseDir: string, batchSize: number) {
   mkdirSync(caseDir, { recursive: true });
   writeFileSync(join(caseDir, 'case.bin'), Buffer.concat(parts));
   writeFileSync(join(caseDir, 'case.json'), JSON.stringify(doc));
-  return { written: caseDir, gradients: names.length, executor: executorArg === 'graph' ? 'graph' : 'eager' };
+  return { written: caseDir, gradients: names.length, executor: graphStep ? 'graph' : 'eager' };
 }
 
 const [cmd, modelDir, ...rest] = process.argv.slice(2);

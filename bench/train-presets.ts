@@ -16,6 +16,11 @@
  *
  *   node --import tsx bench/train-presets.ts [--seconds 6] [--batch 64] [--presets tiny,small,paper-cifar]
  *        [--no-search] [--no-check] [--no-profile] [--profile-preset tiny] [--no-timing] [--no-cl] [--threads N] [--replicas N] [--python PATH] [--reps 1]
+ *        [--executor auto|graph|eager] [--torch-compile]
+ * --torch-compile adds PyTorch's compiled step (torch.compile, channels_last; its compile time apart) per preset.
+ * --executor: how ranas runs each step (`ranas train --executor`; default auto = the whole step as one TensorFlow
+ * graph on the native engine with 1 replica). The per-op profile is always of the eager step (the graph's
+ * kernels run inside one session call).
  * --replicas N runs ranas's training with N data-parallel replicas (`ranas train --replicas N`: worker threads,
  * the batch split between them, batch-norm statistics per shard); default 1.
  */
@@ -45,6 +50,7 @@ const RANAS = fileURLToPath(new URL('./train-presets-ranas.ts', import.meta.url)
 const TORCH = fileURLToPath(new URL('./torch-ir-net.py', import.meta.url));
 const load = () => loadavg()[0].toFixed(1);
 const threads = option('--threads');
+const executor = option('--executor') ?? 'auto';
 const threadArgs = threads ? ['--threads', threads] : [];
 const threadEnv = threads ? { TF_NUM_INTRAOP_THREADS: threads, TF_NUM_INTEROP_THREADS: '1' } : {};
 
@@ -58,7 +64,7 @@ function jsonLine(stdout: string, what: string): Record<string, unknown> {
 }
 
 function ranas(...a: string[]): Record<string, unknown> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', RANAS, ...a], { encoding: 'utf8', env: { ...process.env, ...threadEnv, RANAS_QUIET: '1' }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', RANAS, ...a, '--executor', executor], { encoding: 'utf8', env: { ...process.env, ...threadEnv, RANAS_QUIET: '1' }, maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`ranas ${a[0]} failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return jsonLine(r.stdout, `ranas ${a[0]}`);
 }
@@ -79,7 +85,7 @@ const r0 = (v: number | null) => (v === null ? null : Math.round(v));
 const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.round((a / b) * 100) / 100);
 
 const work = mkdtempSync(join(tmpdir(), 'ranas-train-presets-'));
-console.log(`train-presets: batch ${batch}, ${seconds} s per figure, ${reps} rep(s), threads ${threads ?? 'library default'}, ranas replicas ${replicas}; PyTorch: ${torchStatus}; load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`train-presets: batch ${batch}, ${seconds} s per figure, ${reps} rep(s), threads ${threads ?? 'library default'}, ranas replicas ${replicas}, executor ${executor}; PyTorch: ${torchStatus}; load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 try {
   const dirs = new Map<string, string>();
   for (const p of presets) {
@@ -98,12 +104,18 @@ try {
       const nchw = torch('time', dir, '--seconds', String(seconds), '--batch', String(batch));
       const lc = load();
       const cl = args.includes('--no-cl') ? 'skipped' : torch('time', dir, '--seconds', String(seconds), '--batch', String(batch), '--channels-last');
+      const compiled = args.includes('--torch-compile') ? torch('time', dir, '--seconds', String(seconds), '--batch', String(batch), '--channels-last', '--compile') : 'skipped';
+      const lcc = load();
       const ourIps = num(ours, 'trainingImgPerSec');
       rows.push({
-        preset: p, rep: rep + 1,
-        ranasImgPerSec: r0(ourIps), ranasImgPerCpuSec: r0(num(ours, 'trainingImgPerCpuSec')), ranasKernels: num(ours, 'kernelsPerStep'), loadRanas: lr,
+        preset: p, rep: rep + 1, executor: String(ours.executor ?? ''),
+        ranasImgPerSec: r0(ourIps), ranasImgPerCpuSec: r0(num(ours, 'trainingImgPerCpuSec')), ranasEagerKernels: num(ours, 'kernelsPerStep'), loadRanas: lr,
         torchImgPerSec: r0(num(nchw, 'trainingImgPerSec')), torchImgPerCpuSec: r0(num(nchw, 'trainingImgPerCpuSec')), torchOps: num(nchw, 'kernelsPerStep'), loadTorch: lt,
         torchClImgPerSec: r0(num(cl, 'trainingImgPerSec')), loadTorchCl: lc,
+        ...(compiled === 'skipped' ? {} : {
+          torchCompiledClImgPerSec: r0(num(compiled, 'trainingImgPerSec')), compileSeconds: r0(num(compiled, 'compileSeconds')), loadTorchCompiled: lcc,
+          ratioCompiled: ratio(ourIps, num(compiled, 'trainingImgPerSec')),
+        }),
         ratio: ratio(ourIps, num(nchw, 'trainingImgPerSec')), ratioCl: ratio(ourIps, num(cl, 'trainingImgPerSec')),
         ratioPerCpuSec: ratio(num(ours, 'trainingImgPerCpuSec'), num(nchw, 'trainingImgPerCpuSec')),
         ...(typeof nchw === 'string' ? { torch: nchw } : {}),
@@ -124,8 +136,8 @@ try {
       const lt = load();
       const t = torch('time', dir, '--seconds', String(seconds), '--batch', String(sb), '--weights-only');
       srows.push({
-        rep: rep + 1, weightStepImgPerSec: r0(num(s, 'weightImgPerSec')), alphaStepImgPerSec: r0(num(s, 'alphaImgPerSec')),
-        weightKernels: num(s, 'weightKernelsPerStep'), alphaKernels: num(s, 'alphaKernelsPerStep'), loadRanas: ls,
+        rep: rep + 1, executor: String(s.executor ?? ''), weightStepImgPerSec: r0(num(s, 'weightImgPerSec')), alphaStepImgPerSec: r0(num(s, 'alphaImgPerSec')),
+        eagerWeightKernels: num(s, 'weightKernelsPerStep'), eagerAlphaKernels: num(s, 'alphaKernelsPerStep'), loadRanas: ls,
         torchWeightStepImgPerSec: r0(num(t, 'trainingImgPerSec')), loadTorch: lt,
         ratioWeightStep: ratio(num(s, 'weightImgPerSec'), num(t, 'trainingImgPerSec')),
         // issue 22's baseline (before this work): weight step 37 img/s, alpha step 58 img/s
@@ -140,7 +152,7 @@ try {
     const crows: Row[] = [];
     for (const [p, dir] of dirs) {
       const caseDir = join(work, `${p}-case`);
-      ranas('case', dir, caseDir, '16');
+      const ranasCase = ranas('case', dir, caseDir, '16');
       const c = torch('check', dir, caseDir);
       if (typeof c === 'string') {
         crows.push({ preset: p, torch: c });
@@ -150,7 +162,7 @@ try {
       const worst = grads[0] ?? {};
       const big = grads.filter((g) => Number(g.normShare) > 1e-3);
       crows.push({
-        preset: p, exitsRelL2: num(c, 'exits'), lossRel: num(c, 'loss'), runningStatsRelMax: num(c, 'running'),
+        preset: p, executor: String(ranasCase.executor ?? ''), exitsRelL2: num(c, 'exits'), lossRel: num(c, 'loss'), runningStatsRelMax: num(c, 'running'),
         worstGradRelL2: Number(worst.relL2 ?? NaN), worstGrad: String(worst.name ?? ''),
         worstGradNormOverMedian: Number(worst.norm ?? NaN) / (num(c, 'medianGradNorm') ?? NaN),
         worstGradRelL2AmongNormShareOver1e3: Math.max(0, ...big.map((g) => Number(g.relL2))),
@@ -169,7 +181,7 @@ try {
     const total = Object.entries(prof.byKernel).filter(([k]) => k !== 'forward').reduce((s, [, e]) => s + e.ms, 0);
     const prow = Object.entries(prof.byKernel).sort((a, b) => b[1].ms - a[1].ms).slice(0, 18)
       .map(([kernel, e]) => ({ kernel, calls: e.calls, ms: Math.round(e.ms * 10) / 10, msPerCall: Math.round((e.ms / e.calls) * 100) / 100, share: `${((100 * e.ms) / prof.wallMs).toFixed(1)} %` }));
-    console.log(`\nprofile of one ${profiled} training step (forward + gradients, batch ${batch}; load ${load()}): wall ${prof.wallMs.toFixed(0)} ms, ${prof.kernels} kernel calls + ${prof.identity} Identity;`
+    console.log(`\nprofile of one ${profiled} eager training step (forward + gradients, batch ${batch}; load ${load()}): wall ${prof.wallMs.toFixed(0)} ms, ${prof.kernels} kernel calls + ${prof.identity} Identity;`
       + ` kernels ${total.toFixed(0)} ms (without the batch-norm wrapper 'forward'), outside kernels (JS, tape, bookkeeping) ≈ ${Math.max(0, prof.wallMs - total).toFixed(0)} ms (on a loaded machine kernel times include time descheduled)`);
     console.log(formatTable(prow));
   }
