@@ -78,6 +78,32 @@ async function runEngine(graph: ModelGraph, replicas: number, batch: number) {
   return { engine, executor, model: executor === 'eager' && replicas === 1 ? engine.model as TrainableGraph : buildTrainableGraph(recipe) };
 }
 
+/**
+ * One traced graph step (after two untraced ones): wall time, TensorFlow's own time per op type (kernel time
+ * summed over nodes, which overlaps across the inter-op threads), and the number of nodes executed.
+ */
+function profileGraphStep(graph: ModelGraph, batch: Batch, model: TrainableGraph) {
+  const step = buildGraphStep({ graph, exitWeights: graph.exits.map(() => 1), batch: batch.shape[0] });
+  const values = (m: Map<string, tf.Variable>) => new Map([...m].map(([n, v]) => [n, new Float32Array(v.dataSync())]));
+  const current = { variables: values(model.variables), buffers: values(model.buffers) };
+  const names = [...model.variables.keys()];
+  step.run(batch.x, batch.shape, batch.labels, current, names);
+  const t0 = performance.now();
+  step.run(batch.x, batch.shape, batch.labels, current, names);
+  const wallMs = performance.now() - t0;
+  const traced = step.profile(batch.x, batch.shape, batch.labels, current, names);
+  step.close();
+  const byType: Record<string, { ms: number; calls: number }> = {};
+  for (const n of traced.nodes) {
+    const e = (byType[n.type || n.node] ??= { ms: 0, calls: 0 });
+    e.ms += n.opMicros / 1000;
+    e.calls += 1;
+  }
+  const first = Math.min(...traced.nodes.map((n) => n.startMicros));
+  const last = Math.max(...traced.nodes.map((n) => n.startMicros + n.allMicros));
+  return { wallMs, tracedSpanMs: (last - first) / 1000, nodes: traced.nodes.length, byType };
+}
+
 async function train(modelDir: string, batchSize: number, seconds: number, profile: boolean, replicas: number) {
   const graph = loadModel(modelDir);
   // `ranas train --replicas N`: N data-parallel replicas (worker threads), the batch split between them.
@@ -100,9 +126,10 @@ async function train(modelDir: string, batchSize: number, seconds: number, profi
   const wall = performance.now() - t0;
   const cpu = cpuMs() - c0;
   const prof = await profileStep(model, batch, [...model.variables.keys()]);
+  const graphProfile = profile && executor === 'graph' ? profileGraphStep(graph, batch, model) : undefined;
   return {
     executor, trainingImgPerSec: (steps * batchSize * 1000) / wall, trainingImgPerCpuSec: (steps * batchSize * 1000) / cpu, steps,
-    kernelsPerStep: prof.kernels, identityPerStep: prof.identity, profile: profile ? prof : undefined,
+    kernelsPerStep: prof.kernels, identityPerStep: prof.identity, profile: profile ? prof : undefined, graphProfile,
   };
 }
 

@@ -95,11 +95,15 @@ try {
   }
   const rows: Row[] = [];
   let tinyProfile: unknown;
+  let tinyGraphProfile: unknown;
   for (let rep = 0; rep < (args.includes('--no-timing') ? 0 : reps); rep++) {
     for (const [p, dir] of dirs) {
       const lr = load();
       const ours = ranas('train', dir, String(batch), String(seconds), ...(p === profiled && rep === 0 ? ['--profile'] : []), '--replicas', String(replicas));
-      if (p === profiled && rep === 0) tinyProfile = ours.profile;
+      if (p === profiled && rep === 0) {
+        tinyProfile = ours.profile;
+        tinyGraphProfile = ours.graphProfile;
+      }
       const lt = load();
       const nchw = torch('time', dir, '--seconds', String(seconds), '--batch', String(batch));
       const lc = load();
@@ -184,6 +188,15 @@ try {
     console.log(`\nprofile of one ${profiled} eager training step (forward + gradients, batch ${batch}; load ${load()}): wall ${prof.wallMs.toFixed(0)} ms, ${prof.kernels} kernel calls + ${prof.identity} Identity;`
       + ` kernels ${total.toFixed(0)} ms (without the batch-norm wrapper 'forward'), outside kernels (JS, tape, bookkeeping) ≈ ${Math.max(0, prof.wallMs - total).toFixed(0)} ms (on a loaded machine kernel times include time descheduled)`);
     console.log(formatTable(prow));
+  }
+  const graphProfile = tinyGraphProfile as { wallMs: number; tracedSpanMs: number; nodes: number; byType: Record<string, { ms: number; calls: number }> } | undefined;
+  if (!args.includes('--no-profile') && graphProfile && typeof graphProfile === 'object') {
+    const total = Object.values(graphProfile.byType).reduce((s, e) => s + e.ms, 0);
+    const grows = Object.entries(graphProfile.byType).sort((a, b) => b[1].ms - a[1].ms).slice(0, 18)
+      .map(([type, e]) => ({ type, nodes: e.calls, ms: Math.round(e.ms * 10) / 10, msPerNode: Math.round((e.ms / e.calls) * 100) / 100, shareOfOpTime: `${((100 * e.ms) / total).toFixed(1)} %` }));
+    console.log(`\nprofile of one ${profiled} graph training step (TensorFlow's step stats, batch ${batch}; load ${load()}): wall ${graphProfile.wallMs.toFixed(0)} ms untraced, ${graphProfile.tracedSpanMs.toFixed(0)} ms traced span, ${graphProfile.nodes} nodes;`
+      + ` op time ${total.toFixed(0)} ms summed over nodes (inter-op threads overlap, so the sum can exceed the span)`);
+    console.log(formatTable(grows));
   }
   console.log(`\nload average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {

@@ -17,6 +17,7 @@ import type { ModelGraph } from '../ir/types.ts';
 import { buildMsRanasSupernet } from '../model/supernet.ts';
 import { searchSupernetConfig } from '../search/search-options.ts';
 import { graphEngine } from './graph-engine.ts';
+import { buildGraphStep } from './graph-step.ts';
 import { parseExecutor, resolveExecutor } from './step-engine.ts';
 import { tinyGraph } from './tiny-graph.ts';
 import { buildTrainableGraph } from './trainable-graph.ts';
@@ -125,6 +126,10 @@ it('the graph step refuses an unknown variable and a missing value by name', asy
   const b = syntheticBatch(4, 1, [8, 8, 3]);
   await assert.rejects(engine.gradients(b.x, b.shape, b.labels, ['no/such/weight']), (e: unknown) => isRanasError(e, 'E_UNKNOWN_VARIABLE') && /no\/such\/weight/.test(String(e)));
   await engine.dispose();
+  const step = buildGraphStep(config);
+  assert.throws(() => step.run(b.x, b.shape, b.labels, { variables: new Map(), buffers: new Map() }, []),
+    (e: unknown) => isRanasError(e, 'E_UNKNOWN_VARIABLE') && /needs a value for stem\/conv\/filter/.test(String(e)));
+  step.close();
 });
 
 it('--executor: auto takes the graph only where it runs; graph where it cannot is an error naming why', () => {
@@ -136,4 +141,23 @@ it('--executor: auto takes the graph only where it runs; graph where it cannot i
   assert.throws(() => resolveExecutor('graph', 'wasm', 1, () => true), (e: unknown) => isRanasError(e, 'E_TF_GRAPH') && /wasm/.test(String(e)));
   assert.throws(() => resolveExecutor('graph', 'tensorflow', 1, () => false), (e: unknown) => isRanasError(e, 'E_TF_GRAPH') && /setup native/.test(String(e)));
   assert.throws(() => parseExecutor('fast'), (e: unknown) => isRanasError(e, 'E_CLI_ARG') && /auto, graph, eager/.test(String(e)));
+});
+
+it('a traced step returns the same result and TensorFlow\'s per-node timings (step stats parsed from RunMetadata)', async (t) => {
+  if (!native(t)) return;
+  const graph = tinyGraph();
+  const step = buildGraphStep({ graph, exitWeights: [1, 1], batch: 4 });
+  const b = syntheticBatch(4, 2, [8, 8, 3]);
+  const program = buildTrainableGraph({ graph, exitWeights: [1, 1] });
+  const values = (m: Map<string, { dataSync(): ArrayLike<number> }>) => new Map([...m].map(([n, v]) => [n, Float32Array.from(v.dataSync())]));
+  const current = { variables: values(program.variables), buffers: values(program.buffers) };
+  const names = [...program.variables.keys()];
+  const plain = step.run(b.x, b.shape, b.labels, current, names);
+  const traced = step.profile(b.x, b.shape, b.labels, current, names);
+  assert.deepEqual(traced.terms, plain.terms);
+  const types = new Set(traced.nodes.map((n) => n.type));
+  assert.ok([...types].some((ty) => /Conv2DBackpropFilter/.test(ty)), `expected a conv filter gradient among the traced op types, found ${[...types].join(', ')}`);
+  assert.ok(traced.nodes.every((n) => n.opMicros >= 0 && n.node !== ''), 'every node has a name and a non-negative time');
+  step.close();
+  program.dispose();
 });

@@ -9,6 +9,7 @@
 import { RanasError } from '../errors.ts';
 import type { ModelGraph } from '../ir/types.ts';
 import { TfGraph, type TfFeed, type TfOut, type TfSession } from '../engine/native/tf-graph.ts';
+import type { NodeStat } from '../engine/native/step-stats.ts';
 import { dropPathMask, type DropPathShard } from './drop-path.ts';
 import { alphaNames, bufferNames } from './program.ts';
 import { buildGraphNode, type GraphBuildContext } from './graph-ops.ts';
@@ -48,7 +49,14 @@ export interface GraphStep {
   readonly variableNames: readonly string[];
   readonly bufferNames: readonly string[];
   run(x: Float32Array, shape: [number, number, number, number], labels: Int32Array, values: StepValues, gradNames: readonly string[], dropPath?: DropPathShard): StepResult;
+  /** `run` traced by TensorFlow: also each executed node's timings (for profiles; slower than `run`). */
+  profile(x: Float32Array, shape: [number, number, number, number], labels: Int32Array, values: StepValues, gradNames: readonly string[]): StepResult & { nodes: NodeStat[] };
   close(): void;
+}
+
+/** A fetched float tensor's values (fetched arrays are fresh copies; an int32 one is converted). */
+function f32(data: Float32Array | Int32Array): Float32Array {
+  return data instanceof Float32Array ? data : Float32Array.from(data);
 }
 
 function envThreads(): number {
@@ -131,45 +139,51 @@ export function buildGraphStep(o: GraphStepOptions): GraphStep {
   const xs = variableNames.map((n) => fed.get(n) ?? x);
   const grads = g.gradients(logits, xs, dLogits);
   const gradOf = new Map(variableNames.map((n, i) => [n, grads[i]]));
+  const trainable = new Set(variableNames);
   const bufferList = buffersIn.filter((n) => bufferOut.has(n));
   const session: TfSession = g.session(o.intraThreads ?? envThreads(), o.interThreads ?? 2);
   const sizeOf = (n: string) => graph.weights[n]?.data.length ?? 0;
 
+  const exec = (xData: Float32Array, shape: [number, number, number, number], labelData: Int32Array, current: StepValues, gradNames: readonly string[], dropPath: DropPathShard | undefined, trace: boolean) => {
+    const rows = shape[0];
+    const feeds: TfFeed[] = [
+      { at: x, shape, data: xData },
+      { at: labels, shape: [rows], data: labelData },
+      ...scales.map((at, k) => ({ at, shape: [], data: Float32Array.of(o.exitWeights[k] / rows) })),
+    ];
+    for (const [name, at] of fed) {
+      const data = current.variables.get(name) ?? current.buffers.get(name);
+      if (!data) throw new RanasError('E_UNKNOWN_VARIABLE', `the step needs a value for ${name}; none was given`);
+      feeds.push({ at, shape: graph.weights[name].shape, data });
+    }
+    for (const [site, m] of masks) {
+      const data = dropPath && dropPath.prob > 0 ? dropPathMask(dropPath, site, rows) : new Float32Array(rows).fill(1);
+      feeds.push({ at: m.at, shape: [rows, ...Array.from({ length: m.rank - 1 }, () => 1)], data });
+    }
+    const wanted = gradNames.map((n) => {
+      if (!trainable.has(n)) throw new RanasError('E_UNKNOWN_VARIABLE', `gradients asked for variable ${n}; the model has no such variable`);
+      return n;
+    });
+    const withGrad = wanted.filter((n) => gradOf.get(n) !== undefined);
+    const fetches: TfOut[] = [...terms, ...withGrad.map((n) => gradOf.get(n) ?? x), ...bufferList.map((n) => bufferOut.get(n) ?? x)];
+    const { values: out, nodes } = session.runTraced(feeds, fetches, [], trace);
+    const termValues = terms.map((_, k) => out[k].data[0]);
+    const gradMap = new Map<string, Float32Array>();
+    for (const n of wanted) gradMap.set(n, new Float32Array(sizeOf(n)));
+    withGrad.forEach((n, i) => gradMap.set(n, f32(out[terms.length + i].data)));
+    const bufferMap = new Map<string, Float32Array>();
+    bufferList.forEach((n, i) => bufferMap.set(n, f32(out[terms.length + withGrad.length + i].data)));
+    const total = termValues.reduce((s, t, k) => s + o.exitWeights[k] * t, 0);
+    return { grads: gradMap, total, terms: termValues, buffers: bufferMap, nodes };
+  };
   return {
     variableNames,
     bufferNames: bufferList,
-    run(xData, shape, labelData, current, gradNames, dropPath) {
-      const rows = shape[0];
-      const feeds: TfFeed[] = [
-        { at: x, shape, data: xData },
-        { at: labels, shape: [rows], data: labelData },
-        ...scales.map((at, k) => ({ at, shape: [], data: Float32Array.of(o.exitWeights[k] / rows) })),
-      ];
-      for (const [name, at] of fed) {
-        const data = current.variables.get(name) ?? current.buffers.get(name);
-        if (!data) throw new RanasError('E_UNKNOWN_VARIABLE', `the step needs a value for ${name}; none was given`);
-        feeds.push({ at, shape: graph.weights[name].shape, data });
-      }
-      for (const [site, m] of masks) {
-        const data = dropPath && dropPath.prob > 0 ? dropPathMask(dropPath, site, rows) : new Float32Array(rows).fill(1);
-        feeds.push({ at: m.at, shape: [rows, ...Array.from({ length: m.rank - 1 }, () => 1)], data });
-      }
-      const wanted = gradNames.map((n) => {
-        if (!fed.has(n) || !variableNames.includes(n)) throw new RanasError('E_UNKNOWN_VARIABLE', `gradients asked for variable ${n}; the model has no such variable`);
-        return n;
-      });
-      const withGrad = wanted.filter((n) => gradOf.get(n) !== undefined);
-      const fetches: TfOut[] = [...terms, ...withGrad.map((n) => gradOf.get(n) ?? x), ...bufferList.map((n) => bufferOut.get(n) ?? x)];
-      const out = session.run(feeds, fetches);
-      const termValues = terms.map((_, k) => out[k].data[0]);
-      const gradMap = new Map<string, Float32Array>();
-      for (const n of wanted) gradMap.set(n, new Float32Array(sizeOf(n)));
-      withGrad.forEach((n, i) => gradMap.set(n, Float32Array.from(out[terms.length + i].data)));
-      const bufferMap = new Map<string, Float32Array>();
-      bufferList.forEach((n, i) => bufferMap.set(n, Float32Array.from(out[terms.length + withGrad.length + i].data)));
-      const total = termValues.reduce((s, t, k) => s + o.exitWeights[k] * t, 0);
-      return { grads: gradMap, total, terms: termValues, buffers: bufferMap };
+    run: (xData, shape, labelData, current, gradNames, dropPath) => {
+      const { nodes: _, ...result } = exec(xData, shape, labelData, current, gradNames, dropPath, false);
+      return result;
     },
+    profile: (xData, shape, labelData, current, gradNames) => exec(xData, shape, labelData, current, gradNames, undefined, true),
     close: () => session.close(),
   };
 }

@@ -5,7 +5,7 @@
  * source and the TensorFlow version, so a changed source is rebuilt and an unchanged one never is.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RanasError } from '../../errors.ts';
@@ -56,5 +56,7 @@ export async function buildGraphAddon(nativeCache: string, tfDir: string, tfVers
     throw new RanasError('E_NATIVE_BUILD', `building the graph addon failed: ${lastLine(r.stderrTail) || `cc exit code ${r.code}`}; expected cc to compile ${GRAPH_ADDON_SOURCE}`);
   }
   renameSync(tmp, path);
+  // Builds of older sources are never loaded again (a running process keeps its mapped copy).
+  for (const f of readdirSync(dirname(path))) if (/^ranas_graph-[0-9a-f]+\.node$/.test(f) && join(dirname(path), f) !== path) rmSync(join(dirname(path), f), { force: true });
   return { path, built: true };
 }

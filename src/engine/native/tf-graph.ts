@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { RanasError } from '../../errors.ts';
 import { findGraphAddon } from './graph-addon-build.ts';
+import { parseStepStats, type NodeStat } from './step-stats.ts';
 
 /** One output of an op: [op id, output index]. */
 export type TfOut = readonly [number, number];
@@ -41,7 +42,7 @@ interface Addon {
   addGradients(g: object, ys: readonly TfOut[], dys: readonly TfOut[] | null, xs: readonly TfOut[]): [number, number][];
   newSession(g: object, intra: number, inter: number): object;
   closeSession(s: object): void;
-  run(s: object, feeds: readonly unknown[], fetches: readonly TfOut[], targets: readonly number[]): [number[], Float32Array | Int32Array][];
+  run(s: object, feeds: readonly unknown[], fetches: readonly TfOut[], targets: readonly number[], trace?: boolean): [number[] | null, Float32Array | Int32Array | Uint8Array][];
 }
 
 let addon: Addon | undefined;
@@ -80,11 +81,24 @@ export class TfSession {
 
   /** Feeds placeholders, runs the ops `fetches` and `targets` need, returns the fetched values in order. */
   run(feeds: readonly TfFeed[], fetches: readonly TfOut[], targets: readonly number[] = []): TfValue[] {
+    return this.runTraced(feeds, fetches, targets, false).values;
+  }
+
+  /** `run`, and with `trace` the per-node timings TensorFlow recorded (a FULL_TRACE run). */
+  runTraced(feeds: readonly TfFeed[], fetches: readonly TfOut[], targets: readonly number[] = [], trace = true): { values: TfValue[]; nodes: NodeStat[] } {
+    let raw: [number[] | null, Float32Array | Int32Array | Uint8Array][];
     try {
-      return this.a.run(this.handle, feeds.map((f) => [f.at[0], f.at[1], f.shape, f.data]), fetches, targets).map(([shape, data]) => ({ shape, data }));
+      raw = this.a.run(this.handle, feeds.map((f) => [f.at[0], f.at[1], f.shape, f.data]), fetches, targets, trace);
     } catch (e) {
       throw tfError('running the graph', e);
     }
+    const values: TfValue[] = [];
+    let nodes: NodeStat[] = [];
+    for (const [shape, data] of raw) {
+      if (shape === null && data instanceof Uint8Array) nodes = parseStepStats(data);
+      else if (shape !== null && !(data instanceof Uint8Array)) values.push({ shape, data });
+    }
+    return { values, nodes };
   }
 
   close(): void {

@@ -13,7 +13,8 @@
  *   outputShape(graph, opId, index) -> int array (-1 unknown) or null when the rank is unknown
  *   addGradients(graph, ys, dys | null, xs) -> array of [opId, index] (opId -1: no gradient)
  *   newSession(graph, intraThreads, interThreads) -> session
- *   run(session, feeds, fetches, targets) -> array of [shape, typedArray]
+ *   run(session, feeds, fetches, targets, trace) -> array of [shape, typedArray]; with trace true, one more
+ *     last element [null, Uint8Array]: the serialized RunMetadata of a FULL_TRACE run (per-node step stats)
  *     feeds: array of [opId, index, shape, Float32Array | Int32Array]; fetches: [opId, index]; targets: opId
  *   closeSession(session)
  * The caller keeps a graph's JS value alive as long as any of its sessions (run() reads the op table).
@@ -403,11 +404,13 @@ static napi_value close_session(napi_env env, napi_callback_info info) {
 }
 
 static napi_value run(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   void *p = NULL;
-  if (argc < 4 || napi_get_value_external(env, argv[0], &p) != napi_ok || !p) return throwf(env, "run", "expected (session, feeds, fetches, targets)");
+  if (argc < 4 || napi_get_value_external(env, argv[0], &p) != napi_ok || !p) return throwf(env, "run", "expected (session, feeds, fetches, targets[, trace])");
+  bool trace = false;
+  if (argc > 4) napi_get_value_bool(env, argv[4], &trace);
   Session *ss = p;
   if (!ss->session) return throwf(env, "run", "the session is closed");
   Graph *g = ss->graph;
@@ -434,9 +437,13 @@ static napi_value run(napi_env env, napi_callback_info info) {
   }
   char msg[2048] = "";
   TF_Tensor **fetch_val = calloc(nfetch ? nfetch : 1, sizeof *fetch_val);
+  /* RunOptions{trace_level: FULL_TRACE} */
+  static const unsigned char full_trace[] = { 0x08, 0x03 };
+  TF_Buffer *run_opts = trace ? TF_NewBufferFromString(full_trace, sizeof full_trace) : NULL;
+  TF_Buffer *meta = trace ? TF_NewBuffer() : NULL;
   if (!err) {
     TF_Status *s = TF_NewStatus();
-    TF_SessionRun(ss->session, NULL, feed_out, feed_val, (int)nfeed, fetch_out, fetch_val, (int)nfetch, (const TF_Operation *const *)targets, (int)ntarget, NULL, s);
+    TF_SessionRun(ss->session, run_opts, feed_out, feed_val, (int)nfeed, fetch_out, fetch_val, (int)nfetch, (const TF_Operation *const *)targets, (int)ntarget, meta, s);
     if (TF_GetCode(s) != TF_OK) snprintf(msg, sizeof msg, "%s", TF_Message(s));
     TF_DeleteStatus(s);
   } else {
@@ -446,7 +453,19 @@ static napi_value run(napi_env env, napi_callback_info info) {
   free(feed_out); free(feed_val); free(targets);
   napi_value out = NULL;
   if (!msg[0]) {
-    napi_create_array_with_length(env, nfetch, &out);
+    napi_create_array_with_length(env, nfetch + (trace ? 1 : 0), &out);
+    if (trace) {
+      napi_value pair, nul, buf, arr;
+      void *data = NULL;
+      napi_create_arraybuffer(env, meta->length, &data, &buf);
+      if (meta->length) memcpy(data, meta->data, meta->length);
+      napi_create_typedarray(env, napi_uint8_array, meta->length, buf, 0, &arr);
+      napi_get_null(env, &nul);
+      napi_create_array_with_length(env, 2, &pair);
+      napi_set_element(env, pair, 0, nul);
+      napi_set_element(env, pair, 1, arr);
+      napi_set_element(env, out, nfetch, pair);
+    }
     for (uint32_t i = 0; i < nfetch; i++) {
       TF_Tensor *t = fetch_val[i];
       int rank = TF_NumDims(t);
@@ -474,6 +493,8 @@ static napi_value run(napi_env env, napi_callback_info info) {
   }
   for (uint32_t i = 0; i < nfetch; i++) if (fetch_val[i]) TF_DeleteTensor(fetch_val[i]);
   free(fetch_val); free(fetch_out);
+  if (run_opts) TF_DeleteBuffer(run_opts);
+  if (meta) TF_DeleteBuffer(meta);
   if (msg[0]) return throwf(env, "run", msg);
   return out;
 }
