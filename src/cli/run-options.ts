@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { RanasError } from '../errors.ts';
 import { parseDataChoice, type DataChoice, type RunOptions } from '../run/run-options.ts';
-import { parseExecutor } from '../exec/step-engine.ts';
+import { parseExecutor } from '../exec/step-executors.ts';
 
 /** A number flag: finite, and `check` must hold; the error names the flag, the value and what was expected. */
 export function num(flag: string, v: string, check: (n: number) => boolean, expected: string): number {

@@ -9,18 +9,8 @@ import { singleThread } from '../engine/single-thread.ts';
 import { graphAddonAvailable } from '../engine/native/tf-graph.ts';
 import { RanasError } from '../errors.ts';
 import { graphEngine } from './graph-engine.ts';
+import type { StepExecutor } from './step-executors.ts';
 import { buildTrainableGraph, trainableGraphRecipe, type TrainableGraphConfig } from './trainable-graph.ts';
-
-/** The `--executor` choices. */
-export const STEP_EXECUTORS = ['auto', 'graph', 'eager'] as const;
-export type StepExecutor = (typeof STEP_EXECUTORS)[number];
-
-/** Parses `--executor`. */
-export function parseExecutor(v: string): StepExecutor {
-  const found = STEP_EXECUTORS.find((e) => e === v);
-  if (!found) throw new RanasError('E_CLI_ARG', `--executor is ${JSON.stringify(v)}; expected ${STEP_EXECUTORS.join(', ')}`);
-  return found;
-}
 
 /** The executor a run uses, and why (printed in the run's engine line). */
 export function resolveExecutor(requested: StepExecutor, backend: string, replicas: number, addonBuilt = graphAddonAvailable): { executor: 'graph' | 'eager'; why: string } {
