@@ -183,7 +183,7 @@ async function main(): Promise<void> {
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(', ');
   printTable(t.segments, { title: `predicted vs measured segment p50 (${runtime} int8, 1 thread; agent profiler)` });
   printTable(t.summary, { title: '\nby segment' });
-  const corr = Object.entries(report.tables).map(([p, tb]) => `${p} ${tb.correction?.segmentOverheadUs.map((c) => `${c.toFixed(0)}`).join('/')} µs${tb.correction?.primitiveScale ? ` + per-primitive shares, ridge weight ${tb.correction.ridgeLambda}` : ''}`).join(', ');
+  const corr = Object.entries(report.tables).map(([p, tb]) => `${p} ${tb.correction?.segmentOverheadUs.map((c) => `${c.toFixed(0)}`).join('/')} µs${tb.correction?.primitiveScale ? ` + per-primitive shares, ridge weight ${tb.correction.ridgeLambda}, shrunk toward ${((tb.correction.commonShare ?? 0) * 100).toFixed(0)} %` : ''}`).join(', ');
   process.stdout.write(`\n${report.rows.length} segments of ${report.rows.length === 0 ? 0 : new Set(report.rows.map((r) => `${r.preset}/${r.seed}`)).size} networks: within ±10 %: ${(report.withinCorrected * 100).toFixed(1)} % with the correction (${corr}), ${(report.withinPlain * 100).toFixed(1)} % plain sum (goal ≥ 95 %)\n`);
   if (report.withinRemeasured !== null) process.stdout.write(`noise floor: a second measurement of the same networks is within ±10 % of the first for ${(report.withinRemeasured * 100).toFixed(1)} % of segments\n`);
   process.stdout.write(`load average (1, 5, 15 min): before ${load(report.loadBefore)}; after ${load(report.loadAfter)} on ${os.availableParallelism()} cores\n`);

@@ -34,6 +34,8 @@ test('a table survives JSON and the validator unchanged; a partial one says so',
   assert.deepEqual(parseLatencyTable(plain), plain, 'the correction is optional (a partial table has none)');
   const ridge = { ...table, correction: { segmentOverheadUs: [60, 55, 40], primitiveScale: { sep_conv_3x3: 0.2, max_pool_3x3: -0.3 }, ridgeLambda: 30, segments: 36, method: 'ridge-segment-and-primitive' as const } };
   assert.deepEqual(parseLatencyTable(JSON.parse(JSON.stringify(ridge))), ridge, 'a ridge correction with per-primitive shares');
+  const shrunkToCommon = { ...ridge, correction: { ...ridge.correction, commonShare: 0.22 } };
+  assert.deepEqual(parseLatencyTable(JSON.parse(JSON.stringify(shrunkToCommon))), shrunkToCommon, 'with the common share the fit shrank toward');
 });
 
 test('the validator names the field it refuses', () => {
@@ -51,4 +53,5 @@ test('the validator names the field it refuses', () => {
   refused({ ...table, correction: ridge }, 'correction.primitiveScale');
   refused({ ...table, correction: { ...ridge, primitiveScale: { sep_conv_3x3: -1 } } }, 'correction.primitiveScale.sep_conv_3x3');
   refused({ ...table, correction: { ...ridge, primitiveScale: {}, ridgeLambda: -2 } }, 'correction.ridgeLambda');
+  refused({ ...table, correction: { ...ridge, primitiveScale: {}, commonShare: -1 } }, 'correction.commonShare');
 });

@@ -63,6 +63,8 @@ export interface LatencyCorrection {
   primitiveScale?: Record<string, number>;
   /** The ridge weight chosen (per calibration segment). */
   ridgeLambda?: number;
+  /** The share the per-primitive shares were shrunk toward (0: toward 0), chosen with the weight. */
+  commonShare?: number;
   /** Calibration segments it was fitted on. */
   segments: number;
   method: (typeof CORRECTION_METHODS)[number];
@@ -201,5 +203,6 @@ function correction(v: unknown, source: string): LatencyCorrection {
     if (typeof x !== 'number' || !Number.isFinite(x) || x <= -1) throw fail(source, `correction.primitiveScale.${name}`, 'a number > -1', x);
     primitiveScale[name] = x;
   }
-  return { ...base, primitiveScale, ridgeLambda: numberAt(c, 'ridgeLambda', source, 'correction.', (n) => n >= 0, 'a number ≥ 0'), method };
+  const common = c.commonShare === undefined ? {} : { commonShare: numberAt(c, 'commonShare', source, 'correction.', (n) => n > -1, 'a number > -1') };
+  return { ...base, primitiveScale, ridgeLambda: numberAt(c, 'ridgeLambda', source, 'correction.', (n) => n >= 0, 'a number ≥ 0'), ...common, method };
 }

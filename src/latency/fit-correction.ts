@@ -11,6 +11,13 @@
  * model runs alone). Fitted by ridge regression (the b_p shrunk toward 0, the c_k free), with the weight
  * chosen by leave-one-network-out cross-validation on the calibration networks themselves.
  *
+ * The shares can be shrunk toward 0 or toward a common share a (b_p = a + d_p, the d_p and a penalised): a
+ * segment's edges then cost a common fraction more in context, and a primitive departs from it only as far
+ * as the data show. Cross-validation picks between the two with the weight. Why: with shrinkage toward 0
+ * alone, what all edges share ended in the constants c_k (tiny: 48 µs on segment 3's ~200 µs), which
+ * over-predicted segments made of cheap edges — seed 5 of tiny and small, whose reduction cells are all
+ * max-pools, by 11–16 % in both session-7 bench runs (results/latency/README.md).
+ *
  * Why not constants alone (the first version, then on 4 networks): on one quiet run's data (12 calibration
  * networks, 30 held-out networks of bench/latency-predictor.ts) constants left 91 % of the held-out segments
  * within ±10 %, the shares fitted on the same calibration segments 98 %; where the shares do not help,
@@ -72,10 +79,19 @@ function solve(a: number[][], b: number[]): number[] {
   return m.map((row, i) => row[n] / row[i]);
 }
 
-/** Ridge fit of the residuals: c_k unpenalised, b_p penalised by `lambda` × samples. */
-function ridge(samples: readonly Sample[], segments: number, primitives: readonly string[], lambda: number): { c: number[]; b: number[] } {
-  const row = (s: Sample) => [...Array.from({ length: segments }, (_, k) => (s.k === k ? 1 : 0)), ...primitives.map((p) => s.byPrimitive.get(p) ?? 0)];
-  const d = segments + primitives.length;
+/** Summed table time of a sample's edge primitives. */
+const edgeUs = (s: Sample): number => [...s.byPrimitive.values()].reduce((a, b) => a + b, 0);
+
+/** A fitted correction: constants per segment index, per-primitive deviations d_p and the common share a. */
+interface Fit { c: number[]; d: number[]; a: number }
+
+/**
+ * Ridge fit of the residuals: c_k unpenalised, d_p (and a, with `common`) penalised by `lambda` × samples.
+ * Without `common`, a = 0 and the shares shrink toward 0.
+ */
+function ridge(samples: readonly Sample[], segments: number, primitives: readonly string[], lambda: number, common: boolean): Fit {
+  const row = (s: Sample) => [...Array.from({ length: segments }, (_, k) => (s.k === k ? 1 : 0)), ...primitives.map((p) => s.byPrimitive.get(p) ?? 0), ...(common ? [edgeUs(s)] : [])];
+  const d = segments + primitives.length + (common ? 1 : 0);
   const ata = Array.from({ length: d }, () => new Array<number>(d).fill(0));
   const aty = new Array<number>(d).fill(0);
   for (const s of samples) {
@@ -88,11 +104,11 @@ function ridge(samples: readonly Sample[], segments: number, primitives: readonl
   }
   for (let i = segments; i < d; i++) ata[i][i] += lambda * samples.length;
   const w = solve(ata, aty);
-  return { c: w.slice(0, segments), b: w.slice(segments) };
+  return { c: w.slice(0, segments), d: w.slice(segments, segments + primitives.length), a: common ? w[d - 1] : 0 };
 }
 
-function predictWith(s: Sample, fit: { c: number[]; b: number[] }, primitives: readonly string[]): number {
-  return s.sumUs + fit.c[s.k] + primitives.reduce((acc, p, i) => acc + fit.b[i] * (s.byPrimitive.get(p) ?? 0), 0);
+function predictWith(s: Sample, fit: Fit, primitives: readonly string[]): number {
+  return s.sumUs + fit.c[s.k] + primitives.reduce((acc, p, i) => acc + (fit.a + fit.d[i]) * (s.byPrimitive.get(p) ?? 0), 0);
 }
 
 /**
@@ -108,18 +124,21 @@ export function fitCorrection(index: TableIndex, nets: ReadonlyMap<number, Model
   }
   const primitives = [...new Set(samples.flatMap((s) => [...s.byPrimitive.keys()]))].sort();
   const seeds = [...new Set(samples.map((s) => s.seed))];
-  // Leave one network out: the weight whose fits predict the left-out network's segments best (relative error).
-  // With fewer than 3 networks there is nothing to cross-validate on: the strongest shrinkage.
-  const cvError = (lambda: number) => seeds.reduce((e, seed) => {
-    const fit = ridge(samples.filter((s) => s.seed !== seed), segments, primitives, lambda);
+  // Leave one network out: the weight (and the shrinkage target) whose fits predict the left-out network's
+  // segments best (relative error). With fewer than 3 networks there is nothing to cross-validate on: the
+  // strongest shrinkage toward 0.
+  const cvError = (lambda: number, common: boolean) => seeds.reduce((e, seed) => {
+    const fit = ridge(samples.filter((s) => s.seed !== seed), segments, primitives, lambda, common);
     return samples.filter((x) => x.seed === seed).reduce((acc, s) => acc + (predictWith(s, fit, primitives) / s.measuredUs - 1) ** 2, e);
   }, 0);
-  const scored = seeds.length < 3 ? [] : LAMBDAS.map((lambda) => ({ lambda, error: cvError(lambda) }));
-  const ridgeLambda = scored.length === 0 ? LAMBDAS[LAMBDAS.length - 1] : scored.reduce((a, b) => (b.error < a.error ? b : a)).lambda;
-  const fit = ridge(samples, segments, primitives, ridgeLambda);
+  const scored = seeds.length < 3 ? [] : [false, true].flatMap((common) => LAMBDAS.map((lambda) => ({ lambda, common, error: cvError(lambda, common) })));
+  const best = scored.length === 0 ? { lambda: LAMBDAS[LAMBDAS.length - 1], common: false } : scored.reduce((a, b) => (b.error < a.error ? b : a));
+  const ridgeLambda = best.lambda;
+  const fit = ridge(samples, segments, primitives, ridgeLambda, best.common);
   return {
     segmentOverheadUs: fit.c,
-    primitiveScale: Object.fromEntries(primitives.map((p, i) => [p, Math.max(fit.b[i], -0.9)])),
+    primitiveScale: Object.fromEntries(primitives.map((p, i) => [p, Math.max(fit.a + fit.d[i], -0.9)])),
+    commonShare: fit.a,
     ridgeLambda,
     segments: samples.length,
     method: 'ridge-segment-and-primitive',

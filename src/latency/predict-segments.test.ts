@@ -136,6 +136,33 @@ test('correction: the ridge fit recovers per-segment overheads and per-primitive
   });
 });
 
+test('correction: when every primitive costs a common share more in context, measured with noise, the shares shrink toward that share, not toward 0', () => {
+  const hash = (key: string) => [...key].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 997, 7);
+  const entryUs = (key: string) => (key === 'invoke' ? 10 : key.startsWith('probe') ? 12 + (hash(key) % 5) : 150 + (hash(key) % 300));
+  const base = tableOf(entryUs);
+  const plain = indexTable(base);
+  const c = [30, 55, 42];
+  const common = 0.3;
+  const seeds = Array.from({ length: 12 }, (_, i) => 4001 + i);
+  const nets = new Map(seeds.map((s) => [s, buildMsRanas(randomGenotype(s, config.nodes), config)]));
+  const calibration: LatencyEntry[] = [];
+  for (const [seed, graph] of nets) {
+    const p = fuseRelu(foldBatchNorm(graph));
+    const shapes = validateGraph(p);
+    const sums = predictSegments(graph, plain);
+    cutSegments(p).forEach((seg, k) => {
+      const edges = opInstances(p, shapes, seg.nodes).reduce((s, op) => (primitiveOfKey(op.key) === undefined ? s : s + opTimeUs(plain, op, shapes)), 0);
+      // ±1 % measurement noise, deterministic per segment
+      const noise = 1 + 0.01 * (((hash(`${seed}/${k}`) % 201) - 100) / 100);
+      const us = (sums[k].sumUs + c[k] + common * edges) * noise;
+      calibration.push({ key: calibrationKey(seed, k), part: 'calibration', p50Us: us, p99Us: us, runs: 1 });
+    });
+  }
+  const fit = fitCorrection(indexTable({ ...base, entries: [...base.entries, ...calibration] }), nets);
+  assert.ok((fit.commonShare ?? 0) > 0.15, `common share ${fit.commonShare}; expected the fit to shrink toward a common share near ${common}`);
+  for (const [prim, share] of Object.entries(fit.primitiveScale ?? {})) assert.ok(Math.abs(share - common) < 0.15, `${prim}: share ${share.toFixed(3)}, expected near ${common}`);
+});
+
 test('correction: a table with calibration networks missing a segment index is refused', () => {
   const nets = new Map([[3001, buildMsRanas(randomGenotype(3001, config.nodes), config)]]);
   assert.throws(() => fitCorrection(indexTable(tableOf(() => 20), 'nocal.json'), nets), (e) => isRanasError(e) && e.code === 'E_LATENCY_TABLE' && e.message.includes('nocal.json'));

@@ -123,6 +123,6 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
   table = { ...table, correction, updatedAt: new Date().toISOString() };
   writeLatencyTable(o.out, table);
   const shares = Object.entries(correction.primitiveScale ?? {}).map(([p, b]) => `${p} ${b >= 0 ? '+' : ''}${(b * 100).toFixed(0)} %`).join(', ');
-  log(`correction: ${correction.segmentOverheadUs.map((c, k) => `segment ${k + 1} ${c >= 0 ? '+' : ''}${c.toFixed(1)} µs`).join(', ')}; ${shares} (ridge weight ${correction.ridgeLambda}, chosen by leave-one-network-out over ${correction.segments} calibration segments)`);
+  log(`correction: ${correction.segmentOverheadUs.map((c, k) => `segment ${k + 1} ${c >= 0 ? '+' : ''}${c.toFixed(1)} µs`).join(', ')}; ${shares} (ridge weight ${correction.ridgeLambda}, shrunk toward ${((correction.commonShare ?? 0) * 100).toFixed(0)} %, both chosen by leave-one-network-out over ${correction.segments} calibration segments)`);
   return table;
 }
