@@ -75,8 +75,9 @@ async function runEngine(graph: ModelGraph, replicas: number, batch: number) {
   const recipe = { graph, exitWeights: graph.exits.map(() => 1) };
   const { executor } = resolveExecutor(executorArg, info.backend, replicas);
   const engine = await createStepEngine(recipe, { executor, replicas, batch });
+  const backend = info.backend;
   // The profile (and kernel count) is of the eager step on its own model: the graph's ops run inside one call.
-  return { engine, executor, model: executor === 'eager' && replicas === 1 ? engine.model as TrainableGraph : buildTrainableGraph(recipe) };
+  return { engine, executor, backend, model: executor === 'eager' && replicas === 1 ? engine.model as TrainableGraph : buildTrainableGraph(recipe) };
 }
 
 /**
@@ -108,7 +109,7 @@ function profileGraphStep(graph: ModelGraph, batch: Batch, model: TrainableGraph
 async function train(modelDir: string, batchSize: number, seconds: number, profile: boolean, replicas: number) {
   const graph = loadModel(modelDir);
   // `ranas train --replicas N`: N data-parallel replicas (worker threads), the batch split between them.
-  const { engine, executor, model } = await runEngine(graph, replicas, batchSize);
+  const { engine, executor, backend, model } = await runEngine(graph, replicas, batchSize);
   const batch = syntheticBatch(batchSize);
   const run = (steps: number) => trainLoop({
     engine, source: repeatedSource(batch),
@@ -129,7 +130,7 @@ async function train(modelDir: string, batchSize: number, seconds: number, profi
   const prof = await profileStep(model, batch, [...model.variables.keys()]);
   const graphProfile = profile && executor === 'graph' ? profileGraphStep(graph, batch, model) : undefined;
   return {
-    executor, trainingImgPerSec: (steps * batchSize * 1000) / wall, trainingImgPerCpuSec: (steps * batchSize * 1000) / cpu, steps,
+    backend, executor, trainingImgPerSec: (steps * batchSize * 1000) / wall, trainingImgPerCpuSec: (steps * batchSize * 1000) / cpu, steps,
     kernelsPerStep: prof.kernels, identityPerStep: prof.identity, profile: profile ? prof : undefined, graphProfile,
   };
 }

@@ -17,6 +17,7 @@
  *   node --import tsx bench/train-presets.ts [--seconds 6] [--batch 64] [--presets tiny,small,paper-cifar]
  *        [--no-search] [--no-check] [--no-profile] [--profile-preset tiny] [--no-timing] [--no-cl] [--threads N] [--replicas N] [--python PATH] [--reps 1]
  *        [--executor auto|graph|eager] [--torch-compile]
+ * RANAS_BACKEND=wasm runs ranas's side on the WebAssembly fallback (the backend column says which ran).
  * --torch-compile adds PyTorch's compiled step (torch.compile, channels_last; its compile time apart) per preset.
  * --executor: how ranas runs each step (`ranas train --executor`; default auto = the whole step as one TensorFlow
  * graph on the native engine with 1 replica). The per-op profile is always of the eager step (the graph's
@@ -112,7 +113,7 @@ try {
       const lcc = load();
       const ourIps = num(ours, 'trainingImgPerSec');
       rows.push({
-        preset: p, rep: rep + 1, executor: String(ours.executor ?? ''),
+        preset: p, rep: rep + 1, backend: String(ours.backend ?? ''), executor: String(ours.executor ?? ''),
         ranasImgPerSec: r0(ourIps), ranasImgPerCpuSec: r0(num(ours, 'trainingImgPerCpuSec')), ranasEagerKernels: num(ours, 'kernelsPerStep'), loadRanas: lr,
         torchImgPerSec: r0(num(nchw, 'trainingImgPerSec')), torchImgPerCpuSec: r0(num(nchw, 'trainingImgPerCpuSec')), torchOps: num(nchw, 'kernelsPerStep'), loadTorch: lt,
         torchClImgPerSec: r0(num(cl, 'trainingImgPerSec')), loadTorchCl: lc,
