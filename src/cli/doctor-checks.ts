@@ -6,9 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { findEdgeTpuLibrary } from '../../device/runtimes/edgetpu.ts';
 import type { DatasetCacheState } from '../data/cache-state.ts';
 import type { EngineInfo } from '../engine/backend.ts';
+import { findGraphAddon } from '../engine/native/graph-addon-build.ts';
 
 /** The pieces checked. */
-export type CheckName = 'native engine' | 'CIFAR-10 cache' | 'socat' | 'onnx checker' | 'Arm NN' | 'qemu (arm64)' | 'Edge TPU runtime';
+export type CheckName = 'native engine' | 'graph step' | 'CIFAR-10 cache' | 'socat' | 'onnx checker' | 'Arm NN' | 'qemu (arm64)' | 'Edge TPU runtime';
 
 /** Outcome of one check. */
 export interface CheckResult {
@@ -28,6 +29,15 @@ export interface CheckContext {
   datasets: readonly DatasetCacheState[];
 }
 
+/** The graph addon built for this checkout, if any (never throws: tfjs-node may be absent). */
+function builtGraphAddon(): string | undefined {
+  try {
+    return findGraphAddon();
+  } catch {
+    return undefined;
+  }
+}
+
 const runs = (cmd: string, args: string[]): string | null => {
   const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
   return r.status === 0 ? `${r.stdout}${r.stderr}`.trim().split('\n')[0] ?? '' : null;
@@ -45,6 +55,14 @@ export const CHECKS: Record<CheckName, Check> = {
     usedBy: 'fast training and evaluation (TensorFlow C library through tfjs-node)',
     fix: 'ranas setup native',
     probe: (c) => ({ ok: c.engine.backend === 'tensorflow', found: `${c.engine.backend} ${c.engine.version}: ${c.engine.reason}` }),
+  },
+  'graph step': {
+    usedBy: 'training and search steps as one TensorFlow graph (about 2x the op-by-op step; else --executor eager)',
+    fix: 'ranas setup native',
+    probe: () => {
+      const path = builtGraphAddon();
+      return { ok: path !== undefined, found: path ?? 'the graph addon (ranas_graph.node) is not built' };
+    },
   },
   'CIFAR-10 cache': {
     usedBy: 'train, search, eval and export on the real data (else the shipped mini set)',
