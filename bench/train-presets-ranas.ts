@@ -23,7 +23,7 @@ import type { ModelGraph } from '../src/ir/types.ts';
 import { loadModel } from '../src/ir/serialize.ts';
 import { alphaNames } from '../src/exec/program.ts';
 import { buildTrainableGraph, exitWeightedLoss, type TrainableGraph } from '../src/exec/trainable-graph.ts';
-import { createStepEngine, resolveExecutor } from '../src/exec/step-engine.ts';
+import { createStepEngine, prepareExecutor, resolveExecutor } from '../src/exec/step-engine.ts';
 import { parseExecutor } from '../src/exec/step-executors.ts';
 import { buildGraphStep } from '../src/exec/graph-step.ts';
 import { trainLoop } from '../src/train/train-loop.ts';
@@ -73,7 +73,7 @@ async function profileStep(model: TrainableGraph, batch: Batch, names: string[])
 async function runEngine(graph: ModelGraph, replicas: number, batch: number) {
   const info = await initEngine(undefined, { replicas });
   const recipe = { graph, exitWeights: graph.exits.map(() => 1) };
-  const { executor } = resolveExecutor(executorArg, info.backend, replicas);
+  const { executor } = await prepareExecutor(executorArg, info.backend, replicas);
   const engine = await createStepEngine(recipe, { executor, replicas, batch });
   const backend = info.backend;
   // The profile (and kernel count) is of the eager step on its own model: the graph's ops run inside one call.

@@ -13,6 +13,7 @@ import type { NodeStat } from '../engine/native/step-stats.ts';
 import { dropPathMask, type DropPathShard } from './drop-path.ts';
 import { alphaNames, bufferNames } from './program.ts';
 import { buildGraphNode, type GraphBuildContext } from './graph-ops.ts';
+import { walkGraph } from '../ir/walk.ts';
 
 /** Options of a step graph. */
 export interface GraphStepOptions {
@@ -117,20 +118,7 @@ export function buildGraphStep(o: GraphStepOptions): GraphStep {
       return s;
     },
   };
-  const values = new Map<string, TfOut>([[input.name, x]]);
-  for (const node of graph.nodes) {
-    const ins = node.inputs.map((n) => {
-      const t = values.get(n);
-      if (!t) throw new RanasError('E_IR_ORDER', `node ${node.name} reads ${n}, which is not defined before it`, { node: node.name });
-      return t;
-    });
-    values.set(node.name, buildGraphNode(node, ins, ctx));
-  }
-  const logits = graph.exits.map((e) => {
-    const t = values.get(e.tensor);
-    if (!t) throw new RanasError('E_IR_EXIT', `exit ${e.index} names tensor ${e.tensor}, which no node produces`);
-    return t;
-  });
+  const { exits: logits } = walkGraph(graph, x, (node, ins) => buildGraphNode(node, ins, ctx));
   // Per exit: mean CE, and d total / d logits = w_k / N · (softmax − onehot), the scale fed per step.
   const scales = logits.map((_, k) => g.placeholder('float32', [], `scale${k}`));
   const ce = logits.map((l, k) => g.op('SparseSoftmaxCrossEntropyWithLogits', [l, labels], [['T', 'type', 'float32'], ['Tlabels', 'type', 'int32']], `ce${k}`));

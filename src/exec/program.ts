@@ -9,6 +9,7 @@ import { tf } from '../engine/tf.ts';
 import { RanasError } from '../errors.ts';
 import type { IrNode, ModelGraph, WeightTensor } from '../ir/types.ts';
 import { executeNode, type ExecContext } from './op-executors.ts';
+import { walkGraph } from '../ir/walk.ts';
 import type { DropPathShard } from './drop-path.ts';
 
 /** What a trainable variable is for. */
@@ -140,20 +141,9 @@ export function createProgram(graph: ModelGraph): Program {
     if (x.rank !== 4 || x.shape.slice(1).some((d, i) => d !== want[i])) {
       throw new RanasError('E_EXEC_INPUT_SHAPE', `input ${input.name} expected [N, ${want.join(', ')}], found [${x.shape.join(', ')}]`);
     }
-    const values = new Map<string, tf.Tensor>([[input.name, x]]);
-    for (const node of graph.nodes) {
-      const ins = node.inputs.map((n) => {
-        const t = values.get(n);
-        if (!t) throw new RanasError('E_IR_ORDER', `node ${node.name} reads ${n}, which is not defined before it`, { node: node.name });
-        return t;
-      });
-      values.set(node.name, runNode(node, ins, ctx));
-    }
-    const exits = graph.exits.map((e) => {
-      const t = values.get(e.tensor);
-      if (!t) throw new RanasError('E_IR_EXIT', `exit ${e.index} names tensor ${e.tensor}, which no node produces`);
-      return t as tf.Tensor2D;
-    });
+    const walked = walkGraph<tf.Tensor>(graph, x, (node, ins) => runNode(node, ins, ctx));
+    const values = walked.values;
+    const exits = walked.exits as tf.Tensor2D[];
     const captured = new Map<string, tf.Tensor>();
     for (const name of opts.capture ?? []) {
       const t = values.get(name);

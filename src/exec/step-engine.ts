@@ -7,6 +7,7 @@ import type { DataParallel } from '../engine/data-parallel-types.ts';
 import { createDataParallel } from '../engine/data-parallel.ts';
 import { singleThread } from '../engine/single-thread.ts';
 import { graphAddonAvailable } from '../engine/native/tf-graph.ts';
+import { ensureGraphAddon } from '../engine/native/graph-addon-build.ts';
 import { RanasError } from '../errors.ts';
 import { graphEngine } from './graph-engine.ts';
 import type { StepExecutor } from './step-executors.ts';
@@ -21,6 +22,12 @@ export function resolveExecutor(requested: StepExecutor, backend: string, replic
   if (blocker === undefined) return { executor: 'graph', why: requested === 'graph' ? 'asked for' : 'whole step in one TensorFlow graph' };
   if (requested === 'graph') throw new RanasError('E_TF_GRAPH', `--executor graph cannot run: ${blocker}; expected the tensorflow backend, 1 replica and a built graph addon (or --executor eager)`);
   return { executor: 'eager', why: blocker };
+}
+
+/** `resolveExecutor`, after compiling the graph addon when the graph could run but the addon is missing. */
+export async function prepareExecutor(requested: StepExecutor, backend: string, replicas: number): Promise<{ executor: 'graph' | 'eager'; why: string }> {
+  if (requested !== 'eager' && backend === 'tensorflow' && replicas === 1) await ensureGraphAddon();
+  return resolveExecutor(requested, backend, replicas);
 }
 
 /** Options of `createStepEngine`. */

@@ -4,7 +4,7 @@
  * at every epoch end the alphas and derived genotype (`alphas.jsonl`, one line per epoch; `genotype.json`, the
  * latest, in the format `ranas train --genotype` reads) and the alpha entropy (`log.jsonl`).
  */
-import { createStepEngine, resolveExecutor } from '../exec/step-engine.ts';
+import { createStepEngine, prepareExecutor } from '../exec/step-engine.ts';
 import { appendJsonLine } from '../json-lines.ts';
 import { join } from 'node:path';
 import { BatchIterator } from '../data/batch-iterator.ts';
@@ -109,7 +109,7 @@ async function searchIn(plan: RunDirPlan, guard: RunGuard, o: SearchOptions, say
   const halves = searchHalves(data.train, o.seed);
   say(`data: ${data.note}; ${halves.train.count} images for weights, ${halves.val.count} for alphas`);
   const alphaNames = [...graphAlphaNames(graph)].sort();
-  const step = resolveExecutor(o.executor ?? 'auto', engine.backend, o.threads);
+  const step = await prepareExecutor(o.executor ?? 'auto', engine.backend, o.threads);
   say(`engine: ${engine.backend} x${o.threads}, ${step.executor} step (${step.why}); supernet: ${graph.nodes.length} nodes, ${graph.exits.length} exits, ${Object.values(graph.weights).filter((w) => w.trainable).reduce((s, w) => s + w.data.length, 0)} trainable values; ${o.secondOrder ? 'second' : 'first'}-order`);
 
   const recipe = { graph, exitWeights };

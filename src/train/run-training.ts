@@ -3,7 +3,7 @@
  * data, the training loop (single-thread or data-parallel), the trained model saved as IR (`model/`), and
  * the final test evaluation (`eval.json`, `report.json`, `report.svg`).
  */
-import { createStepEngine, resolveExecutor } from '../exec/step-engine.ts';
+import { createStepEngine, prepareExecutor } from '../exec/step-engine.ts';
 import { join } from 'node:path';
 import { BatchIterator } from '../data/batch-iterator.ts';
 import { initEngine, type EngineInfo } from '../engine/backend.ts';
@@ -92,7 +92,7 @@ async function trainIn(plan: RunDirPlan, guard: RunGuard, o: TrainOptions, say: 
   }
   const graph = tap ? withAuxiliaryTower(network, tap, o.seed) : network;
   const exitWeights = tap ? [o.auxiliaryWeight, ...networkExitWeights] : networkExitWeights;
-  const step = resolveExecutor(o.executor ?? 'auto', engine.backend, o.threads);
+  const step = await prepareExecutor(o.executor ?? 'auto', engine.backend, o.threads);
   say(`engine: ${engine.backend} x${o.threads}, ${step.executor} step (${step.why}); model ${network.name}: ${network.exits.length} exits, ${Object.values(network.weights).filter((w) => w.trainable).reduce((s, w) => s + w.data.length, 0)} trainable params`);
 
   const config = { graph, exitWeights };

@@ -60,3 +60,19 @@ export async function buildGraphAddon(nativeCache: string, tfDir: string, tfVers
   for (const f of readdirSync(dirname(path))) if (/^ranas_graph-[0-9a-f]+\.node$/.test(f) && join(dirname(path), f) !== path) rmSync(join(dirname(path), f), { force: true });
   return { path, built: true };
 }
+
+/**
+ * The graph addon of this checkout, compiled now when it is missing (a checkout updated since `ranas setup
+ * native`, or whose source changed) and tfjs-node's TensorFlow and a C compiler are there; undefined when it
+ * cannot be had (the caller then runs the eager step and says why).
+ */
+export async function ensureGraphAddon(projectRoot?: string): Promise<string | undefined> {
+  try {
+    const found = findGraphAddon(projectRoot);
+    if (found) return found;
+    const paths = nativePaths(projectRoot);
+    return (await buildGraphAddon(paths.nativeCache, tfjsNodeDeps(paths.tfjsNodeDir))).path;
+  } catch {
+    return undefined;
+  }
+}

@@ -70,6 +70,15 @@ static Graph *get_graph(napi_env env, napi_value v) {
   return p;
 }
 
+/* Reads `want` arguments of a call whose first is a graph; NULL (after throwing "what: usage") when they are not there. */
+static Graph *graph_call(napi_env env, napi_callback_info info, napi_value *argv, size_t want, const char *what, const char *usage) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) { throwf(env, what, "cannot read the arguments"); return NULL; }
+  Graph *g = argc >= want ? get_graph(env, argv[0]) : NULL;
+  if (!g) throwf(env, what, usage);
+  return g;
+}
+
 static napi_value new_graph(napi_env env, napi_callback_info info) {
   (void)info;
   Graph *g = calloc(1, sizeof *g);
@@ -211,11 +220,9 @@ static int set_attr(napi_env env, TF_OperationDescription *d, napi_value attr, T
 }
 
 static napi_value add_op(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Graph *g = get_graph(env, argv[0]);
-  if (!g || argc < 5) return throwf(env, "addOp", "expected (graph, type, name, inputs, attrs)");
+  Graph *g = graph_call(env, info, argv, 5, "addOp", "expected (graph, type, name, inputs, attrs)");
+  if (!g) return NULL;
   char *type = get_string(env, argv[1]);
   char *name = get_string(env, argv[2]);
   TF_OperationDescription *d = TF_NewOperation(g->graph, type, name);
@@ -256,12 +263,11 @@ static napi_value add_op(napi_env env, napi_callback_info info) {
 }
 
 static napi_value output_shape(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Graph *g = get_graph(env, argv[0]);
+  Graph *g = graph_call(env, info, argv, 3, "outputShape", "expected (graph, opId, index)");
+  if (!g) return NULL;
   int id = get_int(env, argv[1]);
-  if (!g || id < 0 || (size_t)id >= g->count) return throwf(env, "outputShape", "bad graph or op id");
+  if (id < 0 || (size_t)id >= g->count) return throwf(env, "outputShape", "no op with that id");
   TF_Output o = { g->ops[id], get_int(env, argv[2]) };
   TF_Status *s = TF_NewStatus();
   int rank = TF_GraphGetTensorNumDims(g->graph, o, s);
@@ -294,11 +300,9 @@ static TF_Output *get_outputs(napi_env env, Graph *g, napi_value arr, uint32_t *
 }
 
 static napi_value add_gradients(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Graph *g = get_graph(env, argv[0]);
-  if (!g || argc < 4) return throwf(env, "addGradients", "expected (graph, ys, dys | null, xs)");
+  Graph *g = graph_call(env, info, argv, 4, "addGradients", "expected (graph, ys, dys | null, xs)");
+  if (!g) return NULL;
   uint32_t ny, nx, ndy = 0;
   TF_Output *ys = get_outputs(env, g, argv[1], &ny);
   TF_Output *xs = get_outputs(env, g, argv[3], &nx);
@@ -357,11 +361,9 @@ static size_t config_proto(unsigned char *buf, int intra, int inter) {
 }
 
 static napi_value new_session(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Graph *g = get_graph(env, argv[0]);
-  if (!g || argc < 3) return throwf(env, "newSession", "expected (graph, intraThreads, interThreads)");
+  Graph *g = graph_call(env, info, argv, 3, "newSession", "expected (graph, intraThreads, interThreads)");
+  if (!g) return NULL;
   int intra = get_int(env, argv[1]), inter = get_int(env, argv[2]);
   if (intra > 127 || inter > 127) return throwf(env, "newSession", "thread counts above 127 are not supported");
   TF_Status *s = TF_NewStatus();
