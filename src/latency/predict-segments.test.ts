@@ -85,14 +85,19 @@ test('predictor: a table without a key the network needs is refused naming the k
   assert.throws(() => indexTable(noInvoke), (e) => isRanasError(e) && e.code === 'E_LATENCY_TABLE');
 });
 
+/** A deterministic hash of a key into 0..996. */
+const hash = (key: string) => [...key].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 997, 7);
+/** Op entries that differ by key, so the primitives' summed times are not collinear across networks. */
+const distinctEntryUs = (key: string) => (key === 'invoke' ? 10 : key.startsWith('probe') ? 12 + (hash(key) % 5) : 150 + (hash(key) % 300));
+/** Per-segment overheads of the synthetic calibration measurements. */
+const SEGMENT_US = [30, 55, 42];
+
 test('correction: the ridge fit recovers per-segment overheads and per-primitive shares from calibration networks, and the predictor applies them', () => {
-  // Op entries that differ by key (so the primitives' sums are not collinear), calibration segments measured as
-  // plain sum + c_k + Σ_p b_p · t_p with known c and b: the fit must recover them (noise-free: weight 0 wins).
-  const hash = (key: string) => [...key].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 997, 7);
-  const entryUs = (key: string) => (key === 'invoke' ? 10 : key.startsWith('probe') ? 12 + (hash(key) % 5) : 150 + (hash(key) % 300));
-  const base = tableOf(entryUs);
+  // Calibration segments measured as plain sum + c_k + Σ_p b_p · t_p with known c and b: the fit must recover
+  // them (noise-free: weight 0 wins).
+  const base = tableOf(distinctEntryUs);
   const plain = indexTable(base);
-  const c = [30, 55, 42];
+  const c = SEGMENT_US;
   const b: Record<string, number> = { sep_conv_3x3: 0.2, sep_conv_5x5: 0.35, dil_conv_3x3: 0.1, dil_conv_5x5: -0.05, max_pool_3x3: 0.5, avg_pool_3x3: 0.25, skip_connect: 0.15 };
   const seeds = Array.from({ length: 10 }, (_, i) => 2001 + i);
   const nets = new Map(seeds.map((s) => [s, buildMsRanas(randomGenotype(s, config.nodes), config)]));
@@ -137,11 +142,9 @@ test('correction: the ridge fit recovers per-segment overheads and per-primitive
 });
 
 test('correction: when every primitive costs a common share more in context, measured with noise, the shares shrink toward that share, not toward 0', () => {
-  const hash = (key: string) => [...key].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 997, 7);
-  const entryUs = (key: string) => (key === 'invoke' ? 10 : key.startsWith('probe') ? 12 + (hash(key) % 5) : 150 + (hash(key) % 300));
-  const base = tableOf(entryUs);
+  const base = tableOf(distinctEntryUs);
   const plain = indexTable(base);
-  const c = [30, 55, 42];
+  const c = SEGMENT_US;
   const common = 0.3;
   const seeds = Array.from({ length: 12 }, (_, i) => 4001 + i);
   const nets = new Map(seeds.map((s) => [s, buildMsRanas(randomGenotype(s, config.nodes), config)]));
