@@ -17,7 +17,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-bench-test-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('latency bench (short): a complete table, one prediction and one agent measurement per segment', async () => {
-  const report = await benchLatencyPredictor({ presets: ['tiny'], networks: 1, runtime: 'onnx', tablesDir: dir, runs: 10, warmups: 2, opRuns: 5 });
+  const report = await benchLatencyPredictor({ presets: ['tiny'], networks: 1, runtime: 'onnx', tablesDir: dir, runs: 10, warmups: 2, opRuns: 5, driftReference: true });
   const file = path.join(dir, 'latency-tiny-onnx.json');
   const table = parseLatencyTable(JSON.parse(fs.readFileSync(file, 'utf8')), file);
   assert.ok(isCompleteTable(table) && table.entries.length === table.config.opModels, `${table.entries.length} of ${table.config.opModels} entries`);
@@ -31,7 +31,9 @@ test('latency bench (short): a complete table, one prediction and one agent meas
   for (const r of report.rows) {
     assert.ok(r.measuredUs > 0 && r.sumUs > 0 && r.ops > 0);
     assert.ok(Number.isFinite(r.predictedUs) && r.predictedUs > 0, `segment ${r.segment + 1} predicted ${r.predictedUs} µs`);
+    assert.ok(r.drift !== undefined && Number.isFinite(r.drift) && r.drift > 0, `segment ${r.segment + 1}: drift ${r.drift} (the reference network now / in the table)`);
   }
+  assert.ok(report.withinDriftNormalised !== null && report.withinDriftNormalised >= 0 && report.withinDriftNormalised <= 1);
   const t = latencyBenchTables(report);
   assert.equal(t.segments.length, 3);
   assert.deepEqual(t.summary.map((s) => s.group), ['tiny segment 1', 'tiny segment 2', 'tiny segment 3']);

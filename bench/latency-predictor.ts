@@ -11,7 +11,11 @@
  * measurements of the same segments agree within ±10 % is the noise floor of the figure on this machine.
  *
  *   node --import tsx bench/latency-predictor.ts [--networks 15] [--presets tiny,small] [--runtime onnx]
- *        [--tables DIR] [--runs 200] [--remeasure] [--json]
+ *        [--tables DIR] [--runs 200] [--remeasure] [--drift-reference] [--json]
+ *
+ * With `--drift-reference`, the table's first calibration network is measured again before each network; the
+ * ratio to its table entries is the machine's speed then against at table time, printed per network, and the
+ * predictions scaled by it give a second, diagnostic figure (this VM changed speed by up to 30 % within minutes).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,10 +24,10 @@ import type { BundleRuntime } from '../src/bundle-format/manifest.ts';
 import { buildMsRanas, type MsRanasConfig } from '../src/model/ms-ranas.ts';
 import { getPreset } from '../src/model/presets.ts';
 import { randomGenotype } from '../src/model/random-genotype.ts';
-import { latencyConfigHash } from '../src/latency/op-models.ts';
+import { CALIBRATION_SEEDS, calibrationKey, latencyConfigHash } from '../src/latency/op-models.ts';
 import { indexTable, predictSegments } from '../src/latency/predict-segments.ts';
 import { profileOps } from '../src/latency/profile-ops.ts';
-import { profileNetworkBundle } from '../src/latency/calibration-bundles.ts';
+import { calibrationGraph, profileNetworkBundle } from '../src/latency/calibration-bundles.ts';
 import { checkTableMatches, readLatencyTable } from '../src/latency/table-file.ts';
 import { isCompleteTable, type LatencyTable } from '../src/bundle-format/latency-table.ts';
 import { RanasError } from '../src/errors.ts';
@@ -46,6 +50,12 @@ export interface LatencyBenchOptions {
   repeats?: number;
   /** Measure every network a second time after the first pass (the noise floor: measurement vs re-measurement). */
   remeasure?: boolean;
+  /**
+   * Before each network, measure the table's first calibration network again: its time against the table's
+   * entry for it is the machine's speed now against when the table was measured (a diagnostic: the
+   * drift-normalised figure separates the predictor's error from the machine changing speed).
+   */
+  driftReference?: boolean;
   log?: (line: string) => void;
 }
 
@@ -62,6 +72,8 @@ export interface SegmentRow {
   error: number;
   /** Second measurement (with `remeasure`), µs. */
   remeasuredUs?: number;
+  /** With `driftReference`: the reference network's time now / in the table, measured just before this network. */
+  drift?: number;
 }
 
 /** The bench's result. */
@@ -75,6 +87,8 @@ export interface LatencyBenchReport {
   withinCorrected: number;
   /** With `remeasure`: share of segments whose two measurements agree within ±10 %. */
   withinRemeasured: number | null;
+  /** With `driftReference`: share within ±10 % after scaling each prediction by the machine's drift (diagnostic). */
+  withinDriftNormalised: number | null;
 }
 
 function configOf(preset: string): MsRanasConfig {
@@ -98,6 +112,14 @@ async function tableFor(preset: string, o: LatencyBenchOptions): Promise<{ table
 
 const within = (rows: readonly { error: number }[]) => (rows.length === 0 ? 0 : rows.filter((r) => Math.abs(r.error) <= 0.1).length / rows.length);
 
+/** The table's first calibration network measured now, against its entries in the table (sum over segments). */
+async function driftNow(config: MsRanasConfig, table: LatencyTable, o: LatencyBenchOptions): Promise<number> {
+  const seed = CALIBRATION_SEEDS[0];
+  const now = await profileNetworkBundle(calibrationGraph(config, seed), { runtime: o.runtime, threads: 1, runs: o.runs, warmups: o.warmups, repeats: 1 });
+  const then = now.map((_, k) => table.entries.find((e) => e.key === calibrationKey(seed, k))?.p50Us ?? NaN);
+  return now.reduce((s, x) => s + x.p50Us, 0) / then.reduce((s, x) => s + x, 0);
+}
+
 /** Runs the bench (see the file comment). */
 export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<LatencyBenchReport> {
   const log = o.log ?? (() => {});
@@ -113,10 +135,11 @@ export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<Lat
     for (let seed = 1; seed <= o.networks; seed++) {
       const graph = buildMsRanas(randomGenotype(seed, config.nodes), config, `${preset}-random-${seed}`);
       const predicted = predictSegments(graph, index);
+      const drift = o.driftReference ? await driftNow(config, table, o) : undefined;
       const measured = await profileNetworkBundle(graph, { runtime: o.runtime, threads: 1, runs: o.runs, warmups: o.warmups, repeats: o.repeats });
       measured.forEach((s, k) => {
         const p = predicted[k];
-        rows.push({ preset, seed, segment: k, ops: p.ops, sumUs: p.sumUs, predictedUs: p.predictedUs, measuredUs: s.p50Us, error: p.predictedUs / s.p50Us - 1 });
+        rows.push({ preset, seed, segment: k, ops: p.ops, sumUs: p.sumUs, predictedUs: p.predictedUs, measuredUs: s.p50Us, error: p.predictedUs / s.p50Us - 1, ...(drift === undefined ? {} : { drift }) });
       });
       log(`${preset} seed ${seed}: ${rows.filter((r) => r.preset === preset && r.seed === seed).map((r) => `${r.predictedUs.toFixed(0)}/${r.measuredUs.toFixed(0)} µs`).join(', ')}`);
     }
@@ -135,6 +158,7 @@ export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<Lat
     withinPlain: within(rows.map((r) => ({ error: r.sumUs / r.measuredUs - 1 }))),
     withinCorrected: within(rows),
     withinRemeasured: o.remeasure ? within(rows.map((r) => ({ error: (r.remeasuredUs ?? NaN) / r.measuredUs - 1 }))) : null,
+    withinDriftNormalised: o.driftReference ? within(rows.map((r) => ({ error: (r.predictedUs * (r.drift ?? NaN)) / r.measuredUs - 1 }))) : null,
   };
 }
 
@@ -143,6 +167,7 @@ export function latencyBenchTables(r: LatencyBenchReport): { segments: Row[]; su
   const segments = r.rows.map((x) => ({
     preset: x.preset, seed: x.seed, segment: x.segment + 1, ops: x.ops,
     'sum µs': Math.round(x.sumUs), 'predicted µs': Math.round(x.predictedUs), 'measured p50 µs': Math.round(x.measuredUs), 'error %': Math.round(x.error * 1000) / 10,
+    ...(x.drift === undefined ? {} : { 'machine now / table': Math.round(x.drift * 1000) / 1000 }),
     ...(x.remeasuredUs === undefined ? {} : { 'measured again µs': Math.round(x.remeasuredUs), 'again vs first %': Math.round((x.remeasuredUs / x.measuredUs - 1) * 1000) / 10 }),
   }));
   const groups = new Map<string, SegmentRow[]>();
@@ -173,6 +198,7 @@ async function main(): Promise<void> {
     tablesDir: argValue(args, '--tables') ?? path.join(os.tmpdir(), 'ranas-latency-tables'),
     runs: Number(argValue(args, '--runs') ?? 200),
     remeasure: args.includes('--remeasure'),
+    driftReference: args.includes('--drift-reference'),
     log: (l) => process.stderr.write(l + '\n'),
   });
   const t = latencyBenchTables(report);
@@ -185,6 +211,7 @@ async function main(): Promise<void> {
   printTable(t.summary, { title: '\nby segment' });
   const corr = Object.entries(report.tables).map(([p, tb]) => `${p} ${tb.correction?.segmentOverheadUs.map((c) => `${c.toFixed(0)}`).join('/')} µs${tb.correction?.primitiveScale ? ` + per-primitive shares, ridge weight ${tb.correction.ridgeLambda}, shrunk toward ${((tb.correction.commonShare ?? 0) * 100).toFixed(0)} %` : ''}`).join(', ');
   process.stdout.write(`\n${report.rows.length} segments of ${report.rows.length === 0 ? 0 : new Set(report.rows.map((r) => `${r.preset}/${r.seed}`)).size} networks: within ±10 %: ${(report.withinCorrected * 100).toFixed(1)} % with the correction (${corr}), ${(report.withinPlain * 100).toFixed(1)} % plain sum (goal ≥ 95 %)\n`);
+  if (report.withinDriftNormalised !== null) process.stdout.write(`diagnostic, not the goal: predictions scaled by the machine's speed now / at table time (the first calibration network re-measured before each network) are within ±10 % for ${(report.withinDriftNormalised * 100).toFixed(1)} % of segments\n`);
   if (report.withinRemeasured !== null) process.stdout.write(`noise floor: a second measurement of the same networks is within ±10 % of the first for ${(report.withinRemeasured * 100).toFixed(1)} % of segments\n`);
   process.stdout.write(`load average (1, 5, 15 min): before ${load(report.loadBefore)}; after ${load(report.loadAfter)} on ${os.availableParallelism()} cores\n`);
 }
