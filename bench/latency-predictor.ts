@@ -115,7 +115,7 @@ const within = (rows: readonly { error: number }[]) => (rows.length === 0 ? 0 : 
 /** The table's first calibration network measured now, against its entries in the table (sum over segments). */
 async function driftNow(config: MsRanasConfig, table: LatencyTable, o: LatencyBenchOptions): Promise<number> {
   const seed = CALIBRATION_SEEDS[0];
-  const now = await profileNetworkBundle(calibrationGraph(config, seed), { runtime: o.runtime, threads: 1, runs: o.runs, warmups: o.warmups, repeats: 1 });
+  const now = await profileNetworkBundle(calibrationGraph(config, seed), { runtime: o.runtime, threads: 1, runs: o.runs, warmups: o.warmups, repeats: o.repeats });
   const then = now.map((_, k) => table.entries.find((e) => e.key === calibrationKey(seed, k))?.p50Us ?? NaN);
   return now.reduce((s, x) => s + x.p50Us, 0) / then.reduce((s, x) => s + x, 0);
 }
