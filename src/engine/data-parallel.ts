@@ -58,6 +58,25 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/**
+ * Workers still running when the event loop empties. Node would stop them during exit, while the main thread
+ * tears down TensorFlow's globals, and a worker inside TensorFlow then can crash the process (a SIGSEGV at exit
+ * seen once under load); terminating them first, on 'beforeExit', lets them finish cleanly.
+ */
+const liveWorkers = new Set<Worker>();
+let exitHookInstalled = false;
+
+function trackUntilExit(worker: Worker): void {
+  liveWorkers.add(worker);
+  worker.once('exit', () => liveWorkers.delete(worker));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('beforeExit', () => {
+    for (const w of liveWorkers) void w.terminate();
+    liveWorkers.clear();
+  });
+}
+
 /** One worker thread with its request queue. */
 class WorkerReplica {
   private readonly worker: Worker;
@@ -68,6 +87,7 @@ class WorkerReplica {
   constructor(init: WorkerInit) {
     this.worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: init });
     this.worker.unref();
+    trackUntilExit(this.worker);
     this.ready = new Promise((resolve, reject) => {
       this.worker.on('message', (m: WorkerReply) => {
         if (m.kind === 'ready') return resolve();
