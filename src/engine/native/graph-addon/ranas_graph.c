@@ -20,6 +20,7 @@
  * The caller keeps a graph's JS value alive as long as any of its sessions (run() reads the op table).
  * Errors are thrown as JS Errors whose message starts with the TF status text.
  */
+#define NAPI_VERSION 8
 #include <node_api.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,10 +65,20 @@ static void graph_finalize(napi_env env, void *data, void *hint) {
   free(g);
 }
 
-static Graph *get_graph(napi_env env, napi_value v) {
+/* Type tags of the two externals, so a session passed where a graph is expected (or anything else) is refused. */
+static const napi_type_tag GRAPH_TAG = { 0x72616e6173677261ULL, 0x7068000000000001ULL };
+static const napi_type_tag SESSION_TAG = { 0x72616e6173736573ULL, 0x73696f6e00000002ULL };
+
+static void *get_tagged(napi_env env, napi_value v, const napi_type_tag *tag) {
+  bool ok = false;
   void *p = NULL;
+  if (napi_check_object_type_tag(env, v, tag, &ok) != napi_ok || !ok) return NULL;
   if (napi_get_value_external(env, v, &p) != napi_ok) return NULL;
   return p;
+}
+
+static Graph *get_graph(napi_env env, napi_value v) {
+  return get_tagged(env, v, &GRAPH_TAG);
 }
 
 /* Reads `want` arguments of a call whose first is a graph; NULL (after throwing "what: usage") when they are not there. */
@@ -85,6 +96,7 @@ static napi_value new_graph(napi_env env, napi_callback_info info) {
   g->graph = TF_NewGraph();
   napi_value out;
   CHECK_NAPI(napi_create_external(env, g, graph_finalize, NULL, &out));
+  CHECK_NAPI(napi_type_tag_object(env, out, &GRAPH_TAG));
   return out;
 }
 
@@ -385,6 +397,7 @@ static napi_value new_session(napi_env env, napi_callback_info info) {
   ss->graph = g;
   napi_value out;
   CHECK_NAPI(napi_create_external(env, ss, session_finalize, NULL, &out));
+  CHECK_NAPI(napi_type_tag_object(env, out, &SESSION_TAG));
   return out;
 }
 
@@ -392,9 +405,8 @@ static napi_value close_session(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  void *p = NULL;
-  if (napi_get_value_external(env, argv[0], &p) != napi_ok || !p) return throwf(env, "closeSession", "expected a session");
-  Session *ss = p;
+  Session *ss = argc >= 1 ? get_tagged(env, argv[0], &SESSION_TAG) : NULL;
+  if (!ss) return throwf(env, "closeSession", "expected a session");
   if (ss->session) {
     TF_Status *s = TF_NewStatus();
     TF_CloseSession(ss->session, s);
@@ -409,11 +421,10 @@ static napi_value run(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  void *p = NULL;
-  if (argc < 4 || napi_get_value_external(env, argv[0], &p) != napi_ok || !p) return throwf(env, "run", "expected (session, feeds, fetches, targets[, trace])");
+  Session *ss = argc >= 4 ? get_tagged(env, argv[0], &SESSION_TAG) : NULL;
+  if (!ss) return throwf(env, "run", "expected (session, feeds, fetches, targets[, trace])");
   bool trace = false;
   if (argc > 4) napi_get_value_bool(env, argv[4], &trace);
-  Session *ss = p;
   if (!ss->session) return throwf(env, "run", "the session is closed");
   Graph *g = ss->graph;
   uint32_t nfeed = length(env, argv[1]), nfetch = 0, ntarget = length(env, argv[3]);
