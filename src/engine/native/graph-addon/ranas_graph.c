@@ -77,17 +77,20 @@ static void *get_tagged(napi_env env, napi_value v, const napi_type_tag *tag) {
   return p;
 }
 
-static Graph *get_graph(napi_env env, napi_value v) {
-  return get_tagged(env, v, &GRAPH_TAG);
+/*
+ * Reads up to `cap` arguments into argv (missing ones undefined) of a call that needs `want` and whose first
+ * is a handle of kind `tag`; NULL (after throwing "what: usage") when they are not there.
+ */
+static void *tagged_call(napi_env env, napi_callback_info info, napi_value *argv, size_t cap, size_t want, const napi_type_tag *tag, const char *what, const char *usage) {
+  size_t argc = cap;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) { throwf(env, what, "cannot read the arguments"); return NULL; }
+  void *h = argc >= want ? get_tagged(env, argv[0], tag) : NULL;
+  if (!h) throwf(env, what, usage);
+  return h;
 }
 
-/* Reads `want` arguments of a call whose first is a graph; NULL (after throwing "what: usage") when they are not there. */
 static Graph *graph_call(napi_env env, napi_callback_info info, napi_value *argv, size_t want, const char *what, const char *usage) {
-  size_t argc = want;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) { throwf(env, what, "cannot read the arguments"); return NULL; }
-  Graph *g = argc >= want ? get_graph(env, argv[0]) : NULL;
-  if (!g) throwf(env, what, usage);
-  return g;
+  return tagged_call(env, info, argv, want, want, &GRAPH_TAG, what, usage);
 }
 
 static napi_value new_graph(napi_env env, napi_callback_info info) {
@@ -352,16 +355,20 @@ static napi_value add_gradients(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* Closes and deletes the TensorFlow session (once). */
+static void end_session(Session *ss) {
+  if (!ss->session) return;
+  TF_Status *s = TF_NewStatus();
+  TF_CloseSession(ss->session, s);
+  TF_DeleteSession(ss->session, s);
+  TF_DeleteStatus(s);
+  ss->session = NULL;
+}
+
 static void session_finalize(napi_env env, void *data, void *hint) {
   (void)env; (void)hint;
-  Session *ss = data;
-  if (ss->session) {
-    TF_Status *s = TF_NewStatus();
-    TF_CloseSession(ss->session, s);
-    TF_DeleteSession(ss->session, s);
-    TF_DeleteStatus(s);
-  }
-  free(ss);
+  end_session(data);
+  free(data);
 }
 
 /* ConfigProto with intra_op_parallelism_threads (field 2) and inter_op_parallelism_threads (field 5). */
@@ -402,29 +409,19 @@ static napi_value new_session(napi_env env, napi_callback_info info) {
 }
 
 static napi_value close_session(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Session *ss = argc >= 1 ? get_tagged(env, argv[0], &SESSION_TAG) : NULL;
-  if (!ss) return throwf(env, "closeSession", "expected a session");
-  if (ss->session) {
-    TF_Status *s = TF_NewStatus();
-    TF_CloseSession(ss->session, s);
-    TF_DeleteSession(ss->session, s);
-    TF_DeleteStatus(s);
-    ss->session = NULL;
-  }
+  Session *ss = tagged_call(env, info, argv, 1, 1, &SESSION_TAG, "closeSession", "expected a session");
+  if (!ss) return NULL;
+  end_session(ss);
   return NULL;
 }
 
 static napi_value run(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Session *ss = argc >= 4 ? get_tagged(env, argv[0], &SESSION_TAG) : NULL;
-  if (!ss) return throwf(env, "run", "expected (session, feeds, fetches, targets[, trace])");
+  Session *ss = tagged_call(env, info, argv, 5, 4, &SESSION_TAG, "run", "expected (session, feeds, fetches, targets[, trace])");
+  if (!ss) return NULL;
   bool trace = false;
-  if (argc > 4) napi_get_value_bool(env, argv[4], &trace);
+  napi_get_value_bool(env, argv[4], &trace);
   if (!ss->session) return throwf(env, "run", "the session is closed");
   Graph *g = ss->graph;
   uint32_t nfeed = length(env, argv[1]), nfetch = 0, ntarget = length(env, argv[3]);
