@@ -176,9 +176,13 @@ export const graphBuilders: { [T in OpType]: GraphBuilder<T> } = {
     return biasAndActivation(ctx, y, optionalWeight(node, 'bias', ctx), node.attrs.activation, node.name);
   },
   mixedOp: (node, inputs, ctx) => {
-    const { alpha, row } = node.attrs;
+    const { alpha, row, primitives } = node.attrs;
     const present = presentPrimitives(node, inputs.length);
     const w = ctx.softmax(alpha);
+    const shape = ctx.g.shape(w) ?? [];
+    if (shape.length !== 2 || shape[1] !== primitives.length || row < 0 || row >= shape[0]) {
+      throw new RanasError('E_IR_SHAPE', `node ${node.name} (mixedOp) needs alpha ${alpha} of shape [rows > ${row}, ${primitives.length}], found [${shape.join(', ')}]`, { node: node.name });
+    }
     const terms = present.map((k, i) => {
       const wk = ctx.g.out('Slice', [w, ctx.g.constI32([row, k]), ctx.g.constI32([1, 1])], [F32, ['Index', 'type', 'int32']], `${node.name}/w${k}`);
       const scalar = ctx.g.out('Reshape', [wk, ctx.g.constI32([], [0])], [F32, ['Tshape', 'type', 'int32']], `${node.name}/s${k}`);

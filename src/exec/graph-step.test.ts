@@ -119,7 +119,7 @@ it('graph step = eager step on the tiny search supernet (every primitive, alphas
   assert.ok(r.buffers < 1e-4, `running statistics differ by ${r.buffers.toExponential(2)}`);
 });
 
-it('the graph step refuses an unknown variable and a missing value by name', async (t) => {
+it('the graph step refuses an unknown variable, a missing value and an alpha row out of range, by name', async (t) => {
   if (!native(t)) return;
   const graph = tinyGraph();
   const config = { graph, exitWeights: [1, 1] };
@@ -127,6 +127,9 @@ it('the graph step refuses an unknown variable and a missing value by name', asy
   const b = syntheticBatch(4, 1, [8, 8, 3]);
   await assert.rejects(engine.gradients(b.x, b.shape, b.labels, ['no/such/weight']), (e: unknown) => isRanasError(e, 'E_UNKNOWN_VARIABLE') && /no\/such\/weight/.test(String(e)));
   await engine.dispose();
+  const mixed = tinyGraph({ withMixedOp: true });
+  const badRow = { ...mixed, nodes: mixed.nodes.map((n) => (n.op === 'mixedOp' ? { ...n, attrs: { ...n.attrs, row: 5 } } : n)) };
+  assert.throws(() => buildGraphStep({ graph: badRow, exitWeights: [1, 1] }), (e: unknown) => isRanasError(e, 'E_IR_SHAPE') && /b1\/mix/.test(String(e)) && /rows > 5/.test(String(e)));
   const step = buildGraphStep(config);
   assert.throws(() => step.run(b.x, b.shape, b.labels, { variables: new Map(), buffers: new Map() }, []),
     (e: unknown) => isRanasError(e, 'E_UNKNOWN_VARIABLE') && /needs a value for stem\/conv\/filter/.test(String(e)));
