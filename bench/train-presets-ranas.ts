@@ -23,7 +23,7 @@ import type { ModelGraph } from '../src/ir/types.ts';
 import { loadModel } from '../src/ir/serialize.ts';
 import { alphaNames } from '../src/exec/program.ts';
 import { buildTrainableGraph, exitWeightedLoss, type TrainableGraph } from '../src/exec/trainable-graph.ts';
-import { createStepEngine, prepareExecutor, resolveExecutor } from '../src/exec/step-engine.ts';
+import { createStepEngine, prepareExecutor } from '../src/exec/step-engine.ts';
 import { parseExecutor } from '../src/exec/step-executors.ts';
 import { buildGraphStep } from '../src/exec/graph-step.ts';
 import { trainLoop } from '../src/train/train-loop.ts';
@@ -194,7 +194,7 @@ async function writeCase(modelDir: string, caseDir: string, batchSize: number) {
   // The graph step's gradients, loss and running statistics (its exits are the eager forward's: the step
   // fetches no logits), from the same starting weights and buffers.
   const initial = (m: Map<string, tf.Variable>) => new Map([...m].map(([n, v]) => [n, new Float32Array(v.dataSync())]));
-  const graphStep = resolveExecutor(executorArg, (await initEngine()).backend, 1).executor === 'graph' ? buildGraphStep({ graph, exitWeights: graph.exits.map(() => 1), batch: batchSize })
+  const graphStep = (await prepareExecutor(executorArg, (await initEngine()).backend, 1)).executor === 'graph' ? buildGraphStep({ graph, exitWeights: graph.exits.map(() => 1), batch: batchSize })
     .run(batch.x, batch.shape, batch.labels, { variables: initial(model.variables), buffers: initial(model.buffers) }, names) : undefined;
   const { value, grads } = tf.variableGrads(() => {
     const { exits: logits } = model.program.forward(xt, { training: true });

@@ -90,8 +90,10 @@ export async function setupNative(o: SetupNativeOptions): Promise<SetupNativeRep
     };
     if (!o.force) {
       const check = await step('verify', tryCheck, (c) => (c ? 'tfjs-node loads' : 'tfjs-node does not load'));
-      if (check) await graphAddon(paths);
-      if (check) return done('verified', check);
+      if (check) {
+        await graphAddon(paths);
+        return done('verified', check);
+      }
     }
     if (o.wheel !== undefined || !isExtracted(paths.tfDir)) {
       const given = o.wheel;
