@@ -33,7 +33,7 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
 
     const first = await runStudy(o, say);
     assert.deepEqual(first.ran, ['search-s0', 'train-ms-ranas-searched', 'export-ms-ranas-searched']);
-    assert.ok(first.pending.includes('train-msdnet') && first.pending.includes('ablation-no-exits'), `pending: ${first.pending.join(', ')}`);
+    assert.ok(first.pending.includes('train-msdnet') && first.pending.includes('ablation-no-exits') && first.pending.includes('budget-e2'), `pending: ${first.pending.join(', ')}`);
     assert.match(readFileSync(first.readme, 'utf8'), /Not finished:.*train-msdnet/);
     // The report committed with the first stage already shows that stage's result, and says the study runs on.
     const afterSearch = git('log', '--format=%H', '--grep', 'search-s0 finished').trim();
@@ -88,6 +88,16 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     assert.ok(!existsSync(join(o.pretrainedDir ?? '', 'smoke-ms-ranas', 'onnx-fp32')), 'only the int8 bundles ship');
     if (!skipDevice) assert.ok(shipped.exits.every((e) => e.p50Us !== null && e.p50Us > 0), 'latency per exit from the device stage');
     assert.match(git('ls-files', '--', 'models/pretrained/smoke-ms-ranas/pretrained.json'), /pretrained\.json/);
+
+    // The shipped network trained again with the plan's other epoch counts: a row per epoch count, and the fit.
+    assert.ok(second.ran.includes(`budget-${best.name}-e2`), second.ran.join(', '));
+    const e2 = stage(`budget-${best.name}-e2`);
+    assert.equal(e2.epochs.length, 2);
+    assert.equal(e2.params, best.params, 'the same network');
+    const budget = readme.slice(readme.indexOf('### Accuracy against training epochs'), readme.indexOf('## Searches'));
+    assert.ok(budget.includes(`\`${best.name}\``), budget);
+    assert.match(budget, /\n\| 1 \| [\d.]+ \|[\s\S]*\n\| 2 \| [\d.]+ \|/);
+    assert.match(budget, /A power law|does not fall with epochs/);
     assert.throws(() => resolveModelRef('pretrained:nope', o.pretrainedDir), /no shipped network named 'nope'.*there are: smoke-ms-ranas/);
   } finally {
     rmSync(root, { recursive: true, force: true });

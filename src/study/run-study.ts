@@ -22,9 +22,9 @@ import { networkToShip, shipStage } from './ship-stage.ts';
 import { loadStudyData, type StudyData } from './study-data.ts';
 import { buildNetwork, candidateWidths, gridConfig, matchParams, paramsOf } from './study-networks.ts';
 import type { GenotypeSource, StudyPlan, StudyRecipe, StudySearch } from './study-plan.ts';
-import { writeStudyReport, type AblationRow, type NetworkRow, type StageCost } from './study-report.ts';
+import { writeStudyReport, type AblationRow, type EpochBudgetRow, type NetworkRow, type StageCost } from './study-report.ts';
 import { STAGE_CHECKS, type DeviceResult, type SearchResult, type TrainedNetwork } from './study-results.ts';
-import { deviceStage, exportStage, searchStage, trainStage, type NetworkToTrain, type StudyDirs } from './study-stages.ts';
+import { deviceStage, exportStage, searchStage, trainStage, type NetworkToTrain, type StudyDirGroup, type StudyDirs } from './study-stages.ts';
 
 const REPO_ROOT = PACKAGE_ROOT;
 
@@ -142,11 +142,14 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
 
   const searches = new Map<string, SearchResult>();
   const networkRows: NetworkRow[] = plan.networks.map((net) => ({ net, trained: null, exported: null, device: null }));
+  const built = new Map<string, NetworkToTrain>();
+  const budgetRows: EpochBudgetRow[] = [];
   const ablationRows: AblationRow[] = plan.ablations.map((ablation) => ({ ablation, search: null, trained: null }));
+  let shippedName: string | null = null;
   const report = async (running: boolean) => {
     await writeStudyReport(dirs.results, REPO_ROOT, {
       plan, command: o.command, commit: gitCommitOf(REPO_ROOT), dataNote: data.note, searches: [...searches.values()],
-      networks: networkRows, ablations: ablationRows, costs: stageCosts(dirs.results), pending, running,
+      networks: networkRows, ablations: ablationRows, epochBudget: { network: shippedName, rows: budgetRows }, costs: stageCosts(dirs.results), pending, running,
     });
   };
 
@@ -169,7 +172,7 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
   const refGenotype = refNet.kind === 'msdnet' ? null : genotypeOf(refNet.genotype);
   const targetParams = refNet.kind === 'msdnet' || refGenotype ? paramsOf(buildNetwork(refNet, plan.grid, refGenotype, { channels: plan.grid.initChannels }, plan.seed)) : null;
 
-  const trainNetwork = async (row: { trained: TrainedNetwork | null }, toTrain: NetworkToTrain, recipe: StudyRecipe, group: 'networks' | 'ablations', prefix: string) => {
+  const trainNetwork = async (row: { trained: TrainedNetwork | null }, toTrain: NetworkToTrain, recipe: StudyRecipe, group: StudyDirGroup, prefix: string) => {
     await stage(`${prefix}-${toTrain.name}`, { recipe, width: toTrain.width, genotype: toTrain.genotype, kind: toTrain.graph.name, params: paramsOf(toTrain.graph), data: plan.data, valImages: plan.valImages, testImages: plan.testImages, seed: plan.seed },
       () => trainStage(plan, toTrain, recipe, group, data, dirs, o.threads, say), STAGE_CHECKS.train, (r) => { row.trained = r; });
   };
@@ -178,10 +181,12 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
     const net = row.net;
     const genotype = net.kind === 'msdnet' ? null : genotypeOf(net.genotype);
     if ((net.kind !== 'msdnet' && !genotype) || targetParams === null) { pending.push(`train-${net.name}`, `export-${net.name}`, `device-${net.name}`); continue; }
-    const built = net.name === plan.reference
+    const sized = net.name === plan.reference
       ? { graph: buildNetwork(net, plan.grid, genotype, { channels: plan.grid.initChannels }, plan.seed), width: { channels: plan.grid.initChannels } }
       : matchParams(candidateWidths(net.kind), (w) => buildNetwork(net, plan.grid, genotype, w, plan.seed), targetParams, plan.paramTolerance, net.name);
-    await trainNetwork(row, { name: net.name, label: net.label, graph: built.graph, width: built.width, genotype }, plan.recipe, 'networks', 'train');
+    const toTrain: NetworkToTrain = { name: net.name, label: net.label, graph: sized.graph, width: sized.width, genotype };
+    built.set(net.name, toTrain);
+    await trainNetwork(row, toTrain, plan.recipe, 'networks', 'train');
     const trained = row.trained;
     if (!trained) { pending.push(`export-${net.name}`, `device-${net.name}`); continue; }
     const weightsKey = { model: trained.name, exits: trained.exits.map((e) => e.valTop1), export: plan.export };
@@ -193,6 +198,7 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
 
   // The best MS-RANAS network ships once every candidate is trained, exported and measured.
   const toShip = networkToShip(plan, networkRows, !o.skipDevice);
+  shippedName = toShip?.trained.name ?? null;
   if (toShip === null) pending.push('ship');
   else {
     const shipKey = { network: toShip.trained.name, valTop1: toShip.trained.exits.map((e) => e.valTop1), device: toShip.device?.segments ?? null, ship: plan.ship, export: plan.export };
@@ -207,6 +213,16 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
     // Every ablation's genotype is trained on the plan's grid: the question is which search finds better cells.
     const graph = buildNetwork({ name: a.name, label: a.label, kind: 'ms-ranas', genotype: { from: 'search', search: a.search.name }, scales: plan.grid.scales }, plan.grid, genotype, { channels: plan.grid.initChannels }, plan.seed);
     await trainNetwork(row, { name: a.name, label: a.label, graph, width: { channels: plan.grid.initChannels }, genotype }, plan.ablationRecipe, 'ablations', 'ablation');
+  }
+  // The shipped network again with fewer epochs: accuracy against the training budget.
+  const shipped = toShip ? built.get(toShip.trained.name) : undefined;
+  if (!shipped) pending.push(...plan.epochBudget.epochs.map((e) => `budget-e${e}`));
+  else {
+    for (const epochs of plan.epochBudget.epochs) {
+      const row: EpochBudgetRow = { epochs, trained: null };
+      budgetRows.push(row);
+      await trainNetwork(row, { ...shipped, name: `${shipped.name}-e${epochs}`, label: `${shipped.label}, ${epochs} epochs` }, { ...plan.recipe, epochs }, 'epoch-budget', 'budget');
+    }
   }
   for (const s of plan.searches) if (!needed.has(s.name)) await runSearchStage(s);
   await report(false);

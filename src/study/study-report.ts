@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { areaUnder } from '../eval/anytime-curve.ts';
+import { fitEpochBudget } from './epoch-budget.ts';
 import { loadReferenceCurves } from '../eval/reference-curves.ts';
 import type { StudyAblation, StudyNetwork, StudyPlan } from './study-plan.ts';
 import { widthText } from './study-networks.ts';
@@ -29,6 +30,12 @@ export interface AblationRow {
   trained: TrainedNetwork | null;
 }
 
+/** The shipped network trained for one of the plan's shorter epoch counts. */
+export interface EpochBudgetRow {
+  epochs: number;
+  trained: TrainedNetwork | null;
+}
+
 /** A finished (or skipped) stage as its marker records it. */
 export interface StageCost {
   stage: string;
@@ -45,6 +52,8 @@ export interface StudyReportInput {
   searches: SearchResult[];
   networks: NetworkRow[];
   ablations: AblationRow[];
+  /** The shipped network (null until chosen) and its shorter runs. */
+  epochBudget: { network: string | null; rows: EpochBudgetRow[] };
   costs: StageCost[];
   /** Stages not finished yet (the study is resumable). */
   pending: string[];
@@ -131,6 +140,29 @@ function learningCurves(rows: NetworkRow[]): string {
   return lines.join('\n');
 }
 
+/** Final accuracy of the shipped network against its training epochs, and the power law's epochs to the goal. */
+function epochBudgetTable(r: StudyReportInput): string {
+  const full = r.networks.find((n) => n.net.name === r.epochBudget.network)?.trained;
+  if (!full) return '(runs after the network to ship is chosen)';
+  const runs = [...r.epochBudget.rows.flatMap((b) => (b.trained ? [{ epochs: b.epochs, t: b.trained }] : [])), { epochs: r.plan.recipe.epochs, t: full }]
+    .sort((a, b) => a.epochs - b.epochs);
+  const hi = full.exits.at(-1)?.anytimeMacs ?? 0;
+  const lines = [`| epochs | ${full.exits.map((e) => `exit ${e.exit} test %`).join(' | ')} | last exit val % | area test % (0–${mmacs(hi)} MMACs) | training wall s |`, `|---|${'---|'.repeat(full.exits.length + 3)}`];
+  for (const { epochs, t } of runs) {
+    const wall = t.epochs.reduce((s, e) => s + e.seconds, 0);
+    lines.push(`| ${epochs} | ${t.exits.map((e) => pct(e.testTop1)).join(' | ')} | ${pct(t.exits.at(-1)?.valTop1)} | ${pct(sharedArea(t, 'testTop1', hi))} | ${wall.toFixed(0)} |`);
+  }
+  const goal = r.plan.epochBudget.goalTop1;
+  const fit = fitEpochBudget(runs.map(({ epochs, t }) => ({ epochs, top1: t.exits.at(-1)?.testTop1 ?? 0 })), goal);
+  const goalText = `${(100 * goal).toFixed(0)} % top-1 at the last exit`;
+  const fitText = fit === null
+    ? `(a fit needs runs of at least two epoch counts; ${runs.length} so far)`
+    : fit.epochsToGoal === null
+      ? `A power law through these points does not fall with epochs (k = ${fit.k.toFixed(3)}): no epoch count for ${goalText} can be read from them.`
+      : `A power law through the last exit's test error, err(E) = ${fit.a.toFixed(3)} · E^−${fit.k.toFixed(3)} (worst residual ${(100 * (Math.exp(fit.worstLogResidual) - 1)).toFixed(1)} % of the error), reaches ${goalText} at **E ≈ ${Math.ceil(fit.epochsToGoal).toLocaleString('en-US')} epochs** of this recipe. This is an extrapolation from ${runs.length} runs of ${runs.map((x) => x.epochs).join(', ')} epochs, not a measurement.`;
+  return [lines.join('\n'), '', fitText].join('\n');
+}
+
 function ablationTable(rows: AblationRow[]): string {
   const done = rows.filter((r) => r.trained !== null);
   if (done.length === 0) return '(no ablation finished yet)';
@@ -211,6 +243,10 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
     '### Learning curves (per epoch; validation top-1 where the run measured it after every epoch)',
     '',
     learningCurves(r.networks),
+    '',
+    `### Accuracy against training epochs (the shipped network \`${r.epochBudget.network ?? 'not chosen yet'}\`, the same recipe for other epoch counts)`,
+    '',
+    epochBudgetTable(r),
     '',
     '## Searches',
     '',

@@ -102,6 +102,9 @@ function trainEpochs(runDir: string): EpochPoint[] {
   return out.map((e) => (val.has(e.epoch) ? { ...e, valTop1: val.get(e.epoch) } : e));
 }
 
+/** Folders of trained runs under work/ and results/: the comparison, the ablations, the epoch-budget runs. */
+export type StudyDirGroup = 'networks' | 'ablations' | 'epoch-budget';
+
 /** What a train stage needs to know about the network it trains. */
 export interface NetworkToTrain {
   name: string;
@@ -112,7 +115,7 @@ export interface NetworkToTrain {
 }
 
 /** Stage `train-*`: trains the network with the recipe, then measures fp32 per-exit accuracy. */
-export async function trainStage(plan: StudyPlan, net: NetworkToTrain, recipe: StudyRecipe, group: 'networks' | 'ablations', data: StudyData, dirs: StudyDirs, threads: number, say: (l: string) => void): Promise<TrainedNetwork> {
+export async function trainStage(plan: StudyPlan, net: NetworkToTrain, recipe: StudyRecipe, group: StudyDirGroup, data: StudyData, dirs: StudyDirs, threads: number, say: (l: string) => void): Promise<TrainedNetwork> {
   const runsDir = join(dirs.work, group);
   const initDir = join(runsDir, `${net.name}-init`);
   saveModel(initDir, net.graph);
