@@ -44,6 +44,11 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     const commitsAfterFirst = git('log', '--format=%s').trim().split('\n');
     assert.ok(commitsAfterFirst.includes('study: export-ms-ranas-searched finished (results in ' + o.resultsDir + ')'), commitsAfterFirst.join(' | '));
 
+    // --report-only runs nothing and leaves the pending stages pending.
+    const reportOnly = await runStudy({ ...o, maxStages: 0, reportOnly: true }, say);
+    assert.deepEqual(reportOnly.ran, []);
+    assert.ok(reportOnly.pending.includes('train-msdnet'), reportOnly.pending.join(', '));
+
     const second = await runStudy({ ...o, maxStages: 0 }, say);
     assert.ok(!second.ran.includes('search-s0') && !second.ran.includes('train-ms-ranas-searched'), `reran a finished stage: ${second.ran.join(', ')}`);
     assert.ok(second.ran.includes('train-msdnet') && second.ran.includes('ablation-no-exits'));
@@ -61,7 +66,7 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     for (const n of SMOKE_PLAN.networks) assert.ok(curves.includes(`| ${n.label} | training loss | `), `learning curve of ${n.name}`);
     assert.ok((curves.match(/\| validation top-1 % \| \d+\.\d/g) ?? []).length >= SMOKE_PLAN.networks.length, curves);
     assert.ok(existsSync(join(o.resultsDir, 'anytime-macs.svg')) && existsSync(join(o.resultsDir, 'budgeted-macs.svg')));
-    if (!skipDevice) assert.ok(existsSync(join(o.resultsDir, 'anytime-ms.svg')), 'latency plot from the local agent');
+    if (!skipDevice) for (const f of ['anytime-ms.svg', 'budgeted-ms.svg']) assert.ok(existsSync(join(o.resultsDir, f)), `${f}: latency plot from the local agent`);
     // Parameters matched to the reference within the plan's tolerance; trained weights committed.
     const stage = (name: string) => JSON.parse(readFileSync(join(o.resultsDir, 'stages', `${name}.json`), 'utf8')).result;
     const ref = stage('train-ms-ranas-searched').params;

@@ -43,6 +43,8 @@ export interface StudyOptions {
   skipDevice: boolean;
   /** Stop after this many stages have run in this invocation (0 = no limit); the next run resumes. */
   maxStages: number;
+  /** Run no stage: rewrite the report from the finished stages. */
+  reportOnly?: boolean;
   /** How the study was started, written into the README. */
   command: string;
   /** Where the best network ships (default models/pretrained of the checkout). */
@@ -95,12 +97,12 @@ function checkSearchGrid(plan: StudyPlan, s: StudySearch): void {
   }
 }
 
-/** Runs or resumes the study. */
 /** Where a plan ships its best network: the full plan into the checkout's models/pretrained, a smoke run into its work folder. */
 export function defaultPretrainedDir(plan: StudyPlan, workDir: string): string {
   return plan.name === 'full' ? join(REPO_ROOT, ...PRETRAINED_FOLDER) : join(workDir, 'pretrained');
 }
 
+/** Runs or resumes the study. */
 export async function runStudy(o: StudyOptions, say: (line: string) => void): Promise<StudySummary> {
   const plan = o.plan;
   const dirs: StudyDirs = { results: resolve(o.resultsDir), work: resolve(o.workDir) };
@@ -124,7 +126,7 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
   // `record` puts the result where the report reads it, before the report is written.
   async function stage<T>(name: string, key: unknown, work: () => Promise<T>, check: { parse: (v: unknown) => T | null; valid: (r: T) => boolean }, record: (r: T) => void = () => {}): Promise<T | null> {
     const before = stages.times.length;
-    if (o.maxStages > 0 && ran.length >= o.maxStages) {
+    if (o.reportOnly === true || (o.maxStages > 0 && ran.length >= o.maxStages)) {
       const stored = stages.stored(name, key, check);
       if (stored === null) pending.push(name);
       else record(stored);

@@ -200,11 +200,20 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
     const acc = n.device.bundle === 'onnx-int8' ? n.exported.int8Onnx : n.exported.int8Tflite;
     return acc.flatMap((a, k): CurvePoint[] => (a === null || !lat[k] ? [] : [{ series: n.net.label, x: lat[k].p50Us / 1000, accuracy: 100 * a }]));
   });
+  // Budgeted batch on the latency axis: each image pays the p50 to the exit it left at (trunk and heads up to
+  // it, plus the request overhead), so the mean per image is the exit shares times those latencies.
+  const budgetedMs: CurvePoint[] = done.flatMap((n) => {
+    if (!n.device || !n.trained) return [];
+    const lat = exitLatencyUs(n.device);
+    if (lat.length !== n.trained.exits.length) return [];
+    return n.trained.budgeted.map((b) => ({ series: n.net.label, x: b.exitFractions.reduce((s, f, k) => s + f * lat[k].p50Us, 0) / 1000, accuracy: 100 * b.accuracy }));
+  });
   const sweep: CurvePoint[] = done.flatMap((n) => (n.device?.sweep ?? []).map((s) => ({ series: n.net.label, x: s.budgetUs / 1000, accuracy: 100 * s.accuracy })));
   const plots: [string, CurvePoint[], string, string][] = [
     ['anytime-macs.svg', [...anytime, ...publishedPoints(root, r.plan.data, 'anytime')], 'Anytime: fp32 top-1 of each exit vs what the device pays to reach it (test set)', 'anytime MACs / 1e6 (trunk + every head up to the exit)'],
-    ['budgeted-macs.svg', [...budgeted, ...publishedPoints(root, r.plan.data, 'budgeted')], 'Budgeted batch: thresholds chosen on validation, measured on test', 'mean MACs / 1e6 per image'],
     ['anytime-ms.svg', latency, 'Anytime on the local agent: int8 top-1 of each exit vs cumulative p50 latency', 'p50 latency to the exit (ms, this machine, the agent\'s int8 bundle)'],
+    ['budgeted-macs.svg', [...budgeted, ...publishedPoints(root, r.plan.data, 'budgeted')], 'Budgeted batch: thresholds chosen on validation, measured on test', 'mean MACs / 1e6 per image'],
+    ['budgeted-ms.svg', budgetedMs, 'Budgeted batch on the local agent: fp32 top-1 vs mean p50 latency per image (exit shares x p50 to each exit)', 'mean p50 latency per image (ms, this machine, the agent\'s int8 bundle)'],
     ['budget-sweep-ms.svg', sweep, 'Deadline policy on the local agent: accuracy vs per-request budget', 'budget per request (ms)'],
   ];
   for (const [file, points, title, xTitle] of plots) {

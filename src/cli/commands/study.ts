@@ -20,6 +20,7 @@ interface RawStudyOptions {
   gitCommit?: boolean;
   skipDevice?: boolean;
   maxStages: string;
+  reportOnly?: boolean;
 }
 
 /** Parses commander's values into the typed options (exported for tests). */
@@ -36,7 +37,9 @@ export function parseStudyOptions(r: RawStudyOptions, argv: readonly string[]): 
     gitCommit: r.gitCommit ?? false,
     skipDevice: r.skipDevice ?? false,
     maxStages: int('--max-stages', r.maxStages, 0),
-    command: ['ranas', 'study', ...argv].join(' '),
+    reportOnly: r.reportOnly ?? false,
+    // The README's "reproduce" line: how the study runs, not how its report was last rewritten.
+    command: ['ranas', 'study', ...argv.filter((a) => a !== '--report-only')].join(' '),
   };
 }
 
@@ -53,6 +56,7 @@ export function registerStudy(program: Command): void {
     .option('--git-commit', 'commit the results folder after every stage that ran (a new machine then loses at most the stage in flight)')
     .option('--skip-device', 'skip the local-agent latency stages')
     .option('--max-stages <n>', 'stop after running this many stages (0 = all); the next run resumes', '0')
+    .option('--report-only', 'run no stage: rewrite README.md and the plots from the finished stages (after editing discussion.md)')
     .action(async (raw: RawStudyOptions) => {
       const o = parseStudyOptions(raw, process.argv.slice(3));
       const quiet = process.env.RANAS_QUIET === '1';
