@@ -20,7 +20,7 @@ import { randomGenotype } from '../model/random-genotype.ts';
 import { searchSupernetConfig } from '../search/search-options.ts';
 import { networkToShip, shipStage } from './ship-stage.ts';
 import { loadStudyData, type StudyData } from './study-data.ts';
-import { buildNetwork, candidateWidths, gridConfig, matchParams, paramsOf } from './study-networks.ts';
+import { buildNetwork, candidateWidths, gridConfig, matchMsRanasParams, matchParams, paramsOf } from './study-networks.ts';
 import type { GenotypeSource, StudyPlan, StudyRecipe, StudySearch } from './study-plan.ts';
 import { writeStudyReport, type AblationRow, type EpochBudgetRow, type NetworkRow, type StageCost } from './study-report.ts';
 import { STAGE_CHECKS, type DeviceResult, type SearchResult, type TrainedNetwork } from './study-results.ts';
@@ -185,7 +185,9 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
     if ((net.kind !== 'msdnet' && !genotype) || targetParams === null) { pending.push(`train-${net.name}`, `export-${net.name}`, `device-${net.name}`); continue; }
     const sized = net.name === plan.reference
       ? { graph: buildNetwork(net, plan.grid, genotype, { channels: plan.grid.initChannels }, plan.seed), width: { channels: plan.grid.initChannels } }
-      : matchParams(candidateWidths(net.kind), (w) => buildNetwork(net, plan.grid, genotype, w, plan.seed), targetParams, plan.paramTolerance, net.name);
+      : net.kind === 'ms-ranas'
+        ? matchMsRanasParams(plan.grid, (w) => buildNetwork(net, plan.grid, genotype, w, plan.seed), targetParams, plan.paramTolerance, net.name)
+        : matchParams(candidateWidths(net.kind), (w) => buildNetwork(net, plan.grid, genotype, w, plan.seed), targetParams, plan.paramTolerance, net.name);
     const toTrain: NetworkToTrain = { name: net.name, label: net.label, graph: sized.graph, width: sized.width, genotype };
     built.set(net.name, toTrain);
     await trainNetwork(row, toTrain, plan.recipe, 'networks', 'train');

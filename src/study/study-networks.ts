@@ -13,15 +13,20 @@ import { buildMsdNet, type MsdNetConfig } from '../model/msdnet.ts';
 import { getPreset } from '../model/presets.ts';
 import type { StudyGrid, StudyNetwork } from './study-plan.ts';
 
-/** A network's width: scale-1 channels (MS-RANAS C, MSDNet nChannels) and, for MSDNet, its growth rate. */
+/**
+ * A network's width: scale-1 channels (MS-RANAS C, MSDNet nChannels), for MSDNet its growth rate, and for
+ * MS-RANAS the classifier heads' channels when they differ from the grid's ratio (`matchMsRanasParams`).
+ */
 export interface Width {
   channels: number;
   growthRate?: number;
+  headChannels?: number;
 }
 
 /** How a width reads in a table. */
 export function widthText(w: Width): string {
-  return w.growthRate === undefined ? `C ${w.channels}` : `nChannels ${w.channels}, growth ${w.growthRate}`;
+  if (w.growthRate !== undefined) return `nChannels ${w.channels}, growth ${w.growthRate}`;
+  return w.headChannels === undefined ? `C ${w.channels}` : `C ${w.channels}, heads ${w.headChannels}`;
 }
 
 /**
@@ -46,16 +51,20 @@ function perScale(list: readonly number[], n: number): number[] {
   return out;
 }
 
-/** The MS-RANAS config of the grid at `scales` and scale-1 width `channels` (heads scale with it). */
-export function gridConfig(grid: StudyGrid, scales: 1 | 2 | 3, channels: number, seed: number): MsRanasConfig {
-  const headRatio = grid.head.channels / grid.initChannels;
+/** The grid's classifier channels at scale-1 width `channels` (the heads scale with C). */
+export function gridHeadChannels(grid: StudyGrid, channels: number): number {
+  return Math.max(1, Math.round((grid.head.channels / grid.initChannels) * channels));
+}
+
+/** The MS-RANAS config of the grid at `scales` and scale-1 width `channels` (heads scale with it unless given). */
+export function gridConfig(grid: StudyGrid, scales: 1 | 2 | 3, channels: number, seed: number, headChannels?: number): MsRanasConfig {
   return {
     scales, layers: grid.layers, initChannels: channels, nodes: grid.nodes,
     reductionLayers: grid.reductionLayers, exitLayers: Array.from({ length: grid.layers - 1 }, (_, i) => i + 2),
     growth: perScale(grid.growth, scales),
     bottleneckWidth: grid.bottleneckWidth === null ? null : perScale(grid.bottleneckWidth, scales),
     numClasses: 10, inputShape: [32, 32, 3], seed,
-    head: { kind: grid.head.kind, channels: Math.max(1, Math.round(headRatio * channels)) },
+    head: { kind: grid.head.kind, channels: headChannels ?? gridHeadChannels(grid, channels) },
   };
 }
 
@@ -89,7 +98,7 @@ export interface NetworkBuild {
 export function buildNetwork(net: StudyNetwork, grid: StudyGrid, genotype: Genotype | null, width: Width, seed: number): ModelGraph {
   if (net.kind === 'msdnet') return buildMsdNet(msdnetConfig(width, seed), net.name);
   if (!genotype) throw new RanasError('E_STUDY_PLAN', `network ${net.name} is an MS-RANAS network but no genotype was given`);
-  return buildMsRanas(genotype, gridConfig(grid, net.scales, width.channels, seed), net.name);
+  return buildMsRanas(genotype, gridConfig(grid, net.scales, width.channels, seed, width.headChannels), net.name);
 }
 
 /**
@@ -116,4 +125,26 @@ export function matchParams(widths: readonly Width[], build: (width: Width) => M
     throw new RanasError('E_STUDY_PARAMS', `${what}: the nearest width (${best ? widthText(best.width) : '-'}) gives ${best?.params ?? '-'} params, ${(100 * bestErr).toFixed(1)} % from the reference's ${targetParams}; expected within ${(100 * tolerance).toFixed(0)} %`);
   }
   return best;
+}
+
+/**
+ * MS-RANAS sized to `targetParams`: the even C whose parameters are nearest (heads at the grid's ratio), as
+ * `matchParams`. When no C lands within the tolerance — C moves the parameters in steps of ~±25 % at this size,
+ * and a genotype of heavy ops (5×5 separable convolutions) can fall between two steps — the nearest C keeps its
+ * cells and only its classifier heads change, by the fewest channels (steps of 2, down to half or up to twice
+ * the grid's) that bring it within the tolerance: the smallest change to the architecture that matches.
+ */
+export function matchMsRanasParams(grid: StudyGrid, build: (width: Width) => ModelGraph, targetParams: number, tolerance: number, what: string): NetworkBuild {
+  const nearest = matchParams(candidateWidths('ms-ranas'), build, targetParams, Infinity, what);
+  if (Math.abs(nearest.params / targetParams - 1) <= tolerance) return nearest;
+  const base = gridHeadChannels(grid, nearest.width.channels);
+  const step = nearest.params > targetParams ? -2 : 2;
+  for (let head = base + step; head >= Math.ceil(base / 2) && head <= 2 * base; head += step) {
+    const width: Width = { channels: nearest.width.channels, headChannels: head };
+    const graph = build(width);
+    const params = paramsOf(graph);
+    if (Math.abs(params / targetParams - 1) <= tolerance) return { graph, width, params };
+    if ((step < 0) !== (params > targetParams)) break;
+  }
+  return matchParams([nearest.width], build, targetParams, tolerance, `${what} (no head width from ${Math.ceil(base / 2)} to ${2 * base} channels at ${widthText(nearest.width)} fits either)`);
 }
