@@ -91,9 +91,12 @@ function stageCosts(resultsDir: string): StageCost[] {
 function checkSearchGrid(plan: StudyPlan, s: StudySearch): void {
   const sup = searchSupernetConfig({ preset: 'tiny', nodes: plan.grid.nodes, scales: s.scales, layers: plan.grid.layers, initChannels: plan.grid.initChannels, searchExits: s.exits, seed: s.seed });
   const want = gridConfig(plan.grid, s.scales, plan.grid.initChannels, s.seed);
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  // Per-scale lists are read for the first `scales` entries only (the builder ignores the rest): a 1-scale
+  // search of the tiny preset carries growth [1, 2], the same supernet as the grid's [1].
+  const perScale = new Set(['growth', 'bottleneckWidth']);
+  const used = (k: string, v: unknown) => (perScale.has(k) && Array.isArray(v) ? v.slice(0, s.scales) : v);
   for (const k of ['reductionLayers', 'growth', 'bottleneckWidth', 'head'] as const) {
-    if (!same(sup[k], want[k])) throw new RanasError('E_STUDY_PLAN', `search ${s.name}: the supernet's ${k} is ${JSON.stringify(sup[k])}; the plan's grid has ${JSON.stringify(want[k])}`);
+    if (JSON.stringify(used(k, sup[k])) !== JSON.stringify(used(k, want[k]))) throw new RanasError('E_STUDY_PLAN', `search ${s.name}: the supernet's ${k} is ${JSON.stringify(sup[k])}; the plan's grid has ${JSON.stringify(want[k])}`);
   }
 }
 

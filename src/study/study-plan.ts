@@ -199,6 +199,8 @@ export const SMOKE_PLAN: StudyPlan = {
   recipe: { epochs: 1, subset: 320, batchSize: 32, lr: 0.05, lrMin: 0, momentum: 0.9, weightDecay: 3e-4, gradClip: 5, cutoutPx: 8, dropPath: 0.1 },
   ablations: [
     { name: 'no-exits', label: 'search without exits', search: { name: 'abl-no-exits', seed: 0, ...SMOKE_SEARCH, exits: false } },
+    // A search with fewer scales than the grid (the full plan's scales-1 ablation): its supernet is checked against the grid.
+    { name: 'scales-1', label: 'search with 1 scale', search: { name: 'abl-scales-1', seed: 0, ...SMOKE_SEARCH, scales: 1 } },
   ],
   ablationRecipe: { epochs: 1, subset: 320, batchSize: 32, lr: 0.05, lrMin: 0, momentum: 0.9, weightDecay: 3e-4, gradClip: 5, cutoutPx: 0, dropPath: 0 },
   ship: { name: 'smoke-ms-ranas' },
