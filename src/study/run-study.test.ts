@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -104,6 +104,20 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     assert.match(budget, /\n\| 1 \| [\d.]+ \|[\s\S]*\n\| 2 \| [\d.]+ \|/);
     assert.match(budget, /A power law|does not fall with epochs/);
     assert.throws(() => resolveModelRef('pretrained:nope', o.pretrainedDir), /no shipped network named 'nope'.*there are: smoke-ms-ranas/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a network the plan cannot size stops the study right after the search it needs, before any training', { timeout: 300_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'ranas-study-'));
+  try {
+    const o: StudyOptions = {
+      plan: { ...SMOKE_PLAN, paramTolerance: 1e-6 }, resultsDir: join(root, 'results'), workDir: join(root, 'work'), threads: 1,
+      gitCommit: false, skipDevice: true, maxStages: 0, command: 'ranas study --plan smoke', pretrainedDir: join(root, 'pretrained'),
+    };
+    await assert.rejects(runStudy(o, () => {}), (e: Error & { code?: string }) => e.code === 'E_STUDY_PARAMS' && /expected within 0 %/.test(e.message));
+    assert.deepEqual(readdirSync(join(o.resultsDir, 'stages')).filter((f) => f.endsWith('.json')), ['search-s0.json']);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -158,8 +158,10 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
     });
   };
 
+  // Every search's supernet is checked against the grid before any stage runs: a plan error shows in seconds,
+  // not hours into the study.
+  for (const s of [...plan.searches, ...plan.ablations.map((a) => a.search)]) checkSearchGrid(plan, s);
   const runSearchStage = async (s: StudySearch) => {
-    checkSearchGrid(plan, s);
     return stage(`search-${s.name}`, { s, grid: plan.grid, data: plan.data, valImages: plan.valImages }, () => searchStage(plan, s, data, dirs, o.threads, say), STAGE_CHECKS.search, (r) => searches.set(s.name, r));
   };
   // Searches a network needs run first; the others (a second seed) after the comparison and the ablations.
@@ -182,17 +184,21 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
       () => trainStage(plan, toTrain, recipe, group, data, dirs, o.threads, say), STAGE_CHECKS.train, (r) => { row.trained = r; });
   };
 
-  for (const row of networkRows) {
-    const net = row.net;
+  // Every network is sized before the first one trains (a network that cannot be matched stops the study now).
+  for (const net of plan.networks) {
     const genotype = net.kind === 'msdnet' ? null : genotypeOf(net.genotype);
-    if ((net.kind !== 'msdnet' && !genotype) || targetParams === null) { pending.push(`train-${net.name}`, `export-${net.name}`, `device-${net.name}`); continue; }
+    if ((net.kind !== 'msdnet' && !genotype) || targetParams === null) continue;
     const sized = net.name === plan.reference
       ? { graph: buildNetwork(net, plan.grid, genotype, { channels: plan.grid.initChannels }, plan.seed), width: { channels: plan.grid.initChannels } }
       : net.kind === 'ms-ranas'
         ? matchMsRanasParams(plan.grid, (w) => buildNetwork(net, plan.grid, genotype, w, plan.seed), targetParams, plan.paramTolerance, net.name)
         : matchParams(candidateWidths(net.kind), (w) => buildNetwork(net, plan.grid, genotype, w, plan.seed), targetParams, plan.paramTolerance, net.name);
-    const toTrain: NetworkToTrain = { name: net.name, label: net.label, graph: sized.graph, width: sized.width, genotype };
-    built.set(net.name, toTrain);
+    built.set(net.name, { name: net.name, label: net.label, graph: sized.graph, width: sized.width, genotype });
+  }
+  for (const row of networkRows) {
+    const net = row.net;
+    const toTrain = built.get(net.name);
+    if (!toTrain) { pending.push(`train-${net.name}`, `export-${net.name}`, `device-${net.name}`); continue; }
     await trainNetwork(row, toTrain, plan.recipe, 'networks', 'train');
     const trained = row.trained;
     if (!trained) { pending.push(`export-${net.name}`, `device-${net.name}`); continue; }
