@@ -11,13 +11,13 @@ import { getPreset } from '../src/model/presets.ts';
 import { profileOps } from '../src/latency/profile-ops.ts';
 import { CALIBRATION_SEEDS } from '../src/latency/op-models.ts';
 import { isRanasError } from '../src/errors.ts';
-import { benchLatencyPredictor, latencyBenchTables } from './latency-predictor.ts';
+import { benchLatencyPredictor, latencyBenchTables, splitNetworkFactor, type SegmentRow } from './latency-predictor.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-bench-test-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('latency bench (short): a complete table, one prediction and one agent measurement per segment', async () => {
-  const report = await benchLatencyPredictor({ presets: ['tiny'], networks: 1, runtime: 'onnx', tablesDir: dir, runs: 10, warmups: 2, opRuns: 5, driftReference: true });
+  const report = await benchLatencyPredictor({ presets: ['tiny'], networks: 1, runtime: 'onnx', tablesDir: dir, runs: 10, warmups: 2, opRuns: 5, driftReference: true, passes: 1 });
   const file = path.join(dir, 'latency-tiny-onnx.json');
   const table = parseLatencyTable(JSON.parse(fs.readFileSync(file, 'utf8')), file);
   assert.ok(isCompleteTable(table) && table.entries.length === table.config.opModels, `${table.entries.length} of ${table.config.opModels} entries`);
@@ -37,6 +37,14 @@ test('latency bench (short): a complete table, one prediction and one agent meas
   const t = latencyBenchTables(report);
   assert.equal(t.segments.length, 3);
   assert.deepEqual(t.summary.map((s) => s.group), ['tiny segment 1', 'tiny segment 2', 'tiny segment 3']);
+});
+
+test('latency bench (short): networks measured in rounds over all of them, and again for the noise floor', async () => {
+  const report = await benchLatencyPredictor({ presets: ['tiny'], networks: 2, runtime: 'onnx', tablesDir: dir, runs: 10, warmups: 2, opRuns: 5, passes: 2, remeasure: true });
+  assert.deepEqual(report.rows.map((r) => `${r.seed}/${r.segment}`), ['1/0', '1/1', '1/2', '2/0', '2/1', '2/2']);
+  for (const r of report.rows) assert.ok(r.measuredUs > 0 && r.remeasuredUs !== undefined && r.remeasuredUs > 0 && Number.isFinite(r.error));
+  assert.ok(report.withinRemeasured !== null);
+  await assert.rejects(benchLatencyPredictor({ presets: ['tiny'], networks: 1, runtime: 'onnx', tablesDir: dir, runs: 10, passes: 2, driftReference: true }), (e) => isRanasError(e) && e.code === 'E_CLI_OPTION' && /--passes 1/.test(e.message));
 });
 
 test('profile-ops resumes a partial table: only the missing entries are measured; another config or device is refused', async () => {
@@ -62,4 +70,17 @@ test('profile-ops resumes a partial table: only the missing entries are measured
     profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: file, deviceName: 'another-pi' }),
     (e) => isRanasError(e) && e.code === 'E_LATENCY_CONFIG' && e.message.includes('another-pi'),
   );
+});
+
+test('a ratio shared by all segments of a network is split off as the per-network factor', () => {
+  const row = (seed: number, segment: number, measuredUs: number, remeasuredUs: number): SegmentRow => ({ preset: 'tiny', seed, segment, ops: 1, sumUs: 1, predictedUs: 100, measuredUs, error: 100 / measuredUs - 1, remeasuredUs });
+  // Network 1 measured again 20 % slower in every segment, network 2 12 % faster: all of it is per network.
+  const rows = [row(1, 0, 100, 120), row(1, 1, 200, 240), row(1, 2, 50, 60), row(2, 0, 100, 88), row(2, 1, 300, 264), row(2, 2, 80, 70.4)];
+  const again = splitNetworkFactor(rows, (r) => (r.remeasuredUs ?? NaN) / r.measuredUs);
+  assert.ok(again && again.perNetworkShare > 0.999 && again.sdWithin < 1e-9 && again.withinAfterRemoval === 1, JSON.stringify(again));
+  // Segment-level scatter inside a network stays: ±15 % around the network's own level is outside ±10 %.
+  const scattered = [row(1, 0, 100, 115), row(1, 1, 100, 85), row(2, 0, 100, 100), row(2, 1, 100, 100)];
+  const s = splitNetworkFactor(scattered, (r) => (r.remeasuredUs ?? NaN) / r.measuredUs);
+  assert.ok(s && s.perNetworkShare < 0.1 && s.withinAfterRemoval === 0.5, JSON.stringify(s));
+  assert.equal(splitNetworkFactor(rows.map((r) => ({ ...r, remeasuredUs: undefined })), (r) => (r.remeasuredUs ?? NaN) / r.measuredUs), null);
 });

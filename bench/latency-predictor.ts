@@ -3,15 +3,22 @@
  * table (`profileOps`, measured here unless a complete one exists), then N random genotypes (seeds 1..N,
  * disjoint from the table's calibration seeds), each exported as an int8 bundle with the real export pipeline
  * and installed in a local agent, whose profiler measures every segment's p50 exactly as on the device (three
- * profiles per network, median per segment: a burst of load during one profile moved whole networks here).
+ * profiles per network, one in each of three rounds over all networks, median per segment: whole networks
+ * measured faster or slower together here, from one measurement to the next).
  * Prints predicted (plain sum and with the learned correction) against measured per segment, the share of
  * segments within ±10 % (goal ≥ 95 %), and `uptime`'s load average before and after (the machine is shared).
  *
  * With `--remeasure`, every network is measured a second time after the first pass: how often two
  * measurements of the same segments agree within ±10 % is the noise floor of the figure on this machine.
+ * Both ratios (predicted / measured, again / first) are also split into one factor per network and the rest
+ * (`splitNetworkFactor`): a factor shared by all of a network's segments is the machine's speed while that
+ * network was measured, not something the predictor can know from the network.
  *
  *   node --import tsx bench/latency-predictor.ts [--networks 15] [--presets tiny,small] [--runtime onnx]
- *        [--tables DIR] [--runs 200] [--remeasure] [--drift-reference] [--json]
+ *        [--tables DIR] [--runs 200] [--passes 3] [--remeasure] [--drift-reference (with --passes 1)] [--json]
+ *
+ * Networks are measured in `--passes` rounds over all of them (default 3; median per segment), so that one
+ * network's profiles are spread over the run; `--passes 1` takes them back to back (before session 9).
  *
  * With `--drift-reference`, the table's first calibration network is measured again before each network; the
  * ratio to its table entries is the machine's speed then against at table time, printed per network, and the
@@ -27,7 +34,7 @@ import { randomGenotype } from '../src/model/random-genotype.ts';
 import { CALIBRATION_SEEDS, calibrationKey, latencyConfigHash } from '../src/latency/op-models.ts';
 import { indexTable, predictSegments } from '../src/latency/predict-segments.ts';
 import { profileOps } from '../src/latency/profile-ops.ts';
-import { calibrationGraph, profileNetworkBundle } from '../src/latency/calibration-bundles.ts';
+import { calibrationGraph, exportLatencyBundle, profileBundlesInPasses, profileNetworkBundle } from '../src/latency/calibration-bundles.ts';
 import { checkTableMatches, readLatencyTable } from '../src/latency/table-file.ts';
 import { isCompleteTable, type LatencyTable } from '../src/bundle-format/latency-table.ts';
 import { RanasError } from '../src/errors.ts';
@@ -46,8 +53,14 @@ export interface LatencyBenchOptions {
   warmups?: number;
   /** Op-profiler runs per op model and round (default 100). */
   opRuns?: number;
-  /** Agent profiles per network (median p50; default 3). */
+  /** Agent profiles per network (median p50; default 3 with one pass, 1 per pass with several). */
   repeats?: number;
+  /**
+   * Rounds over all networks of a preset (default 3): every network is exported once, then measured once per
+   * round, and keeps the median per segment, so its profiles are spread over the run (`profileBundlesInPasses`).
+   * 1: each network's profiles back to back, as before session 9.
+   */
+  passes?: number;
   /** Measure every network a second time after the first pass (the noise floor: measurement vs re-measurement). */
   remeasure?: boolean;
   /**
@@ -120,6 +133,34 @@ async function driftNow(config: MsRanasConfig, table: LatencyTable, o: LatencyBe
   return now.reduce((s, x) => s + x.p50Us, 0) / then.reduce((s, x) => s + x, 0);
 }
 
+/** Every network of `preset` exported once, then measured in `passes` rounds (and again, with `remeasure`). */
+async function measureInPasses(preset: string, config: MsRanasConfig, index: ReturnType<typeof indexTable>, o: LatencyBenchOptions): Promise<SegmentRow[]> {
+  if (o.driftReference) throw new RanasError('E_CLI_OPTION', '--drift-reference measures a reference before each network; it needs --passes 1 (found several passes)');
+  const log = o.log ?? (() => {});
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-bench-'));
+  try {
+    const seeds = Array.from({ length: o.networks }, (_, i) => i + 1);
+    const graphs = seeds.map((seed) => buildMsRanas(randomGenotype(seed, config.nodes), config, `${preset}-random-${seed}`));
+    const dirs: string[] = [];
+    for (const [i, g] of graphs.entries()) dirs.push(await exportLatencyBundle(g, o.runtime, path.join(work, `export-${seeds[i]}`)));
+    const passes = o.passes ?? 3;
+    const measure = () => profileBundlesInPasses(dirs, { runtime: o.runtime, threads: 1, runs: o.runs, warmups: o.warmups, repeats: o.repeats ?? 1, passes });
+    log(`${preset}: ${dirs.length} networks exported; ${passes} rounds over all of them`);
+    const measured = await measure();
+    const again = o.remeasure ? await measure() : null;
+    return graphs.flatMap((g, i) => {
+      const predicted = predictSegments(g, index);
+      log(`${preset} seed ${seeds[i]}: ${measured[i].map((m, k) => `${predicted[k].predictedUs.toFixed(0)}/${m.p50Us.toFixed(0)} µs`).join(', ')}`);
+      return measured[i].map((m, k): SegmentRow => {
+        const p = predicted[k];
+        return { preset, seed: seeds[i], segment: k, ops: p.ops, sumUs: p.sumUs, predictedUs: p.predictedUs, measuredUs: m.p50Us, error: p.predictedUs / m.p50Us - 1, ...(again ? { remeasuredUs: again[i][k].p50Us } : {}) };
+      });
+    });
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
 /** Runs the bench (see the file comment). */
 export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<LatencyBenchReport> {
   const log = o.log ?? (() => {});
@@ -132,6 +173,10 @@ export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<Lat
     tables[preset] = table;
     const index = indexTable(table, file);
     const config = configOf(preset);
+    if ((o.passes ?? 3) > 1) {
+      rows.push(...(await measureInPasses(preset, config, index, o)));
+      continue;
+    }
     for (let seed = 1; seed <= o.networks; seed++) {
       const graph = buildMsRanas(randomGenotype(seed, config.nodes), config, `${preset}-random-${seed}`);
       const predicted = predictSegments(graph, index);
@@ -159,6 +204,39 @@ export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<Lat
     withinCorrected: within(rows),
     withinRemeasured: o.remeasure ? within(rows.map((r) => ({ error: (r.remeasuredUs ?? NaN) / r.measuredUs - 1 }))) : null,
     withinDriftNormalised: o.driftReference ? within(rows.map((r) => ({ error: (r.predictedUs * (r.drift ?? NaN)) / r.measuredUs - 1 }))) : null,
+  };
+}
+
+/** How much of a per-segment log ratio is one factor shared by a network's segments (the machine's speed while that network was measured). */
+export interface NetworkFactorSplit {
+  /** Standard deviation of the ratio over all segments, as a fraction (log scale). */
+  sdTotal: number;
+  /** The same after each network's mean log ratio is removed. */
+  sdWithin: number;
+  /** Share of the variance that is per-network (1 − within / total). */
+  perNetworkShare: number;
+  /** Share of segments within ±10 % once each network's own factor is removed (diagnostic, not the goal). */
+  withinAfterRemoval: number;
+}
+
+/** Splits `ratio(row)` (e.g. measured again / first, or predicted / measured) into a per-network factor and the rest. */
+export function splitNetworkFactor(rows: readonly SegmentRow[], ratio: (r: SegmentRow) => number): NetworkFactorSplit | null {
+  const groups = new Map<string, number[]>();
+  for (const r of rows) {
+    const v = Math.log(ratio(r));
+    if (!Number.isFinite(v)) return null;
+    groups.set(`${r.preset}/${r.seed}`, [...(groups.get(`${r.preset}/${r.seed}`) ?? []), v]);
+  }
+  const all = [...groups.values()].flat();
+  if (all.length < 2) return null;
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const m = mean(all);
+  const total = all.reduce((s, x) => s + (x - m) ** 2, 0) / all.length;
+  const residuals = [...groups.values()].flatMap((xs) => xs.map((x) => x - mean(xs)));
+  const within = residuals.reduce((s, x) => s + x ** 2, 0) / all.length;
+  return {
+    sdTotal: Math.sqrt(total), sdWithin: Math.sqrt(within), perNetworkShare: total > 0 ? 1 - within / total : 0,
+    withinAfterRemoval: residuals.filter((x) => Math.abs(Math.exp(x) - 1) <= 0.1).length / all.length,
   };
 }
 
@@ -198,6 +276,7 @@ async function main(): Promise<void> {
     tablesDir: argValue(args, '--tables') ?? path.join(os.tmpdir(), 'ranas-latency-tables'),
     runs: Number(argValue(args, '--runs') ?? 200),
     remeasure: args.includes('--remeasure'),
+    passes: Number(argValue(args, '--passes') ?? 3),
     driftReference: args.includes('--drift-reference'),
     log: (l) => process.stderr.write(l + '\n'),
   });
@@ -213,6 +292,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${report.rows.length} segments of ${report.rows.length === 0 ? 0 : new Set(report.rows.map((r) => `${r.preset}/${r.seed}`)).size} networks: within ±10 %: ${(report.withinCorrected * 100).toFixed(1)} % with the correction (${corr}), ${(report.withinPlain * 100).toFixed(1)} % plain sum (goal ≥ 95 %)\n`);
   if (report.withinDriftNormalised !== null) process.stdout.write(`diagnostic, not the goal: predictions scaled by the machine's speed now / at table time (the first calibration network re-measured before each network) are within ±10 % for ${(report.withinDriftNormalised * 100).toFixed(1)} % of segments\n`);
   if (report.withinRemeasured !== null) process.stdout.write(`noise floor: a second measurement of the same networks is within ±10 % of the first for ${(report.withinRemeasured * 100).toFixed(1)} % of segments\n`);
+  const factorLine = (what: string, f: NetworkFactorSplit | null) => f && process.stdout.write(`${what}: spread ${(f.sdTotal * 100).toFixed(1)} % (sd), ${(f.perNetworkShare * 100).toFixed(0)} % of its variance is one factor per network (all its segments faster or slower together), ${(f.sdWithin * 100).toFixed(1)} % left within networks; without that factor ${(f.withinAfterRemoval * 100).toFixed(1)} % of segments are within ±10 % (diagnostic, not the goal)\n`);
+  factorLine('predicted / measured', splitNetworkFactor(report.rows, (r) => r.predictedUs / r.measuredUs));
+  if (report.withinRemeasured !== null) factorLine('measured again / first', splitNetworkFactor(report.rows, (r) => (r.remeasuredUs ?? NaN) / r.measuredUs));
   process.stdout.write(`load average (1, 5, 15 min): before ${load(report.loadBefore)}; after ${load(report.loadAfter)} on ${os.availableParallelism()} cores\n`);
 }
 

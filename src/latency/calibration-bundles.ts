@@ -55,29 +55,76 @@ export function calibrationGraph(config: MsRanasConfig, seed: number): ReturnTyp
   return buildMsRanas(randomGenotype(seed, config.nodes), config, `calibration-${seed}`);
 }
 
+/** One segment's measured latency. */
+export type SegmentLatency = Omit<LatencyEntry, 'key' | 'part'>;
+
 /**
- * Exports `graph` as an int8 bundle of `runtime` and profiles it with a local agent (`repeats` profiles,
- * median p50 per segment); returns each segment's measured latency. Everything is removed after.
+ * Profiles several exported bundles in `passes` rounds: each round installs every bundle in a fresh local agent
+ * and takes `repeats` profiles of it; each segment keeps the median p50 over the rounds (p99: the largest).
+ * Why rounds: here a whole network's segments measured 5-15 % faster or slower together from one measurement
+ * to the next (the machine's speed while that agent ran, `bench/latency-predictor.ts` splits it off), so one
+ * network's profiles are spread over the run instead of taken back to back.
  */
-export async function profileNetworkBundle(graph: Parameters<typeof exportModel>[0], o: NetworkProfileOptions): Promise<Omit<LatencyEntry, 'key' | 'part'>[]> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-net-'));
+export async function profileBundlesInPasses(bundleDirs: readonly string[], o: NetworkProfileOptions & { passes: number }): Promise<SegmentLatency[][]> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-passes-'));
   try {
-    const bundleDir = await exportLatencyBundle(graph, o.runtime, path.join(work, 'export'));
-    const agent = await createAgent({ bundleDir: path.join(work, 'store'), threads: o.threads, profile: { runs: o.runs, warmups: o.warmups } });
-    try {
-      await agent.install(bundleDir);
-      return await medianSegmentTimings(agent, o.repeats);
-    } finally {
-      await agent.close();
+    const rounds: SegmentLatency[][][] = bundleDirs.map(() => []);
+    for (let pass = 0; pass < o.passes; pass++) {
+      for (const [i, bundleDir] of bundleDirs.entries()) {
+        const store = path.join(work, `store-${i}-${pass}`);
+        const agent = await createAgent({ bundleDir: store, threads: o.threads, profile: { runs: o.runs, warmups: o.warmups } });
+        try {
+          await agent.install(bundleDir);
+          rounds[i].push(await medianSegmentTimings(agent, o.repeats));
+        } finally {
+          await agent.close();
+          fs.rmSync(store, { recursive: true, force: true });
+        }
+      }
     }
+    return rounds.map((r) => r[0].map((_, k) => {
+      const p50s = r.map((t) => t[k].p50Us).sort((a, b) => a - b);
+      const p50Us = p50s[Math.floor((p50s.length - 1) / 2)];
+      return { p50Us, p99Us: Math.max(p50Us, ...r.map((t) => t[k].p99Us)), runs: r.reduce((sum, t) => sum + t[k].runs, 0) };
+    }));
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
-/** Profiles the calibration network of `seed`; its entries, one per segment. */
-export async function calibrationEntries(config: MsRanasConfig, seed: number, o: NetworkProfileOptions): Promise<LatencyEntry[]> {
-  const segments = await profileNetworkBundle(calibrationGraph(config, seed), o);
-  const keys = calibrationKeys(config, seed);
-  return segments.map((s, k) => ({ key: keys[k], part: 'calibration', ...s }));
+/**
+ * Exports `graph` as an int8 bundle of `runtime` and profiles it with a local agent (`repeats` profiles,
+ * median p50 per segment); returns each segment's measured latency. Everything is removed after.
+ */
+export async function profileNetworkBundle(graph: Parameters<typeof exportModel>[0], o: NetworkProfileOptions): Promise<SegmentLatency[]> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-net-'));
+  try {
+    const bundleDir = await exportLatencyBundle(graph, o.runtime, path.join(work, 'export'));
+    const [timings] = await profileBundlesInPasses([bundleDir], { ...o, passes: 1 });
+    return timings;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Rounds the calibration networks are profiled in (one profile each per round, `profileBundlesInPasses`). */
+export const CALIBRATION_PASSES = 3;
+
+/**
+ * Profiles the calibration networks of `seeds` (exported first, then `CALIBRATION_PASSES` rounds over all of
+ * them, one profile each per round); their entries, one per segment, seed by seed.
+ */
+export async function calibrationEntries(config: MsRanasConfig, seeds: readonly number[], o: NetworkProfileOptions): Promise<LatencyEntry[][]> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-calibration-'));
+  try {
+    const dirs: string[] = [];
+    for (const seed of seeds) dirs.push(await exportLatencyBundle(calibrationGraph(config, seed), o.runtime, path.join(work, `export-${seed}`)));
+    const timings = await profileBundlesInPasses(dirs, { ...o, repeats: o.repeats ?? 1, passes: CALIBRATION_PASSES });
+    return seeds.map((seed, i) => {
+      const keys = calibrationKeys(config, seed);
+      return timings[i].map((s, k) => ({ key: keys[k], part: 'calibration', ...s }));
+    });
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 }

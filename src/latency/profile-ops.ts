@@ -18,7 +18,7 @@ import { onnxRuntime } from '../../device/runtimes/onnx-runtime.ts';
 import { tfliteRuntime } from '../../device/runtimes/tflite-runtime.ts';
 import type { Runtime, RuntimeOptions } from '../../device/runtimes/runtime.ts';
 import { buildOpModels, calibrationKey, CALIBRATION_SEEDS, latencyConfigHash } from './op-models.ts';
-import { calibrationEntries, calibrationGraph } from './calibration-bundles.ts';
+import { CALIBRATION_PASSES, calibrationEntries, calibrationGraph } from './calibration-bundles.ts';
 import { indexTable } from './predict-segments.ts';
 import { fitCorrection } from './fit-correction.ts';
 import { checkTableMatches, readLatencyTable, writeLatencyTable } from './table-file.ts';
@@ -111,11 +111,14 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
         log(`[${i + 1}/${total}] ${entry.key}: p50 ${entry.p50Us.toFixed(1)} µs, p99 ${entry.p99Us.toFixed(1)} µs`);
       },
     });
-    for (const seed of seeds) {
-      if (done.has(calibrationKey(seed, 0))) continue;
-      const entries = await calibrationEntries(o.config, seed, { runtime: o.runtime, threads: o.threads, runs: o.calibrationRuns });
-      add(entries);
-      log(`calibration network ${seed}: ${entries.map((e) => `${e.p50Us.toFixed(0)} µs`).join(', ')}`);
+    const missing = seeds.filter((seed) => !done.has(calibrationKey(seed, 0)));
+    if (missing.length > 0) {
+      log(`calibration networks ${missing.join(', ')}: ${CALIBRATION_PASSES} rounds over all of them`);
+      const measured = await calibrationEntries(o.config, missing, { runtime: o.runtime, threads: o.threads, runs: o.calibrationRuns });
+      measured.forEach((entries, i) => {
+        add(entries);
+        log(`calibration network ${missing[i]}: ${entries.map((e) => `${e.p50Us.toFixed(0)} µs`).join(', ')}`);
+      });
     }
   }
   const nets = new Map(seeds.map((seed) => [seed, calibrationGraph(o.config, seed)]));
