@@ -19,6 +19,10 @@
  *
  * Networks are measured in `--passes` rounds over all of them (default 3; median per segment), so that one
  * network's profiles are spread over the run; `--passes 1` takes them back to back (before session 9).
+ * On this 2-vCPU VM run it pinned to one CPU, a minute or two after other work stopped:
+ *   taskset -c 1 node --import tsx bench/latency-predictor.ts --remeasure
+ * Unpinned, the thread moved between vCPUs whose speed differed by up to 1.5x at times, and a whole network
+ * measured 5-15 % faster or slower from one measurement to the next (results/latency/README.md, session 9).
  *
  * With `--drift-reference`, the table's first calibration network is measured again before each network; the
  * ratio to its table entries is the machine's speed then against at table time, printed per network, and the
@@ -260,6 +264,15 @@ export function latencyBenchTables(r: LatencyBenchReport): { segments: Row[]; su
   return { segments, summary };
 }
 
+/** The CPUs this process may run on (Linux: `Cpus_allowed_list`; `taskset -c 1` pins the whole bench to one). */
+function cpusAllowed(): string {
+  try {
+    return /Cpus_allowed_list:\s*(\S+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown (no /proc/self/status)';
+  }
+}
+
 function argValue(args: string[], flag: string): string | undefined {
   const i = args.indexOf(flag);
   return i >= 0 ? args[i + 1] : undefined;
@@ -295,7 +308,7 @@ async function main(): Promise<void> {
   const factorLine = (what: string, f: NetworkFactorSplit | null) => f && process.stdout.write(`${what}: spread ${(f.sdTotal * 100).toFixed(1)} % (sd), ${(f.perNetworkShare * 100).toFixed(0)} % of its variance is one factor per network (all its segments faster or slower together), ${(f.sdWithin * 100).toFixed(1)} % left within networks; without that factor ${(f.withinAfterRemoval * 100).toFixed(1)} % of segments are within ±10 % (diagnostic, not the goal)\n`);
   factorLine('predicted / measured', splitNetworkFactor(report.rows, (r) => r.predictedUs / r.measuredUs));
   if (report.withinRemeasured !== null) factorLine('measured again / first', splitNetworkFactor(report.rows, (r) => (r.remeasuredUs ?? NaN) / r.measuredUs));
-  process.stdout.write(`load average (1, 5, 15 min): before ${load(report.loadBefore)}; after ${load(report.loadAfter)} on ${os.availableParallelism()} cores\n`);
+  process.stdout.write(`load average (1, 5, 15 min): before ${load(report.loadBefore)}; after ${load(report.loadAfter)} on ${os.availableParallelism()} cores; this process may run on CPUs ${cpusAllowed()}\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
