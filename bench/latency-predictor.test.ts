@@ -40,10 +40,14 @@ test('latency bench (short): a complete table, one prediction and one agent meas
 });
 
 test('latency bench (short): networks measured in rounds over all of them, and again for the noise floor', async () => {
-  const report = await benchLatencyPredictor({ presets: ['tiny'], networks: 2, runtime: 'onnx', tablesDir: dir, runs: 10, warmups: 2, opRuns: 5, passes: 2, remeasure: true });
+  const report = await benchLatencyPredictor({ presets: ['tiny'], networks: 2, runtime: 'onnx', tablesDir: dir, runs: 10, warmups: 2, opRuns: 5, passes: 2, remeasure: true, recalibrate: true });
   assert.deepEqual(report.rows.map((r) => `${r.seed}/${r.segment}`), ['1/0', '1/1', '1/2', '2/0', '2/1', '2/2']);
-  for (const r of report.rows) assert.ok(r.measuredUs > 0 && r.remeasuredUs !== undefined && r.remeasuredUs > 0 && Number.isFinite(r.error));
-  assert.ok(report.withinRemeasured !== null);
+  for (const r of report.rows) {
+    assert.ok(r.measuredUs > 0 && r.remeasuredUs !== undefined && r.remeasuredUs > 0 && Number.isFinite(r.error));
+    // A second prediction from the correction refitted on calibration networks measured in the same rounds.
+    assert.ok(r.recalibratedUs !== undefined && Number.isFinite(r.recalibratedUs) && r.recalibratedUs > 0, `recalibrated ${r.recalibratedUs}`);
+  }
+  assert.ok(report.withinRemeasured !== null && report.withinRecalibrated !== null);
   await assert.rejects(benchLatencyPredictor({ presets: ['tiny'], networks: 1, runtime: 'onnx', tablesDir: dir, runs: 10, passes: 2, driftReference: true }), (e) => isRanasError(e) && e.code === 'E_CLI_OPTION' && /--passes 1/.test(e.message));
 });
 
