@@ -194,6 +194,7 @@ async function measureInPasses(preset: string, config: MsRanasConfig, table: Lat
 /** Runs the bench (see the file comment). */
 export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<LatencyBenchReport> {
   const log = o.log ?? (() => {});
+  if (o.recalibrate && (o.passes ?? 3) <= 1) throw new RanasError('E_CLI_OPTION', `--recalibrate measures the calibration networks in the networks' rounds; it needs --passes 2 or more (found ${o.passes})`);
   const loadBefore = os.loadavg();
   fs.mkdirSync(o.tablesDir, { recursive: true });
   const rows: SegmentRow[] = [];
