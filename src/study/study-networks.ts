@@ -146,5 +146,6 @@ export function matchMsRanasParams(grid: StudyGrid, build: (width: Width) => Mod
     if (Math.abs(params / targetParams - 1) <= tolerance) return { graph, width, params };
     if ((step < 0) !== (params > targetParams)) break;
   }
-  return matchParams([nearest.width], build, targetParams, tolerance, `${what} (no head width from ${Math.ceil(base / 2)} to ${2 * base} channels at ${widthText(nearest.width)} fits either)`);
+  const off = (100 * (nearest.params / targetParams - 1)).toFixed(1);
+  throw new RanasError('E_STUDY_PARAMS', `${what}: the nearest width (${widthText(nearest.width)}) gives ${nearest.params} params, ${off} % from the reference's ${targetParams}, and no head width from ${Math.ceil(base / 2)} to ${2 * base} channels fits either; expected within ${(100 * tolerance).toFixed(0)} %`);
 }
