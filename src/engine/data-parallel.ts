@@ -71,8 +71,14 @@ function trackUntilExit(worker: Worker): void {
   worker.once('exit', () => liveWorkers.delete(worker));
   if (exitHookInstalled) return;
   exitHookInstalled = true;
+  // ref() first: an unref'd worker's termination does not keep the loop alive, so the process could start
+  // exiting before the worker had stopped (the SIGSEGV came back once in a fresh-clone CI with only
+  // terminate()). Referenced, the loop waits for each worker's exit, then empties and exits.
   process.on('beforeExit', () => {
-    for (const w of liveWorkers) void w.terminate();
+    for (const w of liveWorkers) {
+      w.ref();
+      void w.terminate();
+    }
     liveWorkers.clear();
   });
 }
