@@ -17,14 +17,15 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-bench-test-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('latency bench (short): a complete table, one prediction and one agent measurement per segment', async () => {
-  const report = await benchLatencyPredictor({ presets: ['tiny'], networks: 1, runtime: 'onnx', tablesDir: dir, runs: 10, warmups: 2, opRuns: 5, driftReference: true, passes: 1 });
+  const report = await benchLatencyPredictor({ presets: ['tiny'], networks: 1, runtime: 'onnx', tablesDir: dir, runs: 10, warmups: 2, opRuns: 5, driftReference: true, passes: 1, calibrationNetworks: 4, calibrationPasses: 2 });
   const file = path.join(dir, 'latency-tiny-onnx.json');
   const table = parseLatencyTable(JSON.parse(fs.readFileSync(file, 'utf8')), file);
   assert.ok(isCompleteTable(table) && table.entries.length === table.config.opModels, `${table.entries.length} of ${table.config.opModels} entries`);
   assert.equal(table.runtime, 'onnx');
   assert.equal(table.precision, 'int8');
   assert.equal(table.runs, 5);
-  assert.ok(table.correction !== undefined && table.correction.segments === CALIBRATION_SEEDS.length * 3, `correction fitted on ${CALIBRATION_SEEDS.length} calibration networks × 3 segments`);
+  assert.ok(table.correction !== undefined && table.correction.segments === 4 * 3, 'correction fitted on the 4 calibration networks asked for × 3 segments');
+  assert.deepEqual([...new Set(table.entries.filter((e) => e.part === 'calibration').map((e) => e.key.split('|')[1]))], CALIBRATION_SEEDS.slice(0, 4).map((s) => `seed=${s}`));
   assert.equal(table.correction.method, 'ridge-segment-and-primitive');
   assert.deepEqual(new Set(table.entries.map((e) => e.part)), new Set(['invoke', 'probe', 'vertical', 'horizontal', 'diagonal', 'grid-concat', 'pre0', 'pre1', 'edge', 'node', 'cell-concat', 'head', 'calibration']));
   assert.deepEqual(report.rows.map((r) => r.segment), [0, 1, 2]);
@@ -66,6 +67,11 @@ test('profile-ops resumes a partial table: only the missing entries are measured
   for (const key of dropped) assert.ok(measured.some((l) => l.includes(key)), `${key} measured again`);
   assert.deepEqual(new Set(table.entries.map((e) => e.key)), new Set(full.entries.map((e) => e.key)));
   assert.ok(table.correction !== undefined);
+  // Resumed with the 4 calibration networks it was started with; asked for a fifth, it measures only that one.
+  const calibrationLog: string[] = [];
+  const more = await profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: file, runs: 5, calibrationRuns: 10, calibrationSeeds: CALIBRATION_SEEDS.slice(0, 5), calibrationPasses: 1, log: (l) => { if (l.startsWith('calibration networks')) calibrationLog.push(l); } });
+  assert.deepEqual(calibrationLog, [`calibration networks ${CALIBRATION_SEEDS[4]}: 1 round over all of them`]);
+  assert.ok(isCompleteTable(more) && more.config.opModels === full.config.opModels + 3 && more.correction?.segments === 5 * 3, `${more.entries.length} of ${more.config.opModels}`);
   await assert.rejects(
     profileOps({ config: { ...p.config, initChannels: 16 }, configName: 'wider', runtime: 'onnx', threads: 1, out: file }),
     (e) => isRanasError(e) && e.code === 'E_LATENCY_CONFIG' && e.message.includes('wider'),

@@ -15,13 +15,13 @@
  * network was measured, not something the predictor can know from the network.
  *
  *   node --import tsx bench/latency-predictor.ts [--networks 15] [--presets tiny,small] [--runtime onnx]
- *        [--tables DIR] [--runs 200] [--passes 3] [--remeasure] [--recalibrate] [--drift-reference (with --passes 1)] [--json]
+ *        [--tables DIR] [--runs 200] [--passes 7] [--calibration-networks 48] [--remeasure] [--recalibrate] [--drift-reference (with --passes 1)] [--json]
  *
  * With `--recalibrate` (several passes), the table's calibration networks are measured again in the same rounds
  * as the networks and the correction is refitted on them: a second, diagnostic figure from a table calibrated at
  * the networks' moment (the mean error moved by up to ±9 % between the table's moment and the networks' here).
  *
- * Networks are measured in `--passes` rounds over all of them (default 3; median per segment), so that one
+ * Networks are measured in `--passes` rounds over all of them (default 7; median per segment), so that one
  * network's profiles are spread over the run; `--passes 1` takes them back to back (before session 9).
  * On this 2-vCPU VM run it pinned to one CPU, a minute or two after other work stopped:
  *   taskset -c 1 node --import tsx bench/latency-predictor.ts --remeasure
@@ -43,11 +43,14 @@ import { CALIBRATION_SEEDS, calibrationKey, latencyConfigHash } from '../src/lat
 import { indexTable, predictSegments } from '../src/latency/predict-segments.ts';
 import { fitCorrection } from '../src/latency/fit-correction.ts';
 import { profileOps } from '../src/latency/profile-ops.ts';
-import { calibrationGraph, exportLatencyBundle, profileBundlesInPasses, profileNetworkBundle } from '../src/latency/calibration-bundles.ts';
+import { CALIBRATION_PASSES, calibrationGraph, exportLatencyBundle, profileBundlesInPasses, profileNetworkBundle } from '../src/latency/calibration-bundles.ts';
 import { checkTableMatches, readLatencyTable } from '../src/latency/table-file.ts';
 import { isCompleteTable, type LatencyTable } from '../src/bundle-format/latency-table.ts';
 import { RanasError } from '../src/errors.ts';
 import { printTable, type Row } from '../src/text-table.ts';
+
+/** Rounds over the networks by default: as many as over the table's calibration networks. */
+const DEFAULT_PASSES = CALIBRATION_PASSES;
 
 /** Options of one bench run. */
 export interface LatencyBenchOptions {
@@ -65,11 +68,15 @@ export interface LatencyBenchOptions {
   /** Agent profiles per network (median p50; default 3 with one pass, 1 per pass with several). */
   repeats?: number;
   /**
-   * Rounds over all networks of a preset (default 3): every network is exported once, then measured once per
+   * Rounds over all networks of a preset (default 7, as the calibration networks'): every network is exported once, then measured once per
    * round, and keeps the median per segment, so its profiles are spread over the run (`profileBundlesInPasses`).
    * 1: each network's profiles back to back, as before session 9.
    */
   passes?: number;
+  /** Calibration networks of a table measured here (the first N of `CALIBRATION_SEEDS`; default all). */
+  calibrationNetworks?: number;
+  /** Rounds over the calibration networks of a table measured here (default `CALIBRATION_PASSES`). */
+  calibrationPasses?: number;
   /** Measure every network a second time after the first pass (the noise floor: measurement vs re-measurement). */
   remeasure?: boolean;
   /**
@@ -137,7 +144,8 @@ async function tableFor(preset: string, o: LatencyBenchOptions): Promise<{ table
     checkTableMatches(table, { configHash: latencyConfigHash(config), configName: preset, runtime: o.runtime, threads: 1 }, file);
     if (isCompleteTable(table) && table.correction) return { table, file };
   }
-  const table = await profileOps({ config, configName: preset, runtime: o.runtime, threads: 1, out: file, runs: o.opRuns, log: o.log });
+  const calibrationSeeds = o.calibrationNetworks === undefined ? undefined : CALIBRATION_SEEDS.slice(0, o.calibrationNetworks);
+  const table = await profileOps({ config, configName: preset, runtime: o.runtime, threads: 1, out: file, runs: o.opRuns, calibrationSeeds, calibrationPasses: o.calibrationPasses, log: o.log });
   return { table, file };
 }
 
@@ -164,7 +172,7 @@ async function measureInPasses(preset: string, config: MsRanasConfig, table: Lat
     const calGraphs = new Map(calSeeds.map((seed) => [seed, calibrationGraph(config, seed)]));
     const dirs: string[] = [];
     for (const [i, g] of [...graphs, ...calGraphs.values()].entries()) dirs.push(await exportLatencyBundle(g, o.runtime, path.join(work, `export-${i}`)));
-    const passes = o.passes ?? 3;
+    const passes = o.passes ?? DEFAULT_PASSES;
     const measure = () => profileBundlesInPasses(dirs, { runtime: o.runtime, threads: 1, runs: o.runs, warmups: o.warmups, repeats: o.repeats ?? 1, passes });
     log(`${preset}: ${dirs.length} networks exported (${calSeeds.length} of them calibration networks); ${passes} rounds over all of them`);
     const measured = await measure();
@@ -194,7 +202,7 @@ async function measureInPasses(preset: string, config: MsRanasConfig, table: Lat
 /** Runs the bench (see the file comment). */
 export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<LatencyBenchReport> {
   const log = o.log ?? (() => {});
-  if (o.recalibrate && (o.passes ?? 3) <= 1) throw new RanasError('E_CLI_OPTION', `--recalibrate measures the calibration networks in the networks' rounds; it needs --passes 2 or more (found ${o.passes})`);
+  if (o.recalibrate && (o.passes ?? DEFAULT_PASSES) <= 1) throw new RanasError('E_CLI_OPTION', `--recalibrate measures the calibration networks in the networks' rounds; it needs --passes 2 or more (found ${o.passes})`);
   const loadBefore = os.loadavg();
   fs.mkdirSync(o.tablesDir, { recursive: true });
   const rows: SegmentRow[] = [];
@@ -204,7 +212,7 @@ export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<Lat
     tables[preset] = table;
     const index = indexTable(table, file);
     const config = configOf(preset);
-    if ((o.passes ?? 3) > 1) {
+    if ((o.passes ?? DEFAULT_PASSES) > 1) {
       rows.push(...(await measureInPasses(preset, config, table, file, o)));
       continue;
     }
@@ -319,7 +327,8 @@ async function main(): Promise<void> {
     runs: Number(argValue(args, '--runs') ?? 200),
     remeasure: args.includes('--remeasure'),
     recalibrate: args.includes('--recalibrate'),
-    passes: Number(argValue(args, '--passes') ?? 3),
+    passes: Number(argValue(args, '--passes') ?? DEFAULT_PASSES),
+    calibrationNetworks: argValue(args, '--calibration-networks') === undefined ? undefined : Number(argValue(args, '--calibration-networks')),
     driftReference: args.includes('--drift-reference'),
     log: (l) => process.stderr.write(l + '\n'),
   });

@@ -107,19 +107,23 @@ export async function profileNetworkBundle(graph: Parameters<typeof exportModel>
   }
 }
 
-/** Rounds the calibration networks are profiled in (one profile each per round, `profileBundlesInPasses`). */
-export const CALIBRATION_PASSES = 3;
+/**
+ * Rounds the calibration networks are profiled in (one profile each per round, `profileBundlesInPasses`). 7, not
+ * 3: this VM's speed swings by ±7 % within tens of seconds, and each round of 12 networks takes about 10 s
+ * (results/latency/README.md, session 10).
+ */
+export const CALIBRATION_PASSES = 7;
 
 /**
- * Profiles the calibration networks of `seeds` (exported first, then `CALIBRATION_PASSES` rounds over all of
- * them, one profile each per round); their entries, one per segment, seed by seed.
+ * Profiles the calibration networks of `seeds` (exported first, then `passes` rounds over all of them, default
+ * `CALIBRATION_PASSES`, one profile each per round); their entries, one per segment, seed by seed.
  */
-export async function calibrationEntries(config: MsRanasConfig, seeds: readonly number[], o: NetworkProfileOptions): Promise<LatencyEntry[][]> {
+export async function calibrationEntries(config: MsRanasConfig, seeds: readonly number[], o: NetworkProfileOptions & { passes?: number }): Promise<LatencyEntry[][]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-calibration-'));
   try {
     const dirs: string[] = [];
     for (const seed of seeds) dirs.push(await exportLatencyBundle(calibrationGraph(config, seed), o.runtime, path.join(work, `export-${seed}`)));
-    const timings = await profileBundlesInPasses(dirs, { ...o, repeats: o.repeats ?? 1, passes: CALIBRATION_PASSES });
+    const timings = await profileBundlesInPasses(dirs, { ...o, repeats: o.repeats ?? 1, passes: o.passes ?? CALIBRATION_PASSES });
     return seeds.map((seed, i) => {
       const keys = calibrationKeys(config, seed);
       return timings[i].map((s, k) => ({ key: keys[k], part: 'calibration', ...s }));

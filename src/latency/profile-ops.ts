@@ -43,6 +43,8 @@ export interface ProfileOpsOptions {
   calibrationRuns?: number;
   /** Calibration networks (default `CALIBRATION_SEEDS`). */
   calibrationSeeds?: readonly number[];
+  /** Rounds over the calibration networks when measured on this machine (default `CALIBRATION_PASSES`). */
+  calibrationPasses?: number;
   deviceName?: string;
   /** Measure on this device over the bridge (an op pack) instead of on this machine. */
   device?: BridgeDevice;
@@ -52,11 +54,19 @@ export interface ProfileOpsOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * The calibration networks a table was started with: the first N of `CALIBRATION_SEEDS`, N from its entry count
+ * (op models + N × segments); all of them when the count does not say.
+ */
+function tableCalibrationSeeds(table: LatencyTable, opModels: number, segments: number): readonly number[] {
+  const n = (table.config.opModels - opModels) / segments;
+  return Number.isInteger(n) && n >= 2 && n <= CALIBRATION_SEEDS.length ? CALIBRATION_SEEDS.slice(0, n) : CALIBRATION_SEEDS;
+}
+
 /** Builds, measures and writes the table; returns it (complete unless interrupted). */
 export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
   const log = o.log ?? (() => {});
   const hash = latencyConfigHash(o.config);
-  const seeds = o.calibrationSeeds ?? CALIBRATION_SEEDS;
   const now = new Date().toISOString();
   const existing = fs.existsSync(o.out) ? readLatencyTable(o.out) : undefined;
   if (existing) checkTableMatches(existing, { configHash: hash, configName: o.configName, runtime: o.runtime, threads: o.threads }, o.out);
@@ -67,10 +77,12 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
   }
   log(`building op models of ${o.configName} (${o.runtime}, int8)`);
   const models: OpModel[] = buildOpModels(o.config, o.runtime, log);
+  // A resumed table keeps the calibration networks it was started with unless others are asked for.
+  const seeds = o.calibrationSeeds ?? (existing ? tableCalibrationSeeds(existing, models.length, o.config.exitLayers.length) : CALIBRATION_SEEDS);
   const total = models.length + seeds.length * o.config.exitLayers.length;
   let table: LatencyTable;
   if (existing) {
-    table = existing;
+    table = existing.config.opModels === total ? existing : { ...existing, config: { ...existing.config, opModels: total } };
     log(`resuming ${o.out}: ${table.entries.length} of ${total} entries measured`);
   } else {
     table = {
@@ -113,8 +125,9 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
     });
     const missing = seeds.filter((seed) => !done.has(calibrationKey(seed, 0)));
     if (missing.length > 0) {
-      log(`calibration networks ${missing.join(', ')}: ${CALIBRATION_PASSES} rounds over all of them`);
-      const measured = await calibrationEntries(o.config, missing, { runtime: o.runtime, threads: o.threads, runs: o.calibrationRuns });
+      const passes = o.calibrationPasses ?? CALIBRATION_PASSES;
+      log(`calibration networks ${missing.join(', ')}: ${passes} round${passes === 1 ? '' : 's'} over all of them`);
+      const measured = await calibrationEntries(o.config, missing, { runtime: o.runtime, threads: o.threads, runs: o.calibrationRuns, passes });
       measured.forEach((entries, i) => {
         add(entries);
         log(`calibration network ${missing[i]}: ${entries.map((e) => `${e.p50Us.toFixed(0)} µs`).join(', ')}`);

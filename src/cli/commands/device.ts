@@ -119,7 +119,7 @@ export function registerDevice(program: Command): void {
     .option('--table <file>', 'latency table file, resumed when it exists (default latency-<preset>-<runtime>-int8-t<threads>.json)')
     .option('--runs <n>', 'timed runs per op model and round (3 rounds)', '1000')
     .option('--warmups <n>', 'warm-up runs per op model', '10')
-    .option('--calibration-networks <n>', "random networks exported and profiled whole, to fit the predictor's correction (2 up to the default, all 12: fewer is quicker, the correction less sure)")
+    .option('--calibration-networks <n>', "random networks exported and profiled whole, to fit the predictor's correction (2 up to the default, all 48: fewer is quicker, the correction less sure)")
     .option('--slice-ms <ms>', 'over the bridge: measuring time per request; the agent answers inference requests between slices', '3000')
     .action(async (raw: RawLinkOptions & { sliceMs: string; calibrationNetworks?: string; local: boolean; keyFile?: string; signingKey?: string; preset: string; nodes: string; runtime: 'onnx' | 'tflite'; runtimeThreads: string; table?: string; runs: string; warmups: string }) => {
       const { runProfileOps, defaultTableFile } = await import('./device/profile-ops.ts');
