@@ -22,7 +22,8 @@ import { networkToShip, shipStage } from './ship-stage.ts';
 import { loadStudyData, type StudyData } from './study-data.ts';
 import { buildNetwork, candidateWidths, gridConfig, matchMsRanasParams, matchParams, paramsOf } from './study-networks.ts';
 import type { GenotypeSource, StudyPlan, StudyRecipe, StudySearch } from './study-plan.ts';
-import { writeStudyReport, type AblationRow, type EpochBudgetRow, type NetworkRow, type StageCost } from './study-report.ts';
+import { writeStudyReport, type AblationRow, type EpochBudgetRow, type NetworkRow } from './study-report.ts';
+import { stageCosts } from './stage-costs.ts';
 import { STAGE_CHECKS, type DeviceResult, type SearchResult, type TrainedNetwork } from './study-results.ts';
 import { deviceStage, exportStage, searchStage, trainStage, type NetworkToTrain, type StudyDirGroup, type StudyDirs } from './study-stages.ts';
 
@@ -74,17 +75,6 @@ export function commitResults(dir: string, stage: string, say: (l: string) => vo
   git(['add', '--', ...paths]);
   git(['commit', '-q', '-m', `study: ${stage} finished (results in ${dir})`, '--', ...paths]);
   say(`[${stage}] committed ${dir}`);
-}
-
-/** Every stage marker's cost (across sessions: the markers are committed). */
-function stageCosts(resultsDir: string): StageCost[] {
-  const dir = join(resultsDir, 'stages');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => {
-    const v: unknown = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-    const num = (k: string) => Number(typeof v === 'object' && v !== null ? Reflect.get(v, k) : NaN);
-    return { stage: f.replace(/\.json$/, ''), seconds: num('seconds'), cpuSeconds: num('cpuSeconds') };
-  });
 }
 
 /** The search's supernet must be the plan's grid (the search builds from a preset plus overrides). */
