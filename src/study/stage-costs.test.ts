@@ -13,9 +13,9 @@ test('stage costs: finished stages by name, the stage in flight named as such wi
     writeFileSync(join(dir, 'stages', '.train-b.spent.json'), JSON.stringify({ key: '{}', seconds: 41, cpuSeconds: 74 }));
     writeFileSync(join(dir, 'stages', 'search-s0.json'), JSON.stringify({ key: '{}', seconds: 7, cpuSeconds: 6, result: {} }));
     assert.deepEqual(stageCosts(dir), [
-      { stage: 'search-s0', seconds: 7, cpuSeconds: 6 },
-      { stage: 'train-a', seconds: 100, cpuSeconds: 90 },
-      { stage: 'train-b (in flight: time so far)', seconds: 41, cpuSeconds: 74 },
+      { stage: 'search-s0', seconds: 7, cpuSeconds: 6, inFlight: false },
+      { stage: 'train-a', seconds: 100, cpuSeconds: 90, inFlight: false },
+      { stage: 'train-b (in flight: time so far)', seconds: 41, cpuSeconds: 74, inFlight: true },
     ]);
     assert.deepEqual(stageCosts(join(dir, 'missing')), []);
   } finally {

@@ -15,6 +15,6 @@ export function stageCosts(resultsDir: string): StageCost[] {
     const v: unknown = JSON.parse(readFileSync(join(dir, f), 'utf8'));
     const num = (k: string) => Number(typeof v === 'object' && v !== null ? Reflect.get(v, k) : NaN);
     const inFlight = /^\.(.+)\.spent\.json$/.exec(f);
-    return { stage: inFlight ? `${inFlight[1]} (in flight: time so far)` : f.replace(/\.json$/, ''), seconds: num('seconds'), cpuSeconds: num('cpuSeconds') };
+    return { stage: inFlight ? `${inFlight[1]} (in flight: time so far)` : f.replace(/\.json$/, ''), seconds: num('seconds'), cpuSeconds: num('cpuSeconds'), inFlight: inFlight !== null };
   }).sort((a, b) => a.stage.localeCompare(b.stage));
 }
