@@ -72,6 +72,15 @@ test('profile-ops resumes a partial table: only the missing entries are measured
   const more = await profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: file, runs: 5, calibrationRuns: 10, calibrationSeeds: CALIBRATION_SEEDS.slice(0, 5), calibrationPasses: 1, log: (l) => { if (l.startsWith('calibration networks')) calibrationLog.push(l); } });
   assert.deepEqual(calibrationLog, [`calibration networks ${CALIBRATION_SEEDS[4]}: 1 round over all of them`]);
   assert.ok(isCompleteTable(more) && more.config.opModels === full.config.opModels + 3 && more.correction?.segments === 5 * 3, `${more.entries.length} of ${more.config.opModels}`);
+  // --recalibrate: the calibration networks measured again and the correction refitted; no op model measured.
+  const recalLog: string[] = [];
+  const recal = await profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: file, runs: 5, calibrationRuns: 10, calibrationPasses: 1, recalibrate: true, log: (l) => recalLog.push(l) });
+  assert.ok(!recalLog.some((l) => l.startsWith('[')), `no op model measured again: ${recalLog.filter((l) => l.startsWith('[')).join('; ')}`);
+  assert.ok(recalLog.includes(`calibration networks ${CALIBRATION_SEEDS.slice(0, 5).join(', ')}: 1 round over all of them`), recalLog.join('\n'));
+  const opEntries = (t: typeof more) => t.entries.filter((e) => e.part !== 'calibration').map((e) => `${e.key}=${e.p50Us}`).sort();
+  assert.deepEqual(opEntries(recal), opEntries(more));
+  assert.ok(isCompleteTable(recal) && recal.correction?.segments === 5 * 3);
+  await assert.rejects(profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: path.join(dir, 'none.json'), recalibrate: true }), (e) => isRanasError(e) && e.code === 'E_CLI_OPTION' && e.message.includes('none.json'));
   await assert.rejects(
     profileOps({ config: { ...p.config, initChannels: 16 }, configName: 'wider', runtime: 'onnx', threads: 1, out: file }),
     (e) => isRanasError(e) && e.code === 'E_LATENCY_CONFIG' && e.message.includes('wider'),

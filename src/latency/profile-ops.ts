@@ -45,6 +45,12 @@ export interface ProfileOpsOptions {
   calibrationSeeds?: readonly number[];
   /** Rounds over the calibration networks when measured on this machine (default `CALIBRATION_PASSES`). */
   calibrationPasses?: number;
+  /**
+   * Measure the existing table's calibration networks again and refit its correction, keeping its op entries:
+   * for a device whose speed changed since (governor, cooling, runtime update). The file keeps the old entries
+   * until the first new one is written.
+   */
+  recalibrate?: boolean;
   deviceName?: string;
   /** Measure on this device over the bridge (an op pack) instead of on this machine. */
   device?: BridgeDevice;
@@ -69,6 +75,7 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
   const hash = latencyConfigHash(o.config);
   const now = new Date().toISOString();
   const existing = fs.existsSync(o.out) ? readLatencyTable(o.out) : undefined;
+  if (o.recalibrate && !existing) throw new RanasError('E_CLI_OPTION', `--recalibrate refits an existing table; ${o.out} does not exist (expected a table measured before, or drop --recalibrate to measure one)`);
   if (existing) checkTableMatches(existing, { configHash: hash, configName: o.configName, runtime: o.runtime, threads: o.threads }, o.out);
   // A table is one device's: entries measured elsewhere are not mixed in (over the bridge: the agent's name).
   const deviceName = o.device?.client.info.deviceName ?? o.deviceName ?? os.hostname();
@@ -83,7 +90,13 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
   let table: LatencyTable;
   if (existing) {
     table = existing.config.opModels === total ? existing : { ...existing, config: { ...existing.config, opModels: total } };
-    log(`resuming ${o.out}: ${table.entries.length} of ${total} entries measured`);
+    if (o.recalibrate) {
+      const { correction: _dropped, ...kept } = table;
+      table = { ...kept, entries: table.entries.filter((e) => e.part !== 'calibration') };
+      log(`recalibrating ${o.out}: its ${existing.entries.length - table.entries.length} calibration entries are measured again, its ${table.entries.length} op entries kept`);
+    } else {
+      log(`resuming ${o.out}: ${table.entries.length} of ${total} entries measured`);
+    }
   } else {
     table = {
       format: LATENCY_TABLE_FORMAT,

@@ -28,6 +28,8 @@ export interface ProfileOpsCliOptions {
   readonly warmups: number;
   /** Calibration networks (the first N of CALIBRATION_SEEDS; default all). */
   readonly calibrationNetworks?: number;
+  /** Measure the table's calibration networks again and refit its correction (op entries kept). */
+  readonly recalibrate?: boolean;
   /** Print the entries per part as JSON. */
   readonly json?: boolean;
 }
@@ -58,6 +60,7 @@ export async function runProfileOps(o: ProfileOpsCliOptions): Promise<void> {
     warmups: o.warmups,
     device,
     calibrationSeeds: o.calibrationNetworks === undefined ? undefined : CALIBRATION_SEEDS.slice(0, o.calibrationNetworks),
+    recalibrate: o.recalibrate,
     log: quiet ? undefined : (l) => process.stderr.write(l + '\n'),
   });
   const table = o.local || !bridge ? await measure() : await withClient(bridge, (client) => measure({
