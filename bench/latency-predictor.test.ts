@@ -50,6 +50,7 @@ test('latency bench (short): networks measured in rounds over all of them, and a
   }
   assert.ok(report.withinRemeasured !== null && report.withinRecalibrated !== null);
   await assert.rejects(benchLatencyPredictor({ presets: ['tiny'], networks: 1, runtime: 'onnx', tablesDir: dir, runs: 10, passes: 2, driftReference: true }), (e) => isRanasError(e) && e.code === 'E_CLI_OPTION' && /--passes 1/.test(e.message));
+  await assert.rejects(benchLatencyPredictor({ presets: ['tiny'], networks: 1, runtime: 'onnx', tablesDir: dir, calibrationNetworks: Number('abc') }), (e) => isRanasError(e) && e.code === 'E_CLI_OPTION' && /--calibration-networks NaN/.test(e.message));
   await assert.rejects(benchLatencyPredictor({ presets: ['tiny'], networks: 1, runtime: 'onnx', tablesDir: dir, runs: 10, passes: 1, recalibrate: true }), (e) => isRanasError(e) && e.code === 'E_CLI_OPTION' && /--passes 2 or more/.test(e.message));
 });
 

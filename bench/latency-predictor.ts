@@ -203,6 +203,8 @@ async function measureInPasses(preset: string, config: MsRanasConfig, table: Lat
 export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<LatencyBenchReport> {
   const log = o.log ?? (() => {});
   if (o.recalibrate && (o.passes ?? DEFAULT_PASSES) <= 1) throw new RanasError('E_CLI_OPTION', `--recalibrate measures the calibration networks in the networks' rounds; it needs --passes 2 or more (found ${o.passes})`);
+  const n = o.calibrationNetworks;
+  if (n !== undefined && !(Number.isInteger(n) && n >= 2 && n <= CALIBRATION_SEEDS.length)) throw new RanasError('E_CLI_OPTION', `--calibration-networks ${n}: expected an integer 2..${CALIBRATION_SEEDS.length} (leave-one-network-out needs two)`);
   const loadBefore = os.loadavg();
   fs.mkdirSync(o.tablesDir, { recursive: true });
   const rows: SegmentRow[] = [];
