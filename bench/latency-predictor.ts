@@ -39,7 +39,7 @@ import type { BundleRuntime } from '../src/bundle-format/manifest.ts';
 import { buildMsRanas, type MsRanasConfig } from '../src/model/ms-ranas.ts';
 import { getPreset } from '../src/model/presets.ts';
 import { randomGenotype } from '../src/model/random-genotype.ts';
-import { CALIBRATION_SEEDS, calibrationKey, latencyConfigHash } from '../src/latency/op-models.ts';
+import { CALIBRATION_SEEDS, calibrationKey, calibrationSeedsFor, latencyConfigHash } from '../src/latency/op-models.ts';
 import { indexTable, predictSegments } from '../src/latency/predict-segments.ts';
 import { fitCorrection } from '../src/latency/fit-correction.ts';
 import { profileOps } from '../src/latency/profile-ops.ts';
@@ -144,7 +144,7 @@ async function tableFor(preset: string, o: LatencyBenchOptions): Promise<{ table
     checkTableMatches(table, { configHash: latencyConfigHash(config), configName: preset, runtime: o.runtime, threads: 1 }, file);
     if (isCompleteTable(table) && table.correction) return { table, file };
   }
-  const calibrationSeeds = o.calibrationNetworks === undefined ? undefined : CALIBRATION_SEEDS.slice(0, o.calibrationNetworks);
+  const calibrationSeeds = calibrationSeedsFor(o.calibrationNetworks);
   const table = await profileOps({ config, configName: preset, runtime: o.runtime, threads: 1, out: file, runs: o.opRuns, calibrationSeeds, calibrationPasses: o.calibrationPasses, log: o.log });
   return { table, file };
 }
@@ -203,8 +203,7 @@ async function measureInPasses(preset: string, config: MsRanasConfig, table: Lat
 export async function benchLatencyPredictor(o: LatencyBenchOptions): Promise<LatencyBenchReport> {
   const log = o.log ?? (() => {});
   if (o.recalibrate && (o.passes ?? DEFAULT_PASSES) <= 1) throw new RanasError('E_CLI_OPTION', `--recalibrate measures the calibration networks in the networks' rounds; it needs --passes 2 or more (found ${o.passes})`);
-  const n = o.calibrationNetworks;
-  if (n !== undefined && !(Number.isInteger(n) && n >= 2 && n <= CALIBRATION_SEEDS.length)) throw new RanasError('E_CLI_OPTION', `--calibration-networks ${n}: expected an integer 2..${CALIBRATION_SEEDS.length} (leave-one-network-out needs two)`);
+  calibrationSeedsFor(o.calibrationNetworks); // a bad count is refused before anything is measured
   const loadBefore = os.loadavg();
   fs.mkdirSync(o.tablesDir, { recursive: true });
   const rows: SegmentRow[] = [];

@@ -12,6 +12,7 @@
  * what a model call costs beyond its ops).
  */
 import { createHash } from 'node:crypto';
+import { RanasError } from '../errors.ts';
 import type { BundleRuntime } from '../bundle-format/manifest.ts';
 import { INVOKE_KEY, type OpModel } from '../bundle-format/latency-table.ts';
 import type { ModelGraph } from '../ir/types.ts';
@@ -91,6 +92,18 @@ export function invokeModel(runtime: BundleRuntime): OpModel {
  * (results/latency/README.md, session 10).
  */
 export const CALIBRATION_SEEDS: readonly number[] = Array.from({ length: 48 }, (_, i) => 1001 + i);
+
+/**
+ * The first `n` calibration seeds (undefined: the default, all of them). E_CLI_OPTION unless `n` is an integer
+ * from 2 (leave-one-network-out needs two) to `CALIBRATION_SEEDS.length`.
+ */
+export function calibrationSeedsFor(n: number | undefined): readonly number[] | undefined {
+  if (n === undefined) return undefined;
+  if (!(Number.isInteger(n) && n >= 2 && n <= CALIBRATION_SEEDS.length)) {
+    throw new RanasError('E_CLI_OPTION', `--calibration-networks ${n}: expected an integer 2..${CALIBRATION_SEEDS.length} (leave-one-network-out needs two)`);
+  }
+  return CALIBRATION_SEEDS.slice(0, n);
+}
 
 /** Key of calibration segment `segment` of the random network of `seed`. */
 export function calibrationKey(seed: number, segment: number): string {

@@ -8,7 +8,7 @@ import type { BundleRuntime } from '../../../bundle-format/manifest.ts';
 import { RanasError } from '../../../errors.ts';
 import { getPreset } from '../../../model/presets.ts';
 import { printTable } from '../../../text-table.ts';
-import { CALIBRATION_SEEDS } from '../../../latency/op-models.ts';
+import { calibrationSeedsFor } from '../../../latency/op-models.ts';
 import type { BridgeDevice } from '../../../latency/profile-ops-bridge.ts';
 import { readSigningKey } from '../../../../firmware-bridge/auth/signing-keys.ts';
 import { readKeyFile } from '../../../../firmware-bridge/client/bundle-tar.ts';
@@ -42,9 +42,7 @@ export function defaultTableFile(preset: string, runtime: BundleRuntime, threads
 export async function runProfileOps(o: ProfileOpsCliOptions): Promise<void> {
   const p = getPreset(o.preset);
   if (p.kind !== 'ms-ranas') throw new RanasError('E_CLI_OPTION', `--preset ${o.preset} is a ${p.kind} network; expected an MS-RANAS preset (its supernet has the op instances a table covers)`);
-  if (o.calibrationNetworks !== undefined && (o.calibrationNetworks < 2 || o.calibrationNetworks > CALIBRATION_SEEDS.length)) {
-    throw new RanasError('E_CLI_OPTION', `--calibration-networks ${o.calibrationNetworks}: expected 2..${CALIBRATION_SEEDS.length} (leave-one-network-out needs two)`);
-  }
+  const calibrationSeeds = calibrationSeedsFor(o.calibrationNetworks);
   const bridge = o.bridge;
   if (!o.local && !bridge) throw new RanasError('E_CLI_OPTION', 'profile-ops needs a device (--port or --host, with --key-file) or --local');
   const { profileOps } = await import('../../../latency/profile-ops.ts');
@@ -59,7 +57,7 @@ export async function runProfileOps(o: ProfileOpsCliOptions): Promise<void> {
     runs: o.runs,
     warmups: o.warmups,
     device,
-    calibrationSeeds: o.calibrationNetworks === undefined ? undefined : CALIBRATION_SEEDS.slice(0, o.calibrationNetworks),
+    calibrationSeeds,
     recalibrate: o.recalibrate,
     log: quiet ? undefined : (l) => process.stderr.write(l + '\n'),
   });
