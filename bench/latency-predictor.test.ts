@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { isCompleteTable, parseLatencyTable } from '../src/bundle-format/latency-table.ts';
 import { getPreset } from '../src/model/presets.ts';
-import { profileOps } from '../src/latency/profile-ops.ts';
-import { CALIBRATION_SEEDS } from '../src/latency/op-models.ts';
+import { evenParts, profileOps } from '../src/latency/profile-ops.ts';
+import { CALIBRATION_SEEDS, calibrationKey } from '../src/latency/op-models.ts';
 import { isRanasError } from '../src/errors.ts';
 import { benchLatencyPredictor, latencyBenchTables, splitNetworkFactor, type SegmentRow } from './latency-predictor.ts';
 
@@ -81,6 +81,18 @@ test('profile-ops resumes a partial table: only the missing entries are measured
   const opEntries = (t: typeof more) => t.entries.filter((e) => e.part !== 'calibration').map((e) => `${e.key}=${e.p50Us}`).sort();
   assert.deepEqual(opEntries(recal), opEntries(more));
   assert.ok(isCompleteTable(recal) && recal.correction?.segments === 5 * 3);
+  // Op models and calibration networks both missing: the op models are measured in as many parts as there are
+  // rounds, one part before each round, so the rounds are spread over the whole measurement.
+  const edges = recal.entries.filter((e) => e.part === 'edge').slice(0, 4).map((e) => e.key);
+  const lastTwo = new Set(CALIBRATION_SEEDS.slice(3, 5).flatMap((seed) => [0, 1, 2].map((k) => calibrationKey(seed, k))));
+  const { correction: _r, ...gappy } = { ...recal, entries: recal.entries.filter((e) => !edges.includes(e.key) && !lastTwo.has(e.key)) };
+  fs.writeFileSync(file, JSON.stringify(gappy));
+  const order: string[] = [];
+  const spread = await profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: file, runs: 5, calibrationRuns: 10, calibrationPasses: 2, log: (l) => { if (l.startsWith('[')) order.push('op'); else if (l.startsWith('calibration round')) order.push(l); } });
+  assert.deepEqual(order, ['op', 'op', 'calibration round 1 of 2', 'op', 'op', 'calibration round 2 of 2']);
+  assert.ok(isCompleteTable(spread) && spread.correction?.segments === 5 * 3, `${spread.entries.length} of ${spread.config.opModels}`);
+  assert.deepEqual(evenParts([1, 2, 3, 4, 5], 3), [[1], [2, 3], [4, 5]]);
+  assert.deepEqual(evenParts([1, 2], 4), [[], [1], [], [2]]);
   await assert.rejects(profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: path.join(dir, 'none.json'), recalibrate: true }), (e) => isRanasError(e) && e.code === 'E_CLI_OPTION' && e.message.includes('none.json'));
   await assert.rejects(
     profileOps({ config: { ...p.config, initChannels: 16 }, configName: 'wider', runtime: 'onnx', threads: 1, out: file }),

@@ -36,6 +36,13 @@ export interface NetworkProfileOptions {
   repeats?: number;
 }
 
+/** Options of `profileBundlesInPasses`: rounds, and other work done before each (`profileOps`: a share of the op models). */
+export interface PassesOptions extends NetworkProfileOptions {
+  passes: number;
+  /** Run before round `round` (0-based) starts; the rounds are spread over whatever it measures. */
+  beforeRound?: (round: number) => Promise<void>;
+}
+
 /** Exports `graph` as an int8 bundle of `runtime` under `workDir` (synthetic calibration images of its input size); returns the bundle folder. */
 export async function exportLatencyBundle(graph: Parameters<typeof exportModel>[0], runtime: BundleRuntime, workDir: string): Promise<string> {
   const [height, width, channels] = graph.inputs[0].shape;
@@ -65,11 +72,12 @@ export type SegmentLatency = Omit<LatencyEntry, 'key' | 'part'>;
  * to the next (the machine's speed while that agent ran, `bench/latency-predictor.ts` splits it off), so one
  * network's profiles are spread over the run instead of taken back to back.
  */
-export async function profileBundlesInPasses(bundleDirs: readonly string[], o: NetworkProfileOptions & { passes: number }): Promise<SegmentLatency[][]> {
+export async function profileBundlesInPasses(bundleDirs: readonly string[], o: PassesOptions): Promise<SegmentLatency[][]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-passes-'));
   try {
     const rounds: SegmentLatency[][][] = bundleDirs.map(() => []);
     for (let pass = 0; pass < o.passes; pass++) {
+      await o.beforeRound?.(pass);
       for (const [i, bundleDir] of bundleDirs.entries()) {
         const store = path.join(work, `store-${i}-${pass}`);
         const agent = await createAgent({ bundleDir: store, threads: o.threads, profile: { runs: o.runs, warmups: o.warmups } });
@@ -116,9 +124,10 @@ export const CALIBRATION_PASSES = 7;
 
 /**
  * Profiles the calibration networks of `seeds` (exported first, then `passes` rounds over all of them, default
- * `CALIBRATION_PASSES`, one profile each per round); their entries, one per segment, seed by seed.
+ * `CALIBRATION_PASSES`, one profile each per round, `beforeRound` before each); their entries, one per segment,
+ * seed by seed.
  */
-export async function calibrationEntries(config: MsRanasConfig, seeds: readonly number[], o: NetworkProfileOptions & { passes?: number }): Promise<LatencyEntry[][]> {
+export async function calibrationEntries(config: MsRanasConfig, seeds: readonly number[], o: NetworkProfileOptions & Partial<Pick<PassesOptions, 'passes' | 'beforeRound'>>): Promise<LatencyEntry[][]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-calibration-'));
   try {
     const dirs: string[] = [];
