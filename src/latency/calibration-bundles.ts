@@ -39,8 +39,15 @@ export interface NetworkProfileOptions {
 /** Options of `profileBundlesInPasses`: rounds, and other work done before each (`profileOps`: a share of the op models). */
 export interface PassesOptions extends NetworkProfileOptions {
   passes: number;
+  /**
+   * Keep taking rounds after `passes` until this many minutes have passed since the first round began (default 0):
+   * the median is then the device's speed over that time, not over one moment of it.
+   */
+  minMinutes?: number;
   /** Run before round `round` (0-based) starts; the rounds are spread over whatever it measures. */
   beforeRound?: (round: number) => Promise<void>;
+  /** Milliseconds now (default `Date.now`; tests). */
+  now?: () => number;
 }
 
 /** Exports `graph` as an int8 bundle of `runtime` under `workDir` (synthetic calibration images of its input size); returns the bundle folder. */
@@ -70,13 +77,17 @@ export type SegmentLatency = Omit<LatencyEntry, 'key' | 'part'>;
  * and takes `repeats` profiles of it; each segment keeps the median p50 over the rounds (p99: the largest).
  * Why rounds: here a whole network's segments measured 5-15 % faster or slower together from one measurement
  * to the next (the machine's speed while that agent ran, `bench/latency-predictor.ts` splits it off), so one
- * network's profiles are spread over the run instead of taken back to back.
+ * network's profiles are spread over the run instead of taken back to back; with `minMinutes`, over at least
+ * that long (more rounds when `passes` rounds end sooner).
  */
 export async function profileBundlesInPasses(bundleDirs: readonly string[], o: PassesOptions): Promise<SegmentLatency[][]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-passes-'));
   try {
     const rounds: SegmentLatency[][][] = bundleDirs.map(() => []);
-    for (let pass = 0; pass < o.passes; pass++) {
+    const now = o.now ?? Date.now;
+    const start = now();
+    const minMs = (o.minMinutes ?? 0) * 60_000;
+    for (let pass = 0; pass < o.passes || now() - start < minMs; pass++) {
       await o.beforeRound?.(pass);
       for (const [i, bundleDir] of bundleDirs.entries()) {
         const store = path.join(work, `store-${i}-${pass}`);
@@ -123,11 +134,19 @@ export async function profileNetworkBundle(graph: Parameters<typeof exportModel>
 export const CALIBRATION_PASSES = 7;
 
 /**
- * Profiles the calibration networks of `seeds` (exported first, then `passes` rounds over all of them, default
- * `CALIBRATION_PASSES`, one profile each per round, `beforeRound` before each); their entries, one per segment,
- * seed by seed.
+ * Least time the calibration rounds span, minutes (rounds beyond `CALIBRATION_PASSES` until it has passed).
+ * 7 rounds of 48 tiny networks take about 2 min here, and the VM's speed over one 2-3 min window differed from the
+ * next by up to 3 % and from one a few minutes later by up to 7 %, the whole table with it (results/latency/README.md,
+ * sessions 10-11): the correction sets the level of every prediction, so that level is taken over 10 min.
  */
-export async function calibrationEntries(config: MsRanasConfig, seeds: readonly number[], o: NetworkProfileOptions & Partial<Pick<PassesOptions, 'passes' | 'beforeRound'>>): Promise<LatencyEntry[][]> {
+export const CALIBRATION_MINUTES = 10;
+
+/**
+ * Profiles the calibration networks of `seeds` (exported first, then `passes` rounds over all of them, default
+ * `CALIBRATION_PASSES`, and more until `minMinutes` have passed; one profile each per round, `beforeRound` before
+ * each); their entries, one per segment, seed by seed.
+ */
+export async function calibrationEntries(config: MsRanasConfig, seeds: readonly number[], o: NetworkProfileOptions & Partial<Pick<PassesOptions, 'passes' | 'minMinutes' | 'beforeRound'>>): Promise<LatencyEntry[][]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-calibration-'));
   try {
     const dirs: string[] = [];

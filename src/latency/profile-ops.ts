@@ -19,7 +19,7 @@ import { onnxRuntime } from '../../device/runtimes/onnx-runtime.ts';
 import { tfliteRuntime } from '../../device/runtimes/tflite-runtime.ts';
 import type { Runtime, RuntimeOptions } from '../../device/runtimes/runtime.ts';
 import { buildOpModels, calibrationKey, CALIBRATION_SEEDS, latencyConfigHash } from './op-models.ts';
-import { CALIBRATION_PASSES, calibrationEntries, calibrationGraph } from './calibration-bundles.ts';
+import { CALIBRATION_MINUTES, CALIBRATION_PASSES, calibrationEntries, calibrationGraph } from './calibration-bundles.ts';
 import { indexTable } from './predict-segments.ts';
 import { fitCorrection } from './fit-correction.ts';
 import { checkTableMatches, readLatencyTable, writeLatencyTable } from './table-file.ts';
@@ -46,6 +46,8 @@ export interface ProfileOpsOptions {
   calibrationSeeds?: readonly number[];
   /** Rounds over the calibration networks when measured on this machine (default `CALIBRATION_PASSES`). */
   calibrationPasses?: number;
+  /** Least time those rounds span on this machine, minutes (default `CALIBRATION_MINUTES`; more rounds until then). */
+  calibrationMinutes?: number;
   /**
    * Measure the existing table's calibration networks again and refit its correction, keeping its op entries:
    * for a device whose speed changed since (governor, cooling, runtime update). The file keeps the old entries
@@ -152,13 +154,14 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
       // so that the rounds (whose level the correction sets for every prediction) are spread over the whole
       // measurement instead of taken in its last minutes (results/latency/README.md, session 11).
       const passes = o.calibrationPasses ?? CALIBRATION_PASSES;
+      const minMinutes = o.calibrationMinutes ?? CALIBRATION_MINUTES;
       const parts = evenParts(todo, passes);
-      log(`calibration networks ${missing.join(', ')}: ${passes} round${passes === 1 ? '' : 's'} over all of them${todo.length > 0 ? `, one after each ${passes === 1 ? 'pass' : `of ${passes} parts`} of the ${todo.length} op models left` : ''}`);
+      log(`calibration networks ${missing.join(', ')}: ${passes} round${passes === 1 ? '' : 's'} over all of them${minMinutes > 0 ? ` (more until ${minMinutes} min have passed)` : ''}${todo.length > 0 ? `, one after each ${passes === 1 ? 'pass' : `of ${passes} parts`} of the ${todo.length} op models left` : ''}`);
       const measured = await calibrationEntries(o.config, missing, {
-        runtime: o.runtime, threads: o.threads, runs: o.calibrationRuns, passes,
+        runtime: o.runtime, threads: o.threads, runs: o.calibrationRuns, passes, minMinutes,
         beforeRound: async (round) => {
           await measureOps(parts[round] ?? []);
-          log(`calibration round ${round + 1} of ${passes}`);
+          log(`calibration round ${round + 1}${round < passes ? ` of ${passes}` : ` (until ${minMinutes} min)`}`);
         },
       });
       measured.forEach((entries, i) => {
