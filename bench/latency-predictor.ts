@@ -15,7 +15,7 @@
  * network was measured, not something the predictor can know from the network.
  *
  *   node --import tsx bench/latency-predictor.ts [--networks 15] [--presets tiny,small] [--runtime onnx]
- *        [--tables DIR] [--runs 200] [--passes 7] [--minutes 10] [--calibration-networks 48] [--remeasure] [--recalibrate]
+ *        [--tables DIR] [--runs 200] [--passes 7] [--minutes 0] [--calibration-networks 48] [--remeasure] [--recalibrate]
  *        [--drift-reference (with --passes 1)] [--json]
  *
  * With `--recalibrate` (several passes), the table's calibration networks are measured again in the same rounds
@@ -23,9 +23,9 @@
  * the networks' moment (the mean error moved by up to ±9 % between the table's moment and the networks' here).
  *
  * Networks are measured in `--passes` rounds over all of them (default 7; median per segment), and more rounds
- * until `--minutes` have passed (default 10, as a table's calibration rounds: both levels are then the machine's
- * speed over ten minutes, not over one or two), so that one network's profiles are spread over the run;
- * `--passes 1` takes them back to back (before session 9).
+ * until `--minutes` have passed (default `CALIBRATION_MINUTES`, 0; a table measured here spans the same: with 10,
+ * both levels are the machine's speed over ten minutes — session 11's run m), so that one network's profiles are
+ * spread over the run; `--passes 1` takes them back to back (before session 9).
  * On this 2-vCPU VM run it pinned to one CPU, a minute or two after other work stopped:
  *   taskset -c 1 node --import tsx bench/latency-predictor.ts --remeasure
  * Unpinned, the thread moved between vCPUs whose speed differed by up to 1.5x at times, and a whole network

@@ -134,12 +134,13 @@ export async function profileNetworkBundle(graph: Parameters<typeof exportModel>
 export const CALIBRATION_PASSES = 7;
 
 /**
- * Least time the calibration rounds span, minutes (rounds beyond `CALIBRATION_PASSES` until it has passed).
- * 7 rounds of 48 tiny networks take about 2 min here, and the VM's speed over one 2-3 min window differed from the
- * next by up to 3 % and from one a few minutes later by up to 7 %, the whole table with it (results/latency/README.md,
- * sessions 10-11): the correction sets the level of every prediction, so that level is taken over 10 min.
+ * Least time the calibration rounds span by default, minutes (0: `CALIBRATION_PASSES` rounds, about 2 min for 48
+ * tiny networks here). `--calibration-minutes M` takes more rounds until M have passed, for a device whose speed
+ * wanders over minutes (a board that heats up under sustained load). On this VM it did not help: two consecutive
+ * 10-minute windows measured the same 48 networks 1.2 % and 9.8 % apart (results/latency/README.md, session 11),
+ * so a longer default would only make every table slower.
  */
-export const CALIBRATION_MINUTES = 10;
+export const CALIBRATION_MINUTES = 0;
 
 /**
  * Profiles the calibration networks of `seeds` (exported first, then `passes` rounds over all of them, default
