@@ -50,7 +50,6 @@ import { CALIBRATION_MINUTES, CALIBRATION_PASSES, calibrationGraph, exportLatenc
 import { checkTableMatches, readLatencyTable } from '../src/latency/table-file.ts';
 import { isCompleteTable, type LatencyTable } from '../src/bundle-format/latency-table.ts';
 import { RanasError } from '../src/errors.ts';
-import { parseNumber } from '../src/cli/commands/device/flags.ts';
 import { printTable, type Row } from '../src/text-table.ts';
 
 /** Rounds over the networks by default: as many as over the table's calibration networks. */
@@ -326,6 +325,13 @@ function argValue(args: string[], flag: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+/** `--minutes` (the bench sits below src/cli in the layer order, so it checks its own flags). */
+function minutesArg(text: string | undefined): number {
+  const m = Number(text);
+  if (!Number.isFinite(m) || m < 0) throw new RanasError('E_CLI_OPTION', `--minutes is ${text}; expected a number of minutes, 0 or more`);
+  return m;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const runtime = argValue(args, '--runtime') ?? 'onnx';
@@ -340,7 +346,7 @@ async function main(): Promise<void> {
     recalibrate: args.includes('--recalibrate'),
     passes: Number(argValue(args, '--passes') ?? DEFAULT_PASSES),
     calibrationNetworks: argValue(args, '--calibration-networks') === undefined ? undefined : Number(argValue(args, '--calibration-networks')),
-    minutes: argValue(args, '--minutes') === undefined ? undefined : parseNumber('--minutes', argValue(args, '--minutes') ?? '', { min: 0 }),
+    minutes: argValue(args, '--minutes') === undefined ? undefined : minutesArg(argValue(args, '--minutes')),
     driftReference: args.includes('--drift-reference'),
     log: (l) => process.stderr.write(l + '\n'),
   });
