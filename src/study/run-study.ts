@@ -154,7 +154,7 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
   const runSearchStage = async (s: StudySearch) => {
     return stage(`search-${s.name}`, { s, grid: plan.grid, data: plan.data, valImages: plan.valImages }, () => searchStage(plan, s, data, dirs, o.threads, say), STAGE_CHECKS.search, (r) => searches.set(s.name, r));
   };
-  // Searches a network needs run first; the others (a second seed) after the comparison and the ablations.
+  // Searches a network needs run first; the others (a second seed, say) after the comparison and the ablations.
   const needed = new Set(plan.networks.flatMap((n) => (n.kind === 'ms-ranas' && n.genotype.from === 'search' ? [n.genotype.search] : [])));
   for (const s of plan.searches) if (needed.has(s.name)) await runSearchStage(s);
 
