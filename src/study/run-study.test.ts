@@ -40,6 +40,7 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     const midReport = git('show', `${afterSearch}:results/study/README.md`);
     assert.match(midReport, /\| s0 \| seed \d+/, 'the search table has s0');
     assert.match(midReport, /still running/);
+    assert.match(midReport, /\*\*Budget so far:\*\* \d+\.\d\d CPU-hours/);
     assert.doesNotMatch(midReport, /All stages finished/);
     const commitsAfterFirst = git('log', '--format=%s').trim().split('\n');
     assert.ok(commitsAfterFirst.includes('study: export-ms-ranas-searched finished (results in ' + o.resultsDir + ')'), commitsAfterFirst.join(' | '));
@@ -61,6 +62,7 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     const readme = readFileSync(second.readme, 'utf8');
     for (const n of SMOKE_PLAN.networks) assert.match(readme, new RegExp(`\\(\`${n.name}\`, (C|nChannels) \\d+`), `README row of ${n.name}`);
     assert.match(readme, /All stages finished/);
+    assert.match(readme, /\*\*Budget \(measured\):\*\* \d+\.\d\d CPU-hours/);
     // The learning curves: every trained network's loss per epoch and its validation top-1 after every epoch.
     const curves = readme.slice(readme.indexOf('### Learning curves'), readme.indexOf('## Searches'));
     for (const n of SMOKE_PLAN.networks) assert.ok(curves.includes(`| ${n.label} | training loss | `), `learning curve of ${n.name}`);

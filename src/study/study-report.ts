@@ -233,7 +233,7 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
     `Reproduce or resume: \`${r.command}\` (every stage resumes from its checkpoint; finished stages are reused from \`stages/\`).`,
     `Code: commit \`${r.commit}\`. Data: ${r.dataNote}; ${p.valImages} training images held out for validation (model selection, budgeted-batch thresholds); the test set is used only for the tables below.`,
     '',
-    `**Budget so far:** ${cpuHours.toFixed(2)} CPU-hours (process user + system time, all threads) in ${wallHours.toFixed(2)} h of stage wall time, over ${r.costs.filter((c) => !c.inFlight).length} finished stages${r.costs.some((c) => c.inFlight) ? ' and the time so far of the stage in flight' : ''}.` +
+    `**${r.running || r.pending.length > 0 ? 'Budget so far' : 'Budget (measured)'}:** ${cpuHours.toFixed(2)} CPU-hours (process user + system time, all threads) in ${wallHours.toFixed(2)} h of stage wall time, over ${r.costs.filter((c) => !c.inFlight).length} finished stages${r.costs.some((c) => c.inFlight) ? ' and the time so far of the stage in flight' : ''}.` +
       (r.running ? ' **The study is still running**: this report is rewritten as each stage ends.' : r.pending.length > 0 ? ` **Not finished:** ${r.pending.join(', ')}.` : ' All stages finished.'),
     '',
     '## What the result says',
