@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { isCompleteTable, parseLatencyTable } from '../src/bundle-format/latency-table.ts';
 import { getPreset } from '../src/model/presets.ts';
-import { profileOps } from '../src/latency/profile-ops.ts';
-import { CALIBRATION_SEEDS } from '../src/latency/op-models.ts';
+import { evenParts, profileOps } from '../src/latency/profile-ops.ts';
+import { CALIBRATION_SEEDS, calibrationKey } from '../src/latency/op-models.ts';
 import { isRanasError } from '../src/errors.ts';
 import { benchLatencyPredictor, latencyBenchTables, splitNetworkFactor, type SegmentRow } from './latency-predictor.ts';
 
@@ -17,7 +17,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-bench-test-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('latency bench (short): a complete table, one prediction and one agent measurement per segment', async () => {
-  const report = await benchLatencyPredictor({ presets: ['tiny'], networks: 1, runtime: 'onnx', tablesDir: dir, runs: 10, warmups: 2, opRuns: 5, driftReference: true, passes: 1, calibrationNetworks: 4, calibrationPasses: 2 });
+  const report = await benchLatencyPredictor({ presets: ['tiny'], networks: 1, runtime: 'onnx', tablesDir: dir, runs: 10, warmups: 2, opRuns: 5, driftReference: true, passes: 1, calibrationNetworks: 4, calibrationPasses: 2, minutes: 0 });
   const file = path.join(dir, 'latency-tiny-onnx.json');
   const table = parseLatencyTable(JSON.parse(fs.readFileSync(file, 'utf8')), file);
   assert.ok(isCompleteTable(table) && table.entries.length === table.config.opModels, `${table.entries.length} of ${table.config.opModels} entries`);
@@ -41,7 +41,7 @@ test('latency bench (short): a complete table, one prediction and one agent meas
 });
 
 test('latency bench (short): networks measured in rounds over all of them, and again for the noise floor', async () => {
-  const report = await benchLatencyPredictor({ presets: ['tiny'], networks: 2, runtime: 'onnx', tablesDir: dir, runs: 10, warmups: 2, opRuns: 5, passes: 2, remeasure: true, recalibrate: true });
+  const report = await benchLatencyPredictor({ presets: ['tiny'], networks: 2, runtime: 'onnx', tablesDir: dir, runs: 10, warmups: 2, opRuns: 5, passes: 2, minutes: 0, remeasure: true, recalibrate: true });
   assert.deepEqual(report.rows.map((r) => `${r.seed}/${r.segment}`), ['1/0', '1/1', '1/2', '2/0', '2/1', '2/2']);
   for (const r of report.rows) {
     assert.ok(r.measuredUs > 0 && r.remeasuredUs !== undefined && r.remeasuredUs > 0 && Number.isFinite(r.error));
@@ -63,24 +63,36 @@ test('profile-ops resumes a partial table: only the missing entries are measured
   const p = getPreset('tiny');
   if (p.kind !== 'ms-ranas') throw new Error('tiny is an MS-RANAS preset');
   const measured: string[] = [];
-  const table = await profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: file, runs: 5, log: (l) => { if (l.startsWith('[')) measured.push(l); } });
+  const table = await profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: file, runs: 5, calibrationMinutes: 0, log: (l) => { if (l.startsWith('[')) measured.push(l); } });
   assert.equal(measured.length, 3, measured.join('\n'));
   for (const key of dropped) assert.ok(measured.some((l) => l.includes(key)), `${key} measured again`);
   assert.deepEqual(new Set(table.entries.map((e) => e.key)), new Set(full.entries.map((e) => e.key)));
   assert.ok(table.correction !== undefined);
   // Resumed with the 4 calibration networks it was started with; asked for a fifth, it measures only that one.
   const calibrationLog: string[] = [];
-  const more = await profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: file, runs: 5, calibrationRuns: 10, calibrationSeeds: CALIBRATION_SEEDS.slice(0, 5), calibrationPasses: 1, log: (l) => { if (l.startsWith('calibration networks')) calibrationLog.push(l); } });
+  const more = await profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: file, runs: 5, calibrationMinutes: 0, calibrationRuns: 10, calibrationSeeds: CALIBRATION_SEEDS.slice(0, 5), calibrationPasses: 1, log: (l) => { if (l.startsWith('calibration networks')) calibrationLog.push(l); } });
   assert.deepEqual(calibrationLog, [`calibration networks ${CALIBRATION_SEEDS[4]}: 1 round over all of them`]);
   assert.ok(isCompleteTable(more) && more.config.opModels === full.config.opModels + 3 && more.correction?.segments === 5 * 3, `${more.entries.length} of ${more.config.opModels}`);
   // --recalibrate: the calibration networks measured again and the correction refitted; no op model measured.
   const recalLog: string[] = [];
-  const recal = await profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: file, runs: 5, calibrationRuns: 10, calibrationPasses: 1, recalibrate: true, log: (l) => recalLog.push(l) });
+  const recal = await profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: file, runs: 5, calibrationMinutes: 0, calibrationRuns: 10, calibrationPasses: 1, recalibrate: true, log: (l) => recalLog.push(l) });
   assert.ok(!recalLog.some((l) => l.startsWith('[')), `no op model measured again: ${recalLog.filter((l) => l.startsWith('[')).join('; ')}`);
   assert.ok(recalLog.includes(`calibration networks ${CALIBRATION_SEEDS.slice(0, 5).join(', ')}: 1 round over all of them`), recalLog.join('\n'));
   const opEntries = (t: typeof more) => t.entries.filter((e) => e.part !== 'calibration').map((e) => `${e.key}=${e.p50Us}`).sort();
   assert.deepEqual(opEntries(recal), opEntries(more));
   assert.ok(isCompleteTable(recal) && recal.correction?.segments === 5 * 3);
+  // Op models and calibration networks both missing: the op models are measured in as many parts as there are
+  // rounds, one part before each round, so the rounds are spread over the whole measurement.
+  const edges = recal.entries.filter((e) => e.part === 'edge').slice(0, 4).map((e) => e.key);
+  const lastTwo = new Set(CALIBRATION_SEEDS.slice(3, 5).flatMap((seed) => [0, 1, 2].map((k) => calibrationKey(seed, k))));
+  const { correction: _r, ...gappy } = { ...recal, entries: recal.entries.filter((e) => !edges.includes(e.key) && !lastTwo.has(e.key)) };
+  fs.writeFileSync(file, JSON.stringify(gappy));
+  const order: string[] = [];
+  const spread = await profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: file, runs: 5, calibrationMinutes: 0, calibrationRuns: 10, calibrationPasses: 2, log: (l) => { if (l.startsWith('[')) order.push('op'); else if (l.startsWith('calibration round')) order.push(l); } });
+  assert.deepEqual(order, ['op', 'op', 'calibration round 1 of 2', 'op', 'op', 'calibration round 2 of 2']);
+  assert.ok(isCompleteTable(spread) && spread.correction?.segments === 5 * 3, `${spread.entries.length} of ${spread.config.opModels}`);
+  assert.deepEqual(evenParts([1, 2, 3, 4, 5], 3), [[1], [2, 3], [4, 5]]);
+  assert.deepEqual(evenParts([1, 2], 4), [[], [1], [], [2]]);
   await assert.rejects(profileOps({ config: p.config, configName: 'tiny', runtime: 'onnx', threads: 1, out: path.join(dir, 'none.json'), recalibrate: true }), (e) => isRanasError(e) && e.code === 'E_CLI_OPTION' && e.message.includes('none.json'));
   await assert.rejects(
     profileOps({ config: { ...p.config, initChannels: 16 }, configName: 'wider', runtime: 'onnx', threads: 1, out: file }),

@@ -15,14 +15,17 @@
  * network was measured, not something the predictor can know from the network.
  *
  *   node --import tsx bench/latency-predictor.ts [--networks 15] [--presets tiny,small] [--runtime onnx]
- *        [--tables DIR] [--runs 200] [--passes 7] [--calibration-networks 48] [--remeasure] [--recalibrate] [--drift-reference (with --passes 1)] [--json]
+ *        [--tables DIR] [--runs 200] [--passes 7] [--minutes 0] [--calibration-networks 48] [--remeasure] [--recalibrate]
+ *        [--drift-reference (with --passes 1)] [--json]
  *
  * With `--recalibrate` (several passes), the table's calibration networks are measured again in the same rounds
  * as the networks and the correction is refitted on them: a second, diagnostic figure from a table calibrated at
  * the networks' moment (the mean error moved by up to ±9 % between the table's moment and the networks' here).
  *
- * Networks are measured in `--passes` rounds over all of them (default 7; median per segment), so that one
- * network's profiles are spread over the run; `--passes 1` takes them back to back (before session 9).
+ * Networks are measured in `--passes` rounds over all of them (default 7; median per segment), and more rounds
+ * until `--minutes` have passed (default `CALIBRATION_MINUTES`, 0; a table measured here spans the same: with 10,
+ * both levels are the machine's speed over ten minutes — session 11's run m), so that one network's profiles are
+ * spread over the run; `--passes 1` takes them back to back (before session 9).
  * On this 2-vCPU VM run it pinned to one CPU, a minute or two after other work stopped:
  *   taskset -c 1 node --import tsx bench/latency-predictor.ts --remeasure
  * Unpinned, the thread moved between vCPUs whose speed differed by up to 1.5x at times, and a whole network
@@ -43,7 +46,7 @@ import { CALIBRATION_SEEDS, calibrationKey, calibrationSeedsFor, latencyConfigHa
 import { indexTable, predictSegments } from '../src/latency/predict-segments.ts';
 import { fitCorrection } from '../src/latency/fit-correction.ts';
 import { profileOps } from '../src/latency/profile-ops.ts';
-import { CALIBRATION_PASSES, calibrationGraph, exportLatencyBundle, profileBundlesInPasses, profileNetworkBundle } from '../src/latency/calibration-bundles.ts';
+import { CALIBRATION_MINUTES, CALIBRATION_PASSES, calibrationGraph, exportLatencyBundle, profileBundlesInPasses, profileNetworkBundle } from '../src/latency/calibration-bundles.ts';
 import { checkTableMatches, readLatencyTable } from '../src/latency/table-file.ts';
 import { isCompleteTable, type LatencyTable } from '../src/bundle-format/latency-table.ts';
 import { RanasError } from '../src/errors.ts';
@@ -77,6 +80,11 @@ export interface LatencyBenchOptions {
   calibrationNetworks?: number;
   /** Rounds over the calibration networks of a table measured here (default `CALIBRATION_PASSES`). */
   calibrationPasses?: number;
+  /**
+   * Least time, minutes, that a table's calibration rounds span, and the networks' rounds too (default
+   * `CALIBRATION_MINUTES`): more rounds until then, so both are the machine's speed over that time.
+   */
+  minutes?: number;
   /** Measure every network a second time after the first pass (the noise floor: measurement vs re-measurement). */
   remeasure?: boolean;
   /**
@@ -145,7 +153,7 @@ async function tableFor(preset: string, o: LatencyBenchOptions): Promise<{ table
     if (isCompleteTable(table) && table.correction) return { table, file };
   }
   const calibrationSeeds = calibrationSeedsFor(o.calibrationNetworks);
-  const table = await profileOps({ config, configName: preset, runtime: o.runtime, threads: 1, out: file, runs: o.opRuns, calibrationSeeds, calibrationPasses: o.calibrationPasses, log: o.log });
+  const table = await profileOps({ config, configName: preset, runtime: o.runtime, threads: 1, out: file, runs: o.opRuns, calibrationSeeds, calibrationPasses: o.calibrationPasses, calibrationMinutes: o.minutes, log: o.log });
   return { table, file };
 }
 
@@ -173,8 +181,9 @@ async function measureInPasses(preset: string, config: MsRanasConfig, table: Lat
     const dirs: string[] = [];
     for (const [i, g] of [...graphs, ...calGraphs.values()].entries()) dirs.push(await exportLatencyBundle(g, o.runtime, path.join(work, `export-${i}`)));
     const passes = o.passes ?? DEFAULT_PASSES;
-    const measure = () => profileBundlesInPasses(dirs, { runtime: o.runtime, threads: 1, runs: o.runs, warmups: o.warmups, repeats: o.repeats ?? 1, passes });
-    log(`${preset}: ${dirs.length} networks exported (${calSeeds.length} of them calibration networks); ${passes} rounds over all of them`);
+    const minMinutes = o.minutes ?? CALIBRATION_MINUTES;
+    const measure = () => profileBundlesInPasses(dirs, { runtime: o.runtime, threads: 1, runs: o.runs, warmups: o.warmups, repeats: o.repeats ?? 1, passes, minMinutes });
+    log(`${preset}: ${dirs.length} networks exported (${calSeeds.length} of them calibration networks); ${passes} rounds over all of them, more until ${minMinutes} min have passed`);
     const measured = await measure();
     const again = o.remeasure ? await measure() : null;
     // The table with its calibration entries measured in these rounds, and the correction refitted on them.
@@ -316,6 +325,13 @@ function argValue(args: string[], flag: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+/** `--minutes` (the bench sits below src/cli in the layer order, so it checks its own flags). */
+function minutesArg(text: string | undefined): number {
+  const m = Number(text);
+  if (!Number.isFinite(m) || m < 0) throw new RanasError('E_CLI_OPTION', `--minutes is ${text}; expected a number of minutes, 0 or more`);
+  return m;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const runtime = argValue(args, '--runtime') ?? 'onnx';
@@ -330,6 +346,7 @@ async function main(): Promise<void> {
     recalibrate: args.includes('--recalibrate'),
     passes: Number(argValue(args, '--passes') ?? DEFAULT_PASSES),
     calibrationNetworks: argValue(args, '--calibration-networks') === undefined ? undefined : Number(argValue(args, '--calibration-networks')),
+    minutes: argValue(args, '--minutes') === undefined ? undefined : minutesArg(argValue(args, '--minutes')),
     driftReference: args.includes('--drift-reference'),
     log: (l) => process.stderr.write(l + '\n'),
   });

@@ -12,3 +12,9 @@ test('formatTable aligns numbers right and text left', () => {
   assert.equal(lines[2], 'e1        12');
   assert.equal(lines[3], 'exit-2  1234');
 });
+
+test("a column's numbers share one number of decimals: the most any of them needs", () => {
+  const lines = formatTable([{ top1: 25, err: -1.8, us: 164.75, n: null }, { top1: 30.2, err: 2.3, us: 22.125, n: 3 }]).split('\n');
+  assert.equal(lines[2], '25.0  -1.8  164.750  -');
+  assert.equal(lines[3], '30.2   2.3   22.125  3');
+});

@@ -2,7 +2,8 @@
 // `ranas-agent` (device), over a faulty serial link made of two real pty pairs and a relay process that flips
 // bits, drops bytes and goes dead for 1.5 s while the op pack is on the wire; the agent is SIGKILLed while it
 // measures and started again on the same port. Then the host is SIGKILLed mid-run over TCP and rerun. The
-// table must come out complete, with every key the local profiler measures, each measured once.
+// table must come out complete, with every key the local profiler measures, each measured once. Then
+// `--recalibrate` over TCP measures the calibration networks again and keeps the op entries.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -144,6 +145,16 @@ test('the host killed mid-run over TCP: a rerun measures only what is missing an
   assert.equal(again.length, expectedKeys.size - had.size, 'the rerun measured exactly what was missing');
   assert.ok(second.err.some((l) => l.startsWith('reusing the op pack')), 'the rerun reused the kept pack');
   assert.ok(!second.err.some((l) => l.startsWith('sending op pack')), 'and did not send it again: the device keeps it');
+  // --recalibrate over the bridge: the device measures the calibration networks again, and nothing else.
+  const before = readTable(table);
+  const third = run(RANAS, [...args, '--recalibrate']);
+  assert.equal(await third.exited, 0, `--recalibrate exited 0; its log: ${third.err.slice(-8).join('\n')}`);
+  const recal = readTable(table);
+  checkComplete(recal);
+  const calibrationKeys = [...expectedKeys].filter((k) => k.startsWith('calibration|')).sort();
+  assert.deepEqual(measuredKeys(third).sort(), calibrationKeys, 'only the calibration networks were measured');
+  const ops = (t: LatencyTable | undefined) => (t?.entries ?? []).filter((e) => e.part !== 'calibration').map((e) => `${e.key}=${e.p50Us}`).sort();
+  assert.deepEqual(ops(recal), ops(before), 'the op entries are kept as they were');
   agent.proc.kill('SIGTERM');
   await agent.exited;
 });

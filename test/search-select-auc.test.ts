@@ -47,7 +47,7 @@ test('search --select auc --latency-table: the cost axis is the predicted latenc
   const root = mkdtempSync(join(tmpdir(), 'ranas-select-table-'));
   try {
     const table = join(root, 'table.json');
-    await ranasStdout(['device', 'profile-ops', '--local', '--table', table, '--runs', '3', '--warmups', '1', '--calibration-networks', '3']);
+    await ranasStdout(['device', 'profile-ops', '--local', '--table', table, '--runs', '3', '--warmups', '1', '--calibration-networks', '3', '--calibration-minutes', '0']);
     await ranasStdout(['search', '--preset', 'tiny', '--data', 'synthetic', '--runs-dir', root, '--seed', '1', '--epochs', '1', '--subset', '96', '--batch-size', '16',
       '--name', 's', '--select', 'auc', '--select-candidates', '2', '--latency-table', table, '--json']);
     const sel = JSON.parse(readFileSync(join(root, 's', 'select', 'selection.json'), 'utf8'));

@@ -2,23 +2,18 @@
  * `runs/<name>/report.html`: one self-contained page (inline CSS and SVG, no scripts, no network) with the
  * run's data note, stage times, both tables and the three plots, viewable offline.
  */
-import { formatTable, type Row } from '../text-table.ts';
+import { formatCells, formatTable, type Row } from '../text-table.ts';
 import { budgetRows, exitRows, pretrainedExitRows, stageRows, type DemoReport } from './demo-report.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ESCAPES[c] ?? c);
 
-function cell(v: Row[string]): string {
-  if (v === null) return '–';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 100 ? 1 : 3);
-  return String(v);
-}
-
 function htmlTable(rows: Row[]): string {
   if (rows.length === 0) return '<p>(none)</p>';
   const cols = Object.keys(rows[0]);
   const head = cols.map((c) => `<th>${esc(c)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${cols.map((c) => `<td class="${typeof r[c] === 'number' ? 'n' : ''}">${esc(cell(r[c] ?? null))}</td>`).join('')}</tr>`).join('\n');
+  const cells = formatCells(rows, cols, '–');
+  const body = rows.map((r, i) => `<tr>${cols.map((c, j) => `<td class="${typeof r[c] === 'number' ? 'n' : ''}">${esc(cells[i][j])}</td>`).join('')}</tr>`).join('\n');
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 

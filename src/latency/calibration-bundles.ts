@@ -36,6 +36,20 @@ export interface NetworkProfileOptions {
   repeats?: number;
 }
 
+/** Options of `profileBundlesInPasses`: rounds, and other work done before each (`profileOps`: a share of the op models). */
+export interface PassesOptions extends NetworkProfileOptions {
+  passes: number;
+  /**
+   * Keep taking rounds after `passes` until this many minutes have passed since the first round began (default 0):
+   * the median is then the device's speed over that time, not over one moment of it.
+   */
+  minMinutes?: number;
+  /** Run before round `round` (0-based) starts; the rounds are spread over whatever it measures. */
+  beforeRound?: (round: number) => Promise<void>;
+  /** Milliseconds now (default `Date.now`; tests). */
+  now?: () => number;
+}
+
 /** Exports `graph` as an int8 bundle of `runtime` under `workDir` (synthetic calibration images of its input size); returns the bundle folder. */
 export async function exportLatencyBundle(graph: Parameters<typeof exportModel>[0], runtime: BundleRuntime, workDir: string): Promise<string> {
   const [height, width, channels] = graph.inputs[0].shape;
@@ -63,13 +77,18 @@ export type SegmentLatency = Omit<LatencyEntry, 'key' | 'part'>;
  * and takes `repeats` profiles of it; each segment keeps the median p50 over the rounds (p99: the largest).
  * Why rounds: here a whole network's segments measured 5-15 % faster or slower together from one measurement
  * to the next (the machine's speed while that agent ran, `bench/latency-predictor.ts` splits it off), so one
- * network's profiles are spread over the run instead of taken back to back.
+ * network's profiles are spread over the run instead of taken back to back; with `minMinutes`, over at least
+ * that long (more rounds when `passes` rounds end sooner).
  */
-export async function profileBundlesInPasses(bundleDirs: readonly string[], o: NetworkProfileOptions & { passes: number }): Promise<SegmentLatency[][]> {
+export async function profileBundlesInPasses(bundleDirs: readonly string[], o: PassesOptions): Promise<SegmentLatency[][]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-passes-'));
   try {
     const rounds: SegmentLatency[][][] = bundleDirs.map(() => []);
-    for (let pass = 0; pass < o.passes; pass++) {
+    const now = o.now ?? Date.now;
+    const start = now();
+    const minMs = (o.minMinutes ?? 0) * 60_000;
+    for (let pass = 0; pass < o.passes || now() - start < minMs; pass++) {
+      await o.beforeRound?.(pass);
       for (const [i, bundleDir] of bundleDirs.entries()) {
         const store = path.join(work, `store-${i}-${pass}`);
         const agent = await createAgent({ bundleDir: store, threads: o.threads, profile: { runs: o.runs, warmups: o.warmups } });
@@ -115,10 +134,20 @@ export async function profileNetworkBundle(graph: Parameters<typeof exportModel>
 export const CALIBRATION_PASSES = 7;
 
 /**
- * Profiles the calibration networks of `seeds` (exported first, then `passes` rounds over all of them, default
- * `CALIBRATION_PASSES`, one profile each per round); their entries, one per segment, seed by seed.
+ * Least time the calibration rounds span by default, minutes (0: `CALIBRATION_PASSES` rounds, about 2 min for 48
+ * tiny networks here). `--calibration-minutes M` takes more rounds until M have passed, for a device whose speed
+ * wanders over minutes (a board that heats up under sustained load). On this VM it did not help: two consecutive
+ * 10-minute windows measured the same 48 networks 1.2 % and 9.8 % apart (results/latency/README.md, session 11),
+ * so a longer default would only make every table slower.
  */
-export async function calibrationEntries(config: MsRanasConfig, seeds: readonly number[], o: NetworkProfileOptions & { passes?: number }): Promise<LatencyEntry[][]> {
+export const CALIBRATION_MINUTES = 0;
+
+/**
+ * Profiles the calibration networks of `seeds` (exported first, then `passes` rounds over all of them, default
+ * `CALIBRATION_PASSES`, and more until `minMinutes` have passed; one profile each per round, `beforeRound` before
+ * each); their entries, one per segment, seed by seed.
+ */
+export async function calibrationEntries(config: MsRanasConfig, seeds: readonly number[], o: NetworkProfileOptions & Partial<Pick<PassesOptions, 'passes' | 'minMinutes' | 'beforeRound'>>): Promise<LatencyEntry[][]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ranas-latency-calibration-'));
   try {
     const dirs: string[] = [];

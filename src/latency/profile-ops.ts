@@ -3,9 +3,10 @@
  * with the device's op profiler — on this machine's runtime (`--local`), or on a device over the bridge
  * (`profile-ops-bridge.ts`: an op pack the agent measures) — and writes the latency table after every entry
  * (over the bridge: after every answer). Resumable: an existing table for the same config, runtime, threads
- * and device keeps its entries and only the missing keys are measured. Then the calibration networks are
- * exported and profiled by an agent (local, or the device's; `calibration-bundles.ts`), and the correction is
- * fitted (`fitCorrection`) and stored in the table.
+ * and device keeps its entries and only the missing keys are measured. The calibration networks are exported
+ * and profiled by an agent (local, or the device's; `calibration-bundles.ts`) — locally in rounds spread over
+ * the op models' measurement, one round after each part — and the correction is fitted (`fitCorrection`) and
+ * stored in the table.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,7 +19,7 @@ import { onnxRuntime } from '../../device/runtimes/onnx-runtime.ts';
 import { tfliteRuntime } from '../../device/runtimes/tflite-runtime.ts';
 import type { Runtime, RuntimeOptions } from '../../device/runtimes/runtime.ts';
 import { buildOpModels, calibrationKey, CALIBRATION_SEEDS, latencyConfigHash } from './op-models.ts';
-import { CALIBRATION_PASSES, calibrationEntries, calibrationGraph } from './calibration-bundles.ts';
+import { CALIBRATION_MINUTES, CALIBRATION_PASSES, calibrationEntries, calibrationGraph } from './calibration-bundles.ts';
 import { indexTable } from './predict-segments.ts';
 import { fitCorrection } from './fit-correction.ts';
 import { checkTableMatches, readLatencyTable, writeLatencyTable } from './table-file.ts';
@@ -45,6 +46,8 @@ export interface ProfileOpsOptions {
   calibrationSeeds?: readonly number[];
   /** Rounds over the calibration networks when measured on this machine (default `CALIBRATION_PASSES`). */
   calibrationPasses?: number;
+  /** Least time those rounds span on this machine, minutes (default `CALIBRATION_MINUTES`; more rounds until then). */
+  calibrationMinutes?: number;
   /**
    * Measure the existing table's calibration networks again and refit its correction, keeping its op entries:
    * for a device whose speed changed since (governor, cooling, runtime update). The file keeps the old entries
@@ -67,6 +70,12 @@ export interface ProfileOpsOptions {
 function tableCalibrationSeeds(table: LatencyTable, opModels: number, segments: number): readonly number[] {
   const n = (table.config.opModels - opModels) / segments;
   return Number.isInteger(n) && n >= 2 && n <= CALIBRATION_SEEDS.length ? CALIBRATION_SEEDS.slice(0, n) : CALIBRATION_SEEDS;
+}
+
+/** `items` in `n` consecutive parts whose sizes differ by at most one (all of them when n ≤ 1). */
+export function evenParts<T>(items: readonly T[], n: number): T[][] {
+  const k = Math.max(1, Math.floor(n));
+  return Array.from({ length: k }, (_, i) => items.slice(Math.floor((i * items.length) / k), Math.floor(((i + 1) * items.length) / k)));
 }
 
 /** Builds, measures and writes the table; returns it (complete unless interrupted). */
@@ -125,22 +134,36 @@ export async function profileOps(o: ProfileOpsOptions): Promise<LatencyTable> {
     });
   } else {
     const runtime = o.runtimeImpl ?? LATENCY_RUNTIMES[o.runtime]({ threads: o.threads });
-    await profileOpModels(models, {
+    const measureOps = (part: readonly OpModel[]) => profileOpModels(part, {
       runtime,
       clock: o.clock ?? hrClock,
       warmups: table.warmups,
       runs: table.runs,
       done,
-      onEntry: (entry, i) => {
+      onEntry: (entry) => {
         add([entry]);
-        log(`[${i + 1}/${total}] ${entry.key}: p50 ${entry.p50Us.toFixed(1)} µs, p99 ${entry.p99Us.toFixed(1)} µs`);
+        log(`[${table.entries.length}/${total}] ${entry.key}: p50 ${entry.p50Us.toFixed(1)} µs, p99 ${entry.p99Us.toFixed(1)} µs`);
       },
     });
+    const todo = models.filter((m) => !done.has(m.key));
     const missing = seeds.filter((seed) => !done.has(calibrationKey(seed, 0)));
-    if (missing.length > 0) {
+    if (missing.length === 0) {
+      await measureOps(todo);
+    } else {
+      // The op models are measured in as many parts as there are calibration rounds, one part before each round,
+      // so that the rounds (whose level the correction sets for every prediction) are spread over the whole
+      // measurement instead of taken in its last minutes (results/latency/README.md, session 11).
       const passes = o.calibrationPasses ?? CALIBRATION_PASSES;
-      log(`calibration networks ${missing.join(', ')}: ${passes} round${passes === 1 ? '' : 's'} over all of them`);
-      const measured = await calibrationEntries(o.config, missing, { runtime: o.runtime, threads: o.threads, runs: o.calibrationRuns, passes });
+      const minMinutes = o.calibrationMinutes ?? CALIBRATION_MINUTES;
+      const parts = evenParts(todo, passes);
+      log(`calibration networks ${missing.join(', ')}: ${passes} round${passes === 1 ? '' : 's'} over all of them${minMinutes > 0 ? ` (more until ${minMinutes} min have passed)` : ''}${todo.length > 0 ? `, one after each ${passes === 1 ? 'pass' : `of ${passes} parts`} of the ${todo.length} op models left` : ''}`);
+      const measured = await calibrationEntries(o.config, missing, {
+        runtime: o.runtime, threads: o.threads, runs: o.calibrationRuns, passes, minMinutes,
+        beforeRound: async (round) => {
+          await measureOps(parts[round] ?? []);
+          log(`calibration round ${round + 1}${round < passes ? ` of ${passes}` : ` (until ${minMinutes} min)`}`);
+        },
+      });
       measured.forEach((entries, i) => {
         add(entries);
         log(`calibration network ${missing[i]}: ${entries.map((e) => `${e.p50Us.toFixed(0)} µs`).join(', ')}`);

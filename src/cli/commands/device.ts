@@ -120,9 +120,10 @@ export function registerDevice(program: Command): void {
     .option('--runs <n>', 'timed runs per op model and round (3 rounds)', '1000')
     .option('--warmups <n>', 'warm-up runs per op model', '10')
     .option('--calibration-networks <n>', "random networks exported and profiled whole, to fit the predictor's correction (2 up to the default, all 48: fewer is quicker, the correction less sure)")
+    .option('--calibration-minutes <m>', "--local: least time the calibration rounds span, so the correction (the level of every prediction) is the device's speed over that time: for a device whose speed wanders over minutes (default 0: 7 rounds; over the bridge the device profiles each calibration network once)")
     .option('--recalibrate', "measure the table's calibration networks again and refit its correction, keeping its op entries (after the device's speed changed)", false)
     .option('--slice-ms <ms>', 'over the bridge: measuring time per request; the agent answers inference requests between slices', '3000')
-    .action(async (raw: RawLinkOptions & { sliceMs: string; calibrationNetworks?: string; recalibrate: boolean; local: boolean; keyFile?: string; signingKey?: string; preset: string; nodes: string; runtime: 'onnx' | 'tflite'; runtimeThreads: string; table?: string; runs: string; warmups: string }) => {
+    .action(async (raw: RawLinkOptions & { sliceMs: string; calibrationNetworks?: string; calibrationMinutes?: string; recalibrate: boolean; local: boolean; keyFile?: string; signingKey?: string; preset: string; nodes: string; runtime: 'onnx' | 'tflite'; runtimeThreads: string; table?: string; runs: string; warmups: string }) => {
       const { runProfileOps, defaultTableFile } = await import('./device/profile-ops.ts');
       const threads = parseNumber('--runtime-threads', raw.runtimeThreads, { min: 1, integer: true });
       if (raw.local && (raw.port || raw.host)) throw new RanasError('E_CLI_ARG', '--local measures on this machine; drop --port/--host, or drop --local to measure on that device');
@@ -138,6 +139,7 @@ export function registerDevice(program: Command): void {
         runs: parseNumber('--runs', raw.runs, { min: 1, integer: true }),
         warmups: parseNumber('--warmups', raw.warmups, { min: 0, integer: true }),
         calibrationNetworks: raw.calibrationNetworks === undefined ? undefined : parseNumber('--calibration-networks', raw.calibrationNetworks, { min: 2, integer: true }),
+        calibrationMinutes: raw.calibrationMinutes === undefined ? undefined : parseNumber('--calibration-minutes', raw.calibrationMinutes, { min: 0 }),
         recalibrate: raw.recalibrate,
         json: raw.json === true,
       });

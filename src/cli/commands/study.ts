@@ -23,6 +23,20 @@ interface RawStudyOptions {
   reportOnly?: boolean;
 }
 
+/**
+ * The README's "reproduce" line: how the study runs, not how its report was last rewritten, nor where this
+ * machine keeps its checkpoints (`--report-only` and `--work-dir` are dropped).
+ */
+export function reproduceCommand(argv: readonly string[]): string {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--report-only' || argv[i].startsWith('--work-dir=')) continue;
+    if (argv[i] === '--work-dir') { i++; continue; }
+    kept.push(argv[i]);
+  }
+  return ['ranas', 'study', ...kept].join(' ');
+}
+
 /** Parses commander's values into the typed options (exported for tests). */
 export function parseStudyOptions(r: RawStudyOptions, argv: readonly string[]): StudyOptions {
   const plans: Record<string, StudyPlan | undefined> = STUDY_PLANS;
@@ -38,8 +52,7 @@ export function parseStudyOptions(r: RawStudyOptions, argv: readonly string[]): 
     skipDevice: r.skipDevice ?? false,
     maxStages: int('--max-stages', r.maxStages, 0),
     reportOnly: r.reportOnly ?? false,
-    // The README's "reproduce" line: how the study runs, not how its report was last rewritten.
-    command: ['ranas', 'study', ...argv.filter((a) => a !== '--report-only')].join(' '),
+    command: reproduceCommand(argv),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * `ranas device profile-ops (--port P | --host H:P) --key-file K [--signing-key S] | --local` with `[--preset tiny]
- * [--nodes 2] [--runtime onnx|tflite] [--runtime-threads 1] [--table FILE] [--runs N] [--warmups N]`: the
+ * [--nodes 2] [--runtime onnx|tflite] [--runtime-threads 1] [--table FILE] [--runs N] [--warmups N]
+ * [--calibration-networks N] [--calibration-minutes M (--local)] [--recalibrate]`: the
  * latency table of a supernet config, measured on the device over the bridge or on this machine
  * (src/latency/profile-ops.ts). Resumable: rerunning with the same table file measures only what is missing.
  */
@@ -28,6 +29,8 @@ export interface ProfileOpsCliOptions {
   readonly warmups: number;
   /** Calibration networks (the first N of CALIBRATION_SEEDS; default all). */
   readonly calibrationNetworks?: number;
+  /** Least time the calibration rounds span, minutes (--local; default CALIBRATION_MINUTES). */
+  readonly calibrationMinutes?: number;
   /** Measure the table's calibration networks again and refit its correction (op entries kept). */
   readonly recalibrate?: boolean;
   /** Print the entries per part as JSON. */
@@ -45,6 +48,7 @@ export async function runProfileOps(o: ProfileOpsCliOptions): Promise<void> {
   const calibrationSeeds = calibrationSeedsFor(o.calibrationNetworks);
   const bridge = o.bridge;
   if (!o.local && !bridge) throw new RanasError('E_CLI_OPTION', 'profile-ops needs a device (--port or --host, with --key-file) or --local');
+  if (!o.local && o.calibrationMinutes !== undefined) throw new RanasError('E_CLI_OPTION', `--calibration-minutes ${o.calibrationMinutes} spreads the calibration rounds measured on this machine; over the bridge the device profiles each calibration network once (expected --local, or drop --calibration-minutes)`);
   const { profileOps } = await import('../../../latency/profile-ops.ts');
   const quiet = process.env.RANAS_QUIET === '1';
   const t0 = Date.now();
@@ -58,6 +62,7 @@ export async function runProfileOps(o: ProfileOpsCliOptions): Promise<void> {
     warmups: o.warmups,
     device,
     calibrationSeeds,
+    calibrationMinutes: o.calibrationMinutes,
     recalibrate: o.recalibrate,
     log: quiet ? undefined : (l) => process.stderr.write(l + '\n'),
   });
