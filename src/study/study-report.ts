@@ -177,7 +177,6 @@ function ablationTable(rows: AblationRow[]): string {
   return lines.join('\n');
 }
 
-/** Published points (models/reference-curves/*.json, when present) as plot points, MACs axis only. */
 /**
  * Published curves for the plan's dataset and setting (models/reference-curves/), drawn hollow and labelled as
  * published at full scale. For CIFAR-10 the authors' MSDNet budgeted-batch curve is there; no anytime points
@@ -188,6 +187,16 @@ function publishedPoints(root: string, dataset: string, setting: 'anytime' | 'bu
   if (!existsSync(dir)) return [];
   return loadReferenceCurves('all', dir).filter((c) => c.dataset === dataset && c.setting === setting)
     .flatMap((c) => c.points.map((p) => ({ series: c.name, x: p.mmacs, accuracy: p.accuracy, published: true })));
+}
+
+/** What the hollow markers are, and why a setting has none. */
+export function publishedNote(root: string, dataset: string): string {
+  const names = (setting: 'anytime' | 'budgeted') => [...new Set(publishedPoints(root, dataset, setting).map((p) => p.series))];
+  const anytime = names('anytime');
+  const budgeted = names('budgeted');
+  const drawn = [...anytime, ...budgeted];
+  return (drawn.length > 0 ? `Hollow markers are published results at full scale, not runs of this study: ${drawn.join('; ')} (models/reference-curves/), on the MACs axis only.` : `No published ${dataset} curves are in models/reference-curves/.`) +
+    (anytime.length === 0 ? ` The anytime plots have none: no published ${dataset} anytime numbers are in models/reference-curves/ (the MS-RANAS paper gives its anytime results as plots without numbers, Figures 9 and 10).` : '');
 }
 
 /** Writes the plots and README.md into `dir`; returns the README text. */
@@ -271,6 +280,8 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
     ablationTable(r.ablations),
     '',
     '## Plots',
+    '',
+    publishedNote(root, r.plan.data),
     '',
     ...plots.filter(([file]) => existsSync(join(dir, file))).map(([file, , title]) => `![${title}](${file})`),
     '',
