@@ -247,7 +247,7 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
   }
 
   // The best MS-RANAS network ships once every candidate (the comparison's and the goal run) is finished.
-  const toShip = networkToShip(plan, goal ? [...networkRows, goal.row] : networkRows, !o.skipDevice);
+  const toShip = plan.epochBudget.goalRun && !goal ? null : networkToShip(plan, goal ? [...networkRows, goal.row] : networkRows, !o.skipDevice);
   if (toShip === null) pending.push('ship');
   else {
     const shipKey = { network: toShip.trained.name, valTop1: toShip.trained.exits.map((e) => e.valTop1), device: toShip.device?.segments ?? null, ship: plan.ship, export: plan.export };
