@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fitEpochBudget } from './epoch-budget.ts';
+import { fitEpochBudget, goalEpochs } from './epoch-budget.ts';
 
 test('a power law through exact points is recovered and solved for the goal', () => {
   // err = 0.6 · E^-0.5: E 4 → 0.3, E 16 → 0.15, E 36 → 0.1.
@@ -25,4 +25,17 @@ test('no fit from one epoch count, and no goal when error does not fall with epo
   assert.equal(fitEpochBudget([{ epochs: 5, top1: 0.8 }, { epochs: 10, top1: 0.9 }], 1), null);
   const flat = fitEpochBudget([{ epochs: 5, top1: 0.8 }, { epochs: 10, top1: 0.79 }], 0.85);
   assert.ok(flat && flat.k < 0 && flat.epochsToGoal === null);
+});
+
+test('the goal run trains margin × the fit\'s epochs, within one more than the fitted run and the cap', () => {
+  const rule = { margin: 1.5, maxEpochs: 30 };
+  // err = 0.6 · E^-0.5 reaches 12 % at E = 25: 1.5 × 25 = 37.5 → capped at 30.
+  const fit = fitEpochBudget([{ epochs: 4, top1: 0.7 }, { epochs: 16, top1: 0.85 }], 0.88);
+  assert.equal(goalEpochs(fit, 16, rule), 30);
+  assert.equal(goalEpochs(fit, 16, { margin: 1.1, maxEpochs: 30 }), 28); // ceil(27.5)
+  // A goal the fit puts before the longest run: still one epoch more than it.
+  assert.equal(goalEpochs(fitEpochBudget([{ epochs: 4, top1: 0.7 }, { epochs: 16, top1: 0.85 }], 0.75), 16, rule), 17);
+  // No answer from the fit (error not falling, or no fit): the cap.
+  assert.equal(goalEpochs(fitEpochBudget([{ epochs: 5, top1: 0.8 }, { epochs: 10, top1: 0.79 }], 0.85), 10, rule), 30);
+  assert.equal(goalEpochs(null, 15, rule), 30);
 });

@@ -45,3 +45,20 @@ export function fitEpochBudget(points: readonly EpochBudgetPoint[], goalTop1: nu
   const epochsToGoal = k > 0 ? Math.exp((intercept - Math.log(1 - goalTop1)) / k) : null;
   return { a: Math.exp(intercept), k, worstLogResidual, epochsToGoal };
 }
+
+/** How a plan turns the fit into one longer run of the shipped network (study-plan.ts `epochBudget.goalRun`). */
+export interface GoalRunRule {
+  /** Epochs trained = margin × the fit's epochs to the goal (a power law through short runs is optimistic further out). */
+  margin: number;
+  /** Never more than this many epochs (the budget); also the epochs when the fit gives no answer. */
+  maxEpochs: number;
+}
+
+/**
+ * Epochs of the goal run: `margin` × the fit's epochs to the goal, rounded up, at least one more than the run the
+ * fit already has (`trainedEpochs`) and at most `maxEpochs`; `maxEpochs` when the fit gives no epoch count.
+ */
+export function goalEpochs(fit: EpochBudgetFit | null, trainedEpochs: number, rule: GoalRunRule): number {
+  const wanted = fit?.epochsToGoal == null ? rule.maxEpochs : Math.ceil(rule.margin * fit.epochsToGoal);
+  return Math.min(rule.maxEpochs, Math.max(trainedEpochs + 1, wanted));
+}

@@ -40,6 +40,7 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     const midReport = git('show', `${afterSearch}:results/study/README.md`);
     assert.match(midReport, /\| s0 \| seed \d+/, 'the search table has s0');
     assert.match(midReport, /still running/);
+    assert.match(midReport, /\*\*Budget so far:\*\* \d+\.\d\d CPU-hours/);
     assert.doesNotMatch(midReport, /All stages finished/);
     const commitsAfterFirst = git('log', '--format=%s').trim().split('\n');
     assert.ok(commitsAfterFirst.includes('study: export-ms-ranas-searched finished (results in ' + o.resultsDir + ')'), commitsAfterFirst.join(' | '));
@@ -61,6 +62,7 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     const readme = readFileSync(second.readme, 'utf8');
     for (const n of SMOKE_PLAN.networks) assert.match(readme, new RegExp(`\\(\`${n.name}\`, (C|nChannels) \\d+`), `README row of ${n.name}`);
     assert.match(readme, /All stages finished/);
+    assert.match(readme, /\*\*Budget \(measured\):\*\* \d+\.\d\d CPU-hours/);
     // The learning curves: every trained network's loss per epoch and its validation top-1 after every epoch.
     const curves = readme.slice(readme.indexOf('### Learning curves'), readme.indexOf('## Searches'));
     for (const n of SMOKE_PLAN.networks) assert.ok(curves.includes(`| ${n.label} | training loss | `), `learning curve of ${n.name}`);
@@ -81,13 +83,22 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     }
     assert.equal(git('ls-files', '--', 'results/study/networks/msdnet/model/weights.bin').trim(), 'results/study/networks/msdnet/model/weights.bin');
 
-    // The best MS-RANAS network (by validation top-1 at the last exit) shipped, committed, and readable by name.
+    // The best MS-RANAS network (by validation top-1 at the last exit, among the compared ones and the best of
+    // them trained longer) shipped, committed, and readable by name.
     assert.ok(first.pending.includes('ship') && second.ran.includes('ship'));
     const shipped = readPretrained(resolveModelRef('pretrained:smoke-ms-ranas', o.pretrainedDir));
     const msRanas = SMOKE_PLAN.networks.filter((n) => n.kind === 'ms-ranas' && n.scales === SMOKE_PLAN.grid.scales).map((n) => stage(`train-${n.name}`));
-    const best = msRanas.reduce((a, b) => (b.exits.at(-1).valTop1 > a.exits.at(-1).valTop1 ? b : a));
-    assert.equal(shipped.source.network, best.name);
-    assert.deepEqual(shipped.exits.map((e) => e.fp32Top1), best.exits.map((e: { testTop1: number }) => e.testTop1));
+    const lastVal = (t: { exits: { valTop1: number }[] }) => t.exits[t.exits.length - 1].valTop1;
+    const best = msRanas.reduce((a, b) => (lastVal(b) > lastVal(a) ? b : a));
+    // The goal run: the smoke plan's cap (3 epochs) against its 1-epoch recipe and 2-epoch budget run.
+    for (const s of [`goal-${best.name}-e3`, `export-${best.name}-e3`, ...(skipDevice ? [] : [`device-${best.name}-e3`])]) assert.ok(second.ran.includes(s), `${s} ran: ${second.ran.join(', ')}`);
+    const goal = stage(`goal-${best.name}-e3`);
+    assert.equal(goal.epochs.length, 3);
+    assert.equal(goal.params, best.params, 'the same network');
+    const winner = lastVal(goal) > lastVal(best) ? goal : best;
+    assert.equal(shipped.source.network, winner.name);
+    assert.equal(shipped.source.epochs, winner.epochs.length);
+    assert.deepEqual(shipped.exits.map((e) => e.fp32Top1), winner.exits.map((e: { testTop1: number }) => e.testTop1));
     assert.deepEqual(shipped.bundles, ['onnx-int8', 'tflite-int8']);
     assert.ok(existsSync(join(o.pretrainedDir ?? '', 'smoke-ms-ranas', 'model', 'weights.bin')));
     assert.ok(!existsSync(join(o.pretrainedDir ?? '', 'smoke-ms-ranas', 'onnx-fp32')), 'only the int8 bundles ship');
@@ -103,6 +114,9 @@ test('the smoke study runs stage by stage, commits each stage, resumes after a s
     assert.ok(budget.includes(`\`${best.name}\``), budget);
     assert.match(budget, /\n\| 1 \| [\d.]+ \|[\s\S]*\n\| 2 \| [\d.]+ \|/);
     assert.match(budget, /A power law|does not fall with epochs/);
+    assert.match(budget, /\*\*Goal run\.\*\* [\s\S]*so it trained \*\*3 epochs\*\*/);
+    assert.ok(budget.includes(`| ${goal.label} (\`${goal.name}\`, C `), budget);
+    assert.ok(curves.includes(`| ${goal.label} | training loss | `), 'the goal run has a learning curve');
     assert.throws(() => resolveModelRef('pretrained:nope', o.pretrainedDir), /no shipped network named 'nope'.*there are: smoke-ms-ranas/);
   } finally {
     rmSync(root, { recursive: true, force: true });

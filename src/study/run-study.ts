@@ -22,7 +22,8 @@ import { networkToShip, shipStage } from './ship-stage.ts';
 import { loadStudyData, type StudyData } from './study-data.ts';
 import { buildNetwork, candidateWidths, gridConfig, matchMsRanasParams, matchParams, paramsOf } from './study-networks.ts';
 import type { GenotypeSource, StudyPlan, StudyRecipe, StudySearch } from './study-plan.ts';
-import { writeStudyReport, type AblationRow, type EpochBudgetRow, type NetworkRow } from './study-report.ts';
+import { writeStudyReport, type AblationRow, type EpochBudgetRow, type GoalRun, type NetworkRow } from './study-report.ts';
+import { fitEpochBudget, goalEpochs } from './epoch-budget.ts';
 import { stageCosts } from './stage-costs.ts';
 import { STAGE_CHECKS, type DeviceResult, type SearchResult, type TrainedNetwork } from './study-results.ts';
 import { deviceStage, exportStage, searchStage, trainStage, type NetworkToTrain, type StudyDirGroup, type StudyDirs } from './study-stages.ts';
@@ -141,10 +142,11 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
   const budgetRows: EpochBudgetRow[] = [];
   const ablationRows: AblationRow[] = plan.ablations.map((ablation) => ({ ablation, search: null, trained: null }));
   let shippedName: string | null = null;
+  let goal: GoalRun | null = null;
   const report = async (running: boolean) => {
     await writeStudyReport(dirs.results, REPO_ROOT, {
       plan, command: o.command, commit: gitCommitOf(REPO_ROOT), dataNote: data.note, searches: [...searches.values()],
-      networks: networkRows, ablations: ablationRows, epochBudget: { network: shippedName, rows: budgetRows }, costs: stageCosts(dirs.results), pending, running,
+      networks: networkRows, ablations: ablationRows, epochBudget: { network: shippedName, rows: budgetRows, goal }, costs: stageCosts(dirs.results), pending, running,
     });
   };
 
@@ -154,7 +156,7 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
   const runSearchStage = async (s: StudySearch) => {
     return stage(`search-${s.name}`, { s, grid: plan.grid, data: plan.data, valImages: plan.valImages }, () => searchStage(plan, s, data, dirs, o.threads, say), STAGE_CHECKS.search, (r) => searches.set(s.name, r));
   };
-  // Searches a network needs run first; the others (a second seed) after the comparison and the ablations.
+  // Searches a network needs run first; the others (a second seed, say) after the comparison and the ablations.
   const needed = new Set(plan.networks.flatMap((n) => (n.kind === 'ms-ranas' && n.genotype.from === 'search' ? [n.genotype.search] : [])));
   for (const s of plan.searches) if (needed.has(s.name)) await runSearchStage(s);
 
@@ -185,28 +187,29 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
         : matchParams(candidateWidths(net.kind), (w) => buildNetwork(net, plan.grid, genotype, w, plan.seed), targetParams, plan.paramTolerance, net.name);
     built.set(net.name, { name: net.name, label: net.label, graph: sized.graph, width: sized.width, genotype });
   }
+  /** A trained network's int8 exports, then their latency on the local agent. */
+  const exportAndMeasure = async (row: NetworkRow) => {
+    const name = row.net.name;
+    const trained = row.trained;
+    if (!trained) { pending.push(`export-${name}`, `device-${name}`); return; }
+    const weightsKey = { model: trained.name, exits: trained.exits.map((e) => e.valTop1), export: plan.export };
+    await stage(`export-${name}`, weightsKey, () => exportStage(plan, trained, data, dirs, say), STAGE_CHECKS.export, (r) => { row.exported = r; });
+    const exported = row.exported;
+    if (!exported || o.skipDevice) { if (!o.skipDevice) pending.push(`device-${name}`); return; }
+    await stage<DeviceResult>(`device-${name}`, weightsKey, () => deviceStage(plan, name, exported, data, dirs, keys, say), STAGE_CHECKS.device, (r) => { row.device = r; });
+  };
   for (const row of networkRows) {
     const net = row.net;
     const toTrain = built.get(net.name);
     if (!toTrain) { pending.push(`train-${net.name}`, `export-${net.name}`, `device-${net.name}`); continue; }
     await trainNetwork(row, toTrain, plan.recipe, 'networks', 'train');
-    const trained = row.trained;
-    if (!trained) { pending.push(`export-${net.name}`, `device-${net.name}`); continue; }
-    const weightsKey = { model: trained.name, exits: trained.exits.map((e) => e.valTop1), export: plan.export };
-    await stage(`export-${net.name}`, weightsKey, () => exportStage(plan, trained, data, dirs, say), STAGE_CHECKS.export, (r) => { row.exported = r; });
-    const exported = row.exported;
-    if (!exported || o.skipDevice) { if (!o.skipDevice) pending.push(`device-${net.name}`); continue; }
-    await stage<DeviceResult>(`device-${net.name}`, weightsKey, () => deviceStage(plan, net.name, exported, data, dirs, keys, say), STAGE_CHECKS.device, (r) => { row.device = r; });
+    await exportAndMeasure(row);
   }
 
-  // The best MS-RANAS network ships once every candidate is trained, exported and measured.
-  const toShip = networkToShip(plan, networkRows, !o.skipDevice);
-  shippedName = toShip?.trained.name ?? null;
-  if (toShip === null) pending.push('ship');
-  else {
-    const shipKey = { network: toShip.trained.name, valTop1: toShip.trained.exits.map((e) => e.valTop1), device: toShip.device?.segments ?? null, ship: plan.ship, export: plan.export };
-    await stage('ship', shipKey, () => shipStage(plan, toShip, data, pretrainedDir, gitCommitOf(REPO_ROOT), say), STAGE_CHECKS.ship);
-  }
+  // The comparison's best MS-RANAS network (once every candidate is trained, exported and measured) is the one
+  // trained again for other epoch counts; the best of it and its goal run ships at the end.
+  const best = networkToShip(plan, networkRows, !o.skipDevice);
+  shippedName = best?.trained.name ?? null;
 
   for (const row of ablationRows) {
     const a = row.ablation;
@@ -217,15 +220,38 @@ export async function runStudy(o: StudyOptions, say: (line: string) => void): Pr
     const graph = buildNetwork({ name: a.name, label: a.label, kind: 'ms-ranas', genotype: { from: 'search', search: a.search.name }, scales: plan.grid.scales }, plan.grid, genotype, { channels: plan.grid.initChannels }, plan.seed);
     await trainNetwork(row, { name: a.name, label: a.label, graph, width: { channels: plan.grid.initChannels }, genotype }, plan.ablationRecipe, 'ablations', 'ablation');
   }
-  // The shipped network again with fewer epochs: accuracy against the training budget.
-  const shipped = toShip ? built.get(toShip.trained.name) : undefined;
-  if (!shipped) pending.push(...plan.epochBudget.epochs.map((e) => `budget-e${e}`));
+  // The best network again with fewer epochs: accuracy against the training budget.
+  const shipped = best ? built.get(best.trained.name) : undefined;
+  if (!shipped || !best) pending.push(...plan.epochBudget.epochs.map((e) => `budget-e${e}`));
   else {
     for (const epochs of plan.epochBudget.epochs) {
       const row: EpochBudgetRow = { epochs, trained: null };
       budgetRows.push(row);
       await trainNetwork(row, { ...shipped, name: `${shipped.name}-e${epochs}`, label: `${shipped.label}, ${epochs} epochs` }, { ...plan.recipe, epochs }, 'epoch-budget', 'budget');
     }
+    // Then for the epochs its validation curve puts at the goal (the plan's rule; epoch-budget.ts).
+    const rule = plan.epochBudget.goalRun;
+    const points = [...budgetRows, { epochs: plan.recipe.epochs, trained: best.trained }].flatMap((b) => (b.trained ? [{ epochs: b.epochs, top1: b.trained.exits.at(-1)?.valTop1 ?? 0 }] : []));
+    if (rule && points.length < plan.epochBudget.epochs.length + 1) pending.push(`goal-${shipped.name}`);
+    else if (rule) {
+      const fit = fitEpochBudget(points, plan.epochBudget.goalTop1);
+      const epochs = goalEpochs(fit, Math.max(...points.map((p) => p.epochs)), rule);
+      const base = plan.networks.find((n) => n.name === shipped.name);
+      if (!base) throw new RanasError('E_STUDY_PLAN', `the network to train longer, ${shipped.name}, is not in the plan's networks (${plan.networks.map((n) => n.name).join(', ')})`);
+      const net = { ...base, name: `${shipped.name}-e${epochs}`, label: `${shipped.label}, ${epochs} epochs` };
+      goal = { row: { net, trained: null, exported: null, device: null }, fit, epochs, rule };
+      const row = goal.row;
+      await trainNetwork(row, { ...shipped, name: net.name, label: net.label }, { ...plan.recipe, epochs }, 'epoch-budget', 'goal');
+      await exportAndMeasure(row);
+    }
+  }
+
+  // The best MS-RANAS network ships once every candidate (the comparison's and the goal run) is finished.
+  const toShip = networkToShip(plan, goal ? [...networkRows, goal.row] : networkRows, !o.skipDevice);
+  if (toShip === null) pending.push('ship');
+  else {
+    const shipKey = { network: toShip.trained.name, valTop1: toShip.trained.exits.map((e) => e.valTop1), device: toShip.device?.segments ?? null, ship: plan.ship, export: plan.export };
+    await stage('ship', shipKey, () => shipStage(plan, toShip, data, pretrainedDir, gitCommitOf(REPO_ROOT), say), STAGE_CHECKS.ship);
   }
   for (const s of plan.searches) if (!needed.has(s.name)) await runSearchStage(s);
   await report(false);

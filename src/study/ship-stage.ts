@@ -18,7 +18,7 @@ import type { DeviceResult, ExportResult, TrainedNetwork } from './study-results
 const SHIPPED_BUNDLES = ['onnx-int8', 'tflite-int8'] as const;
 
 /** How the shipped network is chosen (written into pretrained.json). */
-export const SHIP_SELECTION = 'highest validation top-1 at the last exit among the study\'s multi-scale MS-RANAS networks (test set not used)';
+export const SHIP_SELECTION = 'highest validation top-1 at the last exit among the study\'s multi-scale MS-RANAS networks, the compared ones and the best of them trained longer (test set not used)';
 
 /** A finished network of the study: trained and exported (measured on the device when that stage ran). */
 export interface ShipCandidate {
@@ -48,7 +48,7 @@ export function pretrainedInfo(plan: StudyPlan, c: ShipCandidate, commit: string
   return {
     name: plan.ship.name, label: `${t.label} (ranas study '${plan.name}', network ${t.name})`, dataset: plan.data,
     params: t.params, testImages: t.testImages, exits, bundles,
-    source: { study: plan.name, network: t.name, commit, genotypeHash: t.genotypeHash, epochs: plan.recipe.epochs, trainImages: t.trainImages, selection: SHIP_SELECTION },
+    source: { study: plan.name, network: t.name, commit, genotypeHash: t.genotypeHash, epochs: t.epochs.length, trainImages: t.trainImages, selection: SHIP_SELECTION },
     createdAt: new Date().toISOString(),
   };
 }

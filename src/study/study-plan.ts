@@ -4,6 +4,7 @@
  * size, run by the tests. Every number a reader of results/study/README.md compares on comes from here.
  */
 import type { HeadConfig } from '../ops/heads.ts';
+import type { GoalRunRule } from './epoch-budget.ts';
 
 /** The multi-scale grid every MS-RANAS network of the study shares (before width matching). */
 export interface StudyGrid {
@@ -96,7 +97,16 @@ export interface StudyPlan {
    * The shipped network trained again for each of these epoch counts (the plan's recipe otherwise): final accuracy
    * against epochs, and the epochs a power law through them puts at `goalTop1` at the last exit (epoch-budget.ts).
    */
-  epochBudget: { epochs: number[]; goalTop1: number };
+  epochBudget: {
+    epochs: number[];
+    goalTop1: number;
+    /**
+     * Then the shipped network once more, for the epochs that the power law through these runs' *validation*
+     * error at the last exit puts at the goal, times a margin, capped (`goalEpochs`); it is exported, measured on
+     * the agent, and ships when its validation top-1 at the last exit is the best.
+     */
+    goalRun?: GoalRunRule;
+  };
   /** Export and device measurement; `deviceBundle` is the bundle flashed to the local agent (its default runtime). */
   export: { calibImages: number; profileRuns: number; deviceImages: number; budgetSteps: number; deviceBundle: 'onnx-int8' | 'tflite-int8' };
 }
@@ -111,7 +121,7 @@ export interface StudyPlan {
  * itself (~230 s an epoch) and at 77-88 img/s with other work beside it. 1 replica: 2 were no faster when the
  * study started; since session 7 each replica gets its own intra-op thread and 2 train ~1.25x faster, but the
  * study keeps 1 so that every network is trained with the same batch-norm statistics. Alone: search s0 ~1.2-1.9 h, 6 networks x ~1 h, 5 ablations x ~0.5 h,
- * exports and device stages ~0.8 h, the second search seed ~1.1 h: ~12 h. (A cut to 10-epoch networks,
+ * exports and device stages ~0.8 h, the second search seed ~1.1 h: ~12 h (the second seed was dropped: see searches). (A cut to 10-epoch networks,
  * made from the contended rate, was undone once the study ran alone: it would have left about a third of the
  * budget unused. Both decisions were made before any network finished training.)
  *
@@ -143,10 +153,12 @@ export const FULL_PLAN: StudyPlan = {
   reference: 'ms-ranas-searched',
   paramTolerance: 0.1,
   searches: [
+    // The plan had a second seed here (s1, reported, not trained, run last). Dropped on 2026-12-07, before it
+    // ran, for the budget: the stages that had to run before it measured about 13.5 CPU-hours (the issue asks
+    // for about 12, "2 search seeds if the budget allows"), and s1 would have added ~1.7 more. Whether the
+    // max-pool cell is an artefact of the seed is answered less directly by the five ablation searches
+    // (other subsets, supernets and switches): see results/study/README.md.
     { name: 's0', seed: 0, ...FULL_SEARCH },
-    // A second seed shows whether the search finds the same cells; its genotype is reported, not trained,
-    // so it runs last (after the comparison and the ablations).
-    { name: 's1', seed: 1, ...FULL_SEARCH },
   ],
   networks: [
     { name: 'ms-ranas-searched', label: 'MS-RANAS, searched', kind: 'ms-ranas', genotype: { from: 'search', search: 's0' }, scales: 3 },
@@ -168,8 +180,11 @@ export const FULL_PLAN: StudyPlan = {
   ship: { name: 'ms-ranas-cifar10' },
   // Added in session 9, while MSDNet trained, because the first network (the searched one) had ended at 82.7 %
   // after 15 epochs, short of the issue's 85 %: 5 and 10 epochs of the shipped network (~1 h alone) beside its
-  // 15 say what budget would reach it. Runs after the ablations, before the second search seed.
-  epochBudget: { epochs: [5, 10], goalTop1: 0.85 },
+  // 15 say what budget would reach it. Runs after the ablations.
+  // The goal run was added on 2026-12-07, after the 5-epoch run and before the 10-epoch run finished: a power law
+  // through short runs is optimistic further out (error flattens), hence 1.5x its answer; capped at 30 epochs
+  // (twice the comparison's 15; ~1 h with the machine to itself) for the budget.
+  epochBudget: { epochs: [5, 10], goalTop1: 0.85, goalRun: { margin: 1.5, maxEpochs: 30 } },
   export: { calibImages: 500, profileRuns: 300, deviceImages: 300, budgetSteps: 6, deviceBundle: 'onnx-int8' },
 };
 
@@ -204,7 +219,7 @@ export const SMOKE_PLAN: StudyPlan = {
   ],
   ablationRecipe: { epochs: 1, subset: 320, batchSize: 32, lr: 0.05, lrMin: 0, momentum: 0.9, weightDecay: 3e-4, gradClip: 5, cutoutPx: 0, dropPath: 0 },
   ship: { name: 'smoke-ms-ranas' },
-  epochBudget: { epochs: [2], goalTop1: 0.85 },
+  epochBudget: { epochs: [2], goalTop1: 0.85, goalRun: { margin: 1.5, maxEpochs: 3 } },
   export: { calibImages: 32, profileRuns: 20, deviceImages: 20, budgetSteps: 2, deviceBundle: 'onnx-int8' },
 };
 

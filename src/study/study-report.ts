@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { areaUnder } from '../eval/anytime-curve.ts';
-import { fitEpochBudget } from './epoch-budget.ts';
+import { fitEpochBudget, type EpochBudgetFit, type GoalRunRule } from './epoch-budget.ts';
 import { loadReferenceCurves } from '../eval/reference-curves.ts';
 import type { StudyAblation, StudyNetwork, StudyPlan } from './study-plan.ts';
 import { widthText } from './study-networks.ts';
@@ -36,6 +36,15 @@ export interface EpochBudgetRow {
   trained: TrainedNetwork | null;
 }
 
+/** The comparison's best network trained for the epochs the validation fit of its shorter runs puts at the goal. */
+export interface GoalRun {
+  row: NetworkRow;
+  /** The power law through the last exit's validation error of the shorter runs and the comparison run. */
+  fit: EpochBudgetFit | null;
+  epochs: number;
+  rule: GoalRunRule;
+}
+
 /** A finished (or skipped) stage as its marker records it, or the stage in flight with its time so far. */
 export interface StageCost {
   stage: string;
@@ -54,8 +63,8 @@ export interface StudyReportInput {
   searches: SearchResult[];
   networks: NetworkRow[];
   ablations: AblationRow[];
-  /** The shipped network (null until chosen) and its shorter runs. */
-  epochBudget: { network: string | null; rows: EpochBudgetRow[] };
+  /** The comparison's best MS-RANAS network (null until chosen), its shorter runs, and its goal run. */
+  epochBudget: { network: string | null; rows: EpochBudgetRow[]; goal: GoalRun | null };
   costs: StageCost[];
   /** Stages not finished yet (the study is resumable). */
   pending: string[];
@@ -162,7 +171,19 @@ function epochBudgetTable(r: StudyReportInput): string {
     : fit.epochsToGoal === null
       ? `A power law through these points does not fall with epochs (k = ${fit.k.toFixed(3)}): no epoch count for ${goalText} can be read from them.`
       : `A power law through the last exit's test error, err(E) = ${fit.a.toFixed(3)} · E^−${fit.k.toFixed(3)} (worst residual ${(100 * (Math.exp(fit.worstLogResidual) - 1)).toFixed(1)} % of the error), reaches ${goalText} at **E ≈ ${Math.ceil(fit.epochsToGoal).toLocaleString('en-US')} epochs** of this recipe. This is an extrapolation from ${runs.length} runs of ${runs.map((x) => x.epochs).join(', ')} epochs, not a measurement.`;
-  return [lines.join('\n'), '', fitText].join('\n');
+  return [lines.join('\n'), '', fitText, '', goalRunText(r)].join('\n');
+}
+
+/** The goal run: the rule, what the validation fit said, and the network it gave (per exit, as the comparison's). */
+function goalRunText(r: StudyReportInput): string {
+  const g = r.epochBudget.goal;
+  const rule = r.plan.epochBudget.goalRun;
+  if (!rule) return '';
+  const head = `**Goal run.** The plan's rule: fit the same power law to the last exit's *validation* error of the runs above (test images are not used to choose), train the network for ${rule.margin} × the fit's epochs to ${(100 * r.plan.epochBudget.goalTop1).toFixed(0)} %, rounded up, at most ${rule.maxEpochs} epochs (the cap also applies when the fit gives no answer).`;
+  if (!g) return `${head} (runs after the shorter runs)`;
+  const fitText = g.fit?.epochsToGoal == null ? 'the fit gave no epoch count' : `the validation fit, err(E) = ${g.fit.a.toFixed(3)} · E^−${g.fit.k.toFixed(3)}, puts it at E ≈ ${g.fit.epochsToGoal.toFixed(1)}`;
+  const capped = g.fit?.epochsToGoal != null && Math.ceil(g.rule.margin * g.fit.epochsToGoal) > g.rule.maxEpochs ? ' (capped)' : '';
+  return [`${head} Here ${fitText}, so it trained **${g.epochs} epochs**${capped}:`, '', g.row.trained ? networkTable([g.row]) : '(training)'].join('\n');
 }
 
 function ablationTable(rows: AblationRow[]): string {
@@ -177,7 +198,6 @@ function ablationTable(rows: AblationRow[]): string {
   return lines.join('\n');
 }
 
-/** Published points (models/reference-curves/*.json, when present) as plot points, MACs axis only. */
 /**
  * Published curves for the plan's dataset and setting (models/reference-curves/), drawn hollow and labelled as
  * published at full scale. For CIFAR-10 the authors' MSDNet budgeted-batch curve is there; no anytime points
@@ -188,6 +208,16 @@ function publishedPoints(root: string, dataset: string, setting: 'anytime' | 'bu
   if (!existsSync(dir)) return [];
   return loadReferenceCurves('all', dir).filter((c) => c.dataset === dataset && c.setting === setting)
     .flatMap((c) => c.points.map((p) => ({ series: c.name, x: p.mmacs, accuracy: p.accuracy, published: true })));
+}
+
+/** What the hollow markers are, and why a setting has none. */
+export function publishedNote(root: string, dataset: string): string {
+  const names = (setting: 'anytime' | 'budgeted') => [...new Set(publishedPoints(root, dataset, setting).map((p) => p.series))];
+  const anytime = names('anytime');
+  const budgeted = names('budgeted');
+  const drawn = [...anytime, ...budgeted];
+  return (drawn.length > 0 ? `Hollow markers are published results at full scale, not runs of this study: ${drawn.join('; ')} (models/reference-curves/), on the MACs axis only.` : `No published ${dataset} curves are in models/reference-curves/.`) +
+    (anytime.length === 0 ? ` The anytime plots have none: no published ${dataset} anytime numbers are in models/reference-curves/ (the MS-RANAS paper gives its anytime results as plots without numbers, Figures 9 and 10).` : '');
 }
 
 /** Writes the plots and README.md into `dir`; returns the README text. */
@@ -233,7 +263,7 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
     `Reproduce or resume: \`${r.command}\` (every stage resumes from its checkpoint; finished stages are reused from \`stages/\`).`,
     `Code: commit \`${r.commit}\`. Data: ${r.dataNote}; ${p.valImages} training images held out for validation (model selection, budgeted-batch thresholds); the test set is used only for the tables below.`,
     '',
-    `**Budget so far:** ${cpuHours.toFixed(2)} CPU-hours (process user + system time, all threads) in ${wallHours.toFixed(2)} h of stage wall time, over ${r.costs.filter((c) => !c.inFlight).length} finished stages${r.costs.some((c) => c.inFlight) ? ' and the time so far of the stage in flight' : ''}.` +
+    `**${r.running || r.pending.length > 0 ? 'Budget so far' : 'Budget (measured)'}:** ${cpuHours.toFixed(2)} CPU-hours (process user + system time, all threads) in ${wallHours.toFixed(2)} h of stage wall time, over ${r.costs.filter((c) => !c.inFlight).length} finished stages${r.costs.some((c) => c.inFlight) ? ' and the time so far of the stage in flight' : ''}.` +
       (r.running ? ' **The study is still running**: this report is rewritten as each stage ends.' : r.pending.length > 0 ? ` **Not finished:** ${r.pending.join(', ')}.` : ' All stages finished.'),
     '',
     '## What the result says',
@@ -254,7 +284,7 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
     '',
     '### Learning curves (per epoch; validation top-1 where the run measured it after every epoch)',
     '',
-    learningCurves(r.networks),
+    learningCurves(r.epochBudget.goal ? [...r.networks, r.epochBudget.goal.row] : r.networks),
     '',
     `### Accuracy against training epochs (the shipped network \`${r.epochBudget.network ?? 'not chosen yet'}\`, the same recipe for other epoch counts)`,
     '',
@@ -271,6 +301,8 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
     ablationTable(r.ablations),
     '',
     '## Plots',
+    '',
+    publishedNote(root, r.plan.data),
     '',
     ...plots.filter(([file]) => existsSync(join(dir, file))).map(([file, , title]) => `![${title}](${file})`),
     '',
