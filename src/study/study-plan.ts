@@ -154,7 +154,7 @@ export const FULL_PLAN: StudyPlan = {
   paramTolerance: 0.1,
   searches: [
     // The plan had a second seed here (s1, reported, not trained, run last). Dropped on 2026-12-07, before it
-    // ran, for the budget: the stages that had to run before it measured about 13.5 CPU-hours (the issue asks
+    // ran, for the budget: the stages that had to run before it measured about 13 CPU-hours (the issue asks
     // for about 12, "2 search seeds if the budget allows"), and s1 would have added ~1.7 more. Whether the
     // max-pool cell is an artefact of the seed is answered less directly by the five ablation searches
     // (other subsets, supernets and switches): see results/study/README.md.

@@ -286,7 +286,7 @@ export async function writeStudyReport(dir: string, root: string, r: StudyReport
     '',
     learningCurves(r.epochBudget.goal ? [...r.networks, r.epochBudget.goal.row] : r.networks),
     '',
-    `### Accuracy against training epochs (the shipped network \`${r.epochBudget.network ?? 'not chosen yet'}\`, the same recipe for other epoch counts)`,
+    `### Accuracy against training epochs (the comparison's best MS-RANAS network \`${r.epochBudget.network ?? 'not chosen yet'}\`, the same recipe for other epoch counts)`,
     '',
     epochBudgetTable(r),
     '',
